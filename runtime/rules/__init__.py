@@ -1,0 +1,10 @@
+"""THE derivative table: every primitive's VJP and JVP, one module per op family.
+
+Importing this package registers every family. See ``table`` for the rule signatures and
+docs/rules.md for how to add a primitive.
+"""
+
+from . import table
+from . import elementwise  # noqa: F401  (registers rules)
+
+__all__ = ["table"]
