@@ -6,16 +6,19 @@ code the compiler cannot transform.
 """
 
 from tangentish import runtime
-from tangentish.checking import GradcheckError, gradcheck
+from tangentish.api import *  # noqa: F403  (the compiler's public functions; see api.__all__)
+from tangentish.api import __all__ as _api_names
 from tangentish.errors import MissingRuleError, TransformError, TransformWarning
+from tangentish.runtime.tape import *  # noqa: F403  (the tape's public names)
+from tangentish.runtime.tape import __all__ as _tape_names
 
 __version__ = "0.1.0"
 
 __all__ = [
     "runtime",
-    "gradcheck",
-    "GradcheckError",
     "TransformError",
     "TransformWarning",
     "MissingRuleError",
+    *_api_names,
+    *_tape_names,
 ]

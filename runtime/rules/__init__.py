@@ -5,6 +5,6 @@ docs/rules.md for how to add a primitive.
 """
 
 from . import table
-from . import elementwise  # noqa: F401  (registers rules)
+from . import elementwise, linalg, nondiff, reductions, shape  # noqa: F401  (register rules)
 
 __all__ = ["table"]

@@ -1,0 +1,1 @@
+"""linalg rules (see table.py for the rule signatures)."""

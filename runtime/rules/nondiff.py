@@ -1,0 +1,1 @@
+"""nondiff rules (see table.py for the rule signatures)."""

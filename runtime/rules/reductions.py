@@ -1,0 +1,1 @@
+"""reductions rules (see table.py for the rule signatures)."""

@@ -1,0 +1,1 @@
+"""shape rules (see table.py for the rule signatures)."""

@@ -1,0 +1,3 @@
+"""The dynamic tape: Tensor, grad_fn nodes, the backward engine, grad modes."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""``tg.autograd``: PyTorch-style autograd functions over the tape (runtime/tape)."""

@@ -1,0 +1,1 @@
+"""``tg.optim``: SGD and Adam over tape Tensors."""
