@@ -22,7 +22,8 @@ def _unwrap(x):
 
 
 def _wrap(x):
-    if isinstance(x, np.ndarray):
+    # CuPy returns 0-d arrays where NumPy returns scalars (np.sum, x[0]); so does the duck.
+    if isinstance(x, (np.ndarray, np.generic)):
         return DuckArray(x)
     if isinstance(x, tuple):
         return tuple(_wrap(v) for v in x)

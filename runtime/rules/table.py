@@ -71,6 +71,8 @@ def _entry(primitive: Callable[..., Any], name: str | None = None) -> Rules:
 
 def _qualname(primitive: Any) -> str:
     module = getattr(primitive, "__module__", None) or ""
+    if module == "_operator":
+        module = "operator"
     if module in ("numpy", "builtins") or module.startswith("numpy."):
         module = "np" if module.startswith("numpy") else ""
     if type(primitive).__name__ == "ufunc":

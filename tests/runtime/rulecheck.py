@@ -52,10 +52,21 @@ def _dot(a, b):
     return sum(float(np.sum(x * y)) for x, y in zip(_flat(a), _flat(b)))
 
 
+def _copy(x):
+    if isinstance(x, (tuple, list)):
+        return type(x)(_copy(v) for v in x)
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def _primal(f, args):
+    """``f(*args)`` on copies, so in-place primitives (``operator.iadd``) leave args intact."""
+    return f(*_copy(args))
+
+
 def check_vjp(case: Case, rng: np.random.Generator, to=lambda x: x, back=lambda x: x) -> None:
     args = case.args(rng)
-    f = lambda *a: case.primitive(*a, **case.kwargs)
-    y = f(*args)
+    f = lambda *a: case.primitive(*_copy(a), **case.kwargs)
+    y = _primal(f, args)
     dy = _like(y, rng)
     for i in case.wrt:
         rule = table.vjp_rule(case.primitive, i)
@@ -73,8 +84,8 @@ def check_vjp(case: Case, rng: np.random.Generator, to=lambda x: x, back=lambda 
 def check_jvp(case: Case, rng: np.random.Generator, to=lambda x: x, back=lambda x: x,
               eps: float = 1e-6) -> None:
     args = case.args(rng)
-    f = lambda *a: case.primitive(*a, **case.kwargs)
-    y = f(*args)
+    f = lambda *a: case.primitive(*_copy(a), **case.kwargs)
+    y = _primal(f, args)
     for i in case.wrt:
         rule = table.jvp_rule(case.primitive, i)
         dx = _like(args[i], rng)
