@@ -137,7 +137,8 @@ def gradcheck(f: Callable[..., Any], args: Sequence[Any], wrt: int | Sequence[in
                                          g.shape)
                 leaf = f" leaf {leaf_no}" if len(numeric) > 1 else ""
                 raise GradcheckError(
-                    f"gradient mismatch for argument {pos}{leaf} at index {tuple(map(int, worst))}: "
+                    f"gradient mismatch for argument {pos}{leaf} "
+                    f"at index {tuple(map(int, worst))}: "
                     f"analytic {g[worst]!r}, numeric {n[worst]!r} "
                     f"(max abs error {float(np.nanmax(np.abs(g - n))):.3g})"
                 )

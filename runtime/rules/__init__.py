@@ -4,7 +4,6 @@ Importing this package registers every family. See ``table`` for the rule signat
 docs/rules.md for how to add a primitive.
 """
 
-from . import table
-from . import elementwise, linalg, nondiff, reductions, shape  # noqa: F401  (register rules)
+from . import elementwise, linalg, nondiff, reductions, shape, table  # noqa: F401  (register rules)
 
 __all__ = ["table"]

@@ -77,13 +77,15 @@ def _qualname(primitive: Any) -> str:
         module = "np" if module.startswith("numpy") else ""
     if type(primitive).__name__ == "ufunc":
         module = "np"
-    name = getattr(primitive, "__qualname__", None) or getattr(primitive, "__name__", repr(primitive))
+    name = getattr(primitive, "__qualname__", None) or getattr(
+        primitive, "__name__", repr(primitive))
     if module == "np" and name.startswith("linalg."):
         return "np." + name
     return f"{module}.{name}" if module else name
 
 
-def defvjp(primitive: Callable[..., Any], *rules: Rule | None, argnames: tuple[str, ...] = ()) -> None:
+def defvjp(primitive: Callable[..., Any], *rules: Rule | None,
+           argnames: tuple[str, ...] = ()) -> None:
     """Register VJP rules for ``primitive``, one per positional argument (``None`` to skip)."""
     entry = _entry(primitive)
     for i, rule in enumerate(rules):
@@ -93,7 +95,8 @@ def defvjp(primitive: Callable[..., Any], *rules: Rule | None, argnames: tuple[s
         entry.argnames = argnames
 
 
-def defjvp(primitive: Callable[..., Any], *rules: Rule | None, argnames: tuple[str, ...] = ()) -> None:
+def defjvp(primitive: Callable[..., Any], *rules: Rule | None,
+           argnames: tuple[str, ...] = ()) -> None:
     """Register JVP rules for ``primitive``, one per positional argument (``None`` to skip)."""
     entry = _entry(primitive)
     for i, rule in enumerate(rules):
