@@ -84,3 +84,86 @@ CASES += [
     einsum_case("i...->...", (3, 2, 2)),
     einsum_case("i...i", (3, 2, 3)),
 ]
+
+
+def square(*batch, n=3):
+    """Well-conditioned square matrices (random plus 3 I), so inverses are stable under FD."""
+    return lambda rng: (rng.standard_normal(batch + (n, n)) + 3 * np.eye(n),)
+
+
+def spd(*batch, n=3):
+    """Symmetric positive definite matrices with well separated eigenvalues."""
+    def draw(rng):
+        b = rng.standard_normal(batch + (n, n))
+        return (b @ np.swapaxes(b, -1, -2) + np.diag(np.arange(1.0, n + 1)),)
+    return draw
+
+
+def symmetric(*batch, n=3):
+    def draw(rng):
+        b = rng.standard_normal(batch + (n, n))
+        return (b + np.swapaxes(b, -1, -2),)
+    return draw
+
+
+def system(a_batch, b_shape, n=3):
+    return lambda rng: (rng.standard_normal(a_batch + (n, n)) + 3 * np.eye(n),
+                        rng.standard_normal(b_shape))
+
+
+CASES += [
+    Case(np.linalg.inv, square()),
+    Case(np.linalg.inv, square(2)),
+    Case(np.linalg.det, square()),
+    Case(np.linalg.det, square(2, 2)),
+    Case(np.linalg.slogdet, square()),
+    Case(np.linalg.slogdet, lambda rng: (-np.eye(3) * 2 + 0.3 * rng.standard_normal((2, 3, 3)),)),
+    Case(np.linalg.solve, system((), (3,)), wrt=(0, 1)),
+    Case(np.linalg.solve, system((), (3, 2)), wrt=(0, 1)),
+    Case(np.linalg.solve, system((2,), (3,)), wrt=(0, 1), id="np.linalg.solve(batch a, 1-d b)"),
+    Case(np.linalg.solve, system((2,), (2, 3, 4)), wrt=(0, 1), id="np.linalg.solve(batch)"),
+    Case(np.linalg.solve, system((2,), (3, 4)), wrt=(0, 1), id="np.linalg.solve(broadcast b)"),
+    Case(np.linalg.cholesky, spd()),
+    Case(np.linalg.cholesky, spd(2), kwargs={"upper": True}),
+    Case(np.linalg.eigh, symmetric()),
+    Case(np.linalg.eigh, symmetric(2), kwargs={"UPLO": "U"}),
+    Case(np.linalg.eigvalsh, symmetric(n=4)),
+    Case(np.linalg.eigvalsh, symmetric(2), kwargs={"UPLO": "U"}),
+    Case(np.linalg.svd, normal((4, 3)), kwargs={"full_matrices": False}),
+    Case(np.linalg.svd, normal((3, 5)), kwargs={"full_matrices": False}),
+    Case(np.linalg.svd, normal((2, 3, 3))),
+    Case(np.linalg.svd, normal((4, 3)), kwargs={"compute_uv": False}),
+    Case(np.linalg.svdvals, normal((2, 3, 4))),
+    Case(np.linalg.qr, normal((4, 3))),
+    Case(np.linalg.qr, normal((2, 3, 3))),
+    Case(np.linalg.qr, normal((3, 5))),
+    Case(np.linalg.qr, normal((4, 3)), kwargs={"mode": "r"}),
+    Case(np.linalg.pinv, normal((4, 3))),
+    Case(np.linalg.pinv, normal((2, 3, 5))),
+    Case(np.linalg.matrix_power, lambda rng: (rng.standard_normal((3, 3)), 3)),
+    Case(np.linalg.matrix_power, lambda rng: (rng.standard_normal((2, 3, 3)), 1)),
+    Case(np.linalg.matrix_power, lambda rng: (rng.standard_normal((3, 3)), 0)),
+    Case(np.linalg.matrix_power, lambda rng: (rng.standard_normal((3, 3)) + 3 * np.eye(3), -2)),
+]
+NORMS = [
+    ((5,), {}), ((3, 4), {}), ((2, 3, 4), {}), ((5,), {"ord": 1}), ((5,), {"ord": np.inf}),
+    ((5,), {"ord": -np.inf}), ((5,), {"ord": 3}), ((5,), {"ord": 0.5}), ((5,), {"ord": 0}),
+    ((3, 4), {"axis": 1}), ((3, 4), {"axis": -2, "keepdims": True}),
+    ((3, 4), {"axis": 0, "ord": 1}), ((3, 4), {"axis": 1, "ord": np.inf}),
+    ((3, 4), {"ord": "fro"}), ((3, 4), {"ord": "nuc"}), ((3, 4), {"ord": 2}),
+    ((3, 4), {"ord": -2}), ((3, 4), {"ord": 1}), ((3, 4), {"ord": -1}),
+    ((3, 4), {"ord": np.inf}), ((3, 4), {"ord": -np.inf}),
+    ((2, 3, 4), {"axis": (2, 0), "ord": "fro", "keepdims": True}),
+    ((2, 3, 4), {"axis": (-1, -2), "ord": "nuc"}), ((2, 3, 4), {"axis": (0, 1), "ord": 1}),
+]
+for _shape, _kwargs in NORMS:
+    CASES.append(Case(np.linalg.norm, normal(_shape), kwargs=_kwargs))
+CASES += [
+    Case(np.linalg.vector_norm, normal((3, 4))),
+    Case(np.linalg.vector_norm, normal((2, 3, 4)), kwargs={"axis": (0, 2), "ord": 3}),
+    Case(np.linalg.vector_norm, normal((3, 4)), kwargs={"axis": -1, "ord": np.inf,
+                                                         "keepdims": True}),
+    Case(np.linalg.matrix_norm, normal((2, 3, 4))),
+    Case(np.linalg.matrix_norm, normal((2, 3, 4)), kwargs={"ord": "nuc", "keepdims": True}),
+    Case(np.linalg.matrix_norm, normal((3, 4)), kwargs={"ord": np.inf}),
+]
