@@ -14,6 +14,7 @@ import string
 
 import numpy as np
 
+from ..backend import asarray_like
 from ..support import is_array, shape_of, unbroadcast
 from .table import defjvp, defvjp
 
@@ -190,6 +191,8 @@ def einsum_grad(dy, subscripts, operands, i, optimize=False):
     """
     terms, out = einsum_terms(subscripts, operands)
     x, term = operands[i], terms[i]
+    if not is_array(dy):  # a Python scalar seed: keep the result in x's library
+        dy = asarray_like(dy, x)
     others = [t for j, t in enumerate(terms) if j != i]
     carried = set(out + "".join(others))
     unique = "".join(dict.fromkeys(term))
