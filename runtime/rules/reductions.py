@@ -170,7 +170,7 @@ defjvp(np.var, var_jvp)
 defvjp(np.std, std_vjp)
 defjvp(np.std, std_jvp)
 
-# ---------------------------------------------------------------- NaN-skipping sum and mean
+# ---------------------------------------------------------------- NaN-skipping reductions
 
 
 def nansum_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
@@ -192,10 +192,34 @@ def nanmean_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, where
     return np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims)
 
 
+def nanprod_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+                where=None):
+    return np.where(np.isnan(a), 0, unreduce(dy, a, axis, keepdims) * prod_others(
+        np.where(np.isnan(a), 1, a), axis))
+
+
+def nanprod_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+                where=None):
+    return np.sum(np.where(np.isnan(a), 0, da) * prod_others(np.where(np.isnan(a), 1, a), axis),
+                  axis=axis, keepdims=keepdims)
+
+
+def nancumsum_vjp(dy, y, a, axis=None, dtype=None, out=None):
+    return np.where(np.isnan(a), 0, np.reshape(reverse_cumsum(dy, axis), shape_of(a)))
+
+
+def nancumsum_jvp(da, y, a, axis=None, dtype=None, out=None):
+    return np.cumsum(np.where(np.isnan(a), 0, da), axis=axis)
+
+
 defvjp(np.nansum, nansum_vjp)
 defjvp(np.nansum, nansum_jvp)
 defvjp(np.nanmean, nanmean_vjp)
 defjvp(np.nanmean, nanmean_jvp)
+defvjp(np.nanprod, nanprod_vjp)
+defjvp(np.nanprod, nanprod_jvp)
+defvjp(np.nancumsum, nancumsum_vjp)
+defjvp(np.nancumsum, nancumsum_jvp)
 
 # ---------------------------------------------------------------- cumulative
 

@@ -54,6 +54,8 @@ CASES += [
     Case(np.linalg.tensordot, pair((2, 3, 4), (3, 4)), wrt=(0, 1)),
     Case(np.linalg.vecdot, pair((2, 3), (3,)), wrt=(0, 1)),
     Case(np.linalg.vecdot, pair((3, 2), (3, 2)), kwargs={"axis": 0}, wrt=(0, 1)),
+    Case(np.vecdot, pair((4, 3), (2, 1, 3)), wrt=(0, 1)),
+    Case(np.vecdot, pair((3, 4), (3, 1)), kwargs={"axis": 0}, wrt=(0, 1)),
     Case(np.trace, normal((3, 3))),
     Case(np.trace, normal((3, 4)), kwargs={"offset": 1}),
     Case(np.trace, normal((2, 3, 4)), kwargs={"offset": -1, "axis1": 2, "axis2": 1}),
