@@ -16,7 +16,7 @@ import numpy as np
 
 from ..backend import asarray_like
 from ..support import is_array, shape_of, unbroadcast
-from .table import defjvp, defvjp
+from .table import defjvp, defnondiff, defvjp
 
 EINSUM_OPERANDS = 8
 
@@ -513,3 +513,242 @@ defvjp(np.einsum, None, einsum_vjp_0, einsum_vjp_1, einsum_vjp_2, einsum_vjp_3, 
        einsum_vjp_5, einsum_vjp_6, einsum_vjp_7)
 defjvp(np.einsum, None, einsum_jvp_0, einsum_jvp_1, einsum_jvp_2, einsum_jvp_3, einsum_jvp_4,
        einsum_jvp_5, einsum_jvp_6, einsum_jvp_7)
+
+# ---------------------------------------------------------------- rules of the helpers above
+# Generated adjoints call these helpers and are differentiated again (hessians, grad of grad).
+# Each is bilinear: linear in the cotangent and in the other factor, so its rules are the
+# product itself and the partner helper. Arguments read only for their shape have no slot.
+
+
+def mT_vjp(dz, z, x):  # noqa: N802  (NumPy's name for the matrix transpose)
+    return mT(dz)
+
+
+def mT_jvp(dx, z, x):  # noqa: N802
+    return mT(dx)
+
+
+def expand_matrix_vjp(dz, z, g):
+    return np.reshape(dz, shape_of(g))
+
+
+def expand_matrix_jvp(dg, z, g):
+    return expand_matrix(dg)
+
+
+def matmul_grad_a_vjp_dy(dz, z, dy, a, b):
+    return np.matmul(dz, b)
+
+
+def matmul_grad_a_vjp_b(dz, z, dy, a, b):
+    return matmul_grad_b(dy, dz, b)
+
+
+def matmul_grad_a_jvp_dy(ddy, z, dy, a, b):
+    return matmul_grad_a(ddy, a, b)
+
+
+def matmul_grad_a_jvp_b(db, z, dy, a, b):
+    return matmul_grad_a(dy, a, db)
+
+
+def matmul_grad_b_vjp_dy(dz, z, dy, a, b):
+    return np.matmul(a, dz)
+
+
+def matmul_grad_b_vjp_a(dz, z, dy, a, b):
+    return matmul_grad_a(dy, a, dz)
+
+
+def matmul_grad_b_jvp_dy(ddy, z, dy, a, b):
+    return matmul_grad_b(ddy, a, b)
+
+
+def matmul_grad_b_jvp_a(da, z, dy, a, b):
+    return matmul_grad_b(dy, da, b)
+
+
+def tensordot_grad_a_vjp_dy(dz, z, dy, a, b, axes=2):
+    return np.tensordot(dz, b, axes=axes)
+
+
+def tensordot_grad_a_vjp_b(dz, z, dy, a, b, axes=2):
+    return tensordot_grad_b(dy, dz, b, axes)
+
+
+def tensordot_grad_a_jvp_dy(ddy, z, dy, a, b, axes=2):
+    return tensordot_grad_a(ddy, a, b, axes)
+
+
+def tensordot_grad_a_jvp_b(db, z, dy, a, b, axes=2):
+    return tensordot_grad_a(dy, a, db, axes)
+
+
+def tensordot_grad_b_vjp_dy(dz, z, dy, a, b, axes=2):
+    return np.tensordot(a, dz, axes=axes)
+
+
+def tensordot_grad_b_vjp_a(dz, z, dy, a, b, axes=2):
+    return tensordot_grad_a(dy, a, dz, axes)
+
+
+def tensordot_grad_b_jvp_dy(ddy, z, dy, a, b, axes=2):
+    return tensordot_grad_b(ddy, a, b, axes)
+
+
+def tensordot_grad_b_jvp_a(da, z, dy, a, b, axes=2):
+    return tensordot_grad_b(dy, da, b, axes)
+
+
+def diagonal_of_vjp(dz, z, g, x, offset=0, axis1=0, axis2=1):
+    return np.trace(dz, offset=offset, axis1=axis1, axis2=axis2)
+
+
+def diagonal_of_jvp(dg, z, g, x, offset=0, axis1=0, axis2=1):
+    return diagonal_of(dg, x, offset, axis1, axis2)
+
+
+def kron_grad_a_vjp_dy(dz, z, dy, a, b):
+    return np.kron(dz, b)
+
+
+def kron_grad_a_vjp_b(dz, z, dy, a, b):
+    return kron_grad_b(dy, dz, b)
+
+
+def kron_grad_a_jvp_dy(ddy, z, dy, a, b):
+    return kron_grad_a(ddy, a, b)
+
+
+def kron_grad_a_jvp_b(db, z, dy, a, b):
+    return kron_grad_a(dy, a, db)
+
+
+def kron_grad_b_vjp_dy(dz, z, dy, a, b):
+    return np.kron(a, dz)
+
+
+def kron_grad_b_vjp_a(dz, z, dy, a, b):
+    return kron_grad_a(dy, a, dz)
+
+
+def kron_grad_b_jvp_dy(ddy, z, dy, a, b):
+    return kron_grad_b(ddy, a, b)
+
+
+def kron_grad_b_jvp_a(da, z, dy, a, b):
+    return kron_grad_b(dy, da, b)
+
+
+# <c, b x dy> = <c x b, dy> = <dy x c, b>, and <c, dy x a> = <a x c, dy> = <c x dy, a>.
+def cross_grad_a_vjp_dy(dz, z, dy, a, b, axes):
+    return unbroadcast(np.cross(dz, b, axes[0], axes[1], axes[2]), dy)
+
+
+def cross_grad_a_vjp_b(dz, z, dy, a, b, axes):
+    return cross_grad_b(dy, dz, b, axes)
+
+
+def cross_grad_a_jvp_dy(ddy, z, dy, a, b, axes):
+    return cross_grad_a(ddy, a, b, axes)
+
+
+def cross_grad_a_jvp_b(db, z, dy, a, b, axes):
+    return cross_grad_a(dy, a, db, axes)
+
+
+def cross_grad_b_vjp_dy(dz, z, dy, a, b, axes):
+    return unbroadcast(np.cross(a, dz, axes[0], axes[1], axes[2]), dy)
+
+
+def cross_grad_b_vjp_a(dz, z, dy, a, b, axes):
+    return cross_grad_a(dy, a, dz, axes)
+
+
+def cross_grad_b_jvp_dy(ddy, z, dy, a, b, axes):
+    return cross_grad_b(ddy, a, b, axes)
+
+
+def cross_grad_b_jvp_a(da, z, dy, a, b, axes):
+    return cross_grad_b(dy, da, b, axes)
+
+
+def vecdot_grad_vjp_dy(dz, z, dy, x1, x2, axis=-1):
+    return unbroadcast(np.sum(dz * x2, axis=axis), dy)
+
+
+def vecdot_grad_vjp_x2(dz, z, dy, x1, x2, axis=-1):
+    return vecdot_grad(dy, x2, dz, axis)
+
+
+def vecdot_grad_jvp_dy(ddy, z, dy, x1, x2, axis=-1):
+    return vecdot_grad(ddy, x1, x2, axis)
+
+
+def vecdot_grad_jvp_x2(dx2, z, dy, x1, x2, axis=-1):
+    return vecdot_grad(dy, x1, dx2, axis)
+
+
+def einsum_operands_grad(dz, dy, subscripts, operands, i, optimize=False):
+    """Cotangents of the other operands of ``einsum_grad(dy, ..., i)``: einsum being
+    multilinear, operand j's is einsum_grad for j with dz standing in for operand i."""
+    return tuple(None if j == i else einsum_grad(dy, subscripts, replaced(operands, i, dz), j,
+                                                 optimize) for j in range(len(operands)))
+
+
+def einsum_operands_tangent(doperands, dy, subscripts, operands, i, optimize=False):
+    """Tangent of ``einsum_grad(dy, ..., i)`` for tangents of the other operands (None: none)."""
+    tangent = 0
+    for j, d in enumerate(doperands):
+        if j != i and d is not None:
+            tangent = tangent + einsum_grad(dy, subscripts, replaced(operands, j, d), i, optimize)
+    return tangent
+
+
+def einsum_grad_vjp_dy(dz, z, dy, subscripts, operands, i, optimize=False):
+    return np.einsum(subscripts, *replaced(operands, i, dz), optimize=optimize)
+
+
+def einsum_grad_vjp_operands(dz, z, dy, subscripts, operands, i, optimize=False):
+    return einsum_operands_grad(dz, dy, subscripts, operands, i, optimize)
+
+
+def einsum_grad_jvp_dy(ddy, z, dy, subscripts, operands, i, optimize=False):
+    return einsum_grad(ddy, subscripts, operands, i, optimize)
+
+
+def einsum_grad_jvp_operands(doperands, z, dy, subscripts, operands, i, optimize=False):
+    return einsum_operands_tangent(doperands, dy, subscripts, operands, i, optimize)
+
+
+defvjp(mT, mT_vjp)
+defjvp(mT, mT_jvp)
+defvjp(expand_matrix, expand_matrix_vjp)
+defjvp(expand_matrix, expand_matrix_jvp)
+defvjp(diagonal_of, diagonal_of_vjp)
+defjvp(diagonal_of, diagonal_of_jvp)
+# (helper, vjp for the cotangent, vjp for the factor, the factor's position, the two jvps)
+for _helper, _vjp_dy, _vjp_factor, _at, _jvp_dy, _jvp_factor in [
+        (matmul_grad_a, matmul_grad_a_vjp_dy, matmul_grad_a_vjp_b, 2, matmul_grad_a_jvp_dy,
+         matmul_grad_a_jvp_b),
+        (matmul_grad_b, matmul_grad_b_vjp_dy, matmul_grad_b_vjp_a, 1, matmul_grad_b_jvp_dy,
+         matmul_grad_b_jvp_a),
+        (tensordot_grad_a, tensordot_grad_a_vjp_dy, tensordot_grad_a_vjp_b, 2,
+         tensordot_grad_a_jvp_dy, tensordot_grad_a_jvp_b),
+        (tensordot_grad_b, tensordot_grad_b_vjp_dy, tensordot_grad_b_vjp_a, 1,
+         tensordot_grad_b_jvp_dy, tensordot_grad_b_jvp_a),
+        (kron_grad_a, kron_grad_a_vjp_dy, kron_grad_a_vjp_b, 2, kron_grad_a_jvp_dy,
+         kron_grad_a_jvp_b),
+        (kron_grad_b, kron_grad_b_vjp_dy, kron_grad_b_vjp_a, 1, kron_grad_b_jvp_dy,
+         kron_grad_b_jvp_a),
+        (cross_grad_a, cross_grad_a_vjp_dy, cross_grad_a_vjp_b, 2, cross_grad_a_jvp_dy,
+         cross_grad_a_jvp_b),
+        (cross_grad_b, cross_grad_b_vjp_dy, cross_grad_b_vjp_a, 1, cross_grad_b_jvp_dy,
+         cross_grad_b_jvp_a),
+        (vecdot_grad, vecdot_grad_vjp_dy, vecdot_grad_vjp_x2, 2, vecdot_grad_jvp_dy,
+         vecdot_grad_jvp_x2),
+        (einsum_grad, einsum_grad_vjp_dy, einsum_grad_vjp_operands, 2, einsum_grad_jvp_dy,
+         einsum_grad_jvp_operands)]:
+    defvjp(_helper, _vjp_dy, *[None] * (_at - 1), _vjp_factor)
+    defjvp(_helper, _jvp_dy, *[None] * (_at - 1), _jvp_factor)
+defnondiff(dot_axes, scalar_operand, cross_axes, tensordot_axes)

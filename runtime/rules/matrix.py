@@ -20,7 +20,7 @@ import numpy as np
 from ..support import is_array, reduced_axes, shape_of, unbroadcast, unreduce
 from .linalg import as_cols, as_rows, expand_matrix, mT
 from .reductions import nonzero, tie_weights
-from .table import defjvp, defvjp
+from .table import defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- helpers
 
@@ -594,3 +594,4 @@ defvjp(np.linalg.matrix_power, matrix_power_vjp)
 defjvp(np.linalg.matrix_power, matrix_power_jvp)
 defvjp(np.linalg.multi_dot, multi_dot_vjp)
 defjvp(np.linalg.multi_dot, multi_dot_jvp)
+defnondiff(norm_kind, solves_vectors)

@@ -12,7 +12,7 @@ Extrema share the gradient equally between tied elements (as PyTorch's ``amax`` 
 import numpy as np
 
 from ..support import kept_shape, reduced_axes, reduced_size, shape_of, unbroadcast, unreduce
-from .table import defjvp, defvjp
+from .table import defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- helpers
 
@@ -275,3 +275,78 @@ def average_jvp_weights(dweights, y, a, axis=None, weights=None, returned=False,
 
 defvjp(np.average, average_vjp_a, None, average_vjp_weights, argnames=("a", "axis", "weights"))
 defjvp(np.average, average_jvp_a, None, average_jvp_weights, argnames=("a", "axis", "weights"))
+
+# ---------------------------------------------------------------- rules of the helpers above
+# Generated adjoints call these helpers and are differentiated again (hessians, grad of grad),
+# so each helper that carries a gradient is itself a primitive. They are linear in their
+# cotangent argument; an argument read only for its shape has no rule slot (zero gradient).
+# prod_others' own derivatives divide by x: second derivatives of prod assume nonzero inputs.
+
+
+def unreduce_vjp(dz, z, g, x, axis=None, keepdims=False):
+    return np.reshape(np.sum(dz, axis=reduced_axes(axis, np.ndim(x))), shape_of(g))
+
+
+def unreduce_jvp(dg, z, g, x, axis=None, keepdims=False):
+    return unreduce(dg, x, axis, keepdims)
+
+
+def prod_others_vjp(dz, z, x, axis=None):
+    return (np.sum(dz * z, axis=reduced_axes(axis, np.ndim(x)), keepdims=True) - dz * z) / x
+
+
+def prod_others_jvp(dx, z, x, axis=None):
+    return z * (np.sum(dx / x, axis=reduced_axes(axis, np.ndim(x)), keepdims=True) - dx / x)
+
+
+def centered_vjp(dz, z, x, axis=None):
+    return centered(dz, axis)
+
+
+def centered_jvp(dx, z, x, axis=None):
+    return centered(dx, axis)
+
+
+def nonzero_vjp(dz, z, y):
+    return dz
+
+
+def nonzero_jvp(dy, z, y):
+    return dy
+
+
+def along_vjp(dz, z, x, axis):
+    return np.reshape(dz, shape_of(x))
+
+
+def along_jvp(dx, z, x, axis):
+    return along(dx, axis)
+
+
+def reverse_cumsum_vjp(dz, z, g, axis):
+    return np.cumsum(dz, axis=0 if axis is None else axis)
+
+
+def reverse_cumsum_jvp(dg, z, g, axis):
+    return reverse_cumsum(dg, axis)
+
+
+def weights_like_vjp(dz, z, weights, a, axis):
+    return np.reshape(dz, shape_of(weights))
+
+
+def weights_like_jvp(dweights, z, weights, a, axis):
+    return weights_like(dweights, a, axis)
+
+
+for _helper, _vjp, _jvp in [(unreduce, unreduce_vjp, unreduce_jvp),
+                            (prod_others, prod_others_vjp, prod_others_jvp),
+                            (centered, centered_vjp, centered_jvp),
+                            (nonzero, nonzero_vjp, nonzero_jvp),
+                            (along, along_vjp, along_jvp),
+                            (reverse_cumsum, reverse_cumsum_vjp, reverse_cumsum_jvp),
+                            (weights_like, weights_like_vjp, weights_like_jvp)]:
+    defvjp(_helper, _vjp)
+    defjvp(_helper, _jvp)
+# Piecewise constant in x (tie_weights) or plain integers and axis tuples (the rest).
+defnondiff(tie_weights, dof, reduced_size, reduced_axes, kept_shape)

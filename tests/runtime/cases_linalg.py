@@ -4,6 +4,7 @@ import operator
 
 import numpy as np
 
+from tangentish.runtime.rules import linalg as la
 from tests.runtime.rulecheck import Case
 
 
@@ -168,4 +169,37 @@ CASES += [
     Case(np.linalg.matrix_norm, normal((2, 3, 4))),
     Case(np.linalg.matrix_norm, normal((2, 3, 4)), kwargs={"ord": "nuc", "keepdims": True}),
     Case(np.linalg.matrix_norm, normal((3, 4)), kwargs={"ord": np.inf}),
+]
+
+# ---------------------------------------------------------------- helpers generated code calls
+# (differentiated again for second derivatives; see the end of linalg.py)
+
+
+def helper(*shapes, then=()):
+    """Normal arrays of the given shapes, followed by the plain values ``then``."""
+    return lambda rng: tuple(rng.standard_normal(s) for s in shapes) + tuple(then)
+
+
+CASES += [
+    Case(la.mT, normal((2, 3, 4))),
+    Case(la.expand_matrix, normal((2, 3))),
+    Case(la.matmul_grad_a, helper((3, 2), (3, 4), (4, 2)), wrt=(0, 2)),
+    Case(la.matmul_grad_a, helper((2, 3), (4,), (2, 4, 3)), wrt=(0, 2), id="matmul_grad_a(1-d)"),
+    Case(la.matmul_grad_b, helper((3, 2), (3, 4), (4, 2)), wrt=(0, 1)),
+    Case(la.matmul_grad_b, helper((2, 1), (2, 1, 4), (4,)), wrt=(0, 1), id="matmul_grad_b(1-d)"),
+    Case(la.tensordot_grad_a, helper((2, 5), (2, 3, 4), (4, 3, 5), then=[([1, 2], [1, 0])]),
+         wrt=(0, 2)),
+    Case(la.tensordot_grad_b, helper((2, 5), (2, 3, 4), (4, 3, 5), then=[([1, 2], [1, 0])]),
+         wrt=(0, 1)),
+    Case(la.diagonal_of, helper((2,), (2, 3, 4), then=(-1, 2, 1))),
+    Case(la.diagonal_of, helper((), (3, 3))),
+    Case(la.kron_grad_a, helper((6, 6), (2, 3), (3, 2)), wrt=(0, 2)),
+    Case(la.kron_grad_b, helper((6, 6), (2, 3), (3, 2)), wrt=(0, 1)),
+    Case(la.cross_grad_a, helper((4, 3), (4, 3), (3,), then=[(-1, -1, -1)]), wrt=(0, 2)),
+    Case(la.cross_grad_b, helper((4, 3), (3,), (4, 3), then=[(-1, -1, -1)]), wrt=(0, 1)),
+    Case(la.cross_grad_a, helper((3, 2), (3, 2), (2, 3), then=[(0, 1, 0)]), wrt=(0, 2),
+         id="cross_grad_a(axes)"),
+    Case(la.vecdot_grad, helper((2,), (2, 3), (3,), then=(-1,)), wrt=(0, 2)),
+    Case(la.einsum_grad, lambda rng: (rng.standard_normal((2, 4)), "ij,jk", (
+        rng.standard_normal((2, 3)), rng.standard_normal((3, 4))), 1)),
 ]

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from tangentish.runtime.rules import reductions as rd
+from tangentish.runtime.support import unreduce
 from tests.runtime.rulecheck import Case
 
 
@@ -68,4 +70,28 @@ CASES += [
     Case(np.average, weighted((3, 4), (3, 4), None), wrt=(0, 2)),
     Case(np.average, weighted((3, 4), (4,), 1), wrt=(0, 2)),
     Case(np.average, weighted((2, 3, 4), (3,), -2), wrt=(0, 2)),
+]
+
+# ---------------------------------------------------------------- helpers generated code calls
+# (differentiated again for second derivatives; see the end of reductions.py)
+
+
+def helper(*shapes, then=()):
+    """Normal arrays of the given shapes, followed by the plain values ``then``."""
+    return lambda rng: tuple(rng.standard_normal(s) for s in shapes) + tuple(then)
+
+
+CASES += [
+    Case(unreduce, helper((3,), (2, 3)), kwargs={"axis": 0}),
+    Case(unreduce, helper((2, 1), (2, 3)), kwargs={"axis": -1, "keepdims": True}),
+    Case(unreduce, helper((), (2, 3))),
+    Case(rd.prod_others, positive(3, 4), kwargs={"axis": 1}),
+    Case(rd.prod_others, positive(2, 3)),
+    Case(rd.centered, normal(3, 4), kwargs={"axis": 0}),
+    Case(rd.nonzero, positive(3)),
+    Case(rd.along, helper((2, 3), then=(None,))),
+    Case(rd.along, helper((2, 3), then=(1,))),
+    Case(rd.reverse_cumsum, helper((2, 3), then=(1,))),
+    Case(rd.reverse_cumsum, helper((6,), then=(None,))),
+    Case(rd.weights_like, helper((4,), (3, 4), then=(1,))),
 ]

@@ -1,12 +1,19 @@
 """Linear-algebra rules the case table cannot express: list inputs (multi_dot), tuple outputs
 with ``None`` cotangents, and products over hypothesis-drawn shapes."""
 
+import ast
+import inspect
+import textwrap
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tangentish.checking import numerical_grad
+from tangentish.runtime.rules import linalg as la
+from tangentish.runtime.rules import matrix as mx
+from tangentish.runtime.rules import reductions as rd
 from tangentish.runtime.rules import table
 from tests.runtime.rulecheck import Case, check_jvp, check_vjp
 
@@ -186,3 +193,83 @@ def test_einsum_any_spec(drawn, seed, backend):
                 wrt=tuple(range(1, len(shapes) + 1)), id=spec)
     check_vjp(case, np.random.default_rng(seed), backend.to, backend.back)
     check_jvp(case, np.random.default_rng(seed), backend.to, backend.back)
+
+
+# ---------------------------------------------------------------- einsum_grad's operand rules
+
+
+@pytest.mark.parametrize("spec, shapes, i", [("ij,jk", [(2, 3), (3, 4)], 0),
+                                             ("ijk,jl,kl->il", [(2, 3, 4), (3, 5), (4, 5)], 1),
+                                             ("ii,i->", [(3, 3), (3,)], 0)], ids=str)
+def test_einsum_grad_of_operands(spec, shapes, i, backend):
+    """einsum_grad (the adjoint generated code calls) against FD w.r.t. the other operands."""
+    rng = np.random.default_rng(5)
+    ops = tuple(rng.standard_normal(s) for s in shapes)
+    dy = rng.standard_normal(np.shape(np.einsum(spec, *ops)))
+    z = la.einsum_grad(dy, spec, ops, i)
+    dz = rng.standard_normal(np.shape(z))
+    got = table.vjp_rule(la.einsum_grad, 2)(backend.to(dz), backend.to(z), backend.to(dy), spec,
+                                            backend.to(ops), i)
+    tangents = tuple(None if j == i else rng.standard_normal(s) for j, s in enumerate(shapes))
+    tangent = table.jvp_rule(la.einsum_grad, 2)(backend.to(tangents), backend.to(z),
+                                                backend.to(dy), spec, backend.to(ops), i)
+    eps, expect_tangent = 1e-6, 0
+    for j in range(len(ops)):
+        if j == i:
+            assert got[j] is None
+            continue
+        f = lambda x, j=j: np.sum(dz * la.einsum_grad(dy, spec, la.replaced(ops, j, x), i))
+        expect, _ = numerical_grad(f, [ops[j]], 0)
+        close(backend.back(got[j]), expect[0])
+        expect_tangent = expect_tangent + (
+            la.einsum_grad(dy, spec, la.replaced(ops, j, ops[j] + eps * tangents[j]), i)
+            - la.einsum_grad(dy, spec, la.replaced(ops, j, ops[j] - eps * tangents[j]), i)
+        ) / (2 * eps)
+    close(backend.back(tangent), expect_tangent)
+
+
+# ---------------------------------------------------------------- the inlining contract
+# The compiler inlines a rule's body, importing its free names from the rule's module, and
+# differentiates generated adjoints again: so a rule is one return expression over its
+# parameters, np.*, and module helpers; and every helper it calls has rules of its own, except
+# the decompositions' adjoints below (second derivatives through them are not supported).
+
+FIRST_ORDER_ONLY = {
+    "cholesky_grad", "cholesky_tangent", "eigh_grad", "eigh_tangent", "svd_grad", "svd_tangent",
+    "qr_grad", "qr_tangent", "pinv_grad", "pinv_tangent", "matrix_power_grad",
+    "matrix_power_tangent", "multi_dot_grad", "multi_dot_tangent", "solve_grad_a",
+    "solve_grad_b", "solve_tangent_a", "norm_weights", "vector_norm_weights",
+    "matrix_norm_weights", "einsum_operands_grad", "einsum_operands_tangent", "replaced",
+    "unbroadcast", "shape_of"}  # the last two belong to the foundation
+MODULES = {m.__name__: m for m in (rd, la, mx)}
+RULES = sorted({rule for entry in table.registered()
+                for rule in (*entry.vjp.values(), *entry.jvp.values())
+                if rule.__module__ in MODULES}, key=lambda r: (r.__module__, r.__name__))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.__name__)
+def test_rule_is_one_inlinable_expression(rule):
+    module = MODULES[rule.__module__]
+    (fn,) = ast.parse(textwrap.dedent(inspect.getsource(rule))).body
+    body = [s for s in fn.body if not (isinstance(s, ast.Expr)
+                                       and isinstance(s.value, ast.Constant))]
+    assert len(body) == 1 and isinstance(body[0], ast.Return), "one return expression"
+    params = {a.arg for a in (*fn.args.args, *fn.args.kwonlyargs)}
+    params |= {a.arg for a in (fn.args.vararg, fn.args.kwarg) if a is not None}
+    for node in ast.walk(body[0]):
+        if isinstance(node, ast.Name) and node.id not in params:
+            assert hasattr(module, node.id), f"{node.id} is neither a parameter nor importable"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            called = getattr(module, node.func.id)
+            assert table.lookup(called) is not None or node.func.id in FIRST_ORDER_ONLY, (
+                f"{node.func.id} has no rules, so generated adjoints cannot be differentiated")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            assert ast.unparse(node.func).startswith("np."), ast.unparse(node.func)
+
+
+def test_at_least_fifty_primitives():
+    """NumPy and operator functions with rules here (helpers of our own do not count)."""
+    ours = [entry.primitive for entry in table.registered()
+            if any(r.__module__ in MODULES for r in entry.vjp.values())
+            and not getattr(entry.primitive, "__module__", "").startswith("tangentish")]
+    assert len(ours) >= 50, [table.lookup(p).name for p in ours]
