@@ -35,38 +35,11 @@ def part(dy, i):
     return None if dy is None else dy[i]
 
 
-def vector_solve(a, v):
-    """solve(a, v) for a stack of vectors v (NumPy 2 reads a 2-d or higher b as matrices)."""
-    return np.linalg.solve(a, v[..., None])[..., 0]
-
-
 def solves_vectors(a, b):
     """Whether np.linalg.solve treats b as (a stack of) vectors, under this NumPy's rule."""
     if int(np.__version__.split(".")[0]) >= 2:
         return np.ndim(b) == 1
     return np.ndim(b) == np.ndim(a) - 1
-
-
-def solve_grad_a(dy, a, b, x):
-    """Cotangent of a in ``x = solve(a, b)``: ``-solve(a.T, dy) x.T``."""
-    if solves_vectors(a, b):
-        g = vector_solve(mT(a), dy)
-        return unbroadcast(-g[..., :, None] * x[..., None, :], a)
-    return unbroadcast(-np.matmul(np.linalg.solve(mT(a), dy), mT(x)), a)
-
-
-def solve_grad_b(dy, a, b):
-    """Cotangent of b in ``x = solve(a, b)``: ``solve(a.T, dy)``."""
-    if solves_vectors(a, b):
-        return unbroadcast(vector_solve(mT(a), dy), b)
-    return unbroadcast(np.linalg.solve(mT(a), dy), b)
-
-
-def solve_tangent_a(da, a, b, x):
-    """Tangent of ``x = solve(a, b)`` for a tangent da of a: ``-solve(a, da x)``."""
-    if solves_vectors(a, b):
-        return -vector_solve(a, np.matmul(da, x[..., None])[..., 0])
-    return -np.linalg.solve(a, np.matmul(da, x))
 
 
 def triangle_read(g, uplo="L"):
@@ -142,16 +115,23 @@ def slogdet_jvp(da, y, a):
     return np.zeros_like(y[0]), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
 
 
+# x = solve(a, b): db = a^-T dy, da = -db x^T, dx = solve(a, db - da x). A vector b (or x) is
+# made a one-column matrix with [..., None], since NumPy 2 reads any b of 2 or more dims as
+# matrices.
 def solve_vjp_a(dy, y, a, b):
-    return solve_grad_a(dy, a, b, y)
+    return unbroadcast(-np.linalg.solve(mT(a), dy[..., None]) * y[..., None, :]
+                       if solves_vectors(a, b)
+                       else -np.matmul(np.linalg.solve(mT(a), dy), mT(y)), a)
 
 
 def solve_vjp_b(dy, y, a, b):
-    return solve_grad_b(dy, a, b)
+    return unbroadcast(np.linalg.solve(mT(a), dy[..., None])[..., 0] if solves_vectors(a, b)
+                       else np.linalg.solve(mT(a), dy), b)
 
 
 def solve_jvp_a(da, y, a, b):
-    return solve_tangent_a(da, a, b, y)
+    return (-np.linalg.solve(a, np.matmul(da, y[..., None]))[..., 0] if solves_vectors(a, b)
+            else -np.linalg.solve(a, np.matmul(da, y)))
 
 
 def solve_jvp_b(db, y, a, b):
@@ -257,6 +237,83 @@ def matrix_norm_jvp(dx, y, x, keepdims=False, ord="fro"):
                                            keepdims), axis=(-2, -1), keepdims=keepdims)
 
 
+# The weights' own rules (generated adjoints are differentiated again). W depends on x and on
+# y = norm(x), passed in; both partial slopes are elementwise except for nuclear/spectral norms.
+
+
+def norm_weight_slopes(x, y, ord, axes, matrix, keepdims):
+    """(dW/dx, dW/dy) of the weights W(x, y), elementwise and shaped like x."""
+    if matrix and ord in ("nuc", 2, -2):
+        raise NotImplementedError(
+            f"tangentish: second derivatives of np.linalg.norm(ord={ord!r}) are not supported")
+    p = 2 if ord in (None, "fro") else ord
+    if p in (0, 1, np.inf, -np.inf) or matrix and p != 2:  # piecewise constant weights
+        return np.zeros_like(x), np.zeros_like(x)
+    yk = nonzero(unreduce(y, x, axes, keepdims))
+    w = np.sign(x) * np.abs(x) ** (p - 1) / yk ** (p - 1)
+    return (p - 1) * np.abs(x) ** (p - 2) / yk ** (p - 1), -(p - 1) * w / yk
+
+
+def vector_norm_weights_vjp_x(dz, z, x, y, ord, axes, keepdims):
+    return dz * norm_weight_slopes(x, y, ord, axes, False, keepdims)[0]
+
+
+def vector_norm_weights_vjp_y(dz, z, x, y, ord, axes, keepdims):
+    return np.sum(dz * norm_weight_slopes(x, y, ord, axes, False, keepdims)[1], axis=axes,
+                  keepdims=keepdims)
+
+
+def vector_norm_weights_jvp_x(dx, z, x, y, ord, axes, keepdims):
+    return dx * norm_weight_slopes(x, y, ord, axes, False, keepdims)[0]
+
+
+def vector_norm_weights_jvp_y(dy, z, x, y, ord, axes, keepdims):
+    return unreduce(dy, x, axes, keepdims) * norm_weight_slopes(x, y, ord, axes, False,
+                                                                keepdims)[1]
+
+
+def matrix_norm_weights_vjp_x(dz, z, x, y, ord, axes, keepdims):
+    return dz * norm_weight_slopes(x, y, ord, axes, True, keepdims)[0]
+
+
+def matrix_norm_weights_vjp_y(dz, z, x, y, ord, axes, keepdims):
+    return np.sum(dz * norm_weight_slopes(x, y, ord, axes, True, keepdims)[1], axis=axes,
+                  keepdims=keepdims)
+
+
+def matrix_norm_weights_jvp_x(dx, z, x, y, ord, axes, keepdims):
+    return dx * norm_weight_slopes(x, y, ord, axes, True, keepdims)[0]
+
+
+def matrix_norm_weights_jvp_y(dy, z, x, y, ord, axes, keepdims):
+    return unreduce(dy, x, axes, keepdims) * norm_weight_slopes(x, y, ord, axes, True,
+                                                                keepdims)[1]
+
+
+def norm_weights_vjp_x(dz, z, x, y, ord=None, axis=None, keepdims=False):
+    return dz * norm_weight_slopes(x, y, ord, *norm_kind(x, ord, axis), keepdims)[0]
+
+
+def norm_weights_vjp_y(dz, z, x, y, ord=None, axis=None, keepdims=False):
+    return np.sum(dz * norm_weight_slopes(x, y, ord, *norm_kind(x, ord, axis), keepdims)[1],
+                  axis=norm_kind(x, ord, axis)[0], keepdims=keepdims)
+
+
+def norm_weights_jvp_x(dx, z, x, y, ord=None, axis=None, keepdims=False):
+    return dx * norm_weight_slopes(x, y, ord, *norm_kind(x, ord, axis), keepdims)[0]
+
+
+def norm_weights_jvp_y(dy, z, x, y, ord=None, axis=None, keepdims=False):
+    return unreduce(dy, x, norm_kind(x, ord, axis)[0], keepdims) * norm_weight_slopes(
+        x, y, ord, *norm_kind(x, ord, axis), keepdims)[1]
+
+
+defvjp(vector_norm_weights, vector_norm_weights_vjp_x, vector_norm_weights_vjp_y)
+defjvp(vector_norm_weights, vector_norm_weights_jvp_x, vector_norm_weights_jvp_y)
+defvjp(matrix_norm_weights, matrix_norm_weights_vjp_x, matrix_norm_weights_vjp_y)
+defjvp(matrix_norm_weights, matrix_norm_weights_jvp_x, matrix_norm_weights_jvp_y)
+defvjp(norm_weights, norm_weights_vjp_x, norm_weights_vjp_y)
+defjvp(norm_weights, norm_weights_jvp_x, norm_weights_jvp_y)
 defvjp(np.linalg.norm, norm_vjp)
 defjvp(np.linalg.norm, norm_jvp)
 defvjp(np.linalg.vector_norm, vector_norm_vjp)

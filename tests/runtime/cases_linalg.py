@@ -5,6 +5,7 @@ import operator
 import numpy as np
 
 from tangentish.runtime.rules import linalg as la
+from tangentish.runtime.rules import matrix as mx
 from tests.runtime.rulecheck import Case
 
 
@@ -202,4 +203,21 @@ CASES += [
     Case(la.vecdot_grad, helper((2,), (2, 3), (3,), then=(-1,)), wrt=(0, 2)),
     Case(la.einsum_grad, lambda rng: (rng.standard_normal((2, 4)), "ij,jk", (
         rng.standard_normal((2, 3)), rng.standard_normal((3, 4))), 1)),
+]
+
+
+def weights_args(x_shape, y_shape, *rest):
+    """A norm's weights W(x, y) take y = norm(x) as an input of its own: draw it positive."""
+    return lambda rng: (rng.standard_normal(x_shape), rng.uniform(1, 2, y_shape)) + rest
+
+
+for _ord in (None, 2, 3):
+    CASES.append(Case(mx.vector_norm_weights, weights_args((3, 4), (3,), _ord, (1,), False),
+                      wrt=(0, 1), id=f"vector_norm_weights(ord={_ord})"))
+CASES += [
+    Case(mx.vector_norm_weights, weights_args((3, 4), (1, 4), 1, (0,), True), wrt=(0, 1)),
+    Case(mx.matrix_norm_weights, weights_args((2, 3, 4), (2,), "fro", (1, 2), False),
+         wrt=(0, 1)),
+    Case(mx.norm_weights, weights_args((3, 4), ()), wrt=(0, 1)),
+    Case(mx.norm_weights, weights_args((3, 4), (3, 1), 4, 1, True), wrt=(0, 1)),
 ]
