@@ -199,9 +199,8 @@ def matrix_norm_weights(x, y, ord, axes, keepdims):
     return np.sign(x) * hits / np.sum(hits, axis=across, keepdims=True)
 
 
-def norm_weights(x, y, ord=None, axis=None, keepdims=False):
-    """d y / d x of ``y = np.linalg.norm(x, ord, axis, keepdims)``, shaped like x."""
-    axes, matrix = norm_kind(x, ord, axis)
+def norm_weights(x, y, ord, axes, matrix, keepdims):
+    """d y / d x of the vector or matrix norm ``y`` of x over ``axes``, shaped like x."""
     if matrix:
         return matrix_norm_weights(x, y, ord, axes, keepdims)
     return vector_norm_weights(x, y, ord, axes, keepdims)
@@ -209,32 +208,32 @@ def norm_weights(x, y, ord=None, axis=None, keepdims=False):
 
 def norm_vjp(dy, y, x, ord=None, axis=None, keepdims=False):
     return unreduce(dy, x, norm_kind(x, ord, axis)[0], keepdims) * norm_weights(
-        x, y, ord, axis, keepdims)
+        x, y, ord, *norm_kind(x, ord, axis), keepdims)
 
 
 def norm_jvp(dx, y, x, ord=None, axis=None, keepdims=False):
-    return np.sum(dx * norm_weights(x, y, ord, axis, keepdims),
+    return np.sum(dx * norm_weights(x, y, ord, *norm_kind(x, ord, axis), keepdims),
                   axis=norm_kind(x, ord, axis)[0], keepdims=keepdims)
 
 
 def vector_norm_vjp(dy, y, x, axis=None, keepdims=False, ord=2):
-    return unreduce(dy, x, reduced_axes(axis, np.ndim(x)), keepdims) * vector_norm_weights(
-        x, y, ord, reduced_axes(axis, np.ndim(x)), keepdims)
+    return unreduce(dy, x, axis, keepdims) * norm_weights(
+        x, y, ord, reduced_axes(axis, np.ndim(x)), False, keepdims)
 
 
 def vector_norm_jvp(dx, y, x, axis=None, keepdims=False, ord=2):
-    return np.sum(dx * vector_norm_weights(x, y, ord, reduced_axes(axis, np.ndim(x)), keepdims),
-                  axis=reduced_axes(axis, np.ndim(x)), keepdims=keepdims)
+    return np.sum(dx * norm_weights(x, y, ord, reduced_axes(axis, np.ndim(x)), False, keepdims),
+                  axis=axis, keepdims=keepdims)
 
 
 def matrix_norm_vjp(dy, y, x, keepdims=False, ord="fro"):
-    return unreduce(dy, x, (-2, -1), keepdims) * matrix_norm_weights(
-        x, y, ord, reduced_axes((-2, -1), np.ndim(x)), keepdims)
+    return unreduce(dy, x, (-2, -1), keepdims) * norm_weights(
+        x, y, ord, reduced_axes((-2, -1), np.ndim(x)), True, keepdims)
 
 
 def matrix_norm_jvp(dx, y, x, keepdims=False, ord="fro"):
-    return np.sum(dx * matrix_norm_weights(x, y, ord, reduced_axes((-2, -1), np.ndim(x)),
-                                           keepdims), axis=(-2, -1), keepdims=keepdims)
+    return np.sum(dx * norm_weights(x, y, ord, reduced_axes((-2, -1), np.ndim(x)), True,
+                                    keepdims), axis=(-2, -1), keepdims=keepdims)
 
 
 # The weights' own rules (generated adjoints are differentiated again). W depends on x and on
@@ -254,64 +253,24 @@ def norm_weight_slopes(x, y, ord, axes, matrix, keepdims):
     return (p - 1) * np.abs(x) ** (p - 2) / yk ** (p - 1), -(p - 1) * w / yk
 
 
-def vector_norm_weights_vjp_x(dz, z, x, y, ord, axes, keepdims):
-    return dz * norm_weight_slopes(x, y, ord, axes, False, keepdims)[0]
+def norm_weights_vjp_x(dz, z, x, y, ord, axes, matrix, keepdims):
+    return dz * norm_weight_slopes(x, y, ord, axes, matrix, keepdims)[0]
 
 
-def vector_norm_weights_vjp_y(dz, z, x, y, ord, axes, keepdims):
-    return np.sum(dz * norm_weight_slopes(x, y, ord, axes, False, keepdims)[1], axis=axes,
+def norm_weights_vjp_y(dz, z, x, y, ord, axes, matrix, keepdims):
+    return np.sum(dz * norm_weight_slopes(x, y, ord, axes, matrix, keepdims)[1], axis=axes,
                   keepdims=keepdims)
 
 
-def vector_norm_weights_jvp_x(dx, z, x, y, ord, axes, keepdims):
-    return dx * norm_weight_slopes(x, y, ord, axes, False, keepdims)[0]
+def norm_weights_jvp_x(dx, z, x, y, ord, axes, matrix, keepdims):
+    return dx * norm_weight_slopes(x, y, ord, axes, matrix, keepdims)[0]
 
 
-def vector_norm_weights_jvp_y(dy, z, x, y, ord, axes, keepdims):
-    return unreduce(dy, x, axes, keepdims) * norm_weight_slopes(x, y, ord, axes, False,
+def norm_weights_jvp_y(dy, z, x, y, ord, axes, matrix, keepdims):
+    return unreduce(dy, x, axes, keepdims) * norm_weight_slopes(x, y, ord, axes, matrix,
                                                                 keepdims)[1]
 
 
-def matrix_norm_weights_vjp_x(dz, z, x, y, ord, axes, keepdims):
-    return dz * norm_weight_slopes(x, y, ord, axes, True, keepdims)[0]
-
-
-def matrix_norm_weights_vjp_y(dz, z, x, y, ord, axes, keepdims):
-    return np.sum(dz * norm_weight_slopes(x, y, ord, axes, True, keepdims)[1], axis=axes,
-                  keepdims=keepdims)
-
-
-def matrix_norm_weights_jvp_x(dx, z, x, y, ord, axes, keepdims):
-    return dx * norm_weight_slopes(x, y, ord, axes, True, keepdims)[0]
-
-
-def matrix_norm_weights_jvp_y(dy, z, x, y, ord, axes, keepdims):
-    return unreduce(dy, x, axes, keepdims) * norm_weight_slopes(x, y, ord, axes, True,
-                                                                keepdims)[1]
-
-
-def norm_weights_vjp_x(dz, z, x, y, ord=None, axis=None, keepdims=False):
-    return dz * norm_weight_slopes(x, y, ord, *norm_kind(x, ord, axis), keepdims)[0]
-
-
-def norm_weights_vjp_y(dz, z, x, y, ord=None, axis=None, keepdims=False):
-    return np.sum(dz * norm_weight_slopes(x, y, ord, *norm_kind(x, ord, axis), keepdims)[1],
-                  axis=norm_kind(x, ord, axis)[0], keepdims=keepdims)
-
-
-def norm_weights_jvp_x(dx, z, x, y, ord=None, axis=None, keepdims=False):
-    return dx * norm_weight_slopes(x, y, ord, *norm_kind(x, ord, axis), keepdims)[0]
-
-
-def norm_weights_jvp_y(dy, z, x, y, ord=None, axis=None, keepdims=False):
-    return unreduce(dy, x, norm_kind(x, ord, axis)[0], keepdims) * norm_weight_slopes(
-        x, y, ord, *norm_kind(x, ord, axis), keepdims)[1]
-
-
-defvjp(vector_norm_weights, vector_norm_weights_vjp_x, vector_norm_weights_vjp_y)
-defjvp(vector_norm_weights, vector_norm_weights_jvp_x, vector_norm_weights_jvp_y)
-defvjp(matrix_norm_weights, matrix_norm_weights_vjp_x, matrix_norm_weights_vjp_y)
-defjvp(matrix_norm_weights, matrix_norm_weights_jvp_x, matrix_norm_weights_jvp_y)
 defvjp(norm_weights, norm_weights_vjp_x, norm_weights_vjp_y)
 defjvp(norm_weights, norm_weights_jvp_x, norm_weights_jvp_y)
 defvjp(np.linalg.norm, norm_vjp)

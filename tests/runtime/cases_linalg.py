@@ -212,12 +212,12 @@ def weights_args(x_shape, y_shape, *rest):
 
 
 for _ord in (None, 2, 3):
-    CASES.append(Case(mx.vector_norm_weights, weights_args((3, 4), (3,), _ord, (1,), False),
-                      wrt=(0, 1), id=f"vector_norm_weights(ord={_ord})"))
+    CASES.append(Case(mx.norm_weights, weights_args((3, 4), (3,), _ord, (1,), False, False),
+                      wrt=(0, 1), id=f"norm_weights(ord={_ord})"))
 CASES += [
-    Case(mx.vector_norm_weights, weights_args((3, 4), (1, 4), 1, (0,), True), wrt=(0, 1)),
-    Case(mx.matrix_norm_weights, weights_args((2, 3, 4), (2,), "fro", (1, 2), False),
+    Case(mx.norm_weights, weights_args((3, 4), (1, 4), 1, (0,), False, True), wrt=(0, 1)),
+    Case(mx.norm_weights, weights_args((2, 3, 4), (2,), "fro", (1, 2), True, False),
          wrt=(0, 1)),
-    Case(mx.norm_weights, weights_args((3, 4), ()), wrt=(0, 1)),
-    Case(mx.norm_weights, weights_args((3, 4), (3, 1), 4, 1, True), wrt=(0, 1)),
+    Case(mx.norm_weights, weights_args((3, 4), (), None, (0, 1), False, False), wrt=(0, 1)),
+    Case(mx.norm_weights, weights_args((3, 4), (3, 1), 4, (1,), False, True), wrt=(0, 1)),
 ]
