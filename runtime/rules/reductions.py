@@ -1,4 +1,5 @@
-"""Reduction rules: sum, mean, prod, max/min, var/std, cumulative sums and products, average.
+"""Reduction rules: sum, mean, prod, max/min, ptp, var/std, cumulative sums and products,
+average, and the NaN-skipping variants.
 
 Every reduction takes NumPy's ``axis`` (None, int, negative, tuple) and ``keepdims``; a VJP
 re-expands the reduced cotangent with ``unreduce`` and a JVP reduces the tangent the same way the
@@ -47,7 +48,7 @@ def centered(x, axis=None):
     return x - np.mean(x, axis=axis, keepdims=True)
 
 
-def nonzero(y):
+def safe_divisor(y):
     """y with zeros replaced by 1, for divisions whose numerator vanishes wherever y does."""
     return np.where(y == 0, 1, y)
 
@@ -167,12 +168,13 @@ def var_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, w
 
 
 def std_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return unreduce(dy / nonzero(y), a, axis, keepdims) * centered(a, axis) / dof(a, axis, ddof)
+    return unreduce(dy / safe_divisor(y), a, axis, keepdims) * centered(a, axis) / dof(
+        a, axis, ddof)
 
 
 def std_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
     return np.sum(centered(a, axis) * da, axis=axis, keepdims=keepdims) / (
-        dof(a, axis, ddof) * nonzero(y))
+        dof(a, axis, ddof) * safe_divisor(y))
 
 
 defvjp(np.var, var_vjp)
@@ -236,13 +238,13 @@ def nanvar_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False
 
 
 def nanstd_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return unreduce(dy / nonzero(y), a, axis, keepdims) * nancentered(a, axis) / nandof(
+    return unreduce(dy / safe_divisor(y), a, axis, keepdims) * nancentered(a, axis) / nandof(
         a, axis, ddof)
 
 
 def nanstd_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
     return np.sum(nancentered(a, axis) * da / nandof(a, axis, ddof), axis=axis,
-                  keepdims=keepdims) / nonzero(y)
+                  keepdims=keepdims) / safe_divisor(y)
 
 
 defvjp(np.nanvar, nanvar_vjp)
@@ -340,11 +342,11 @@ def centered_jvp(dx, z, x, axis=None):
     return centered(dx, axis)
 
 
-def nonzero_vjp(dz, z, y):
+def safe_divisor_vjp(dz, z, y):
     return dz
 
 
-def nonzero_jvp(dy, z, y):
+def safe_divisor_jvp(dy, z, y):
     return dy
 
 
@@ -386,7 +388,7 @@ for _helper, _vjp, _jvp in [(unreduce, unreduce_vjp, unreduce_jvp),
                             (prod_others, prod_others_vjp, prod_others_jvp),
                             (centered, centered_vjp, centered_jvp),
                             (nancentered, nancentered_vjp, nancentered_jvp),
-                            (nonzero, nonzero_vjp, nonzero_jvp),
+                            (safe_divisor, safe_divisor_vjp, safe_divisor_jvp),
                             (along, along_vjp, along_jvp),
                             (reverse_cumsum, reverse_cumsum_vjp, reverse_cumsum_jvp),
                             (weights_like, weights_like_vjp, weights_like_jvp)]:

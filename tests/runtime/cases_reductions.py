@@ -94,7 +94,7 @@ CASES += [
     Case(rd.centered, normal(3, 4), kwargs={"axis": 0}),
     Case(rd.nancentered, with_nans, kwargs={"axis": 1}),
     Case(rd.nancentered, with_nans),
-    Case(rd.nonzero, positive(3)),
+    Case(rd.safe_divisor, positive(3)),
     Case(rd.along, helper((2, 3), then=(None,))),
     Case(rd.along, helper((2, 3), then=(1,))),
     Case(rd.reverse_cumsum, helper((2, 3), then=(1,))),
