@@ -339,3 +339,39 @@ def test_decomposition_any_shape(primitive, kind, kwargs, drawn, backend):
     case = Case(primitive, args, kwargs=kwargs, rtol=1e-4, atol=1e-5)
     check_vjp(case, np.random.default_rng(seed), backend.to, backend.back)
     check_jvp(case, np.random.default_rng(seed), backend.to, backend.back)
+
+
+# ---------------------------------------------------------------- norms, drawn shapes and ords
+
+VECTOR_ORDS = [None, 1, 2, 3, 0.5, np.inf, -np.inf]
+MATRIX_ORDS = [None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]
+
+
+@st.composite
+def norm_args(draw):
+    """x's shape, and np.linalg.norm's (ord, axis, keepdims) in any form it accepts."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    ndim = len(shape)
+    matrix = ndim >= 2 and draw(st.booleans())
+    if matrix:
+        rows, cols = draw(st.permutations(range(ndim)))[:2]
+        axis = (rows - ndim * draw(st.booleans()), cols)
+        if ndim == 2 and draw(st.booleans()):
+            axis = None
+        ord = draw(st.sampled_from(MATRIX_ORDS))
+    else:
+        axis = draw(st.integers(-ndim, ndim - 1))
+        if ndim == 1 and draw(st.booleans()):
+            axis = None
+        ord = draw(st.sampled_from(VECTOR_ORDS))
+    return shape, {"ord": ord, "axis": axis, "keepdims": draw(st.booleans())}
+
+
+@backend_ok
+@given(drawn=norm_args(), seed=st.integers(0, 2**16))
+def test_norm_any_form(drawn, seed, backend):
+    shape, kwargs = drawn
+    case = Case(np.linalg.norm, lambda rng: (rng.standard_normal(shape),), kwargs=kwargs,
+                rtol=1e-4, atol=1e-5)
+    check_vjp(case, np.random.default_rng(seed), backend.to, backend.back)
+    check_jvp(case, np.random.default_rng(seed), backend.to, backend.back)
