@@ -77,3 +77,40 @@ def zeros_like_tree(x: Any) -> Any:
     if isinstance(x, complex):
         return 0j
     return 0.0
+
+
+# ---- elementwise helpers
+# Used by runtime/rules/elementwise.py. Each is a few array calls in the caller's own library.
+
+__all__ += ["broadcast_like", "clip_passes", "clip_hits_min", "clip_hits_max"]
+
+
+def broadcast_like(g: Any, y: Any) -> Any:
+    """``g`` stretched to the shape of ``y``, so a JVP contribution has the output's shape.
+
+    Free when the shapes already agree (and Python scalars stay scalars). A scalar ``g`` against
+    an array ``y`` is filled in y's library rather than becoming a NumPy array.
+    """
+    shape = shape_of(y)
+    if shape_of(g) == shape:
+        return g
+    if not is_array(g):
+        return np.full_like(y, g)
+    return np.broadcast_to(g, shape)
+
+
+def clip_passes(a: Any, lo: Any, hi: Any) -> Any:
+    """Where ``np.clip(a, lo, hi)`` passes ``a`` through (``None`` bounds are open)."""
+    lo_ok = True if lo is None else a >= lo
+    hi_ok = True if hi is None else a <= hi
+    return np.logical_and(lo_ok, hi_ok)
+
+
+def clip_hits_min(a: Any, lo: Any, hi: Any) -> Any:
+    """Where ``np.clip(a, lo, hi)`` returns ``lo`` (clip is ``minimum(maximum(a, lo), hi)``)."""
+    return np.logical_and(a < lo, True if hi is None else lo <= hi)
+
+
+def clip_hits_max(a: Any, lo: Any, hi: Any) -> Any:
+    """Where ``np.clip(a, lo, hi)`` returns ``hi``."""
+    return (a if lo is None else np.maximum(a, lo)) > hi
