@@ -89,14 +89,14 @@ def broadcast_like(g: Any, y: Any) -> Any:
     """``g`` stretched to the shape of ``y``, so a JVP contribution has the output's shape.
 
     Free when the shapes already agree (and Python scalars stay scalars). A scalar ``g`` against
-    an array ``y`` is filled in y's library rather than becoming a NumPy array.
+    an array ``y`` (0-d too) is filled in y's library rather than becoming a NumPy array.
     """
-    shape = shape_of(y)
-    if shape_of(g) == shape:
+    if not is_array(y):
         return g
     if not is_array(g):
         return np.full_like(y, g)
-    return np.broadcast_to(g, shape)
+    shape = shape_of(y)
+    return g if shape_of(g) == shape else np.broadcast_to(g, shape)
 
 
 def clip_passes(a: Any, lo: Any, hi: Any) -> Any:

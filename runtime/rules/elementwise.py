@@ -477,12 +477,13 @@ _register((np.divide, operator.truediv, operator.itruediv), (div_vjp_a, div_vjp_
           (div_jvp_a, div_jvp_b))
 
 # ---------------------------------------------------------------- binary: powers
-# d/da a**b = b * a**(b-1), but 0 where b == 0 (a**0 is constant; 0 * 0**-1 would be NaN).
+# d/da a**b = b * a**(b-1), evaluated at a = 1 where b == 0 (a**0 is constant, and 0 * 0**-1
+# would be NaN): every term stays finite, so the rule is safe to differentiate again.
 # d/db a**b = log(a) * a**b, with log(1) = 0 standing in for log(0) where a == 0 (the limit).
 
 
 def power_vjp_a(dy, y, a, b):
-    return unbroadcast(dy * np.where(b == 0, 0.0, b * np.power(a, b - 1)), a)
+    return unbroadcast(dy * b * np.power(np.where(b == 0, 1.0, a), b - 1), a)
 
 
 def power_vjp_b(dy, y, a, b):
@@ -490,7 +491,7 @@ def power_vjp_b(dy, y, a, b):
 
 
 def power_jvp_a(da, y, a, b):
-    return da * np.where(b == 0, 0.0, b * np.power(a, b - 1))
+    return da * b * np.power(np.where(b == 0, 1.0, a), b - 1)
 
 
 def power_jvp_b(db, y, a, b):
@@ -498,11 +499,11 @@ def power_jvp_b(db, y, a, b):
 
 
 def float_power_vjp_a(dy, y, a, b):
-    return unbroadcast(dy * np.where(b == 0, 0.0, b * np.float_power(a, b - 1)), a)
+    return unbroadcast(dy * b * np.float_power(np.where(b == 0, 1.0, a), b - 1), a)
 
 
 def float_power_jvp_a(da, y, a, b):
-    return da * np.where(b == 0, 0.0, b * np.float_power(a, b - 1))
+    return da * b * np.float_power(np.where(b == 0, 1.0, a), b - 1)
 
 
 _register((np.power, operator.pow, operator.ipow, builtins.pow, math.pow),
