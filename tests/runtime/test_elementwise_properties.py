@@ -168,7 +168,7 @@ def test_power_at_zero_has_no_nan(prim, p):
 
 @pytest.mark.parametrize("prim, x, grad", [
     (np.absolute, 0.0, 0.0), (builtins.abs, 0.0, 0.0), (np.sinc, 0.0, 0.0),
-    (np.sqrt, 4.0, 0.25), (math.sqrt, 0.0, math.inf), (math.cbrt, 0.0, math.inf),
+    (np.sqrt, 4.0, 0.25), (math.sqrt, 0.0, math.inf), (np.cbrt, 0.0, math.inf),
 ])
 def test_kinks_and_poles(prim, x, grad):
     with np.errstate(divide="ignore"):
