@@ -7,9 +7,12 @@ the shape of its argument, a JVP the shape of the output, and Python floats in g
 
 from __future__ import annotations
 
+import ast
 import builtins
+import inspect
 import math
 import operator
+import textwrap
 
 import numpy as np
 import pytest
@@ -258,3 +261,30 @@ NONDIFF = [
 def test_nondiff_are_registered(prim):
     entry = table.lookup(prim)
     assert entry is not None and entry.nondiff and not entry.vjp and not entry.jvp
+
+
+# ---------------------------------------------------------------- the inlining contract
+# The compiler inlines a rule's body and imports its free names from the rule's module; the tape
+# differentiates a rule again for create_graph, so every NumPy call in it must be in the table.
+
+#: NumPy calls in elementwise rules whose rules live in other families (or that only read dtype).
+OTHER_FAMILIES = {np.zeros_like, np.full_like, np.broadcast_to, np.iscomplexobj}
+
+
+def _rules():
+    return {rule for e in ELEMENTWISE for rule in (*e.vjp.values(), *e.jvp.values())}
+
+
+@pytest.mark.parametrize("rule", sorted(_rules(), key=lambda r: r.__name__),
+                         ids=lambda r: r.__name__)
+def test_rule_is_one_inlinable_expression(rule):
+    (fn,) = ast.parse(textwrap.dedent(inspect.getsource(rule))).body
+    assert len(fn.body) == 1 and isinstance(fn.body[0], ast.Return), "one return expression"
+    params = {a.arg for a in (*fn.args.args, *fn.args.kwonlyargs)}
+    for node in ast.walk(fn.body[0]):
+        if isinstance(node, ast.Name):
+            assert node.id in params or hasattr(elementwise, node.id), node.id
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            assert isinstance(node.func.value, ast.Name) and node.func.value.id == "np"
+            called = getattr(np, node.func.attr)
+            assert table.lookup(called) is not None or called in OTHER_FAMILIES, node.func.attr
