@@ -77,3 +77,87 @@ def zeros_like_tree(x: Any) -> Any:
     if isinstance(x, complex):
         return 0j
     return 0.0
+
+
+# ---- shape and indexing helpers
+# Subscripts are statements in Python (``x[i] = v``) and ``np.add.at`` works in place, so the
+# indexing rules call these small functional helpers instead.
+
+__all__ += ["fill_none", "scatter_add", "getitem_grad", "index_set", "zero_at", "arange_like"]
+
+
+def fill_none(ds: Any, like: Any) -> list[Any]:
+    """``ds`` with every ``None`` ("no gradient") replaced by zeros shaped like ``like[i]``.
+
+    Sequence rules (concatenate, split) need a concrete array per slot; generated code passes
+    ``None`` for outputs or inputs that carry no gradient.
+    """
+    return [zeros_like_tree(x) if d is None else d for d, x in zip(ds, like)]
+
+
+def arange_like(n: int, like: Any) -> Any:
+    """``np.arange(n)`` in ``like``'s array library (index arrays must live beside the data)."""
+    if is_array(like) and not isinstance(like, np.ndarray):
+        return np.arange(n, like=like)
+    return np.arange(n)
+
+
+def _is_fancy(idx: Any) -> bool:
+    # Integer arrays (and lists) may repeat positions, so writes through them must accumulate.
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    for part in parts:
+        if isinstance(part, list):
+            return True
+        if is_array(part) and np.dtype(part.dtype).kind in "iu":
+            return True
+    return False
+
+
+def scatter_add(z: Any, idx: Any, g: Any) -> Any:
+    """``z[idx] += g`` where repeated indices accumulate (``np.add.at``); returns ``z``."""
+    if _is_fancy(idx):
+        np.add.at(z, idx, g)
+    else:  # basic and boolean indices never repeat: plain assignment is faster
+        z[idx] = g
+    return z
+
+
+def getitem_grad(dy: Any, x: Any, idx: Any) -> Any:
+    """Cotangent of ``x`` for ``y = x[idx]``.
+
+    Arrays: ``dy`` scattered into zeros shaped like ``x``, repeated fancy indices accumulating.
+    Python lists and tuples: a *list* as long as ``x`` holding ``dy`` at ``idx`` (element by
+    element for a slice) and ``None`` elsewhere, ``None`` meaning "no gradient" (see
+    ``accumulate``).
+    """
+    if isinstance(x, (list, tuple)):
+        out: list[Any] = [None] * len(x)
+        if isinstance(idx, slice):
+            for i, g in zip(range(*idx.indices(len(x))), dy):
+                out[i] = g
+        else:
+            out[idx] = dy
+        return out
+    return scatter_add(np.zeros_like(x), idx, dy)
+
+
+def index_set(x: Any, idx: Any, v: Any) -> Any:
+    """A copy of ``x`` with ``x[idx] = v``: subscript assignment as a function.
+
+    Generated code and the tape rewrite ``x[idx] = v`` to ``x = index_set(x, idx, v)`` so the
+    old ``x`` survives for the reverse sweep. Works on arrays and Python lists.
+    """
+    out = list(x) if isinstance(x, list) else np.copy(x)
+    out[idx] = v
+    return out
+
+
+def zero_at(dy: Any, idx: Any) -> Any:
+    """A copy of ``dy`` with nothing at ``idx`` (zeros for arrays, ``None`` in lists)."""
+    if isinstance(dy, (list, tuple)):
+        out = list(dy)
+        positions = range(*idx.indices(len(out))) if isinstance(idx, slice) else [idx]
+        for i in positions:
+            out[i] = None
+        return out
+    return index_set(dy, idx, 0)
