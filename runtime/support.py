@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .backend import is_array
+from .backend import is_array, namespace
 
 __all__ = ["unbroadcast", "accumulate", "Stack", "shape_of", "zeros_like_tree"]
 
@@ -116,7 +116,7 @@ def _is_fancy(idx: Any) -> bool:
 def scatter_add(z: Any, idx: Any, g: Any) -> Any:
     """``z[idx] += g`` where repeated indices accumulate (``np.add.at``); returns ``z``."""
     if _is_fancy(idx):
-        np.add.at(z, idx, g)
+        namespace(z).add.at(z, idx, g)  # the library's own add.at, not NEP-13 "at" dispatch
     else:  # basic and boolean indices never repeat: plain assignment is faster
         z[idx] = g
     return z

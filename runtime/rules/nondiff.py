@@ -6,11 +6,11 @@ Their derivative is zero wherever it exists: the output does not depend on the i
 constants and the tape records nothing, so a gradient through them is exactly zero rather than
 a missing-rule error.
 
-Not here, on purpose: ``float`` (the identity for gradients: see ``shape.py``), ``np.full`` and
-``np.full_like`` (differentiable in ``fill_value``: see ``shape.py``), ``np.bincount``
-(linear in its ``weights``: see ``shape.py``), and ``np.unique``, whose values move with the
-input like ``np.sort``'s. ``np.histogram`` is here although its bin edges move with the data
-when ``bins`` is a count: histograms feed plots and statistics, not losses.
+Not here, on purpose, because they carry gradients (their rules are in ``shape.py``):
+``float`` (the identity), ``np.full`` and ``np.full_like`` (in ``fill_value``), ``np.bincount``
+(linear in its ``weights``) and ``np.unique`` (its values move with the input, like
+``np.sort``'s). ``np.histogram`` is here although its bin edges move with the data when
+``bins`` is a count: histograms feed plots and statistics, not losses.
 """
 
 import builtins

@@ -104,7 +104,7 @@ def unrepeat(dy, x, repeats, axis):
         return np.reshape(np.sum(runs, axis=axis + 1), shape)
     owner = np.repeat(arange_like(n, dy), repeats)  # which input each output slot copies
     moved = np.zeros_like(dy, shape=(n,) + target[:axis] + target[axis + 1:])
-    np.add.at(moved, owner, np.moveaxis(dy, axis, 0))
+    moved = scatter_add(moved, owner, np.moveaxis(dy, axis, 0))
     return np.reshape(np.moveaxis(moved, 0, axis), shape)
 
 
@@ -162,8 +162,7 @@ def unpad(dy, x, pad_width, mode):
     # Every padded cell copies one input cell: pad the cells' flat positions the same way.
     source = np.pad(np.reshape(arange_like(int(np.size(x)), dy), shape), pad_width, mode=mode)
     flat = np.zeros_like(x, shape=(int(np.size(x)),))
-    np.add.at(flat, np.ravel(source), np.ravel(dy))
-    return np.reshape(flat, shape)
+    return np.reshape(scatter_add(flat, np.ravel(source), np.ravel(dy)), shape)
 
 
 def undiagonal(dy, x, offset, axis1, axis2):
@@ -471,6 +470,42 @@ def sort_jvp(da, y, a, axis=-1, kind=None, order=None, stable=None):
     return np.take_along_axis(da, np.argsort(a, axis=axis), axis=axis)
 
 
+def unique_groups(ar):
+    """Which unique value each element of ``ar`` became, and how many elements share it."""
+    _, inverse, counts = np.unique(ar, return_inverse=True, return_counts=True)
+    return np.ravel(inverse), counts
+
+
+def ununique(dy, ar, axis):
+    """Cotangent of ``ar`` for ``np.unique``'s values: tied elements share their value's
+    cotangent equally (the values move as the group's mean), so ``ununique`` is the adjoint of
+    ``unique_tangent``; ``np.unique``'s integer outputs carry no cotangent."""
+    if axis is not None:
+        raise NotImplementedError("tangentish has no derivative for np.unique with an axis")
+    g = dy[0] if isinstance(dy, (tuple, list)) else dy
+    inverse, counts = unique_groups(ar)
+    return np.reshape(np.take(g / counts, inverse), np.shape(ar))
+
+
+def unique_tangent(dx, y, ar, axis):
+    """Tangent of ``np.unique``'s values: each the mean tangent of the elements tied to it."""
+    if axis is not None:
+        raise NotImplementedError("tangentish has no derivative for np.unique with an axis")
+    inverse, counts = unique_groups(ar)
+    values = np.bincount(inverse, np.ravel(dx), minlength=np.shape(counts)[0]) / counts
+    return [values] + [None] * (len(y) - 1) if isinstance(y, tuple) else values
+
+
+def unique_vjp(dy, y, ar, return_index=False, return_inverse=False, return_counts=False,
+               axis=None, equal_nan=True, sorted=True):
+    return ununique(dy, ar, axis)
+
+
+def unique_jvp(dar, y, ar, return_index=False, return_inverse=False, return_counts=False,
+               axis=None, equal_nan=True, sorted=True):
+    return unique_tangent(dar, y, ar, axis)
+
+
 _define(np.tile, tile_vjp, tile_jvp)
 _define(np.repeat, repeat_vjp, repeat_jvp)
 _define(np.flip, flip_vjp, flip_jvp)
@@ -479,6 +514,7 @@ _define(np.flipud, flipud_vjp, flipud_jvp)
 _define(np.roll, roll_vjp, roll_jvp)
 _define(np.rot90, rot90_vjp, rot90_jvp)
 _define(np.sort, sort_vjp, sort_jvp)
+_define(np.unique, unique_vjp, unique_jvp)
 
 # ---------------------------------------------------------------- gathering and padding
 

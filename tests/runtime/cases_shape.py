@@ -173,3 +173,8 @@ CASES += [
     Case(np.bincount, lambda rng: (np.array([0, 3, 3, 1]), rng.standard_normal(4)), wrt=(1,)),
     Case(np.bincount, lambda rng: (np.array([2, 0, 2]), rng.standard_normal(3), 6), wrt=(1,)),
 ]
+CASES += [
+    Case(np.unique, normal(3, 4)),
+    Case(np.unique, normal(5), kwargs={"return_counts": True, "return_index": True},
+         dy_none=(1, 2)),
+]

@@ -260,3 +260,15 @@ def test_array_of_a_list_returns_the_list_structure(x):
     got = table.lookup(np.array).vjp[0](dy, None, x)
     assert isinstance(got, list) and len(got) == 2
     np.testing.assert_array_equal(np.array(got, dtype=float), dy)
+
+
+def test_unique_with_ties_shares_the_cotangent(backend):
+    """Tied elements split their value's cotangent; VJP and JVP stay adjoint."""
+    x = np.array([3.0, 1.0, 3.0, 2.0, 3.0, 1.0])
+    entry = table.lookup(np.unique)
+    dy, dx = np.array([1.0, 10.0, 100.0]), np.arange(6.0)
+    got = backend.back(entry.vjp[0](backend.to(dy), None, backend.to(x)))
+    np.testing.assert_allclose(got, [100 / 3, 1 / 2, 100 / 3, 10, 100 / 3, 1 / 2])
+    tangent = backend.back(entry.jvp[0](backend.to(dx), None, backend.to(x)))
+    np.testing.assert_allclose(tangent, [(1 + 5) / 2, 3, (0 + 2 + 4) / 3])
+    assert np.isclose(np.dot(got, dx), np.dot(tangent, dy))
