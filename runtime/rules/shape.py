@@ -27,7 +27,7 @@ from ..support import (
     unbroadcast,
     zero_at,
 )
-from .table import defjvp, defvjp
+from .table import defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- helpers the rules call
 
@@ -145,8 +145,13 @@ _GATHER_PADS = ("edge", "reflect", "symmetric", "wrap")
 
 
 def pad_mode(mode):
-    """``mode`` if np.pad with it is a gather or a constant fill (so linear in the input)."""
-    if mode in ("constant", "empty") or mode in _GATHER_PADS:
+    """The np.pad mode that carries tangents: a gather's own, zeros for a constant fill.
+
+    Other modes (``mean``, ``maximum``, ``linear_ramp``...) raise rather than guess.
+    """
+    if mode in ("constant", "empty"):
+        return "constant"
+    if mode in _GATHER_PADS:
         return mode
     raise NotImplementedError(
         f"tangentish has no derivative for np.pad(mode={mode!r}); supported modes: "
@@ -156,7 +161,7 @@ def pad_mode(mode):
 def unpad(dy, x, pad_width, mode):
     """Cotangent of ``x`` for ``np.pad``: the interior for constant fills, a scatter otherwise."""
     shape = tuple(np.shape(x))
-    if pad_mode(mode) in ("constant", "empty"):
+    if pad_mode(mode) == "constant":
         widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
         return dy[tuple(slice(int(b), int(b) + n) for (b, _), n in zip(widths, shape))]
     # Every padded cell copies one input cell: pad the cells' flat positions the same way.
@@ -732,3 +737,158 @@ def bincount_jvp_weights(dweights, y, x, weights=None, minlength=0):
 
 defvjp(np.bincount, None, bincount_vjp_weights, argnames=("x", "weights"))
 defjvp(np.bincount, None, bincount_jvp_weights, argnames=("x", "weights"))
+
+# ---------------------------------------------------------------- the helpers' own rules
+# Generated adjoints call the helpers above, and tg.hessian / tg.grad(tg.grad(f)) differentiate
+# generated adjoints again: so each helper is a primitive too. All are linear in their first
+# argument: the JVP applies the helper to the tangent, the VJP is the forward op it undoes.
+
+
+def join_like(pieces, arrays, axis, ndmin, like):
+    """The inverse of ``split_like``: pieces shaped like ``arrays`` joined into ``like``'s shape."""
+    pieces = fill_none(pieces, arrays)
+    if axis is None:
+        return np.reshape(np.concatenate([np.ravel(p) for p in pieces]), np.shape(like))
+    promoted = [np.reshape(p, _promoted(tuple(np.shape(a)), ndmin))
+                for p, a in zip(pieces, arrays)]
+    return np.reshape(np.concatenate(promoted, axis=axis), np.shape(like))
+
+
+def join_like_vjp(g, y, pieces, arrays, axis, ndmin, like):
+    return split_like(g, arrays, axis, ndmin)
+
+
+def join_like_jvp(dpieces, y, pieces, arrays, axis, ndmin, like):
+    return join_like(dpieces, arrays, axis, ndmin, like)
+
+
+def getitem_grad_vjp(g, y, dy, x, idx):
+    return g[idx]
+
+
+def getitem_grad_jvp(ddy, y, dy, x, idx):
+    return getitem_grad(ddy, x, idx)
+
+
+def zero_at_vjp(g, y, dy, idx):
+    return zero_at(g, idx)
+
+
+def zero_at_jvp(ddy, y, dy, idx):
+    return zero_at(ddy, idx)
+
+
+def fill_none_vjp(g, y, ds, like):
+    return g
+
+
+def fill_none_jvp(dds, y, ds, like):
+    return fill_none(dds, like)
+
+
+def split_like_vjp(g, y, dy, arrays, axis, ndmin=0):
+    return join_like(g, arrays, axis, ndmin, dy)
+
+
+def split_like_jvp(ddy, y, dy, arrays, axis, ndmin=0):
+    return split_like(ddy, arrays, axis, ndmin)
+
+
+def untile_vjp(g, y, dy, x, reps):
+    return np.tile(g, reps)
+
+
+def untile_jvp(ddy, y, dy, x, reps):
+    return untile(ddy, x, reps)
+
+
+def unrepeat_vjp(g, y, dy, x, repeats, axis):
+    return np.repeat(g, repeats, axis=axis)
+
+
+def unrepeat_jvp(ddy, y, dy, x, repeats, axis):
+    return unrepeat(ddy, x, repeats, axis)
+
+
+def untake_vjp(g, y, dy, x, indices, axis):
+    return np.take(g, indices, axis=axis)
+
+
+def untake_jvp(ddy, y, dy, x, indices, axis):
+    return untake(ddy, x, indices, axis)
+
+
+def untake_along_axis_vjp(g, y, dy, x, indices, axis):
+    return np.take_along_axis(g, indices, axis=axis)
+
+
+def untake_along_axis_jvp(ddy, y, dy, x, indices, axis):
+    return untake_along_axis(ddy, x, indices, axis)
+
+
+def unpad_vjp(g, y, dy, x, pad_width, mode):
+    return np.pad(g, pad_width, mode=pad_mode(mode))
+
+
+def unpad_jvp(ddy, y, dy, x, pad_width, mode):
+    return unpad(ddy, x, pad_width, mode)
+
+
+def undiagonal_vjp(g, y, dy, x, offset, axis1, axis2):
+    return np.diagonal(g, offset, axis1, axis2)
+
+
+def undiagonal_jvp(ddy, y, dy, x, offset, axis1, axis2):
+    return undiagonal(ddy, x, offset, axis1, axis2)
+
+
+def unarray_vjp(g, y, dy, x):
+    return array_tangent(g, x, dy)
+
+
+def unarray_jvp(ddy, y, dy, x):
+    return unarray(ddy, x)
+
+
+def array_tangent_vjp(g, y, dx, x, like):
+    return unarray(g, x)
+
+
+def array_tangent_jvp(ddx, y, dx, x, like):
+    return array_tangent(ddx, x, like)
+
+
+def ununique_vjp(g, y, dy, ar, axis):
+    return unique_tangent(g, dy, ar, axis)
+
+
+def ununique_jvp(ddy, y, dy, ar, axis):
+    return ununique(ddy, ar, axis)
+
+
+def unique_tangent_vjp(g, y, dx, like, ar, axis):
+    return ununique(g, ar, axis)
+
+
+def unique_tangent_jvp(ddx, y, dx, like, ar, axis):
+    return unique_tangent(ddx, like, ar, axis)
+
+
+_define(getitem_grad, getitem_grad_vjp, getitem_grad_jvp)
+_define(zero_at, zero_at_vjp, zero_at_jvp)
+_define(fill_none, fill_none_vjp, fill_none_jvp)
+_define(split_like, split_like_vjp, split_like_jvp)
+_define(split_axis, unstack_vjp, unstack_jvp)  # split_axis is np.unstack
+_define(join_like, join_like_vjp, join_like_jvp)
+_define(untile, untile_vjp, untile_jvp)
+_define(unrepeat, unrepeat_vjp, unrepeat_jvp)
+_define(untake, untake_vjp, untake_jvp)
+_define(untake_along_axis, untake_along_axis_vjp, untake_along_axis_jvp)
+_define(unpad, unpad_vjp, unpad_jvp)
+_define(undiagonal, undiagonal_vjp, undiagonal_jvp)
+_define(unarray, unarray_vjp, unarray_jvp)
+_define(array_tangent, array_tangent_vjp, array_tangent_jvp)
+_define(ununique, ununique_vjp, ununique_jvp)
+_define(unique_tangent, unique_tangent_vjp, unique_tangent_jvp)
+defnondiff(invert_axes, negated, pad_mode, dtype_of, arange_like, unique_groups,
+           along_axis_index)

@@ -4,6 +4,7 @@ import operator
 
 import numpy as np
 
+from tangentish.runtime.rules import shape
 from tangentish.runtime.rules.shape import astype
 from tangentish.runtime.support import index_set
 from tests.runtime.rulecheck import Case
@@ -177,4 +178,41 @@ CASES += [
     Case(np.unique, normal(3, 4)),
     Case(np.unique, normal(5), kwargs={"return_counts": True, "return_index": True},
          dy_none=(1, 2)),
+]
+
+# ---- the helpers generated adjoints call are primitives too (for second derivatives)
+Z = np.zeros
+CASES += [
+    Case(shape.getitem_grad, lambda rng: (rng.standard_normal(3), Z(4), [0, 0, 2])),
+    Case(shape.getitem_grad, lambda rng: (rng.standard_normal((2, 3)), Z((3, 3)), slice(1, None))),
+    Case(shape.getitem_grad, lambda rng: (rng.standard_normal(2), [Z(2), 0.5], 0), dy_none=(1,),
+         id="getitem_grad(list)"),
+    Case(shape.zero_at, lambda rng: (rng.standard_normal((3, 4)), (1, slice(None)))),
+    Case(shape.fill_none, lambda rng: ([rng.standard_normal(2), rng.standard_normal(3)],
+                                       [Z(2), Z(3)])),
+    Case(shape.split_like, lambda rng: (rng.standard_normal((5, 3)), [Z((2, 3)), Z((3, 3))], 0)),
+    Case(shape.split_like, lambda rng: (rng.standard_normal(8), [Z((2, 3)), Z(2)], None)),
+    Case(shape.split_like, lambda rng: (rng.standard_normal((2, 2)), [Z(2), Z((1, 2))], 0, 2),
+         dy_none=(0,)),
+    Case(shape.join_like, lambda rng: ([rng.standard_normal((1, 2)), rng.standard_normal(2)],
+                                       [Z((1, 2)), Z(2)], 0, 2, Z((2, 2))), dx_none=(1,)),
+    Case(shape.join_like, lambda rng: ([rng.standard_normal(2), rng.standard_normal((2, 1))],
+                                       [Z(2), Z((2, 1))], None, 0, Z(4))),
+    Case(shape.split_axis, lambda rng: (rng.standard_normal((3, 2)), -1)),
+    Case(shape.untile, lambda rng: (rng.standard_normal((4, 6)), Z((2, 3)), (2, 2))),
+    Case(shape.unrepeat, lambda rng: (rng.standard_normal((2, 6)), Z((2, 3)), 2, 1)),
+    Case(shape.unrepeat, lambda rng: (rng.standard_normal(5), Z((2, 2)), [2, 0, 1, 2], None)),
+    Case(shape.untake, lambda rng: (rng.standard_normal((3, 2, 2)), Z((3, 4)), FANCY, 1)),
+    Case(shape.untake_along_axis, lambda rng: (rng.standard_normal((2, 2)), Z((3, 2)),
+                                               np.array([[0, 1], [0, 0]]), 0)),
+    Case(shape.unpad, lambda rng: (rng.standard_normal((4, 4)), Z((2, 3)), ((1, 1), (0, 1)),
+                                   "constant")),
+    Case(shape.unpad, lambda rng: (rng.standard_normal(9), Z(4), (2, 3), "reflect")),
+    Case(shape.undiagonal, lambda rng: (rng.standard_normal((3, 2)), Z((2, 3, 4)), -1, 2, 0)),
+    Case(shape.unarray, lambda rng: (rng.standard_normal((2, 2)), [Z(2), Z(2)])),
+    Case(shape.array_tangent, lambda rng: ([rng.standard_normal(2), rng.standard_normal(2)],
+                                           [Z(2), Z(2)], Z((1, 2, 2))), dx_none=(0,)),
+    Case(shape.ununique, lambda rng: (rng.standard_normal(3), np.array([2.0, 1, 2, 3]), None)),
+    Case(shape.unique_tangent, lambda rng: (rng.standard_normal(4), Z(3),
+                                            np.array([2.0, 1, 2, 3]), None)),
 ]
