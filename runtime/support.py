@@ -81,9 +81,11 @@ def zeros_like_tree(x: Any) -> Any:
 
 # ---- shape and indexing helpers
 # Subscripts are statements in Python (``x[i] = v``) and ``np.add.at`` works in place, so the
-# indexing rules call these small functional helpers instead.
+# indexing rules call these small functional helpers instead. Containers (lists, tuples, dicts)
+# get *sparse* gradients: ``None`` in a list, a missing key in a dict, meaning "no gradient".
 
-__all__ += ["fill_none", "scatter_add", "getitem_grad", "index_set", "zero_at", "arange_like"]
+__all__ += ["fill_none", "arange_like", "scatter_add", "empty_grad", "getitem_grad", "index_set",
+            "zero_at", "value_grad"]
 
 
 def fill_none(ds: Any, like: Any) -> list[Any]:
@@ -122,22 +124,24 @@ def scatter_add(z: Any, idx: Any, g: Any) -> Any:
     return z
 
 
+def empty_grad(x: Any) -> Any:
+    """"No gradient yet" shaped like ``x``: zeros for arrays, Nones for sequences, {} for dicts."""
+    if isinstance(x, dict):
+        return {}
+    if isinstance(x, (list, tuple)):
+        return [None] * len(x)
+    return np.zeros_like(x)
+
+
 def getitem_grad(dy: Any, x: Any, idx: Any) -> Any:
     """Cotangent of ``x`` for ``y = x[idx]``.
 
     Arrays: ``dy`` scattered into zeros shaped like ``x``, repeated fancy indices accumulating.
-    Python lists and tuples: a *list* as long as ``x`` holding ``dy`` at ``idx`` (element by
-    element for a slice) and ``None`` elsewhere, ``None`` meaning "no gradient" (see
-    ``accumulate``).
+    Lists and tuples: a *list* as long as ``x`` holding ``dy`` at ``idx`` (element by element
+    for a slice) and ``None`` elsewhere. Dicts: ``{idx: dy}``.
     """
-    if isinstance(x, (list, tuple)):
-        out: list[Any] = [None] * len(x)
-        if isinstance(idx, slice):
-            for i, g in zip(range(*idx.indices(len(x))), dy):
-                out[i] = g
-        else:
-            out[idx] = dy
-        return out
+    if isinstance(x, (list, tuple, dict)):
+        return index_set(empty_grad(x), idx, dy)
     return scatter_add(np.zeros_like(x), idx, dy)
 
 
@@ -145,15 +149,24 @@ def index_set(x: Any, idx: Any, v: Any) -> Any:
     """A copy of ``x`` with ``x[idx] = v``: subscript assignment as a function.
 
     Generated code and the tape rewrite ``x[idx] = v`` to ``x = index_set(x, idx, v)`` so the
-    old ``x`` survives for the reverse sweep. Works on arrays and Python lists.
+    old ``x`` survives for the reverse sweep. Arrays, lists, tuples (a new tuple) and dicts.
     """
-    out = list(x) if isinstance(x, list) else np.copy(x)
+    if isinstance(x, dict):
+        out = dict(x)
+    elif isinstance(x, (list, tuple)):
+        out = list(x)
+    else:
+        out = np.copy(x)
     out[idx] = v
+    if isinstance(x, tuple):
+        return type(x)(*out) if hasattr(x, "_fields") else tuple(out)
     return out
 
 
 def zero_at(dy: Any, idx: Any) -> Any:
-    """A copy of ``dy`` with nothing at ``idx`` (zeros for arrays, ``None`` in lists)."""
+    """A copy of ``dy`` with nothing at ``idx``: zeros in arrays, ``None`` in lists, no key."""
+    if isinstance(dy, dict):
+        return {k: v for k, v in dy.items() if k != idx}
     if isinstance(dy, (list, tuple)):
         out = list(dy)
         positions = range(*idx.indices(len(out))) if isinstance(idx, slice) else [idx]
@@ -161,3 +174,15 @@ def zero_at(dy: Any, idx: Any) -> Any:
             out[i] = None
         return out
     return index_set(dy, idx, 0)
+
+
+def value_grad(dy: Any, idx: Any, v: Any) -> Any:
+    """Cotangent of ``v`` for ``y = index_set(x, idx, v)``: what ``dy`` holds at ``idx``.
+
+    A broadcast ``v`` collects from every cell it filled (a repeated fancy index counts each
+    repeat, although NumPy keeps only the last write).
+    """
+    if isinstance(dy, (dict, list, tuple)):
+        g = dy.get(idx) if isinstance(dy, dict) else dy[idx]
+        return zeros_like_tree(v) if g is None else g
+    return unbroadcast(dy[idx], v)

@@ -20,11 +20,13 @@ import numpy as np
 from ..backend import is_array
 from ..support import (
     arange_like,
+    empty_grad,
     fill_none,
     getitem_grad,
     index_set,
     scatter_add,
     unbroadcast,
+    value_grad,
     zero_at,
 )
 from .table import defjvp, defnondiff, defvjp
@@ -594,8 +596,8 @@ _define(np.triu, triu_vjp, triu_jvp)
 def getitem_vjp(dy, y, a, b):
     """Arrays: zeros with ``dy`` scattered at ``b`` (repeated fancy indices accumulate).
 
-    Python lists and tuples: a list as long as ``a`` with ``dy`` at ``b`` and ``None``
-    ("no gradient") everywhere else; see ``support.getitem_grad``.
+    Lists and tuples: a list as long as ``a`` with ``dy`` at ``b`` and ``None`` ("no
+    gradient") everywhere else; dicts: ``{b: dy}``. See ``support.getitem_grad``.
     """
     return getitem_grad(dy, a, b)
 
@@ -610,9 +612,7 @@ def index_set_vjp_x(dy, y, x, idx, v):
 
 
 def index_set_vjp_v(dy, y, x, idx, v):
-    """A broadcast ``v`` collects from every cell it filled (a repeated fancy index counts
-    each repeat, although NumPy keeps only the last write)."""
-    return unbroadcast(dy[idx], v)
+    return value_grad(dy, idx, v)
 
 
 def index_set_jvp_x(dx, y, x, idx, v):
@@ -620,7 +620,7 @@ def index_set_jvp_x(dx, y, x, idx, v):
 
 
 def index_set_jvp_v(dv, y, x, idx, v):
-    return index_set(np.zeros_like(y) if is_array(y) else [None] * len(y), idx, dv)
+    return index_set(empty_grad(y), idx, dv)
 
 
 _define(operator.getitem, getitem_vjp, getitem_jvp)
@@ -778,6 +778,14 @@ def zero_at_jvp(ddy, y, dy, idx):
     return zero_at(ddy, idx)
 
 
+def value_grad_vjp(g, y, dy, idx, v):
+    return index_set(empty_grad(dy), idx, g)
+
+
+def value_grad_jvp(ddy, y, dy, idx, v):
+    return value_grad(ddy, idx, v)
+
+
 def fill_none_vjp(g, y, ds, like):
     return g
 
@@ -876,6 +884,7 @@ def unique_tangent_jvp(ddx, y, dx, like, ar, axis):
 
 _define(getitem_grad, getitem_grad_vjp, getitem_grad_jvp)
 _define(zero_at, zero_at_vjp, zero_at_jvp)
+_define(value_grad, value_grad_vjp, value_grad_jvp)
 _define(fill_none, fill_none_vjp, fill_none_jvp)
 _define(split_like, split_like_vjp, split_like_jvp)
 _define(split_axis, unstack_vjp, unstack_jvp)  # split_axis is np.unstack
@@ -891,4 +900,4 @@ _define(array_tangent, array_tangent_vjp, array_tangent_jvp)
 _define(ununique, ununique_vjp, ununique_jvp)
 _define(unique_tangent, unique_tangent_vjp, unique_tangent_jvp)
 defnondiff(invert_axes, negated, pad_mode, dtype_of, arange_like, unique_groups,
-           along_axis_index)
+           along_axis_index, empty_grad, is_array)

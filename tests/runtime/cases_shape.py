@@ -216,3 +216,10 @@ CASES += [
     Case(shape.unique_tangent, lambda rng: (rng.standard_normal(4), Z(3),
                                             np.array([2.0, 1, 2, 3]), None)),
 ]
+CASES += [
+    Case(index_set, lambda rng: ((rng.standard_normal(2), rng.standard_normal(3)), 0,
+                                 rng.standard_normal(2)), wrt=(0, 2), id="index_set(tuple)"),
+    Case(shape.value_grad, lambda rng: (rng.standard_normal((3, 4)), (1, slice(1, 3)), Z(1))),
+    Case(shape.value_grad, lambda rng: ([rng.standard_normal(2), rng.standard_normal(3)], 1, Z(3)),
+         id="value_grad(list)"),
+]

@@ -6,7 +6,10 @@ differences: the JVP of a linear map is the map itself, and the VJP is its adjoi
 0-d arrays; axes are drawn negative as often as positive.
 """
 
+import ast
+import inspect
 import operator
+import textwrap
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
@@ -14,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tangentish.runtime.rules import table
+from tangentish.runtime.rules import shape, table
 from tangentish.runtime.support import index_set
 from tests.runtime.rulecheck import _tree
 
@@ -272,3 +275,56 @@ def test_unique_with_ties_shares_the_cotangent(backend):
     tangent = backend.back(entry.jvp[0](backend.to(dx), None, backend.to(x)))
     np.testing.assert_allclose(tangent, [(1 + 5) / 2, 3, (0 + 2 + 4) / 3])
     assert np.isclose(np.dot(got, dx), np.dot(tangent, dy))
+
+
+def test_dict_subscripts_have_sparse_gradients():
+    """Dict cotangents hold only the keys that received a gradient."""
+    d = {"a": np.ones(2), "b": 2.0}
+    assert table.vjp_rule(operator.getitem, 0)(5.0, 2.0, d, "b") == {"b": 5.0}
+    new = index_set(d, "b", 3.0)
+    assert new["b"] == 3.0 and d["b"] == 2.0
+    dy = {"a": np.ones(2), "b": 7.0}
+    assert list(table.vjp_rule(index_set, 0)(dy, new, d, "b", 3.0)) == ["a"]
+    assert table.vjp_rule(index_set, 2)(dy, new, d, "b", 3.0) == 7.0
+
+
+# ---------------------------------------------------------------- the inlining contract
+# The compiler inlines a rule's body and imports its free names from the rule's module, and
+# differentiates generated adjoints again: so a rule is one return expression, and every
+# function it calls is in the table (with rules, or marked non-differentiable).
+
+SHAPE_RULES = sorted({rule for entry in table.registered()
+                      for rule in (*entry.vjp.values(), *entry.jvp.values())
+                      if rule.__module__ == shape.__name__}, key=lambda r: r.__name__)
+#: Called in rules, differentiated elsewhere (unbroadcast belongs to the foundation).
+ELSEWHERE = {"unbroadcast"}
+
+
+def _called(node):
+    if isinstance(node.func, ast.Attribute):
+        assert isinstance(node.func.value, ast.Name) and node.func.value.id == "np", (
+            ast.unparse(node))
+        return getattr(np, node.func.attr)
+    return getattr(shape, node.func.id)
+
+
+@pytest.mark.parametrize("rule", SHAPE_RULES, ids=lambda r: r.__name__)
+def test_rule_is_one_inlinable_expression(rule):
+    (fn,) = ast.parse(textwrap.dedent(inspect.getsource(rule))).body
+    body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value,
+                                                                             ast.Constant))]
+    assert len(body) == 1 and isinstance(body[0], ast.Return), "one return expression"
+    params = {a.arg for a in (*fn.args.args, *fn.args.kwonlyargs)}
+    for node in ast.walk(body[0]):
+        if isinstance(node, ast.Name):
+            assert node.id in params or hasattr(shape, node.id), node.id
+        if isinstance(node, ast.Call):
+            called = _called(node)
+            assert table.lookup(called) is not None or called.__name__ in ELSEWHERE, (
+                ast.unparse(node.func))
+
+
+def test_at_least_forty_differentiable_primitives():
+    ours = {entry.name for entry in table.registered()
+            if any(r.__module__ == shape.__name__ for r in entry.vjp.values())}
+    assert len(ours) >= 40, sorted(ours)
