@@ -120,6 +120,17 @@ def untake(dy, x, indices, axis):
     return scatter_add(np.zeros_like(x), index, dy)
 
 
+def taken_indices(indices, x, axis, mode):
+    """``np.take``'s indices with its ``mode`` applied, so rules may index with plain ``raise``.
+
+    (CuPy's take has no ``mode``; applying it here keeps the rules library-neutral.)
+    """
+    if mode == "raise":
+        return indices
+    n = int(np.size(x)) if axis is None else np.shape(x)[axis]
+    return np.mod(indices, n) if mode == "wrap" else np.clip(indices, 0, n - 1)
+
+
 def along_axis_index(indices, axis):
     """The fancy index equivalent to ``np.take_along_axis(x, indices, axis)``."""
     shape = tuple(np.shape(indices))
@@ -527,11 +538,11 @@ _define(np.unique, unique_vjp, unique_jvp)
 
 
 def take_vjp(dy, y, a, indices, axis=None, out=None, mode="raise"):
-    return untake(dy, a, indices, axis)
+    return untake(dy, a, taken_indices(indices, a, axis, mode), axis)
 
 
 def take_jvp(da, y, a, indices, axis=None, out=None, mode="raise"):
-    return np.take(da, indices, axis=axis)
+    return np.take(da, taken_indices(indices, a, axis, mode), axis=axis)
 
 
 def take_along_axis_vjp(dy, y, arr, indices, axis=-1):
@@ -900,4 +911,4 @@ _define(array_tangent, array_tangent_vjp, array_tangent_jvp)
 _define(ununique, ununique_vjp, ununique_jvp)
 _define(unique_tangent, unique_tangent_vjp, unique_tangent_jvp)
 defnondiff(invert_axes, negated, pad_mode, dtype_of, arange_like, unique_groups,
-           along_axis_index, empty_grad, is_array)
+           along_axis_index, empty_grad, is_array, taken_indices)

@@ -102,6 +102,8 @@ CASES = [
     Case(np.take, with_args((5,), np.array([0, 4, 4, 1]))),
     Case(np.take, with_args((3, 4), FANCY), kwargs={"axis": 1}),
     Case(np.take, with_args((3, 4), 5)),
+    Case(np.take, with_args((3, 4), np.array([-1, 4, 9])), kwargs={"axis": 1, "mode": "wrap"}),
+    Case(np.take, with_args((5,), np.array([-2, 7, 7])), kwargs={"mode": "clip"}),
     Case(np.take_along_axis, lambda rng: (rng.standard_normal((3, 4)),
                                           np.array([[0, 0], [3, 1], [2, 2]]), 1)),
     Case(np.take_along_axis, lambda rng: (rng.standard_normal((3, 2)),
