@@ -74,8 +74,12 @@ def _copy(x):
 
 
 def _primal(f, args):
-    """``f(*args)`` on copies, so in-place primitives (``operator.iadd``) leave args intact."""
-    return f(*_copy(args))
+    """``f(*args)`` on copies, so in-place primitives (``operator.iadd``) leave args intact.
+
+    A named tuple result (``np.linalg.eigh``'s) comes back as a plain tuple: rules index it.
+    """
+    y = f(*_copy(args))
+    return tuple(y) if isinstance(y, tuple) else y
 
 
 def _drop(values, positions):
