@@ -33,8 +33,8 @@ defnondiff(np.zeros_like, np.ones_like, np.empty_like,
 
 # ---------------------------------------------------------------- positions, counts, tests
 
-defnondiff(np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
-           np.searchsorted, np.digitize, np.count_nonzero, np.histogram,
+defnondiff(np.argmax, np.argmin, np.argsort, np.argpartition, np.argwhere, np.nonzero,
+           np.flatnonzero, np.searchsorted, np.digitize, np.count_nonzero, np.histogram,
            np.ravel_multi_index, np.unravel_index,
            np.isclose, np.allclose, np.array_equal, np.array_equiv, np.isin,
            np.all, np.any)

@@ -194,6 +194,41 @@ def undiagonal(dy, x, offset, axis1, axis2):
     return np.moveaxis(out, (-2, -1), (a1, a2))
 
 
+def kept_indices(arr, obj, axis):
+    """The positions ``np.delete(arr, obj, axis)`` keeps, along ``axis`` (flat for None)."""
+    n = int(np.size(arr)) if axis is None else np.shape(arr)[axis]
+    return np.delete(arange_like(n, arr), obj)
+
+
+def rolled_to(axis, start, ndim):
+    """The position ``np.rollaxis(x, axis, start)`` moves ``axis`` to."""
+    axis, start = axis % ndim, start + ndim if start < 0 else start
+    return start - 1 if start > axis else start
+
+
+def source_positions(y, a, axis):
+    """Where each element of ``y``, a reordering of ``a`` along ``axis``, sits in ``a``.
+
+    Read off the values themselves, so it holds whatever order ``np.partition`` chose.
+    """
+    if axis is None:
+        a, axis = np.ravel(a), 0
+    rank = np.argsort(np.argsort(y, axis=axis), axis=axis)
+    return np.take_along_axis(np.argsort(a, axis=axis), rank, axis=axis)
+
+
+sliding_window_view = np.lib.stride_tricks.sliding_window_view
+
+
+def unwindow(dy, x, window_shape, axis):
+    """Cotangent of ``x`` for ``sliding_window_view``: each window's cells added back."""
+    shape = tuple(np.shape(x))
+    cells = sliding_window_view(np.reshape(arange_like(int(np.size(x)), dy), shape),
+                                window_shape, axis)
+    flat = np.zeros_like(x, shape=(int(np.size(x)),))
+    return np.reshape(scatter_add(flat, np.ravel(cells), np.ravel(dy)), shape)
+
+
 def dtype_of(x):
     """The dtype of an array or a Python/NumPy scalar."""
     return x.dtype if is_array(x) else np.result_type(x)
@@ -601,6 +636,81 @@ _define(np.diagonal, diagonal_vjp, diagonal_jvp)
 _define(np.tril, tril_vjp, tril_jvp)
 _define(np.triu, triu_vjp, triu_jvp)
 
+def append_vjp_arr(dy, y, arr, values, axis=None):
+    return split_like(dy, [arr, values], axis)[0]
+
+
+def append_vjp_values(dy, y, arr, values, axis=None):
+    return split_like(dy, [arr, values], axis)[1]
+
+
+def append_jvp_arr(darr, y, arr, values, axis=None):
+    return np.append(darr, np.zeros_like(values), axis=axis)
+
+
+def append_jvp_values(dvalues, y, arr, values, axis=None):
+    return np.append(np.zeros_like(arr), dvalues, axis=axis)
+
+
+def delete_vjp(dy, y, arr, obj, axis=None):
+    return untake(dy, arr, kept_indices(arr, obj, axis), axis)
+
+
+def delete_jvp(darr, y, arr, obj, axis=None):
+    return np.delete(darr, obj, axis=axis)
+
+
+def compress_vjp(dy, y, condition, a, axis=None, out=None):
+    return untake(dy, a, np.flatnonzero(condition), axis)
+
+
+def compress_jvp(da, y, condition, a, axis=None, out=None):
+    return np.compress(condition, da, axis=axis)
+
+
+def extract_vjp(dy, y, condition, arr):
+    return untake(dy, arr, np.flatnonzero(condition), None)
+
+
+def extract_jvp(darr, y, condition, arr):
+    return np.extract(condition, darr)
+
+
+def rollaxis_vjp(dy, y, a, axis, start=0):
+    return np.moveaxis(dy, rolled_to(axis, start, np.ndim(a)), axis)
+
+
+def rollaxis_jvp(da, y, a, axis, start=0):
+    return np.rollaxis(da, axis, start)
+
+
+def partition_vjp(dy, y, a, kth, axis=-1, kind="introselect", order=None):
+    return untake_along_axis(dy, a, source_positions(y, a, axis), axis)
+
+
+def partition_jvp(da, y, a, kth, axis=-1, kind="introselect", order=None):
+    return np.take_along_axis(da, source_positions(y, a, axis), axis=axis)
+
+
+def sliding_window_view_vjp(dy, y, x, window_shape, axis=None, subok=False, writeable=False):
+    return unwindow(dy, x, window_shape, axis)
+
+
+def sliding_window_view_jvp(dx, y, x, window_shape, axis=None, subok=False, writeable=False):
+    return sliding_window_view(dx, window_shape, axis)
+
+
+defvjp(np.append, append_vjp_arr, append_vjp_values)
+defjvp(np.append, append_jvp_arr, append_jvp_values)
+_define(np.delete, delete_vjp, delete_jvp)
+defvjp(np.compress, None, compress_vjp, argnames=("condition", "a"))
+defjvp(np.compress, None, compress_jvp, argnames=("condition", "a"))
+defvjp(np.extract, None, extract_vjp, argnames=("condition", "arr"))
+defjvp(np.extract, None, extract_jvp, argnames=("condition", "arr"))
+_define(np.rollaxis, rollaxis_vjp, rollaxis_jvp)
+_define(np.partition, partition_vjp, partition_jvp)
+_define(sliding_window_view, sliding_window_view_vjp, sliding_window_view_jvp)
+
 # ---------------------------------------------------------------- indexing
 
 
@@ -765,6 +875,14 @@ def join_like(pieces, arrays, axis, ndmin, like):
     return np.reshape(np.concatenate(promoted, axis=axis), np.shape(like))
 
 
+def unwindow_vjp(g, y, dy, x, window_shape, axis):
+    return sliding_window_view(g, window_shape, axis)
+
+
+def unwindow_jvp(ddy, y, dy, x, window_shape, axis):
+    return unwindow(ddy, x, window_shape, axis)
+
+
 def join_like_vjp(g, y, pieces, arrays, axis, ndmin, like):
     return split_like(g, arrays, axis, ndmin)
 
@@ -906,9 +1024,11 @@ _define(untake, untake_vjp, untake_jvp)
 _define(untake_along_axis, untake_along_axis_vjp, untake_along_axis_jvp)
 _define(unpad, unpad_vjp, unpad_jvp)
 _define(undiagonal, undiagonal_vjp, undiagonal_jvp)
+_define(unwindow, unwindow_vjp, unwindow_jvp)
 _define(unarray, unarray_vjp, unarray_jvp)
 _define(array_tangent, array_tangent_vjp, array_tangent_jvp)
 _define(ununique, ununique_vjp, ununique_jvp)
 _define(unique_tangent, unique_tangent_vjp, unique_tangent_jvp)
 defnondiff(invert_axes, negated, pad_mode, dtype_of, arange_like, unique_groups,
-           along_axis_index, empty_grad, is_array, taken_indices)
+           along_axis_index, empty_grad, is_array, taken_indices, kept_indices, rolled_to,
+           source_positions)

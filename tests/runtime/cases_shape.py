@@ -225,3 +225,27 @@ CASES += [
     Case(shape.value_grad, lambda rng: ([rng.standard_normal(2), rng.standard_normal(3)], 1, Z(3)),
          id="value_grad(list)"),
 ]
+SWV = shape.sliding_window_view
+CASES += [
+    Case(np.append, lambda rng: (rng.standard_normal((2, 3)), rng.standard_normal(2)),
+         wrt=(0, 1)),
+    Case(np.append, lambda rng: (rng.standard_normal((2, 3)), rng.standard_normal((2, 1))),
+         kwargs={"axis": 1}, wrt=(0, 1)),
+    Case(np.delete, with_args((3, 4), [0, 2]), kwargs={"axis": 1}),
+    Case(np.delete, with_args((3, 4), slice(1, 10, 3))),
+    Case(np.compress, lambda rng: ([True, False, True], rng.standard_normal((3, 2))),
+         kwargs={"axis": 0}, wrt=(1,)),
+    Case(np.compress, lambda rng: ([False, True], rng.standard_normal((3, 2))), wrt=(1,)),
+    Case(np.extract, lambda rng: (np.array([[1, 0], [1, 1]]), rng.standard_normal((2, 2))),
+         wrt=(1,)),
+    Case(np.rollaxis, with_args((2, 3, 4), 2)),
+    Case(np.rollaxis, with_args((2, 3, 4), 0, 3)),
+    Case(np.rollaxis, with_args((2, 3, 4), -1, 1)),
+    Case(np.partition, with_args((3, 6), 2)),
+    Case(np.partition, with_args((4, 3), [0, 2]), kwargs={"axis": 0}),
+    Case(np.partition, with_args((2, 3), 4), kwargs={"axis": None}),
+    Case(SWV, with_args((6,), 3)),
+    Case(SWV, with_args((4, 5), (2, 3))),
+    Case(SWV, with_args((3, 5), 2), kwargs={"axis": -1}),
+    Case(shape.unwindow, lambda rng: (rng.standard_normal((2, 5, 2)), Z((3, 5)), 2, 0)),
+]

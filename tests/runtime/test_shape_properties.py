@@ -244,6 +244,17 @@ def test_diagonal_tril_triu(backend, shape, data):
     check_linear(backend, np.triu, (x, k))
 
 
+@fixture_ok
+@given(shp=nonempty, data=st.data())
+def test_sliding_windows_and_delete(backend, shp, data):
+    x, nd = np.zeros(shp), len(shp)
+    axis = data.draw(axis_of(nd))
+    window = data.draw(st.integers(0, shp[axis]))
+    check_linear(backend, shape.sliding_window_view, (x, window), axis=axis)
+    gone = data.draw(st.lists(st.integers(0, shp[axis] - 1), unique=True))
+    check_linear(backend, np.delete, (x, gone), axis=axis)
+
+
 def test_astype_keeps_the_input_dtype(backend):
     """float32 in, float32 cotangent out, whatever dtype the cast produced."""
     from tangentish.runtime.rules.shape import astype
