@@ -1,9 +1,10 @@
 """Shape and indexing rules: reshaping, joining, splitting, reordering, indexing, conversions.
 
-Every op here is linear in its array argument, so each JVP is the op itself applied to the
-tangent and each VJP is its transpose: a reshape back, a split of a concatenation, a scatter of
-a gather. Rules take the primitive's own parameters with NumPy's names and defaults, so a call
-written positionally or by keyword reaches the same rule.
+Every op here is linear in its array argument (sort, partition and unique are, for a fixed
+order), so each JVP is the op itself applied to the tangent and each VJP is its transpose: a
+reshape back, a split of a concatenation, a scatter of a gather. Rules take the primitive's own
+parameters with NumPy's names and defaults, so a call written positionally or by keyword reaches
+the same rule.
 
 Sequence conventions (shared with the compiler and the tape):
 
@@ -38,7 +39,6 @@ def _define(primitive, vjp, jvp):
     """Register a one-argument primitive's VJP and JVP together (most shape ops)."""
     defvjp(primitive, vjp)
     defjvp(primitive, jvp)
-
 
 
 def invert_axes(axes, ndim):
