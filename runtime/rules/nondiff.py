@@ -8,9 +8,10 @@ a missing-rule error.
 
 Not here, on purpose, because they carry gradients (their rules are in ``shape.py``):
 ``float`` (the identity), ``np.full`` and ``np.full_like`` (in ``fill_value``), ``np.bincount``
-(linear in its ``weights``) and ``np.unique`` (its values move with the input, like
-``np.sort``'s). ``np.histogram`` is here although its bin edges move with the data when
-``bins`` is a count: histograms feed plots and statistics, not losses.
+(linear in its ``weights``), ``np.linspace`` (its samples move with start and stop) and
+``np.unique`` (its values move with the input, like ``np.sort``'s). ``np.arange`` is here:
+its length jumps with its arguments. So is ``np.histogram``, although its bin edges move with
+the data when ``bins`` is a count: histograms feed plots and statistics, not losses.
 """
 
 import builtins
@@ -28,7 +29,7 @@ defnondiff(np.shape, np.ndim, np.size, builtins.len, builtins.isinstance, builti
 # ---------------------------------------------------------------- constructors
 
 defnondiff(np.zeros_like, np.ones_like, np.empty_like,
-           np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange, np.linspace, np.tri,
+           np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange, np.tri,
            np.indices, np.diag_indices, np.tril_indices, np.triu_indices)
 
 # ---------------------------------------------------------------- positions, counts, tests

@@ -819,7 +819,59 @@ _define(astype, astype_vjp, astype_jvp)
 _define(float, float_vjp, float_jvp)
 
 # ---------------------------------------------------------------- filled constructors
-# Their shape argument (or prototype array) carries no gradient; the fill value does.
+# Their shape argument (or prototype array) carries no gradient; the fill value does, and
+# np.linspace's samples move with its start and stop.
+
+
+def linspace_weights(y, num, endpoint, axis):
+    """How far from start towards stop each np.linspace sample lies, broadcastable to ``y``."""
+    if isinstance(y, tuple):
+        raise NotImplementedError("tangentish has no derivative for np.linspace(retstep=True)")
+    shape = [1] * np.ndim(y)
+    shape[axis % np.ndim(y)] = num
+    return np.reshape(arange_like(num, y) / max(num - 1 if endpoint else num, 1), shape)
+
+
+def along_samples(d, y, axis):
+    """A start or stop tangent laid along np.linspace's sample axis (length 1 there)."""
+    ax = axis % np.ndim(y)
+    rest = tuple(n for i, n in enumerate(np.shape(y)) if i != ax)
+    return np.expand_dims(np.broadcast_to(d, rest), ax)
+
+
+def linspace_vjp_start(dy, y, start, stop, num=50, endpoint=True, retstep=False, dtype=None,
+                       axis=0, device=None):
+    return unbroadcast(np.sum(dy * (1 - linspace_weights(y, num, endpoint, axis)), axis=axis),
+                       start)
+
+
+def linspace_vjp_stop(dy, y, start, stop, num=50, endpoint=True, retstep=False, dtype=None,
+                      axis=0, device=None):
+    return unbroadcast(np.sum(dy * linspace_weights(y, num, endpoint, axis), axis=axis), stop)
+
+
+def linspace_jvp_start(dstart, y, start, stop, num=50, endpoint=True, retstep=False, dtype=None,
+                       axis=0, device=None):
+    return along_samples(dstart, y, axis) * (1 - linspace_weights(y, num, endpoint, axis))
+
+
+def linspace_jvp_stop(dstop, y, start, stop, num=50, endpoint=True, retstep=False, dtype=None,
+                      axis=0, device=None):
+    return along_samples(dstop, y, axis) * linspace_weights(y, num, endpoint, axis)
+
+
+def along_samples_vjp(g, y, d, like, axis):
+    return unbroadcast(np.squeeze(g, axis % np.ndim(like)), d)
+
+
+def along_samples_jvp(dd, y, d, like, axis):
+    return along_samples(dd, like, axis)
+
+
+defvjp(np.linspace, linspace_vjp_start, linspace_vjp_stop, argnames=("start", "stop"))
+defjvp(np.linspace, linspace_jvp_start, linspace_jvp_stop, argnames=("start", "stop"))
+_define(along_samples, along_samples_vjp, along_samples_jvp)
+defnondiff(linspace_weights)
 
 
 def full_vjp_fill(dy, y, shape, fill_value, dtype=None, order="C", device=None, like=None):

@@ -249,3 +249,13 @@ CASES += [
     Case(SWV, with_args((3, 5), 2), kwargs={"axis": -1}),
     Case(shape.unwindow, lambda rng: (rng.standard_normal((2, 5, 2)), Z((3, 5)), 2, 0)),
 ]
+CASES += [
+    Case(np.linspace, lambda rng: (0.3, 2.5, 5), wrt=(0, 1)),
+    Case(np.linspace, lambda rng: (rng.standard_normal(2), 1.5, 4), kwargs={"endpoint": False},
+         wrt=(0, 1)),
+    Case(np.linspace, lambda rng: (rng.standard_normal((2, 1)), rng.standard_normal(3), 3),
+         kwargs={"axis": -1}, wrt=(0, 1)),
+    Case(np.linspace, lambda rng: (0.5, rng.standard_normal((2, 3)), 1), kwargs={"axis": 1},
+         wrt=(0, 1)),
+    Case(shape.along_samples, lambda rng: (rng.standard_normal(3), Z((2, 4, 3)), 1)),
+]

@@ -37,7 +37,7 @@ SCALAR_FLAT = [builtins.int, builtins.bool, builtins.round, math.floor, math.cei
                math.isnan, math.isfinite]
 
 MARKED = [p for p, _ in FLAT] + SCALAR_FLAT + [
-    np.empty_like, np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange, np.linspace,
+    np.empty_like, np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange,
     builtins.isinstance, builtins.range, np.random.seed, np.random.rand, np.random.randn,
     np.random.normal, np.random.uniform,
 ]

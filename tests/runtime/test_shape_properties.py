@@ -307,8 +307,8 @@ def test_dict_subscripts_have_sparse_gradients():
 SHAPE_RULES = sorted({rule for entry in table.registered()
                       for rule in (*entry.vjp.values(), *entry.jvp.values())
                       if rule.__module__ == shape.__name__}, key=lambda r: r.__name__)
-#: Called in rules, differentiated elsewhere (unbroadcast belongs to the foundation).
-ELSEWHERE = {"unbroadcast"}
+#: Called in rules, differentiated by other families (unbroadcast: the foundation; sum: reductions).
+ELSEWHERE = {"unbroadcast", "sum"}
 
 
 def _called(node):
