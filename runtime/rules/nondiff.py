@@ -34,11 +34,11 @@ defnondiff(np.zeros_like, np.ones_like, np.empty_like,
 
 # ---------------------------------------------------------------- positions, counts, tests
 
-defnondiff(np.argmax, np.argmin, np.argsort, np.argpartition, np.argwhere, np.nonzero,
-           np.flatnonzero, np.searchsorted, np.digitize, np.count_nonzero, np.histogram,
-           np.ravel_multi_index, np.unravel_index,
+defnondiff(np.argmax, np.argmin, np.nanargmax, np.nanargmin, np.argsort, np.argpartition,
+           np.lexsort, np.argwhere, np.nonzero, np.flatnonzero, np.searchsorted, np.digitize,
+           np.count_nonzero, np.histogram, np.ravel_multi_index, np.unravel_index,
            np.isclose, np.allclose, np.array_equal, np.array_equiv, np.isin,
-           np.all, np.any)
+           np.all, np.any, np.shares_memory, np.may_share_memory)
 
 # ---------------------------------------------------------------- Python numbers
 
@@ -53,4 +53,6 @@ defnondiff(builtins.int, builtins.bool, builtins.round,
 defnondiff(np.random.seed, np.random.rand, np.random.randn, np.random.random,
            np.random.random_sample, np.random.randint, np.random.normal, np.random.uniform,
            np.random.standard_normal, np.random.choice, np.random.permutation,
-           np.random.shuffle, np.random.default_rng)
+           np.random.shuffle, np.random.default_rng, np.random.exponential,
+           np.random.poisson, np.random.binomial, np.random.beta, np.random.gamma,
+           np.random.multivariate_normal, np.random.get_state, np.random.set_state)
