@@ -40,6 +40,8 @@ class Activity:
     useful: set[str] = field(default_factory=set)
     active: set[str] = field(default_factory=set)
     structured: set[str] = field(default_factory=set)
+    #: variables subscripted directly (their adjoint may be a sparse container)
+    subscripted: set[str] = field(default_factory=set)
 
 
 def assignments(stmts: list[gast.stmt]) -> Iterator[gast.Assign]:
@@ -66,6 +68,8 @@ def deps_of(op: Op) -> list[str]:
         return _names(op.args) + _names(v for _, v in op.keywords)
     if op.kind in ("build", "append", "index_set", "iter"):
         return _names(op.args)
+    if op.kind == "opaque":  # active operands make this an error (or a fallback), not a zero
+        return _names(op.args) + _names(v for _, v in op.keywords)
     return []
 
 
@@ -102,6 +106,7 @@ def analyze(norm: Normalized, wrt: list[str]) -> Activity:
                         changed = True
     act.active = act.varied & act.useful
     act.structured = _structured(edges)
+    act.subscripted = {d for _, deps, op in edges if op.kind == "getitem" for d in deps}
     return act
 
 

@@ -43,7 +43,7 @@ from tangentish.compiler.parse import Parsed, parse
 from tangentish.compiler.resolve import UNRESOLVED, Scope, kind_of, local_names
 from tangentish.runtime import adjoint_helpers as helpers
 
-__all__ = ["Normalized", "normalize", "normalize_function", "METHODS"]
+__all__ = ["Normalized", "normalize", "normalize_function", "index_value", "METHODS"]
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -267,15 +267,7 @@ class _Function:
         return gload(t)
 
     def index_value(self, idx: gast.expr) -> gast.expr:
-        """An index as a value (``1:`` becomes ``slice(1, None)``) to pass to a helper."""
-        if isinstance(idx, gast.Slice):
-            parts = [p if p is not None else const(None) for p in (idx.lower, idx.upper, idx.step)]
-            if idx.step is None:
-                parts = parts[:2]
-            return call(gload(self.ctx.ns.ref(slice, "slice")), parts)
-        if isinstance(idx, gast.Tuple):
-            return gast.Tuple(elts=[self.index_value(p) for p in idx.elts], ctx=gast.Load())
-        return idx
+        return index_value(idx, self.ctx.ns)
 
     # ------------------------------------------------------------ expressions
 
@@ -882,6 +874,19 @@ class _Function:
         finally:
             self.rename = saved
         self.emit(out, target, gload(acc), Op("copy"), e)
+
+
+def index_value(idx: gast.expr, ns: Namespace) -> gast.expr:
+    """An index as a value (``1:`` becomes ``slice(1, None)``), to pass to a helper."""
+    if isinstance(idx, gast.Slice):
+        parts = [copy.deepcopy(p) if p is not None else const(None)
+                 for p in (idx.lower, idx.upper, idx.step)]
+        if idx.step is None:
+            parts = parts[:2]
+        return call(gload(ns.ref(slice, "slice")), parts)
+    if isinstance(idx, gast.Tuple):
+        return gast.Tuple(elts=[index_value(p, ns) for p in idx.elts], ctx=gast.Load())
+    return copy.deepcopy(idx)
 
 
 def gload(name: str) -> gast.Name:
