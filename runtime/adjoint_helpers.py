@@ -170,3 +170,33 @@ def as_list_grad(dy: Any, x: Any) -> Any:
 def sum_grads(dy: Any, xs: Any) -> list:
     """The adjoints of the elements of ``xs`` from ``y = sum(xs)``."""
     return [unbroadcast(dy, x) for x in xs]
+
+
+# ---------------------------------------------------------------- rules of the helpers above
+
+
+def list_sum_vjp(dy, y, xs, start=0):
+    return sum_grads(dy, xs)
+
+
+def list_sum_vjp_start(dy, y, xs, start=0):
+    return unbroadcast(dy, start)
+
+
+def astype_vjp(dy, y, x, dtype):
+    return dy
+
+
+def item_vjp(dy, y, x):
+    return dy
+
+
+def float_vjp(dy, y, x):
+    return dy
+
+
+table.defvjp(list_sum, list_sum_vjp, list_sum_vjp_start)
+table.defvjp(astype, astype_vjp)
+table.defvjp(item, item_vjp)
+if table.lookup(float) is None:
+    table.defvjp(float, float_vjp)

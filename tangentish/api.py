@@ -17,7 +17,7 @@ import numpy as np
 from tangentish.checking import gradcheck
 from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
-from tangentish.compiler.pipeline import Compiled, Options
+from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.errors import TransformError
 
 __all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck"]
@@ -50,7 +50,7 @@ class _Transformed:
                     raise
                 warn_fallback(err)
                 self._tape_reason = err
-            except (TypeError, ValueError):
+            except WrtError:
                 raise
             except Exception as err:  # a compiler bug must not become a wrong gradient
                 internal = TransformError(

@@ -9,6 +9,7 @@ can ``exec`` the generated source against exactly these objects.
 from __future__ import annotations
 
 import inspect
+import keyword
 from typing import Any
 
 from tangentish.compiler.naming import Namer
@@ -31,7 +32,8 @@ class Namespace:
             return self._by_id[key]
         if self.objects.get(preferred, _MISSING) is obj:
             return preferred
-        if preferred not in self.namer.used and preferred not in self.objects:
+        if (preferred.isidentifier() and not keyword.iskeyword(preferred)
+                and preferred not in self.namer.used and preferred not in self.objects):
             name = self.namer.reserve(preferred)
         else:
             name = self.namer.fresh(preferred if preferred != "_" else "obj")

@@ -13,6 +13,7 @@ source is byte-identical from run to run.
 from __future__ import annotations
 
 import keyword
+import re
 
 __all__ = ["Namer"]
 
@@ -31,7 +32,9 @@ class Namer:
 
     def fresh(self, base: str) -> str:
         """``base`` itself if free, else ``base_1``, ``base_2``, ..."""
-        base = base if base.isidentifier() and not keyword.iskeyword(base) else f"v_{base}"
+        base = re.sub(r"\W", "_", base).strip("_") or "v"
+        if base[0].isdigit() or keyword.iskeyword(base):
+            base = f"v_{base}"
         if base not in self.used:
             return self.reserve(base)
         root = base

@@ -525,6 +525,13 @@ class _Function:
         kind = kind_of(obj)
         if kind == "builtin":
             return self.rewrite(e), Op("inert")
+        if obj in (np.array, np.asarray) and len(e.args) == 1 and not e.keywords and isinstance(
+                e.args[0], (gast.List, gast.Tuple)):
+            # np.array([a, b]) of values is np.stack([a, b]): a primitive with a rule
+            items = [self.atom(a, out) for a in e.args[0].elts]
+            lst = self.atom(gast.copy_location(gast.List(elts=items, ctx=gast.Load()), e), out)
+            value = call(attr(self.np(), "stack"), [lst])
+            return value, Op("call", np.stack, (lst,))
         if obj is builtins.sum:
             args, kws = self.call_args(e, out)
             ref = gload(self.ctx.ns.helper(helpers.list_sum))

@@ -29,9 +29,14 @@ from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope
 
-__all__ = ["PASSES", "Options", "Compiled", "front_end", "resolve_wrt", "compile_gradient"]
+__all__ = ["WrtError", "PASSES", "Options", "Compiled", "front_end", "resolve_wrt",
+           "compile_gradient"]
 
 PASSES = ("parse", "resolve", "normalize", "activity", "reverse", "optimize", "codegen")
+
+
+class WrtError(ValueError):
+    """``wrt`` names no parameter of the function (a usage error, not a transform failure)."""
 
 
 @dataclass(frozen=True)
@@ -74,16 +79,16 @@ def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]
     names = []
     for w in items:
         if isinstance(w, bool) or not isinstance(w, (int, str)):
-            raise TypeError(f"wrt must be a position or a parameter name, not {w!r}")
+            raise WrtError(f"wrt must be a position or a parameter name, not {w!r}")
         if isinstance(w, int):
             if not -len(user_params) <= w < len(user_params):
-                raise ValueError(f"wrt={w} is out of range for {norm.parsed.name}, which takes "
+                raise WrtError(f"wrt={w} is out of range for {norm.parsed.name}, which takes "
                                  f"{len(user_params)} argument(s)")
             names.append(user_params[w])
         elif w in user_params:
             names.append(w)
         else:
-            raise ValueError(f"wrt={w!r}: {norm.parsed.name} has no parameter named {w!r}")
+            raise WrtError(f"wrt={w!r}: {norm.parsed.name} has no parameter named {w!r}")
     return names, single
 
 
