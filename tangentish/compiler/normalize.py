@@ -41,6 +41,7 @@ from tangentish.compiler.nodes import assign, attr, call, const, load, names_in,
 from tangentish.compiler.ops import Op, set_op
 from tangentish.compiler.parse import Parsed, parse
 from tangentish.compiler.resolve import UNRESOLVED, Scope, kind_of, local_names
+from tangentish.errors import TransformError
 from tangentish.runtime import adjoint_helpers as helpers
 
 __all__ = ["Normalized", "normalize", "normalize_function", "index_value", "METHODS"]
@@ -92,7 +93,13 @@ def normalize_function(fn: Callable[..., Any]) -> Normalized:
     return normalize(parsed, Scope(parsed))
 
 
-def normalize(parsed: Parsed, scope: Scope) -> Normalized:
+def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) -> Normalized:
+    """Normalize a parsed function (see the module docstring).
+
+    With ``call_site_fallback``, a call to a user function that cannot be inlined (recursion,
+    unsupported syntax inside it) stays an ``opaque`` call for ``Reverser.opaque_call`` to
+    handle, instead of raising TransformError for the whole function.
+    """
     found = first_unsupported(parsed.node)
     if found is not None:
         node, words = found
@@ -100,7 +107,7 @@ def normalize(parsed: Parsed, scope: Scope) -> Normalized:
     node = parsed.node
     namer = Namer(local_names(node))
     ns = Namespace(namer)
-    ctx = _Context(namer, ns, [parsed.fn])
+    ctx = _Context(namer, ns, [parsed.fn], call_site_fallback)
     args = node.args
     if args.kwarg is not None:
         raise error_at(parsed.where(args.kwarg), "tangentish cannot transform **kwargs parameters")
@@ -131,6 +138,10 @@ class _Context:
     ns: Namespace
     #: functions being inlined, outermost first (a repeat is recursion)
     stack: list[Any]
+    #: per-call-site fallback: a user call that cannot be inlined stays a call ("opaque" op
+    #: whose ``index`` holds the TransformError) instead of failing the whole function
+    call_site_fallback: bool = False
+    untransformable: dict = field(default_factory=dict)
 
 
 class _Function:
@@ -408,6 +419,19 @@ class _Function:
         obj = self.resolve(func)
         if obj is UNRESOLVED or kind_of(obj) != "user":
             return False
+        if not self.ctx.call_site_fallback:
+            self.inline_user(obj, e, target, out)
+            return True
+        scratch: list = []
+        try:
+            self.inline_user(obj, e, target, scratch)
+        except TransformError as err:
+            self.ctx.untransformable[id(e)] = err
+            return False
+        out.extend(scratch)
+        return True
+
+    def inline_user(self, obj: Any, e: gast.Call, target: str, out: list) -> None:
         code = getattr(getattr(obj, "__func__", obj), "__code__", None)
         if code in [getattr(getattr(f, "__func__", f), "__code__", None) for f in self.ctx.stack]:
             raise self.fail(e, f"tangentish cannot transform recursion ({_fname(obj)} calls "
@@ -425,7 +449,6 @@ class _Function:
             self.inline(parsed.node, None, parsed, args, kws, target, out, e)
         finally:
             self.ctx.stack.pop()
-        return True
 
     def local_fns_all(self) -> set[str]:
         names = set(self.local_fns)
@@ -542,7 +565,8 @@ class _Function:
         value = call(ref, args, kws)
         if kind == "rule":
             return value, Op("call", obj, tuple(args), tuple(kws))
-        return value, Op("opaque", obj, tuple(args), tuple(kws))
+        reason = self.ctx.untransformable.get(id(e))
+        return value, Op("opaque", obj, tuple(args), tuple(kws), index=reason)
 
     def method(self, e: gast.Call, out: list) -> tuple[gast.expr, Op]:
         func = e.func

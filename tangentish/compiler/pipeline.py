@@ -43,6 +43,8 @@ class WrtError(ValueError):
 class Options:
     optimize: bool = True
     verbose: int = 0
+    #: keep untransformable user calls as calls for ``Reverser.opaque_call`` (issue 5)
+    call_site_fallback: bool = False
 
 
 @dataclass
@@ -60,10 +62,10 @@ class Compiled:
     has_self: bool = False
 
 
-def front_end(fn: Callable[..., Any]) -> Normalized:
+def front_end(fn: Callable[..., Any], call_site_fallback: bool = False) -> Normalized:
     """Passes 1-3: parse, resolve and normalize ``fn``."""
     parsed = parse(fn)
-    return normalize(parsed, Scope(parsed))
+    return normalize(parsed, Scope(parsed), call_site_fallback)
 
 
 def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]:
@@ -94,7 +96,7 @@ def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]
 
 def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Options) -> Compiled:
     """Run every pass on ``fn`` and return the generated function of ``form``."""
-    norm = front_end(fn)
+    norm = front_end(fn, options.call_site_fallback)
     names, single = resolve_wrt(norm, wrt, form)
     act = activity.analyze(norm, names)
     adj = reverse.reverse(norm, act, names)

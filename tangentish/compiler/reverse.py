@@ -398,6 +398,8 @@ class Reverser:
         """An active call with no rule and no source: the per-call-site fallback hook."""
         what = op.obj if isinstance(op.obj, str) else table._qualname(op.obj)
         loc: Location | None = getattr(s, "tg_loc", None)
+        if op.index is not None:  # a user function normalize could not inline: say why
+            raise op.index
         raise error_at(loc, f"tangentish cannot differentiate a call to {what}: it has no "
                             "derivative rule and no Python source")
 
