@@ -25,6 +25,8 @@ class Namer:
         self.used: set[str] = set(used or ())
         self._adjoints: dict[str, str] = {}
         self._temps = 0
+        #: names the compiler made up (temporaries, conditions), which optimize may fold away
+        self.synthetic_names: set[str] = set()
 
     def reserve(self, name: str) -> str:
         self.used.add(name)
@@ -49,7 +51,14 @@ class Namer:
             self._temps += 1
             name = f"_t{self._temps}"
             if name not in self.used:
+                self.synthetic_names.add(name)
                 return self.reserve(name)
+
+    def synthetic(self, base: str) -> str:
+        """A fresh name for a value the compiler introduces (``cond``, ``items``)."""
+        name = self.fresh(base)
+        self.synthetic_names.add(name)
+        return name
 
     def adjoint(self, name: str) -> str:
         """The adjoint of variable ``name``: ``dname``, the same answer every time."""

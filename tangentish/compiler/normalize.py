@@ -35,6 +35,7 @@ import numpy as np
 
 from tangentish.compiler import jumps
 from tangentish.compiler.diagnostics import error_at, first_unsupported
+from tangentish.compiler.hoist import hoist_invariants
 from tangentish.compiler.namespace import Namespace
 from tangentish.compiler.naming import Namer
 from tangentish.compiler.nodes import assign, attr, call, const, load, names_in, store
@@ -114,7 +115,7 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
     result = _result_name(node, params, namer)
     body_fn = _Function(ctx, parsed, scope, None, {}, result)
-    body = body_fn.body(node.body)
+    body = hoist_invariants(body_fn.body(node.body))
     new = gast.FunctionDef(name=node.name, args=node.args, body=body + [gast.Return(gload(result))],
                            decorator_list=[], returns=None, type_comment=None, type_params=[])
     gast.copy_location(new, node)
@@ -314,7 +315,7 @@ class _Function:
             return test
         if isinstance(test, gast.Name):
             return self.name(test.id, test)
-        t = self.ctx.namer.fresh("cond")
+        t = self.ctx.namer.synthetic("cond")
         self.emit(out, t, self.rewrite(test), Op("inert"), test)
         return gload(t)
 
@@ -835,7 +836,7 @@ class _Function:
         if (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute)
                 and it.func.attr == "items" and not it.args):
             d = self.atom(it.func.value, out)
-            keys = self.ctx.namer.fresh("keys")
+            keys = self.ctx.namer.synthetic("keys")
             self.emit(out, keys, call(gload(self.ctx.ns.ref(list, "list")), [d]), Op("inert"), s)
             if not (isinstance(target, gast.Tuple) and len(target.elts) == 2):
                 raise self.fail(target, "tangentish needs 'for k, v in d.items()'")
@@ -844,7 +845,7 @@ class _Function:
 
     def as_list(self, e: gast.expr, out: list, s: gast.AST) -> gast.expr:
         x = self.atom(e, out)
-        seq = self.ctx.namer.fresh("items")
+        seq = self.ctx.namer.synthetic("items")
         ref = gload(self.ctx.ns.helper(helpers.as_list))
         self.emit(out, seq, call(ref, [x]), Op("iter", args=(x,)), s)
         return gload(seq)

@@ -74,6 +74,8 @@ class Adjoint:
     result_is_scalar: bool = False
     #: names the adjoint sweep reads from the primal sweep (the pullback's closure)
     needed: set[str] = field(default_factory=set)
+    #: variables with an adjoint
+    active: set[str] = field(default_factory=set)
 
 
 class _Push(gast.Expr):
@@ -160,7 +162,7 @@ class Reverser:
         preset = self.presets(pushed)
         return Adjoint(norm, primal, adjoint, self.d(norm.result), grads,
                        self.stack_name if pushed else None, preset, self.scalar_result(body),
-                       needed | {p for p in norm.params})
+                       needed | {p for p in norm.params}, set(self.act.active))
 
     def scalar_result(self, body: list[gast.stmt]) -> bool:
         for s in assignments(body):
