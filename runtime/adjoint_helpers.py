@@ -18,12 +18,12 @@ import numpy as np
 
 from .backend import is_array
 from .rules import table
-from .support import unbroadcast, zeros_like_tree
+from .support import shape_of, unbroadcast, zeros_like_tree
 
 __all__ = [
     "index_set", "as_list", "getitem_grad", "item_grad", "add_grad", "complete_grad",
     "zero_grad", "index_set_grad_x", "index_set_grad_v", "as_list_grad", "drop_last",
-    "sum_grads", "astype", "item", "check_scalar", "list_sum",
+    "sum_grads", "astype", "item", "check_scalar", "list_sum", "shape_only",
 ]
 
 
@@ -200,3 +200,40 @@ table.defvjp(astype, astype_vjp)
 table.defvjp(item, item_vjp)
 if table.lookup(float) is None:
     table.defvjp(float, float_vjp)
+
+
+# Generated code is transformed again for higher derivatives (tg.grad(tg.grad(f))): the helpers
+# it calls are primitives too. They are linear in the adjoint they carry.
+
+
+def unbroadcast_vjp(dy, y, g, target):
+    return np.broadcast_to(dy, shape_of(g)) if shape_of(dy) != shape_of(g) else dy
+
+
+def getitem_grad_vjp(dz, z, dy, x, idx):
+    return dz[idx]
+
+
+def add_grad_vjp_a(dz, z, a, b):
+    return dz
+
+
+def complete_grad_vjp(dz, z, g, x):
+    return dz
+
+
+def shape_only(argnum: int):
+    """The VJP of an argument only read for its shape: zero (the compiler emits nothing)."""
+
+    def zero_vjp(dy, y, *args, **kwargs):
+        return zeros_like_tree(args[argnum])
+
+    zero_vjp.tg_zero = True
+    return zero_vjp
+
+
+table.defvjp(unbroadcast, unbroadcast_vjp, shape_only(1))
+table.defvjp(getitem_grad, getitem_grad_vjp, shape_only(1))
+table.defvjp(add_grad, add_grad_vjp_a, add_grad_vjp_a)
+table.defvjp(complete_grad, complete_grad_vjp)
+table.defnondiff(zero_grad, check_scalar)

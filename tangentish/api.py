@@ -34,6 +34,10 @@ class _Transformed:
             raise ValueError(f"fallback must be one of {_FALLBACKS}, not {fallback!r}")
         if not callable(fn):
             raise TypeError(f"tg.{form} needs a function, got {type(fn).__name__}")
+        if isinstance(fn, _Transformed):  # tg.grad(tg.grad(f)): differentiate generated code
+            compiled = fn.compiled()
+            if compiled is not None and not compiled.has_self:
+                fn = compiled.function
         self.fn, self.wrt, self.form = fn, wrt, form
         self.fallback, self.options = fallback, options
         self._compiled: Compiled | None = None

@@ -669,6 +669,23 @@ class _Function:
             self.local_fns[s.targets[0].id] = gast.copy_location(fdef, s)
             return
         first, *others = s.targets
+        v = s.value
+        if (isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute)
+                and v.func.attr == "pop" and not v.args and not v.keywords
+                and isinstance(v.func.value, gast.Name)
+                and v.func.value.id in self._all_locals()):
+            # v = xs.pop() (a stack in generated code): v = xs[-1]; xs = xs[:-1]
+            xs = v.func.value
+            last = gast.copy_location(gast.Subscript(value=xs, slice=const(-1),
+                                                     ctx=gast.Load()), v)
+            rest = gast.copy_location(gast.Subscript(
+                value=xs, slice=gast.Slice(lower=None, upper=const(-1), step=None),
+                ctx=gast.Load()), v)
+            self.assign_to(first, last, out, s)
+            self.into(rest, self.target(xs.id), out)
+            for t in others:
+                self.assign_to(t, first, out, s)
+            return
         self.assign_to(first, s.value, out, s)
         for t in others:  # a = b = v: b copies a
             self.assign_to(t, first if isinstance(first, gast.Name) else s.value, out, s)
