@@ -102,7 +102,13 @@ class Reverser:
         # assigned inside a loop may be pushed before they exist: they are preset to None.
         self.first_defs: set[int] = set()
         self.undefined_in_loop: set[str] = set()
-        self._scan(norm.node.body, set(norm.params) | ({norm.vararg} - {None}), False)
+        params = set(norm.params) | ({norm.vararg} - {None})
+        self._scan(norm.node.body, set(params), False)
+        # Names assigned on every path to each if statement: a zero adjoint for them can be
+        # made with zero_grad(name); for the others it is None ("maybe" adjoints).
+        self.defined_at: dict[int, set[str]] = {}
+        self._definite(norm.node.body, set(params))
+        self.maybe: set[str] = set()
 
     # ------------------------------------------------------------ helpers
 
@@ -132,7 +138,7 @@ class Reverser:
         if name not in init:
             out.append(assign(dname, value))
             init.add(name)
-        elif name in self.act.structured:
+        elif name in self.act.structured or name in self.maybe:
             out.append(assign(dname, call(self.helper(helpers.add_grad), [load(dname), value])))
         else:
             out.append(assign(dname, gast.BinOp(left=load(dname), op=gast.Add(), right=value)))
@@ -208,6 +214,20 @@ class Reverser:
                 if isinstance(s, gast.For):
                     seen.add(s.target.id)
                 self._scan(s.body, seen, True)
+
+    def _definite(self, stmts: list[gast.stmt], defined: set[str]) -> set[str]:
+        for s in stmts:
+            if isinstance(s, gast.Assign):
+                defined.add(s.targets[0].id)
+            elif isinstance(s, gast.If):
+                self.defined_at[id(s)] = set(defined)
+                a = self._definite(s.body, set(defined))
+                b = self._definite(s.orelse, set(defined))
+                defined |= a & b
+            elif isinstance(s, (gast.For, gast.While)):
+                self._definite(s.body, set(defined) | (
+                    {s.target.id} if isinstance(s, gast.For) else set()))
+        return defined
 
     def saves(self, s: gast.Assign, in_loop: bool) -> bool:
         """Does this assignment overwrite a value the adjoint sweep may need back?"""
@@ -287,7 +307,15 @@ class Reverser:
         if name in self.act.active and name in init:
             op = op_of(s)
             body: list[gast.stmt] = []
+            before = set(init)
             self.contributions(s, op, init, body)
+            if body and name in self.maybe:
+                test = gast.Compare(left=load(self.d(name)), ops=[gast.IsNot()],
+                                    comparators=[const(None)])
+                fresh = sorted(init - before)  # assigned only when the guard holds
+                self.maybe.update(fresh)
+                body = [gast.If(test=test, body=body,
+                                orelse=[assign(self.d(n), const(None)) for n in fresh])]
             if body:
                 out.append(comment("grad of: " + unparse(s)))
                 out.extend(body)
@@ -410,10 +438,14 @@ class Reverser:
     def adjoint_if(self, s: gast.If, init: set[str], in_loop: bool) -> list[gast.stmt]:
         _, body, init_body = self.block(s.body, init, in_loop)
         _, orelse, init_else = self.block(s.orelse, init, in_loop)
-        for name in sorted(init_body - init_else):
-            orelse.append(self.zero(name))
-        for name in sorted(init_else - init_body):
-            body.append(self.zero(name))
+        defined = self.defined_at.get(id(s), set())
+        for names, block in ((init_body - init_else, orelse), (init_else - init_body, body)):
+            for name in sorted(names):
+                if name in defined:
+                    block.append(self.zero(name))
+                else:  # the primal value may not exist on this path: None stands for zero
+                    block.append(assign(self.d(name), const(None)))
+                    self.maybe.add(name)
         init.clear()
         init.update(init_body | init_else)
         if not body and not orelse:
