@@ -159,7 +159,7 @@ class Reverser:
         for p in wrt:
             if p in init:
                 g: gast.expr = load(self.d(p))
-                if p in self.act.structured:
+                if p in self.act.structured or p in self.maybe:
                     g = call(self.helper(helpers.complete_grad), [g, load(p)])
             else:
                 g = call(self.helper(helpers.zero_grad), [load(p)])

@@ -314,6 +314,28 @@ def if_one_branch_unused(x):
     return y + z
 
 
+@case(lambda rng: (0.3,), duck=False)
+def if_value_defined_on_one_path(x):
+    if x > 0.5:
+        t = x * x
+    if x > 0.7:
+        y = t * 2.0
+    else:
+        y = x * 3.0
+    return y
+
+
+@case(lambda rng: (0.8,), duck=False)
+def if_value_defined_on_one_path_taken(x):
+    if x > 0.5:
+        t = x * x
+    if x > 0.7:
+        y = t * 2.0
+    else:
+        y = x * 3.0
+    return y
+
+
 # ---------------------------------------------------------------- for loops
 
 
