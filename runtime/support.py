@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .backend import is_array, namespace
+from .backend import asarray_like, is_array, namespace
 
 __all__ = ["unbroadcast", "accumulate", "Stack", "shape_of", "zeros_like_tree"]
 
@@ -77,6 +77,91 @@ def zeros_like_tree(x: Any) -> Any:
     if isinstance(x, complex):
         return 0j
     return 0.0
+
+
+# ---- elementwise helpers
+# Used by runtime/rules/elementwise.py. Each is a few array calls in the caller's own library.
+
+__all__ += ["broadcast_like", "clip_passes", "clip_hits_min", "clip_hits_max"]
+
+
+def broadcast_like(g: Any, y: Any) -> Any:
+    """``g`` stretched to the shape of ``y``, so a JVP contribution has the output's shape.
+
+    Free when the shapes already agree (and Python scalars stay scalars). A scalar ``g`` against
+    an array ``y`` (0-d too) is filled in y's library rather than becoming a NumPy array.
+    """
+    if not is_array(y):
+        return g
+    if not is_array(g):
+        return np.full_like(y, g)
+    shape = shape_of(y)
+    return g if shape_of(g) == shape else np.broadcast_to(g, shape)
+
+
+def clip_passes(a: Any, lo: Any, hi: Any) -> Any:
+    """Where ``np.clip(a, lo, hi)`` passes ``a`` through (``None`` bounds are open)."""
+    lo_ok = True if lo is None else a >= lo
+    hi_ok = True if hi is None else a <= hi
+    return np.logical_and(lo_ok, hi_ok)
+
+
+def clip_hits_min(a: Any, lo: Any, hi: Any) -> Any:
+    """Where ``np.clip(a, lo, hi)`` returns ``lo`` (clip is ``minimum(maximum(a, lo), hi)``)."""
+    return np.logical_and(a < lo, True if hi is None else lo <= hi)
+
+
+def clip_hits_max(a: Any, lo: Any, hi: Any) -> Any:
+    """Where ``np.clip(a, lo, hi)`` returns ``hi``."""
+    return (a if lo is None else np.maximum(a, lo)) > hi
+
+
+# ---- reduction helpers
+# A reduction's cotangent has the reduced shape; these re-expand it so that it lines up with the
+# input again. Axes follow NumPy: None (all), an int, or a tuple, negative counting from the end.
+
+
+def reduced_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """``axis`` as a sorted tuple of non-negative ints (all axes for None).
+
+    >>> reduced_axes((-1, 0), 3)
+    (0, 2)
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) or not hasattr(axis, "__len__") else axis
+    return tuple(sorted(int(a) % ndim if ndim else int(a) for a in axes))
+
+
+def kept_shape(x: Any, axis: Any) -> tuple[int, ...]:
+    """x's shape with the reduced axes set to 1: the shape of a ``keepdims=True`` result."""
+    shape = shape_of(x)
+    axes = reduced_axes(axis, len(shape))
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Broadcast ``g``, shaped like a reduction of ``x`` over ``axis``, back to x's shape.
+
+    The result may be a read-only broadcast view; rules multiply it into fresh arrays.
+
+    >>> unreduce(np.array([1.0, 2.0]), np.zeros((2, 3)), axis=1).tolist()
+    [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+    """
+    if not is_array(g):  # a Python scalar seed: make it in x's library, not NumPy's
+        g = asarray_like(g, x)
+    if not keepdims and axis is not None:
+        g = np.reshape(g, kept_shape(x, axis))
+    return np.broadcast_to(g, shape_of(x))
+
+
+def reduced_size(x: Any, axis: Any = None) -> int:
+    """How many elements of ``x`` each output of a reduction over ``axis`` combines."""
+    shape = shape_of(x)
+    return int(np.prod([shape[i] for i in reduced_axes(axis, len(shape))], dtype=np.int64))
+
+
+__all__ += ["reduced_axes", "kept_shape", "unreduce", "reduced_size"]
 
 
 # ---- shape and indexing helpers
