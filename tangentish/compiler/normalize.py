@@ -42,6 +42,7 @@ from tangentish.compiler.nodes import assign, attr, call, const, load, names_in,
 from tangentish.compiler.ops import Op, set_op
 from tangentish.compiler.parse import Parsed, parse
 from tangentish.compiler.resolve import UNRESOLVED, Scope, kind_of, local_names
+from tangentish.compiler.ssa import rename_straight_line
 from tangentish.errors import TransformError
 from tangentish.runtime import adjoint_helpers as helpers
 
@@ -115,7 +116,8 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
     result = _result_name(node, params, namer)
     body_fn = _Function(ctx, parsed, scope, None, {}, result)
-    body = hoist_invariants(body_fn.body(node.body))
+    body, result = rename_straight_line(body_fn.body(node.body), params, result, namer)
+    body = hoist_invariants(body)
     new = gast.FunctionDef(name=node.name, args=node.args, body=body + [gast.Return(gload(result))],
                            decorator_list=[], returns=None, type_comment=None, type_params=[])
     gast.copy_location(new, node)
@@ -130,7 +132,7 @@ def _result_name(node: gast.FunctionDef, params: list[str], namer: Namer) -> str
     if (len(returns) == 1 and last is returns[0] and isinstance(last.value, gast.Name)
             and last.value.id not in params):
         return last.value.id
-    return namer.fresh("y")
+    return namer.synthetic("y")
 
 
 @dataclass
