@@ -208,11 +208,12 @@ def norm_weights(x, y, ord, axes, matrix, keepdims):
 
 def norm_vjp(dy, y, x, ord=None, axis=None, keepdims=False):
     return unreduce(dy, x, norm_kind(x, ord, axis)[0], keepdims) * norm_weights(
-        x, y, ord, *norm_kind(x, ord, axis), keepdims)
+        x, y, ord, norm_kind(x, ord, axis)[0], norm_kind(x, ord, axis)[1], keepdims)
 
 
 def norm_jvp(dx, y, x, ord=None, axis=None, keepdims=False):
-    return np.sum(dx * norm_weights(x, y, ord, *norm_kind(x, ord, axis), keepdims),
+    return np.sum(dx * norm_weights(x, y, ord, norm_kind(x, ord, axis)[0],
+                                    norm_kind(x, ord, axis)[1], keepdims),
                   axis=norm_kind(x, ord, axis)[0], keepdims=keepdims)
 
 

@@ -12,7 +12,16 @@ Extrema share the gradient equally between tied elements (as PyTorch's ``amax`` 
 
 import numpy as np
 
-from ..support import kept_shape, reduced_axes, reduced_size, shape_of, unbroadcast, unreduce
+from ..support import (
+    kept_shape,
+    no_tangent,
+    reduced_axes,
+    reduced_size,
+    shape_of,
+    shape_only,
+    unbroadcast,
+    unreduce,
+)
 from .table import defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- helpers
@@ -384,15 +393,18 @@ def weights_like_jvp(dweights, z, weights, a, axis):
     return weights_like(dweights, a, axis)
 
 
-for _helper, _vjp, _jvp in [(unreduce, unreduce_vjp, unreduce_jvp),
-                            (prod_others, prod_others_vjp, prod_others_jvp),
+# x (unreduce) and a (weights_like) are read only for their shapes.
+defvjp(unreduce, unreduce_vjp, shape_only(1))
+defjvp(unreduce, unreduce_jvp, no_tangent)
+defvjp(weights_like, weights_like_vjp, shape_only(1))
+defjvp(weights_like, weights_like_jvp, no_tangent)
+for _helper, _vjp, _jvp in [(prod_others, prod_others_vjp, prod_others_jvp),
                             (centered, centered_vjp, centered_jvp),
                             (nancentered, nancentered_vjp, nancentered_jvp),
                             (safe_divisor, safe_divisor_vjp, safe_divisor_jvp),
                             (along, along_vjp, along_jvp),
-                            (reverse_cumsum, reverse_cumsum_vjp, reverse_cumsum_jvp),
-                            (weights_like, weights_like_vjp, weights_like_jvp)]:
+                            (reverse_cumsum, reverse_cumsum_vjp, reverse_cumsum_jvp)]:
     defvjp(_helper, _vjp)
     defjvp(_helper, _jvp)
 # Piecewise constant in x (tie_weights) or plain integers and axis tuples (the rest).
-defnondiff(tie_weights, dof, nandof, reduced_size, reduced_axes, kept_shape)
+defnondiff(tie_weights, dof, nandof, reduced_size, reduced_axes, kept_shape, shape_of)
