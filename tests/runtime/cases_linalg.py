@@ -221,3 +221,11 @@ CASES += [
     Case(mx.norm_weights, weights_args((3, 4), (), None, (0, 1), False, False), wrt=(0, 1)),
     Case(mx.norm_weights, weights_args((3, 4), (3, 1), 4, (1,), False, True), wrt=(0, 1)),
 ]
+CASES += [
+    Case(mx.phi, normal((2, 3, 3))),
+    Case(mx.lower_factor, normal((3, 3)), kwargs={"upper": True}),
+    Case(mx.triangle_read, normal((2, 3, 3))),
+    Case(mx.triangle_read, normal((3, 3)), kwargs={"uplo": "U"}),
+    Case(mx.triangle_seen, normal((3, 3))),
+    Case(mx.triangle_seen, normal((2, 3, 3)), kwargs={"uplo": "U"}),
+]
