@@ -152,9 +152,14 @@ defjvp(np.linalg.solve, solve_jvp_a, solve_jvp_b)
 # W = d(norm)/dx, shaped like x, gives both rules: VJP = unreduce(dy) * W, JVP = sum(W * dx).
 
 
-def norm_kind(x, ord=None, axis=None):
-    """(axes reduced, whether it is a matrix norm) for ``np.linalg.norm(x, ord, axis)``."""
+def norm_kind(x, ord=None, axis=None, family="norm"):
+    """(axes reduced, whether it is a matrix norm) for ``np.linalg.norm(x, ord, axis)``.
+
+    ``family`` "vector" and "matrix" stand for np.linalg.vector_norm and matrix_norm.
+    """
     ndim = np.ndim(x)
+    if family != "norm":
+        return reduced_axes(axis, ndim), family == "matrix"
     if axis is None:
         if ord is None or ndim == 1:
             return reduced_axes(None, ndim), False
@@ -199,50 +204,55 @@ def matrix_norm_weights(x, y, ord, axes, keepdims):
     return np.sign(x) * hits / np.sum(hits, axis=across, keepdims=True)
 
 
-def norm_weights(x, y, ord, axes, matrix, keepdims):
-    """d y / d x of the vector or matrix norm ``y`` of x over ``axes``, shaped like x."""
+def norm_axes(x, ord=None, axis=None, family="norm"):
+    """The axes a norm reduces (see norm_kind)."""
+    return norm_kind(x, ord, axis, family)[0]
+
+
+def norm_weights(x, y, ord=None, axis=None, keepdims=False, family="norm"):
+    """d y / d x of ``y = np.linalg.norm(x, ord, axis, keepdims)``, shaped like x."""
+    axes, matrix = norm_kind(x, ord, axis, family)
     if matrix:
         return matrix_norm_weights(x, y, ord, axes, keepdims)
     return vector_norm_weights(x, y, ord, axes, keepdims)
 
 
 def norm_vjp(dy, y, x, ord=None, axis=None, keepdims=False):
-    return unreduce(dy, x, norm_kind(x, ord, axis)[0], keepdims) * norm_weights(
-        x, y, ord, norm_kind(x, ord, axis)[0], norm_kind(x, ord, axis)[1], keepdims)
+    return unreduce(dy, x, norm_axes(x, ord, axis), keepdims) * norm_weights(
+        x, y, ord, axis, keepdims)
 
 
 def norm_jvp(dx, y, x, ord=None, axis=None, keepdims=False):
-    return np.sum(dx * norm_weights(x, y, ord, norm_kind(x, ord, axis)[0],
-                                    norm_kind(x, ord, axis)[1], keepdims),
-                  axis=norm_kind(x, ord, axis)[0], keepdims=keepdims)
+    return np.sum(dx * norm_weights(x, y, ord, axis, keepdims), axis=norm_axes(x, ord, axis),
+                  keepdims=keepdims)
 
 
 def vector_norm_vjp(dy, y, x, axis=None, keepdims=False, ord=2):
-    return unreduce(dy, x, axis, keepdims) * norm_weights(
-        x, y, ord, reduced_axes(axis, np.ndim(x)), False, keepdims)
+    return unreduce(dy, x, axis, keepdims) * norm_weights(x, y, ord, axis, keepdims, "vector")
 
 
 def vector_norm_jvp(dx, y, x, axis=None, keepdims=False, ord=2):
-    return np.sum(dx * norm_weights(x, y, ord, reduced_axes(axis, np.ndim(x)), False, keepdims),
-                  axis=axis, keepdims=keepdims)
+    return np.sum(dx * norm_weights(x, y, ord, axis, keepdims, "vector"), axis=axis,
+                  keepdims=keepdims)
 
 
 def matrix_norm_vjp(dy, y, x, keepdims=False, ord="fro"):
-    return unreduce(dy, x, (-2, -1), keepdims) * norm_weights(
-        x, y, ord, reduced_axes((-2, -1), np.ndim(x)), True, keepdims)
+    return unreduce(dy, x, (-2, -1), keepdims) * norm_weights(x, y, ord, (-2, -1), keepdims,
+                                                              "matrix")
 
 
 def matrix_norm_jvp(dx, y, x, keepdims=False, ord="fro"):
-    return np.sum(dx * norm_weights(x, y, ord, reduced_axes((-2, -1), np.ndim(x)), True,
-                                    keepdims), axis=(-2, -1), keepdims=keepdims)
+    return np.sum(dx * norm_weights(x, y, ord, (-2, -1), keepdims, "matrix"), axis=(-2, -1),
+                  keepdims=keepdims)
 
 
 # The weights' own rules (generated adjoints are differentiated again). W depends on x and on
 # y = norm(x), passed in; both partial slopes are elementwise except for nuclear/spectral norms.
 
 
-def norm_weight_slopes(x, y, ord, axes, matrix, keepdims):
+def norm_weight_slopes(x, y, ord=None, axis=None, keepdims=False, family="norm"):
     """(dW/dx, dW/dy) of the weights W(x, y), elementwise and shaped like x."""
+    axes, matrix = norm_kind(x, ord, axis, family)
     if matrix and ord in ("nuc", 2, -2):
         raise NotImplementedError(
             f"tangentish: second derivatives of np.linalg.norm(ord={ord!r}) are not supported")
@@ -254,22 +264,22 @@ def norm_weight_slopes(x, y, ord, axes, matrix, keepdims):
     return (p - 1) * np.abs(x) ** (p - 2) / yk ** (p - 1), -(p - 1) * w / yk
 
 
-def norm_weights_vjp_x(dz, z, x, y, ord, axes, matrix, keepdims):
-    return dz * norm_weight_slopes(x, y, ord, axes, matrix, keepdims)[0]
+def norm_weights_vjp_x(dz, z, x, y, ord=None, axis=None, keepdims=False, family="norm"):
+    return dz * norm_weight_slopes(x, y, ord, axis, keepdims, family)[0]
 
 
-def norm_weights_vjp_y(dz, z, x, y, ord, axes, matrix, keepdims):
-    return np.sum(dz * norm_weight_slopes(x, y, ord, axes, matrix, keepdims)[1], axis=axes,
-                  keepdims=keepdims)
+def norm_weights_vjp_y(dz, z, x, y, ord=None, axis=None, keepdims=False, family="norm"):
+    return np.sum(dz * norm_weight_slopes(x, y, ord, axis, keepdims, family)[1],
+                  axis=norm_axes(x, ord, axis, family), keepdims=keepdims)
 
 
-def norm_weights_jvp_x(dx, z, x, y, ord, axes, matrix, keepdims):
-    return dx * norm_weight_slopes(x, y, ord, axes, matrix, keepdims)[0]
+def norm_weights_jvp_x(dx, z, x, y, ord=None, axis=None, keepdims=False, family="norm"):
+    return dx * norm_weight_slopes(x, y, ord, axis, keepdims, family)[0]
 
 
-def norm_weights_jvp_y(dy, z, x, y, ord, axes, matrix, keepdims):
-    return unreduce(dy, x, axes, keepdims) * norm_weight_slopes(x, y, ord, axes, matrix,
-                                                                keepdims)[1]
+def norm_weights_jvp_y(dy, z, x, y, ord=None, axis=None, keepdims=False, family="norm"):
+    return unreduce(dy, x, norm_axes(x, ord, axis, family), keepdims) * norm_weight_slopes(
+        x, y, ord, axis, keepdims, family)[1]
 
 
 defvjp(norm_weights, norm_weights_vjp_x, norm_weights_vjp_y)
@@ -638,4 +648,4 @@ for _helper, _vjp, _jvp in [(phi, phi_vjp, phi_jvp),
                             (triangle_seen, triangle_seen_vjp, triangle_seen_jvp)]:
     defvjp(_helper, _vjp)
     defjvp(_helper, _jvp)
-defnondiff(norm_kind, solves_vectors)
+defnondiff(norm_kind, norm_axes, solves_vectors)
