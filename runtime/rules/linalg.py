@@ -5,8 +5,8 @@ Every product is bilinear, so each JVP is the product with one factor replaced b
 and each VJP contracts the cotangent with the other factor. The helpers below handle the cases
 NumPy folds into one function (1-d operands of matmul, scalars in dot, ellipses in einsum).
 
-``np.einsum`` takes operands as ``*operands``; its rules are registered for the first
-``EINSUM_OPERANDS`` operand positions. Only the subscripts-string form is supported.
+``np.einsum`` takes operands as ``*operands``; its rules are registered for the first eight
+operands. Only the subscripts-string form is supported (not the interleaved sublist form).
 """
 
 import operator
@@ -17,8 +17,6 @@ import numpy as np
 from ..backend import asarray_like
 from ..support import is_array, no_tangent, shape_of, shape_only, unbroadcast
 from .table import defjvp, defnondiff, defvjp
-
-EINSUM_OPERANDS = 8
 
 # ---------------------------------------------------------------- helpers
 
