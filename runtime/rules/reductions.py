@@ -67,14 +67,18 @@ def nancentered(x, axis=None):
     return np.where(np.isnan(x), 0, x - np.nanmean(x, axis=axis, keepdims=True))
 
 
-def nandof(x, axis=None, ddof=0):
+def nandof(x, axis=None, ddof=0, correction=None):
     """The divisor of nanvar/nanstd per group: its non-NaN count less ``ddof`` (kept dims)."""
-    return np.sum(~np.isnan(x), axis=axis, keepdims=True) - ddof
+    return np.sum(~np.isnan(x), axis=axis, keepdims=True) - (
+        ddof if correction is None else correction)
 
 
-def dof(x, axis=None, ddof=0):
-    """The divisor of var/std: the number of elements reduced, less ``ddof``."""
-    return reduced_size(x, axis) - ddof
+def dof(x, axis=None, ddof=0, correction=None):
+    """The divisor of var/std: the number of elements reduced, less ``ddof``.
+
+    ``correction`` is NumPy 2's array-API spelling of ddof.
+    """
+    return reduced_size(x, axis) - (ddof if correction is None else correction)
 
 
 def along(x, axis):
@@ -168,22 +172,28 @@ defjvp(np.ptp, ptp_jvp)
 # ---------------------------------------------------------------- var, std
 
 
-def var_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return unreduce(dy, a, axis, keepdims) * 2 * centered(a, axis) / dof(a, axis, ddof)
+def var_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0,
+            keepdims=False, where=None, mean=None, correction=None):
+    return unreduce(dy, a, axis, keepdims) * 2 * centered(a, axis) / dof(a, axis, ddof,
+                                                                         correction)
 
 
-def var_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return np.sum(2 * centered(a, axis) * da, axis=axis, keepdims=keepdims) / dof(a, axis, ddof)
+def var_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0,
+            keepdims=False, where=None, mean=None, correction=None):
+    return np.sum(2 * centered(a, axis) * da, axis=axis, keepdims=keepdims) / dof(
+        a, axis, ddof, correction)
 
 
-def std_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+def std_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0,
+            keepdims=False, where=None, mean=None, correction=None):
     return unreduce(dy / safe_divisor(y), a, axis, keepdims) * centered(a, axis) / dof(
-        a, axis, ddof)
+        a, axis, ddof, correction)
 
 
-def std_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+def std_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0,
+            keepdims=False, where=None, mean=None, correction=None):
     return np.sum(centered(a, axis) * da, axis=axis, keepdims=keepdims) / (
-        dof(a, axis, ddof) * safe_divisor(y))
+        dof(a, axis, ddof, correction) * safe_divisor(y))
 
 
 defvjp(np.var, var_vjp)
@@ -237,22 +247,27 @@ defvjp(np.nansum, nansum_vjp)
 defjvp(np.nansum, nansum_jvp)
 defvjp(np.nanmean, nanmean_vjp)
 defjvp(np.nanmean, nanmean_jvp)
-def nanvar_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return unreduce(dy, a, axis, keepdims) * 2 * nancentered(a, axis) / nandof(a, axis, ddof)
+def nanvar_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0,
+               keepdims=False, where=None, mean=None, correction=None):
+    return unreduce(dy, a, axis, keepdims) * 2 * nancentered(a, axis) / nandof(
+        a, axis, ddof, correction)
 
 
-def nanvar_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return np.sum(2 * nancentered(a, axis) * da / nandof(a, axis, ddof), axis=axis,
+def nanvar_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0,
+               keepdims=False, where=None, mean=None, correction=None):
+    return np.sum(2 * nancentered(a, axis) * da / nandof(a, axis, ddof, correction), axis=axis,
                   keepdims=keepdims)
 
 
-def nanstd_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+def nanstd_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0,
+               keepdims=False, where=None, mean=None, correction=None):
     return unreduce(dy / safe_divisor(y), a, axis, keepdims) * nancentered(a, axis) / nandof(
-        a, axis, ddof)
+        a, axis, ddof, correction)
 
 
-def nanstd_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return np.sum(nancentered(a, axis) * da / nandof(a, axis, ddof), axis=axis,
+def nanstd_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0,
+               keepdims=False, where=None, mean=None, correction=None):
+    return np.sum(nancentered(a, axis) * da / nandof(a, axis, ddof, correction), axis=axis,
                   keepdims=keepdims) / safe_divisor(y)
 
 
