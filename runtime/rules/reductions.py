@@ -30,7 +30,8 @@ from .table import defjvp, defnondiff, defvjp
 def tie_weights(x, y, axis=None, keepdims=False):
     """dy/dx of an extremum ``y`` of ``x``: 1/count where x attains y, 0 elsewhere."""
     hits = np.equal(x, unreduce(y, x, axis, keepdims)) * np.ones_like(x)
-    return hits / np.sum(hits, axis=reduced_axes(axis, np.ndim(x)), keepdims=True)
+    # No hits (np.max's initial= above every element): no gradient, not 0/0.
+    return hits / np.maximum(np.sum(hits, axis=reduced_axes(axis, np.ndim(x)), keepdims=True), 1)
 
 
 def prod_others(x, axis=None):
@@ -105,30 +106,41 @@ def weights_like(weights, a, axis):
 # ---------------------------------------------------------------- sum, mean, prod
 
 
+# ``where=`` masks elements out of the reduction; the conditional folds away when it is not
+# given, so generated code stays plain. ``initial`` scales prod (and leaves sum's slope alone).
 def sum_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    return unreduce(dy, a, axis, keepdims)
+    return unreduce(dy, a, axis, keepdims) if where is None else np.where(
+        where, unreduce(dy, a, axis, keepdims), 0)
 
 
 def sum_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    return np.sum(da, axis=axis, keepdims=keepdims)
+    return np.sum(da if where is None else np.where(where, da, 0), axis=axis, keepdims=keepdims)
 
 
 def mean_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, where=None):
-    return unreduce(dy, a, axis, keepdims) / reduced_size(a, axis)
+    return unreduce(dy, a, axis, keepdims) / reduced_size(a, axis) if where is None else (
+        np.where(where, unreduce(dy, a, axis, keepdims), 0)
+        / np.sum(np.broadcast_to(where, shape_of(a)), axis=axis, keepdims=True))
 
 
 def mean_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, where=None):
-    return np.mean(da, axis=axis, keepdims=keepdims)
+    return np.mean(da, axis=axis, keepdims=keepdims) if where is None else np.mean(
+        da, axis=axis, keepdims=keepdims, where=where)
 
 
 def prod_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
              where=None):
-    return unreduce(dy, a, axis, keepdims) * prod_others(a, axis)
+    return unreduce(dy if initial is None else dy * initial, a, axis, keepdims) * (
+        prod_others(a, axis) if where is None else
+        np.where(where, prod_others(np.where(where, a, 1), axis), 0))
 
 
 def prod_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
              where=None):
-    return np.sum(da * prod_others(a, axis), axis=axis, keepdims=keepdims)
+    return np.sum((da if initial is None else da * initial) * (
+        prod_others(a, axis) if where is None else
+        np.where(where, prod_others(np.where(where, a, 1), axis), 0)), axis=axis,
+        keepdims=keepdims)
 
 
 defvjp(np.sum, sum_vjp)
