@@ -4,7 +4,8 @@ average, and the NaN-skipping variants.
 Every reduction takes NumPy's ``axis`` (None, int, negative, tuple) and ``keepdims``; a VJP
 re-expands the reduced cotangent with ``unreduce`` and a JVP reduces the tangent the same way the
 primal reduced its input. Rule signatures repeat NumPy's parameter order so positional calls
-(``np.sum(x, 0)``) bind the same names. ``out=`` and ``where=`` are not differentiated.
+(``np.sum(x, 0)``) bind the same names. sum, mean and prod honour ``where=``; the other
+reductions ignore it, and ``out=`` is never differentiated.
 
 Extrema share the gradient equally between tied elements (as PyTorch's ``amax`` does), and
 ``prod`` never divides by its input, so zeros get the exact product of the other elements.
