@@ -35,23 +35,48 @@ def tie_weights(x, y, axis=None, keepdims=False):
     return hits / np.maximum(np.sum(hits, axis=reduced_axes(axis, np.ndim(x)), keepdims=True), 1)
 
 
+def group_order(x, axis=None):
+    """x's axes with the reduced ones last: the order ``grouped`` lays x out in."""
+    axes = reduced_axes(axis, np.ndim(x))
+    return [i for i in range(np.ndim(x)) if i not in axes] + list(axes)
+
+
+def grouped(x, axis=None):
+    """x with its reduced axes moved last and merged: one row per output of the reduction."""
+    order = group_order(x, axis)
+    kept = order[:len(order) - len(reduced_axes(axis, np.ndim(x)))]
+    return np.reshape(np.transpose(x, order),
+                      [shape_of(x)[i] for i in kept] + [reduced_size(x, axis)])
+
+
+def ungrouped(rows, x, axis=None):
+    """The inverse of ``grouped``: rows laid back out in x's shape."""
+    order = group_order(x, axis)
+    moved = np.reshape(rows, [shape_of(x)[i] for i in order])
+    return np.transpose(moved, [order.index(i) for i in range(len(order))])
+
+
+def median_weights(x, axis=None):
+    """d median / d x: half to each of the two middle elements (all to one for an odd count),
+    tied elements sharing equally."""
+    rows = np.sort(grouped(x, axis), axis=-1)
+    n = shape_of(rows)[-1]
+    lower = np.reshape(rows[..., (n - 1) // 2], kept_shape(x, axis))
+    upper = np.reshape(rows[..., n // 2], kept_shape(x, axis))
+    return 0.5 * (tie_weights(x, lower, axis, True) + tie_weights(x, upper, axis, True))
+
+
 def prod_others(x, axis=None):
     """For every element, the product of the other elements in its reduction group.
 
     Exclusive cumulative products from both ends, so zeros need no special case.
     """
-    shape = shape_of(x)
-    axes = reduced_axes(axis, len(shape))
-    kept = [i for i in range(len(shape)) if i not in axes]
-    order = kept + list(axes)
-    n = reduced_size(x, axis)
-    rows = np.reshape(np.transpose(x, order), [shape[i] for i in kept] + [n])
+    rows = grouped(x, axis)
     ones = np.ones_like(rows[..., :1])
     before = np.cumprod(np.concatenate([ones, rows[..., :-1]], axis=-1), axis=-1)
     after = np.flip(np.cumprod(np.flip(np.concatenate([rows[..., 1:], ones], axis=-1), -1),
                                axis=-1), -1)
-    others = np.reshape(before * after, [shape[i] for i in order])
-    return np.transpose(others, [order.index(i) for i in range(len(shape))])
+    return ungrouped(before * after, x, axis)
 
 
 def centered(x, axis=None):
@@ -179,6 +204,16 @@ def ptp_jvp(da, y, a, axis=None, out=None, keepdims=False):
 for _extremum in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
     defvjp(_extremum, max_vjp)
     defjvp(_extremum, max_jvp)
+def median_vjp(dy, y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return unreduce(dy, a, axis, keepdims) * median_weights(a, axis)
+
+
+def median_jvp(da, y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return np.sum(da * median_weights(a, axis), axis=axis, keepdims=keepdims)
+
+
+defvjp(np.median, median_vjp)
+defjvp(np.median, median_jvp)
 defvjp(np.ptp, ptp_vjp)
 defjvp(np.ptp, ptp_jvp)
 
@@ -434,5 +469,6 @@ for _helper, _vjp, _jvp in [(prod_others, prod_others_vjp, prod_others_jvp),
                             (reverse_cumsum, reverse_cumsum_vjp, reverse_cumsum_jvp)]:
     defvjp(_helper, _vjp)
     defjvp(_helper, _jvp)
-# Piecewise constant in x (tie_weights) or plain integers and axis tuples (the rest).
-defnondiff(tie_weights, dof, nandof, reduced_size, reduced_axes, kept_shape, shape_of)
+# Piecewise constant in x (the weights) or plain integers and axis tuples (the rest).
+defnondiff(tie_weights, median_weights, dof, nandof, reduced_size, reduced_axes, kept_shape,
+           shape_of)

@@ -34,8 +34,8 @@ def weighted(shape_a, shape_w, axis):
 
 MASK = np.array([[True, False, True, True], [False, True, True, True], [True, True, False, True]])
 CASES = []
-for _f in (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin,
-           np.ptp, np.var, np.std):
+for _f in (np.sum, np.mean, np.prod, np.median, np.max, np.min, np.amax, np.amin, np.nanmax,
+           np.nanmin, np.ptp, np.var, np.std):
     CASES += [
         Case(_f, normal(3, 4)),
         Case(_f, normal(2, 3, 4), kwargs={"axis": -1}),
@@ -44,6 +44,8 @@ for _f in (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.nanmax
     ]
 CASES += [
     Case(np.sum, normal()),
+    Case(np.median, normal(4, 3), kwargs={"axis": 0}),
+    Case(np.median, normal(5, 2), kwargs={"axis": 0, "keepdims": True}),
     Case(np.sum, normal(3, 4), kwargs={"axis": 1, "where": MASK}),
     Case(np.sum, normal(3, 4), kwargs={"where": MASK[0], "initial": 2.0}),
     Case(np.mean, normal(3, 4), kwargs={"axis": 1, "where": MASK}),
