@@ -239,9 +239,11 @@ def matmul_jvp_b(db, y, a, b):
     return np.matmul(a, db)
 
 
-for _matmul in (np.matmul, operator.matmul, np.linalg.matmul):
-    defvjp(_matmul, matmul_vjp_a, matmul_vjp_b)
-    defjvp(_matmul, matmul_jvp_a, matmul_jvp_b)
+# np.linalg.matmul, outer, tensordot, vecdot, trace and cross are NumPy 2's array-API names.
+for _matmul in (np.matmul, operator.matmul, getattr(np.linalg, "matmul", None)):
+    if _matmul is not None:
+        defvjp(_matmul, matmul_vjp_a, matmul_vjp_b)
+        defjvp(_matmul, matmul_jvp_a, matmul_jvp_b)
 
 
 def dot_vjp_a(dy, y, a, b, out=None):
@@ -350,14 +352,16 @@ defvjp(np.inner, inner_vjp_a, inner_vjp_b)
 defjvp(np.inner, inner_jvp_a, inner_jvp_b)
 defvjp(np.vdot, vdot_vjp_a, vdot_vjp_b)
 defjvp(np.vdot, vdot_jvp_a, vdot_jvp_b)
-for _outer in (np.outer, np.linalg.outer):
-    defvjp(_outer, outer_vjp_a, outer_vjp_b)
-    defjvp(_outer, outer_jvp_a, outer_jvp_b)
-for _tensordot in (np.tensordot, np.linalg.tensordot):
-    defvjp(_tensordot, tensordot_vjp_a, tensordot_vjp_b)
-    defjvp(_tensordot, tensordot_jvp_a, tensordot_jvp_b)
-for _vecdot in (np.linalg.vecdot, getattr(np, "vecdot", None)):
-    if _vecdot is not None:  # np.vecdot is new in NumPy 2.0
+for _outer in (np.outer, getattr(np.linalg, "outer", None)):
+    if _outer is not None:
+        defvjp(_outer, outer_vjp_a, outer_vjp_b)
+        defjvp(_outer, outer_jvp_a, outer_jvp_b)
+for _tensordot in (np.tensordot, getattr(np.linalg, "tensordot", None)):
+    if _tensordot is not None:
+        defvjp(_tensordot, tensordot_vjp_a, tensordot_vjp_b)
+        defjvp(_tensordot, tensordot_jvp_a, tensordot_jvp_b)
+for _vecdot in (getattr(np.linalg, "vecdot", None), getattr(np, "vecdot", None)):
+    if _vecdot is not None:
         defvjp(_vecdot, vecdot_vjp_a, vecdot_vjp_b)
         defjvp(_vecdot, vecdot_jvp_a, vecdot_jvp_b)
 
@@ -430,14 +434,16 @@ def linalg_cross_jvp_b(dx2, y, x1, x2, axis=-1):
 
 defvjp(np.trace, trace_vjp)
 defjvp(np.trace, trace_jvp)
-defvjp(np.linalg.trace, linalg_trace_vjp)
-defjvp(np.linalg.trace, linalg_trace_jvp)
+if hasattr(np.linalg, "trace"):
+    defvjp(np.linalg.trace, linalg_trace_vjp)
+    defjvp(np.linalg.trace, linalg_trace_jvp)
 defvjp(np.kron, kron_vjp_a, kron_vjp_b)
 defjvp(np.kron, kron_jvp_a, kron_jvp_b)
 defvjp(np.cross, cross_vjp_a, cross_vjp_b)
 defjvp(np.cross, cross_jvp_a, cross_jvp_b)
-defvjp(np.linalg.cross, linalg_cross_vjp_a, linalg_cross_vjp_b)
-defjvp(np.linalg.cross, linalg_cross_jvp_a, linalg_cross_jvp_b)
+if hasattr(np.linalg, "cross"):
+    defvjp(np.linalg.cross, linalg_cross_vjp_a, linalg_cross_vjp_b)
+    defjvp(np.linalg.cross, linalg_cross_jvp_a, linalg_cross_jvp_b)
 
 # ---------------------------------------------------------------- einsum, one rule per operand
 # Argument 0 is the subscripts string; operand k is argument k + 1.

@@ -286,10 +286,11 @@ defvjp(norm_weights, norm_weights_vjp_x, norm_weights_vjp_y)
 defjvp(norm_weights, norm_weights_jvp_x, norm_weights_jvp_y)
 defvjp(np.linalg.norm, norm_vjp)
 defjvp(np.linalg.norm, norm_jvp)
-defvjp(np.linalg.vector_norm, vector_norm_vjp)
-defjvp(np.linalg.vector_norm, vector_norm_jvp)
-defvjp(np.linalg.matrix_norm, matrix_norm_vjp)
-defjvp(np.linalg.matrix_norm, matrix_norm_jvp)
+if hasattr(np.linalg, "vector_norm"):  # NumPy 2's array-API norms
+    defvjp(np.linalg.vector_norm, vector_norm_vjp)
+    defjvp(np.linalg.vector_norm, vector_norm_jvp)
+    defvjp(np.linalg.matrix_norm, matrix_norm_vjp)
+    defjvp(np.linalg.matrix_norm, matrix_norm_jvp)
 
 # ---------------------------------------------------------------- cholesky (Murray 2016)
 
@@ -439,8 +440,9 @@ def svdvals_jvp(dx, y, x):
 
 defvjp(np.linalg.svd, svd_vjp)
 defjvp(np.linalg.svd, svd_jvp)
-defvjp(np.linalg.svdvals, svdvals_vjp)
-defjvp(np.linalg.svdvals, svdvals_jvp)
+if hasattr(np.linalg, "svdvals"):  # NumPy 2.0
+    defvjp(np.linalg.svdvals, svdvals_vjp)
+    defjvp(np.linalg.svdvals, svdvals_jvp)
 
 # ---------------------------------------------------------------- QR
 
