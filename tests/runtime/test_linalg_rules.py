@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tangentish.checking import numerical_grad
+from tangentish.runtime.rules import einsum as es
 from tangentish.runtime.rules import linalg as la
 from tangentish.runtime.rules import matrix as mx
 from tangentish.runtime.rules import reductions as rd
@@ -206,24 +207,24 @@ def test_einsum_grad_of_operands(spec, shapes, i, backend):
     rng = np.random.default_rng(5)
     ops = tuple(rng.standard_normal(s) for s in shapes)
     dy = rng.standard_normal(np.shape(np.einsum(spec, *ops)))
-    z = la.einsum_grad(dy, spec, ops, i)
+    z = es.einsum_grad(dy, spec, ops, i)
     dz = rng.standard_normal(np.shape(z))
-    got = table.vjp_rule(la.einsum_grad, 2)(backend.to(dz), backend.to(z), backend.to(dy), spec,
+    got = table.vjp_rule(es.einsum_grad, 2)(backend.to(dz), backend.to(z), backend.to(dy), spec,
                                             backend.to(ops), i)
     tangents = tuple(None if j == i else rng.standard_normal(s) for j, s in enumerate(shapes))
-    tangent = table.jvp_rule(la.einsum_grad, 2)(backend.to(tangents), backend.to(z),
+    tangent = table.jvp_rule(es.einsum_grad, 2)(backend.to(tangents), backend.to(z),
                                                 backend.to(dy), spec, backend.to(ops), i)
     eps, expect_tangent = 1e-6, 0
     for j in range(len(ops)):
         if j == i:
             assert got[j] is None
             continue
-        f = lambda x, j=j: np.sum(dz * la.einsum_grad(dy, spec, la.replaced(ops, j, x), i))
+        f = lambda x, j=j: np.sum(dz * es.einsum_grad(dy, spec, es.replaced(ops, j, x), i))
         expect, _ = numerical_grad(f, [ops[j]], 0)
         close(backend.back(got[j]), expect[0])
         expect_tangent = expect_tangent + (
-            la.einsum_grad(dy, spec, la.replaced(ops, j, ops[j] + eps * tangents[j]), i)
-            - la.einsum_grad(dy, spec, la.replaced(ops, j, ops[j] - eps * tangents[j]), i)
+            es.einsum_grad(dy, spec, es.replaced(ops, j, ops[j] + eps * tangents[j]), i)
+            - es.einsum_grad(dy, spec, es.replaced(ops, j, ops[j] - eps * tangents[j]), i)
         ) / (2 * eps)
     close(backend.back(tangent), expect_tangent)
 
@@ -240,7 +241,7 @@ FIRST_ORDER_ONLY = {
     "matrix_power_tangent", "multi_dot_grad", "multi_dot_tangent", "norm_weight_slopes",
     "einsum_operands_grad", "einsum_operands_tangent", "replaced",
     "unbroadcast", "shape_of"}  # the last two belong to the foundation
-MODULES = {m.__name__: m for m in (rd, la, mx)}
+MODULES = {m.__name__: m for m in (rd, la, mx, es)}
 RULES = sorted({rule for entry in table.registered()
                 for rule in (*entry.vjp.values(), *entry.jvp.values())
                 if rule.__module__ in MODULES}, key=lambda r: (r.__module__, r.__name__))
