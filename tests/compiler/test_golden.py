@@ -1,7 +1,7 @@
 """Generated sources kept as files, so their readability cannot degrade silently.
 
-Regenerate after an intended change with ``TANGENTISH_REGOLD=1 pytest tests/compiler/test_golden.py``
-and review the diff.
+Regenerate after an intended change with
+``TANGENTISH_REGOLD=1 pytest tests/compiler/test_golden.py`` and review the diff.
 """
 
 from __future__ import annotations
