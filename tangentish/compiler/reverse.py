@@ -101,6 +101,7 @@ class Reverser:
         # First definitions outside loops overwrite nothing: they push nothing. Variables first
         # assigned inside a loop may be pushed before they exist: they are preset to None.
         self.first_defs: set[int] = set()
+        #: names some assignment may push before they exist (preset to None if pushed)
         self.undefined_in_loop: set[str] = set()
         params = set(norm.params) | ({norm.vararg} - {None})
         self._scan(norm.node.body, set(params), False)
@@ -202,8 +203,6 @@ class Reverser:
                 name = s.targets[0].id
                 if not in_loop and name not in seen:
                     self.first_defs.add(id(s))
-                elif in_loop and name not in seen:
-                    self.undefined_in_loop.add(name)
                 seen.add(name)
             elif isinstance(s, gast.If):
                 before = set(seen)
@@ -218,6 +217,9 @@ class Reverser:
     def _definite(self, stmts: list[gast.stmt], defined: set[str]) -> set[str]:
         for s in stmts:
             if isinstance(s, gast.Assign):
+                if s.targets[0].id not in defined and id(s) not in self.first_defs:
+                    # a push here may find it undefined
+                    self.undefined_in_loop.add(s.targets[0].id)
                 defined.add(s.targets[0].id)
             elif isinstance(s, gast.If):
                 self.defined_at[id(s)] = set(defined)

@@ -336,6 +336,14 @@ def if_value_defined_on_one_path_taken(x):
     return y
 
 
+@case(lambda rng: (rng.standard_normal(3), -1))
+def if_then_overwritten(x, c):
+    if c > 0:
+        t = x * 2.0
+    t = x * 3.0
+    return np.sum(t * x)
+
+
 # ---------------------------------------------------------------- for loops
 
 

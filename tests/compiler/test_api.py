@@ -206,3 +206,21 @@ def test_bound_method_reads_self_attributes():
 
     m = Model()
     assert np.isclose(tg.grad(m.loss)(0.2), 3.0 * np.cos(0.2))
+
+
+def test_vjp_of_value_defined_on_one_path_and_empty_loop():
+    def g(x, n):
+        if np.sum(x) > 100.0:
+            t = x * 2.0
+        else:
+            t = x
+        for i in range(n):
+            t = np.sin(t) * i
+        return t
+
+    x = np.array([0.5, 1.5])
+    for n in (0, 3):
+        value, pullback = tg.vjp(g, x, n)
+        dx, _ = pullback(np.ones(2))
+        expected = tg.grad(lambda a, n=n: np.sum(g(a, n)))(x)
+        assert np.allclose(dx, expected)
