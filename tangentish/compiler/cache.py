@@ -20,21 +20,33 @@ _CACHE: OrderedDict[tuple, Compiled] = OrderedDict()
 _LIMIT = 512
 
 
+def _identity(value: Any) -> Any:
+    """A key part for a captured value: the value itself when hashable (ids of dead objects
+    are reused), else its id (the compiled function's namespace keeps such objects alive)."""
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return (type(value), value)
+
+
 def cache_key(fn: Callable[..., Any], wrt: Any, form: str, options: Options) -> tuple:
     func = getattr(fn, "__func__", fn)
     cells = getattr(func, "__closure__", None) or ()
     held = []
     for cell in cells:
         try:
-            held.append(id(cell.cell_contents))
+            held.append(_identity(cell.cell_contents))
         except ValueError:
             held.append(None)
     wrt_key = tuple(wrt) if isinstance(wrt, list) else wrt
     code = getattr(func, "__code__", func)
     # defaults are baked into the generated code, so a lambda made in a loop with i=i differs
-    defaults = (id(getattr(func, "__defaults__", None)), id(getattr(func, "__kwdefaults__", None)))
-    return (code, tuple(held), defaults, id(getattr(fn, "__self__", None)), wrt_key, form,
-            options)
+    defaults = tuple(_identity(v) for v in getattr(func, "__defaults__", None) or ())
+    kwdefaults = tuple((k, _identity(v)) for k, v in
+                       sorted((getattr(func, "__kwdefaults__", None) or {}).items()))
+    return (code, tuple(held), defaults, kwdefaults, id(getattr(fn, "__self__", None)),
+            wrt_key, form, options)
 
 
 def cached_compile(fn: Callable[..., Any], wrt: Any, form: str, options: Options) -> Compiled:
