@@ -11,35 +11,31 @@ adjoint may lack keys, a list adjoint may hold ``None`` for elements with no gra
 from __future__ import annotations
 
 import builtins
-import operator
 from typing import Any
 
 import numpy as np
 
 from .backend import is_array
 from .rules import table
-from .support import shape_of, unbroadcast, zeros_like_tree
+from .support import (
+    _is_fancy,
+    getitem_grad,
+    index_set,
+    scatter_add,
+    shape_of,
+    unbroadcast,
+    zeros_like_tree,
+)
 
 __all__ = [
-    "index_set", "as_list", "getitem_grad", "item_grad", "add_grad", "complete_grad",
+    "index_set", "as_list", "getitem_grad", "getitem_accumulate", "getitem_add", "item_grad",
+    "add_grad", "complete_grad",
     "zero_grad", "index_set_grad_x", "index_set_grad_v", "as_list_grad", "drop_last",
     "sum_grads", "astype", "item", "check_scalar", "list_sum", "shape_only",
 ]
 
 
 # ---------------------------------------------------------------- primal helpers
-
-
-def index_set(x: Any, idx: Any, v: Any) -> Any:
-    """``x`` with ``x[idx] = v``, as a new value (``x`` itself is never modified)."""
-    if isinstance(x, dict):
-        out = dict(x)
-    elif isinstance(x, (list, tuple)):
-        out = list(x)
-    else:
-        out = x.copy()
-    out[idx] = v
-    return type(x)(out) if isinstance(x, tuple) else out
 
 
 def as_list(x: Any) -> list:
@@ -104,24 +100,22 @@ def complete_grad(g: Any, x: Any) -> Any:
     return g
 
 
-def getitem_grad(dy: Any, x: Any, idx: Any) -> Any:
-    """The adjoint of ``x`` from ``y = x[idx]`` (sparse for containers)."""
-    if isinstance(x, dict):
-        return {idx: dy}
-    if isinstance(x, (list, tuple)):
-        out: list[Any] = [None] * len(x)
-        if isinstance(idx, slice):
-            for pos, g in zip(range(*idx.indices(len(x))), dy):
-                out[pos] = g
-        else:
-            out[idx] = dy
-        return out
-    entry = table.lookup(operator.getitem)
-    if entry is not None and 0 in entry.vjp:
-        return entry.vjp[0](dy, None, x, idx)
-    out = np.zeros_like(x)
-    np.add.at(out, idx, dy)
-    return out
+def getitem_accumulate(acc: Any, dy: Any, x: Any, idx: Any) -> Any:
+    """``acc + getitem_grad(dy, x, idx)``, in place when ``acc`` is an array the generated code
+    made itself (the compiler only emits this for such adjoints): a loop reading ``xs[t]``
+    costs one slice per step, not one array of xs's size."""
+    if acc is None or not is_array(acc) or isinstance(x, (list, tuple, dict)):
+        return add_grad(acc, getitem_grad(dy, x, idx))
+    if _is_fancy(idx):  # repeated indices must all count
+        return scatter_add(acc, idx, dy)
+    acc[idx] += dy
+    return acc
+
+
+def getitem_add(acc: Any, dy: Any, x: Any, idx: Any) -> Any:
+    """``getitem_accumulate`` without the in-place update: what transforming generated code
+    again (higher derivatives) sees, so every value it saves stays as it was."""
+    return add_grad(acc, getitem_grad(dy, x, idx))
 
 
 def item_grad(dy: Any, y: Any, key: Any) -> Any:
@@ -210,10 +204,6 @@ def unbroadcast_vjp(dy, y, g, target):
     return np.broadcast_to(dy, shape_of(g)) if shape_of(dy) != shape_of(g) else dy
 
 
-def getitem_grad_vjp(dz, z, dy, x, idx):
-    return dz[idx]
-
-
 def add_grad_vjp_a(dz, z, a, b):
     return dz
 
@@ -233,7 +223,18 @@ def shape_only(argnum: int):
 
 
 table.defvjp(unbroadcast, unbroadcast_vjp, shape_only(1))
-table.defvjp(getitem_grad, getitem_grad_vjp, shape_only(1))
+table.defvjp(getitem_grad, None, shape_only(1))  # the dy slot is registered in rules/shape.py
+
+
+def getitem_add_vjp_acc(dz, z, acc, dy, x, idx):
+    return dz
+
+
+def getitem_add_vjp_dy(dz, z, acc, dy, x, idx):
+    return dz[idx]
+
+
+table.defvjp(getitem_add, getitem_add_vjp_acc, getitem_add_vjp_dy, shape_only(2))
 table.defvjp(add_grad, add_grad_vjp_a, add_grad_vjp_a)
 table.defvjp(complete_grad, complete_grad_vjp)
 table.defnondiff(zero_grad, check_scalar)

@@ -71,7 +71,9 @@ _PACKED = {"reshape", "transpose"}  # x.reshape(2, 3) is np.reshape(x, (2, 3))
 _ATTR_PRIMS = {"T": np.transpose, "real": np.real, "imag": np.imag}
 _INERT_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "flags", "device"}
 _HELPER_METHODS = {"astype": helpers.astype, "item": helpers.item}
-_BUILTIN_MAP = {builtins.abs: np.abs}
+_BUILTIN_MAP = {builtins.abs: np.abs,
+                # generated code transformed again: the functional form of an in-place helper
+                helpers.getitem_accumulate: helpers.getitem_add}
 
 
 @dataclass

@@ -151,6 +151,7 @@ class Reverser:
         body = norm.node.body[:-1]  # the final ``return result``
         init = {norm.result}
         primal, adjoint, init = self.block(body, init, in_loop=False)
+        adjoint = self.accumulate_in_place(adjoint)
         needed = set()
         for s in adjoint:
             if not isinstance(s, _Pop):
@@ -491,6 +492,39 @@ class Reverser:
                             body=body, orelse=[], type_comment=None)
         return pre + [gast.copy_location(loop, s)] + post
 
+    # ------------------------------------------------------------ in-place accumulation
+
+    def accumulate_in_place(self, adjoint: list[gast.stmt]) -> list[gast.stmt]:
+        """``dx = dx + getitem_grad(g, x, i)`` -> ``dx = getitem_accumulate(dx, g, x, i)``.
+
+        Only for adjoints that hold nothing but arrays this code made (every assignment to
+        them is a sum, zeros or a scatter), so updating them in place is invisible: a loop
+        reading ``xs[t]`` then costs one slice per step instead of one xs-sized array.
+        """
+        getitem = self.ns.helper(helpers.getitem_grad)
+        fresh_calls = {getitem, self.ns.helper(helpers.add_grad),
+                       self.ns.helper(helpers.zero_grad)}
+        dnames = set(self.namer.adjoint_names().values()) - {self.d(self.norm.result)}
+        owned = set(dnames)
+        for node in gast.walk(gast.Module(body=adjoint, type_ignores=[])):
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+                name = node.targets[0].id
+                if name in owned and not _fresh(node.value, name, fresh_calls):
+                    owned.discard(name)
+
+        class _Rewrite(gast.NodeTransformer):
+            def visit_Assign(inner, node):
+                name = node.targets[0].id if isinstance(node.targets[0], gast.Name) else None
+                g = _summand(node.value, name, self.ns.helper(helpers.add_grad))
+                if name in owned and isinstance(g, gast.Call) and isinstance(
+                        g.func, gast.Name) and g.func.id == getitem:
+                    dy, x, idx = g.args
+                    node.value = call(self.helper(helpers.getitem_accumulate),
+                                      [load(name), dy, x, idx])
+                return node
+
+        return [_Rewrite().visit(s) for s in adjoint]
+
     # ------------------------------------------------------------ stack pruning
 
     def prune(self, primal: list, adjoint: list, needed: set[str]
@@ -529,6 +563,27 @@ class Reverser:
     def presets(self, pushed: set[str]) -> list[str]:
         """Pushed variables that may be undefined when first pushed: preset them to None."""
         return sorted(pushed & self.undefined_in_loop)
+
+
+def _fresh(value: gast.expr, name: str, fresh_calls: set[str]) -> bool:
+    """Does ``name = value`` always make a new array (never an alias of another value)?"""
+    if isinstance(value, gast.BinOp) and isinstance(value.left, gast.Name) and \
+            value.left.id == name:
+        return True
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
+        value.func.id in fresh_calls
+
+
+def _summand(value: gast.expr, name: str | None, add_grad: str) -> gast.expr | None:
+    """``g`` in ``name + g`` or ``add_grad(name, g)``."""
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and isinstance(
+            value.left, gast.Name) and value.left.id == name:
+        return value.right
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
+            value.func.id == add_grad and isinstance(value.args[0], gast.Name) and \
+            value.args[0].id == name:
+        return value.args[1]
+    return None
 
 
 def _breaks(stmts: list[gast.stmt]) -> bool:
