@@ -22,16 +22,17 @@ from .support import (
     getitem_grad,
     index_set,
     scatter_add,
-    shape_of,
     unbroadcast,
+    value_grad,
+    zero_at,
     zeros_like_tree,
 )
 
 __all__ = [
     "index_set", "as_list", "getitem_grad", "getitem_accumulate", "getitem_add", "item_grad",
     "add_grad", "complete_grad",
-    "zero_grad", "index_set_grad_x", "index_set_grad_v", "as_list_grad", "drop_last",
-    "sum_grads", "astype", "item", "check_scalar", "list_sum", "shape_only",
+    "zero_grad", "zero_at", "value_grad", "as_list_grad", "drop_last",
+    "sum_grads", "item", "check_scalar", "list_sum", "shape_only",
 ]
 
 
@@ -43,8 +44,6 @@ def as_list(x: Any) -> list:
     return x if isinstance(x, list) else list(x)
 
 
-def astype(x: Any, dtype: Any) -> Any:
-    return x.astype(dtype)
 
 
 def item(x: Any) -> Any:
@@ -134,21 +133,8 @@ def drop_last(dy: Any) -> Any:
     return None if dy is None else list(dy[:-1])
 
 
-def index_set_grad_x(dy: Any, idx: Any) -> Any:
-    """The adjoint of ``x`` from ``y = index_set(x, idx, v)``: dy with the slots of idx zeroed."""
-    if isinstance(dy, dict):
-        return {k: v for k, v in dy.items() if k != idx}
-    if isinstance(dy, (list, tuple)):
-        return index_set(dy, idx, None)
-    return index_set(dy, idx, 0)
 
 
-def index_set_grad_v(dy: Any, idx: Any, v: Any) -> Any:
-    """The adjoint of ``v`` from ``y = index_set(x, idx, v)``."""
-    if isinstance(dy, (dict, list, tuple)):
-        g = dy.get(idx) if isinstance(dy, dict) else dy[idx]
-        return zeros_like_tree(v) if g is None else g
-    return unbroadcast(dy[idx], v)
 
 
 def as_list_grad(dy: Any, x: Any) -> Any:
@@ -177,8 +163,6 @@ def list_sum_vjp_start(dy, y, xs, start=0):
     return unbroadcast(dy, start)
 
 
-def astype_vjp(dy, y, x, dtype):
-    return dy
 
 
 def item_vjp(dy, y, x):
@@ -190,7 +174,6 @@ def float_vjp(dy, y, x):
 
 
 table.defvjp(list_sum, list_sum_vjp, list_sum_vjp_start)
-table.defvjp(astype, astype_vjp)
 table.defvjp(item, item_vjp)
 if table.lookup(float) is None:
     table.defvjp(float, float_vjp)
@@ -200,8 +183,6 @@ if table.lookup(float) is None:
 # it calls are primitives too. They are linear in the adjoint they carry.
 
 
-def unbroadcast_vjp(dy, y, g, target):
-    return np.broadcast_to(dy, shape_of(g)) if shape_of(dy) != shape_of(g) else dy
 
 
 def add_grad_vjp_a(dz, z, a, b):
@@ -222,7 +203,7 @@ def shape_only(argnum: int):
     return zero_vjp
 
 
-table.defvjp(unbroadcast, unbroadcast_vjp, shape_only(1))
+table.defvjp(unbroadcast, None, shape_only(1))  # arg 0: rules/shape.py
 table.defvjp(getitem_grad, None, shape_only(1))  # the dy slot is registered in rules/shape.py
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..support import is_array, reduced_axes, shape_of, unbroadcast, unreduce
 from .linalg import as_cols, as_rows, expand_matrix, mT
-from .reductions import nonzero, tie_weights
+from .reductions import safe_divisor, tie_weights
 from .table import defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- helpers
@@ -171,8 +171,8 @@ def vector_norm_weights(x, y, ord, axes, keepdims):
         return np.sign(x) * tie_weights(np.abs(x), y, axes, keepdims)
     yk = unreduce(y, x, axes, keepdims)
     if ord is None or ord == 2:
-        return x / nonzero(yk)
-    return np.sign(x) * np.abs(x) ** (ord - 1) / nonzero(yk) ** (ord - 1)
+        return x / safe_divisor(yk)
+    return np.sign(x) * np.abs(x) ** (ord - 1) / safe_divisor(yk) ** (ord - 1)
 
 
 def singular_weights(x, axes, ord):
@@ -188,7 +188,7 @@ def singular_weights(x, axes, ord):
 def matrix_norm_weights(x, y, ord, axes, keepdims):
     """d y / d x for the matrix norm of x over the axis pair ``axes`` (rows, columns)."""
     if ord in (None, "fro"):
-        return x / nonzero(unreduce(y, x, axes, keepdims))
+        return x / safe_divisor(unreduce(y, x, axes, keepdims))
     if ord in ("nuc", 2, -2):
         return singular_weights(x, axes, ord)
     # 1 / -1: largest / smallest column abs-sum; inf / -inf: the same over rows.
@@ -248,7 +248,7 @@ def norm_weight_slopes(x, y, ord, axes, matrix, keepdims):
     p = 2 if ord in (None, "fro") else ord
     if p in (0, 1, np.inf, -np.inf) or matrix and p != 2:  # piecewise constant weights
         return np.zeros_like(x), np.zeros_like(x)
-    yk = nonzero(unreduce(y, x, axes, keepdims))
+    yk = safe_divisor(unreduce(y, x, axes, keepdims))
     w = np.sign(x) * np.abs(x) ** (p - 1) / yk ** (p - 1)
     return (p - 1) * np.abs(x) ** (p - 2) / yk ** (p - 1), -(p - 1) * w / yk
 

@@ -1,4 +1,5 @@
-"""Reduction rules: sum, mean, prod, max/min, var/std, cumulative sums and products, average.
+"""Reduction rules: sum, mean, prod, max/min, ptp, var/std, cumulative sums and products,
+average, and the NaN-skipping variants.
 
 Every reduction takes NumPy's ``axis`` (None, int, negative, tuple) and ``keepdims``; a VJP
 re-expands the reduced cotangent with ``unreduce`` and a JVP reduces the tangent the same way the
@@ -47,9 +48,19 @@ def centered(x, axis=None):
     return x - np.mean(x, axis=axis, keepdims=True)
 
 
-def nonzero(y):
+def safe_divisor(y):
     """y with zeros replaced by 1, for divisions whose numerator vanishes wherever y does."""
     return np.where(y == 0, 1, y)
+
+
+def nancentered(x, axis=None):
+    """x minus the mean of its non-NaN elements over ``axis``; 0 where x is NaN."""
+    return np.where(np.isnan(x), 0, x - np.nanmean(x, axis=axis, keepdims=True))
+
+
+def nandof(x, axis=None, ddof=0):
+    """The divisor of nanvar/nanstd per group: its non-NaN count less ``ddof`` (kept dims)."""
+    return np.sum(~np.isnan(x), axis=axis, keepdims=True) - ddof
 
 
 def dof(x, axis=None, ddof=0):
@@ -157,12 +168,13 @@ def var_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, w
 
 
 def std_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return unreduce(dy / nonzero(y), a, axis, keepdims) * centered(a, axis) / dof(a, axis, ddof)
+    return unreduce(dy / safe_divisor(y), a, axis, keepdims) * centered(a, axis) / dof(
+        a, axis, ddof)
 
 
 def std_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
     return np.sum(centered(a, axis) * da, axis=axis, keepdims=keepdims) / (
-        dof(a, axis, ddof) * nonzero(y))
+        dof(a, axis, ddof) * safe_divisor(y))
 
 
 defvjp(np.var, var_vjp)
@@ -216,6 +228,29 @@ defvjp(np.nansum, nansum_vjp)
 defjvp(np.nansum, nansum_jvp)
 defvjp(np.nanmean, nanmean_vjp)
 defjvp(np.nanmean, nanmean_jvp)
+def nanvar_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return unreduce(dy, a, axis, keepdims) * 2 * nancentered(a, axis) / nandof(a, axis, ddof)
+
+
+def nanvar_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return np.sum(2 * nancentered(a, axis) * da / nandof(a, axis, ddof), axis=axis,
+                  keepdims=keepdims)
+
+
+def nanstd_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return unreduce(dy / safe_divisor(y), a, axis, keepdims) * nancentered(a, axis) / nandof(
+        a, axis, ddof)
+
+
+def nanstd_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return np.sum(nancentered(a, axis) * da / nandof(a, axis, ddof), axis=axis,
+                  keepdims=keepdims) / safe_divisor(y)
+
+
+defvjp(np.nanvar, nanvar_vjp)
+defjvp(np.nanvar, nanvar_jvp)
+defvjp(np.nanstd, nanstd_vjp)
+defjvp(np.nanstd, nanstd_jvp)
 defvjp(np.nanprod, nanprod_vjp)
 defjvp(np.nanprod, nanprod_jvp)
 defvjp(np.nancumsum, nancumsum_vjp)
@@ -307,11 +342,11 @@ def centered_jvp(dx, z, x, axis=None):
     return centered(dx, axis)
 
 
-def nonzero_vjp(dz, z, y):
+def safe_divisor_vjp(dz, z, y):
     return dz
 
 
-def nonzero_jvp(dy, z, y):
+def safe_divisor_jvp(dy, z, y):
     return dy
 
 
@@ -331,6 +366,16 @@ def reverse_cumsum_jvp(dg, z, g, axis):
     return reverse_cumsum(dg, axis)
 
 
+# nancentered is the projection x -> x - mean on each group's non-NaN entries: self-adjoint
+# once the cotangent carries x's NaNs.
+def nancentered_vjp(dz, z, x, axis=None):
+    return nancentered(np.where(np.isnan(x), np.nan, dz), axis)
+
+
+def nancentered_jvp(dx, z, x, axis=None):
+    return nancentered(np.where(np.isnan(x), np.nan, dx), axis)
+
+
 def weights_like_vjp(dz, z, weights, a, axis):
     return np.reshape(dz, shape_of(weights))
 
@@ -342,11 +387,12 @@ def weights_like_jvp(dweights, z, weights, a, axis):
 for _helper, _vjp, _jvp in [(unreduce, unreduce_vjp, unreduce_jvp),
                             (prod_others, prod_others_vjp, prod_others_jvp),
                             (centered, centered_vjp, centered_jvp),
-                            (nonzero, nonzero_vjp, nonzero_jvp),
+                            (nancentered, nancentered_vjp, nancentered_jvp),
+                            (safe_divisor, safe_divisor_vjp, safe_divisor_jvp),
                             (along, along_vjp, along_jvp),
                             (reverse_cumsum, reverse_cumsum_vjp, reverse_cumsum_jvp),
                             (weights_like, weights_like_vjp, weights_like_jvp)]:
     defvjp(_helper, _vjp)
     defjvp(_helper, _jvp)
 # Piecewise constant in x (tie_weights) or plain integers and axis tuples (the rest).
-defnondiff(tie_weights, dof, reduced_size, reduced_axes, kept_shape)
+defnondiff(tie_weights, dof, nandof, reduced_size, reduced_axes, kept_shape)

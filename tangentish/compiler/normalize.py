@@ -45,6 +45,7 @@ from tangentish.compiler.resolve import UNRESOLVED, Scope, kind_of, local_names
 from tangentish.compiler.ssa import rename_straight_line
 from tangentish.errors import TransformError
 from tangentish.runtime import adjoint_helpers as helpers
+from tangentish.runtime.rules import shape as shape_rules
 
 __all__ = ["Normalized", "normalize", "normalize_function", "index_value", "METHODS"]
 
@@ -70,7 +71,7 @@ METHODS["flatten"] = np.ravel
 _PACKED = {"reshape", "transpose"}  # x.reshape(2, 3) is np.reshape(x, (2, 3))
 _ATTR_PRIMS = {"T": np.transpose, "real": np.real, "imag": np.imag}
 _INERT_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "flags", "device"}
-_HELPER_METHODS = {"astype": helpers.astype, "item": helpers.item}
+_HELPER_METHODS = {"astype": shape_rules.astype, "item": helpers.item}
 _BUILTIN_MAP = {builtins.abs: np.abs,
                 # generated code transformed again: the functional form of an in-place helper
                 helpers.getitem_accumulate: helpers.getitem_add}

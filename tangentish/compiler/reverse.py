@@ -364,9 +364,9 @@ class Reverser:
             x, v = op.args
             idx = op.index
             if isinstance(v, gast.Name) and v.id in active:
-                g = call(self.helper(helpers.index_set_grad_v), [dt, copy.deepcopy(idx), v])
+                g = call(self.helper(helpers.value_grad), [dt, copy.deepcopy(idx), v])
                 self.accumulate(out, init, v.id, g)
-            g = call(self.helper(helpers.index_set_grad_x), [dt, copy.deepcopy(idx)])
+            g = call(self.helper(helpers.zero_at), [dt, copy.deepcopy(idx)])
             if x.id == name:
                 out.append(assign(self.d(name), g))
                 keep_target = True

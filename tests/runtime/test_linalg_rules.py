@@ -272,3 +272,70 @@ def test_at_least_fifty_primitives():
             if any(r.__module__ in MODULES for r in entry.vjp.values())
             and not getattr(entry.primitive, "__module__", "").startswith("tangentish")]
     assert len(ours) >= 50, [table.lookup(p).name for p in ours]
+
+
+# ---------------------------------------------------------------- decompositions, drawn shapes
+# Spectra are built well separated (gaps >= 0.5, away from 0), where the decompositions are
+# differentiable and central differences are accurate.
+
+
+def orthogonal(rng, batch, n):
+    q, r = np.linalg.qr(rng.standard_normal(batch + (n, n)))
+    return q * np.sign(np.diagonal(r, axis1=-2, axis2=-1))[..., None, :]
+
+
+def spectrum(rng, batch, k):
+    gaps = rng.uniform(0.5, 1.5, batch + (k,))
+    return np.cumsum(gaps, axis=-1)[..., ::-1]
+
+
+@st.composite
+def decomposition(draw):
+    batch = tuple(draw(st.lists(st.integers(1, 2), max_size=1)))
+    return batch, draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(0, 2**16))
+
+
+def with_singular_values(batch, m, n):
+    def draw(rng):
+        k = min(m, n)
+        u = orthogonal(rng, batch, m)[..., :, :k]
+        v = orthogonal(rng, batch, n)[..., :, :k]
+        return (np.matmul(u * spectrum(rng, batch, k)[..., None, :], np.swapaxes(v, -1, -2)),)
+    return draw
+
+
+def with_eigenvalues(batch, n, positive=False):
+    def draw(rng):
+        q = orthogonal(rng, batch, n)
+        w = spectrum(rng, batch, n) - (0 if positive else n / 2)
+        return (np.matmul(q * w[..., None, :], np.swapaxes(q, -1, -2)),)
+    return draw
+
+
+DECOMPOSITIONS = [
+    (np.linalg.svd, "singular", {"full_matrices": False}),
+    (np.linalg.svdvals, "singular", {}),
+    (np.linalg.pinv, "singular", {}),
+    (np.linalg.qr, "singular", {}),
+    (np.linalg.eigh, "symmetric", {}),
+    (np.linalg.eigvalsh, "symmetric", {"UPLO": "U"}),
+    (np.linalg.cholesky, "positive", {}),
+    (np.linalg.inv, "positive", {}),
+    (np.linalg.det, "symmetric", {}),
+    (np.linalg.slogdet, "symmetric", {}),
+]
+
+
+@pytest.mark.parametrize("primitive, kind, kwargs", DECOMPOSITIONS,
+                         ids=[table.lookup(p).name for p, _, _ in DECOMPOSITIONS])
+@backend_ok
+@given(drawn=decomposition())
+def test_decomposition_any_shape(primitive, kind, kwargs, drawn, backend):
+    batch, m, n, seed = drawn
+    if kind == "singular":
+        args = with_singular_values(batch, m, n)
+    else:
+        args = with_eigenvalues(batch, n, positive=kind == "positive")
+    case = Case(primitive, args, kwargs=kwargs, rtol=1e-4, atol=1e-5)
+    check_vjp(case, np.random.default_rng(seed), backend.to, backend.back)
+    check_jvp(case, np.random.default_rng(seed), backend.to, backend.back)

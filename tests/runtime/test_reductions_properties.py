@@ -9,10 +9,10 @@ from tangentish.runtime.rules import table
 from tests.runtime.rulecheck import Case, check_jvp, check_vjp
 
 # Reductions defined on empty groups (sum of nothing is 0, prod 1, cumsum empty).
-EMPTY_OK = (np.sum, np.prod, np.nansum, np.mean)
+EMPTY_OK = (np.sum, np.prod, np.nansum, np.nanprod, np.mean)
 # Extrema and moments need at least one element per group (NumPy raises or returns NaN).
 NONEMPTY = (np.max, np.min, np.amax, np.amin, np.ptp, np.var, np.std, np.nanmax, np.nanmin,
-            np.average)
+            np.nanvar, np.nanstd, np.average)
 # The backend fixture holds no state, so reusing it across drawn examples is safe.
 backend_ok = settings(suppress_health_check=[HealthCheck.function_scoped_fixture,
                                              HealthCheck.too_slow])
