@@ -56,10 +56,23 @@ def expr_stmt(value: gast.expr) -> gast.Expr:
 
 
 def unparse(node: gast.AST) -> str:
-    """Python source of a gast node (statement, expression or module)."""
-    tree = gast.gast_to_ast(node)
+    """Python source of a gast node (statement, expression or module).
+
+    A negative number is printed as unary minus on a positive one, so ``ast.unparse`` knows to
+    parenthesize it where precedence needs it: ``(-0.3) ** 2``, not ``-0.3 ** 2``.
+    """
+    tree = gast.gast_to_ast(_NegativeConstants().visit(copy.deepcopy(node)))
     ast.fix_missing_locations(tree)
     return ast.unparse(tree)
+
+
+class _NegativeConstants(gast.NodeTransformer):
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+                value < 0 or (value == 0 and str(value).startswith("-"))):
+            return gast.UnaryOp(op=gast.USub(), operand=const(-value))
+        return node
 
 
 def names_in(node: gast.AST, ctx: type | None = gast.Load) -> set[str]:

@@ -90,6 +90,8 @@ class Normalized:
     #: the parameters, in order (positional, then keyword-only)
     params: list[str] = field(default_factory=list)
     vararg: str | None = None
+    #: (where, name, object) of every global and closure name the compiled code depends on
+    reads: list = field(default_factory=list)
 
 
 def normalize_function(fn: Callable[..., Any]) -> Normalized:
@@ -113,6 +115,7 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
     namer = Namer(local_names(node))
     ns = Namespace(namer)
     ctx = _Context(namer, ns, [parsed.fn], call_site_fallback)
+    ctx.scopes.append(scope)
     args = node.args
     if args.kwarg is not None:
         raise error_at(parsed.where(args.kwarg), "tangentish cannot transform **kwargs parameters")
@@ -125,7 +128,8 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
                            decorator_list=[], returns=None, type_comment=None, type_params=[])
     gast.copy_location(new, node)
     vararg = args.vararg.id if args.vararg is not None else None
-    return Normalized(parsed, new, namer, ns, result, params, vararg)
+    reads = [r for scope in ctx.scopes for r in scope.reads]
+    return Normalized(parsed, new, namer, ns, result, params, vararg, reads)
 
 
 def _result_name(node: gast.FunctionDef, params: list[str], namer: Namer) -> str:
@@ -148,6 +152,8 @@ class _Context:
     #: whose ``index`` holds the TransformError) instead of failing the whole function
     call_site_fallback: bool = False
     untransformable: dict = field(default_factory=dict)
+    #: every Scope used, so the cache can check their names still mean the same objects
+    scopes: list = field(default_factory=list)
 
 
 class _Function:
@@ -330,6 +336,8 @@ class _Function:
             return e, Op("const")
         if isinstance(e, gast.Name):
             ref = e if _generated(e) else self.name(e.id, e)
+            if isinstance(ref, gast.Constant):  # an inlined parameter bound to a constant
+                return ref, Op("const")
             return ref, Op("const" if ref.id in self.ctx.ns.objects else "copy")
         if _is_inert(e):
             return self.rewrite(e), Op("inert")
@@ -442,7 +450,10 @@ class _Function:
         if code in [getattr(getattr(f, "__func__", f), "__code__", None) for f in self.ctx.stack]:
             raise self.fail(e, f"tangentish cannot transform recursion ({_fname(obj)} calls "
                                "itself)")
-        parsed = parse(obj)
+        try:
+            parsed = parse(obj)
+        except TransformError as err:  # no source: say so at the call
+            raise self.fail(e, err.reason) from None
         found = first_unsupported(parsed.node)
         if found is not None:
             node, words = found
@@ -510,7 +521,9 @@ class _Function:
                               site)
         out.extend(pre)
         if parsed is not None:
-            child = _Function(self.ctx, parsed, Scope(parsed), None, rename, target)
+            scope = Scope(parsed)
+            self.ctx.scopes.append(scope)
+            child = _Function(self.ctx, parsed, scope, None, rename, target)
         else:
             child = _Function(self.ctx, self.parsed, None, owner, rename, target, node=fdef)
         out.extend(child.body(fdef.body))

@@ -436,7 +436,8 @@ class Reverser:
         if op.index is not None:  # a user function normalize could not inline: say why
             raise op.index
         raise error_at(loc, f"tangentish cannot differentiate a call to {what}: it has no "
-                            "derivative rule and no Python source")
+                            "derivative rule and no Python source; register one with "
+                            f"tg.defvjp({what}, ...)")
 
     def adjoint_if(self, s: gast.If, init: set[str], in_loop: bool) -> list[gast.stmt]:
         _, body, init_body = self.block(s.body, init, in_loop)
