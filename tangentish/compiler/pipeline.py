@@ -45,6 +45,8 @@ class Options:
     verbose: int = 0
     #: keep untransformable user calls as calls for ``Reverser.opaque_call`` (issue 5)
     call_site_fallback: bool = False
+    #: parameters that are Python numbers in this specialisation (``math``, no unbroadcast)
+    scalars: tuple[str, ...] = ()
 
 
 @dataclass
@@ -103,7 +105,8 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     norm = front_end(fn, options.call_site_fallback)
     names, single = resolve_wrt(norm, wrt, form)
     act = activity.analyze(norm, names)
-    adj = reverse.reverse(norm, act, names)
+    scalars = activity.scalar_vars(norm, set(options.scalars)) if options.scalars else set()
+    adj = reverse.reverse(norm, act, names, scalars)
     if options.optimize:
         adj = optimize.optimize(adj)
     fdef = codegen.generate(adj, form, names, single)

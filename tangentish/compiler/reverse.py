@@ -28,6 +28,8 @@ list of ``(operand_name, adjoint_expression)`` evaluated in the adjoint sweep.
 from __future__ import annotations
 
 import copy
+import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,11 +45,15 @@ from tangentish.compiler.normalize import Normalized, index_value
 from tangentish.compiler.ops import Op, op_of
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.rules import table
+from tangentish.runtime.support import unbroadcast
 
 __all__ = ["Adjoint", "Reverser", "reverse", "COMMENT", "comment"]
 
 #: Prefix of the string constants that codegen turns into ``# ...`` comment lines.
 COMMENT = "\x00tg-comment\x00"
+
+#: NumPy functions whose ``math`` twin is total on floats (no domain or overflow errors)
+_MATH = {"sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "arctan": "atan"}
 
 _SCALAR_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.vdot, np.linalg.norm}
 
@@ -86,15 +92,19 @@ class _Pop(gast.Assign):
     """Marker: ``name = stack.pop()``."""
 
 
-def reverse(norm: Normalized, act: Activity, wrt: list[str]) -> Adjoint:
-    return Reverser(norm, act).run(wrt)
+def reverse(norm: Normalized, act: Activity, wrt: list[str],
+            scalars: set[str] | None = None) -> Adjoint:
+    """Both sweeps; ``scalars`` (from ``activity.scalar_vars``) specialises scalar code."""
+    return Reverser(norm, act, scalars).run(wrt)
 
 
 class Reverser:
     """Builds the two sweeps; subclass to handle opaque calls (see the module docstring)."""
 
-    def __init__(self, norm: Normalized, act: Activity):
+    def __init__(self, norm: Normalized, act: Activity, scalars: set[str] | None = None):
         self.norm, self.act = norm, act
+        #: variables known to hold scalars (Python-float specialisation), else empty
+        self.scalars: set[str] = set(scalars or ())
         self.namer, self.ns = norm.namer, norm.namespace
         self.stack_name: str | None = None
         self._names: dict[tuple[int, str], str] = {}
@@ -132,6 +142,8 @@ class Reverser:
         return self.stack_name
 
     def zero(self, name: str) -> gast.stmt:
+        if name in self.scalars:
+            return assign(self.d(name), const(0.0))
         return assign(self.d(name), call(self.helper(helpers.zero_grad), [load(name)]))
 
     def accumulate(self, out: list, init: set[str], name: str, value: gast.expr) -> None:
@@ -163,6 +175,8 @@ class Reverser:
                 g: gast.expr = load(self.d(p))
                 if p in self.act.structured or p in self.maybe:
                     g = call(self.helper(helpers.complete_grad), [g, load(p)])
+            elif p in self.scalars:
+                g = const(0.0)
             else:
                 g = call(self.helper(helpers.zero_grad), [load(p)])
                 needed.add(p)
@@ -173,6 +187,8 @@ class Reverser:
                        needed | {p for p in norm.params}, set(self.act.active))
 
     def scalar_result(self, body: list[gast.stmt]) -> bool:
+        if self.norm.result in self.scalars:
+            return True
         for s in assignments(body):
             if s.targets[0].id == self.norm.result:
                 op = op_of(s)
@@ -403,6 +419,7 @@ class Reverser:
             if getattr(rule, "tg_zero", False):  # read only for its shape
                 continue
             g = inline_rule(rule, [dy, load(name), *positional], keywords, self.ns)
+            g = self.simplify(g, op, a.id)
             self.accumulate(out, init, a.id, g)
         for k, v in op.keywords:
             if isinstance(v, gast.Name) and v.id in self.act.active:
@@ -421,6 +438,46 @@ class Reverser:
     def active_args(self, op: Op) -> list[str]:
         values = list(op.args) + [v for _, v in op.keywords]
         return [v.id for v in values if isinstance(v, gast.Name) and v.id in self.act.active]
+
+    def is_scalar(self, node: gast.expr) -> bool:
+        if isinstance(node, gast.Constant):
+            return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+        return isinstance(node, gast.Name) and node.id in self.scalars
+
+    def simplify(self, g: gast.expr, op: Op, operand: str) -> gast.expr:
+        """Drop ``unbroadcast(e, x)`` where shapes provably agree; math for scalar code.
+
+        Shapes agree when every other operand is a number (``x * 2.0``), or when every operand
+        is a scalar, where NumPy's functions on floats also become ``math``'s.
+        """
+        elementwise = op.obj not in (operator.matmul, np.matmul) and not op.keywords and (
+            isinstance(op.obj, np.ufunc) or getattr(op.obj, "__module__", None) in (
+                "math", "_operator"))
+        if not elementwise:
+            return g
+        others = [a for a in op.args if not (isinstance(a, gast.Name) and a.id == operand)]
+        numbers = all(isinstance(a, gast.Constant) and self.is_scalar(a) for a in others)
+        scalar = bool(self.scalars) and all(self.is_scalar(a) for a in op.args)
+        if not (numbers or scalar):
+            return g
+        objects = self.ns.objects
+        namespace = self.ns
+
+        class _Simplify(gast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                func = node.func
+                if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
+                        and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
+                        and (scalar or node.args[1].id == operand)):
+                    return node.args[0]
+                if (scalar and isinstance(func, gast.Attribute)
+                        and isinstance(func.value, gast.Name)
+                        and objects.get(func.value.id) is np and func.attr in _MATH):
+                    node.func = attr(load(namespace.module_ref(math)), _MATH[func.attr])
+                return node
+
+        return _Simplify().visit(g)
 
     def missing_rule(self, s: gast.Assign, op: Op, arg: int | str) -> Exception:
         name = table._qualname(op.obj)

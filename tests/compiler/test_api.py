@@ -224,3 +224,22 @@ def test_vjp_of_value_defined_on_one_path_and_empty_loop():
         dx, _ = pullback(np.ones(2))
         expected = tg.grad(lambda a, n=n: np.sum(g(a, n)))(x)
         assert np.allclose(dx, expected)
+
+
+def test_python_float_arguments_get_scalar_code():
+    import math
+
+    from tangentish.compiler.pipeline import Options, compile_gradient
+
+    def g(x, n):
+        s = 0.0
+        for i in range(n):
+            s = s + math.sin(x * i) * 0.5
+        return s
+
+    text = compile_gradient(g, 0, "grad", Options(scalars=("x", "n"))).source
+    assert "unbroadcast" not in text and "math.cos" in text and "check_scalar" not in text
+    assert "stack.append(s)" not in text  # read only for its shape before: no longer saved
+    dg = tg.grad(g)
+    assert np.isclose(dg(0.3, 5), sum(0.5 * i * math.cos(0.3 * i) for i in range(5)))
+    assert np.allclose(dg(np.array(0.3), 5), dg(0.3, 5))  # the general code agrees
