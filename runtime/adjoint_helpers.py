@@ -32,7 +32,7 @@ __all__ = [
     "index_set", "as_list", "getitem_grad", "getitem_accumulate", "getitem_add", "item_grad",
     "add_grad", "complete_grad",
     "zero_grad", "zero_at", "value_grad", "as_list_grad", "drop_last",
-    "sum_grads", "item", "check_scalar", "list_sum", "shape_only",
+    "sum_grads", "item", "reversed_list", "check_scalar", "list_sum", "shape_only",
 ]
 
 
@@ -44,6 +44,15 @@ def as_list(x: Any) -> list:
     return x if isinstance(x, list) else list(x)
 
 
+
+
+def reversed_list(xs: list) -> list:
+    """``list(reversed(xs))``: a loop over ``reversed(xs)`` visits these."""
+    return xs[::-1]
+
+
+def reversed_list_vjp(dy, y, xs):
+    return None if dy is None else list(dy[::-1])
 
 
 def item(x: Any) -> Any:
@@ -175,6 +184,7 @@ def float_vjp(dy, y, x):
 
 table.defvjp(list_sum, list_sum_vjp, list_sum_vjp_start)
 table.defvjp(item, item_vjp)
+table.defvjp(reversed_list, reversed_list_vjp)
 if table.lookup(float) is None:
     table.defvjp(float, float_vjp)
 

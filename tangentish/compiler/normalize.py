@@ -574,6 +574,11 @@ class _Function:
             lst = self.atom(gast.copy_location(gast.List(elts=items, ctx=gast.Load()), e), out)
             value = call(attr(self.np(), "stack"), [lst])
             return value, Op("call", np.stack, (lst,))
+        if obj in (builtins.max, builtins.min) and len(e.args) == 2 and not e.keywords:
+            # max(a, b) of two numbers or arrays: np.maximum / np.minimum, which have rules
+            prim = np.maximum if obj is builtins.max else np.minimum
+            args, _ = self.call_args(e, out)
+            return call(attr(self.np(), prim.__name__), args), Op("call", prim, tuple(args))
         if obj is builtins.sum:
             args, kws = self.call_args(e, out)
             ref = gload(self.ctx.ns.helper(helpers.list_sum))
@@ -864,6 +869,13 @@ class _Function:
                 raise self.fail(target, "tangentish needs 'for i, x in enumerate(...)'")
             seq = self.as_list(it.args[0], out, s)
             return [(seq, False)], [None, target.elts[1]]
+        if callee is builtins.reversed and len(it.args) == 1 and not it.keywords:
+            seq = self.as_list(it.args[0], out, s)
+            backwards = self.ctx.namer.synthetic("backwards")
+            ref = gload(self.ctx.ns.helper(helpers.reversed_list))
+            self.emit(out, backwards, call(ref, [seq]), Op("call", helpers.reversed_list, (seq,)),
+                      s)
+            return [(gload(backwards), False)], [target]
         if callee is builtins.zip and not it.keywords:
             if not (isinstance(target, gast.Tuple) and len(target.elts) == len(it.args)):
                 raise self.fail(target, "tangentish needs one loop target per zipped sequence")

@@ -496,6 +496,21 @@ def for_data_dependent_branch(x):
     return s
 
 
+@case(mat(3, 2))
+def for_reversed(x):
+    s = 0.0
+    k = 1.0
+    for row in reversed(x):
+        s = s + np.sum(row) * k
+        k = k + 1.0
+    return s
+
+
+@case(lambda rng: (0.4, 0.9), wrt=(0, 1), duck=False)
+def builtin_max_min(a, b):
+    return max(a, b) * min(a * a, b)
+
+
 # ---------------------------------------------------------------- while loops
 
 
