@@ -969,6 +969,18 @@ def shadowed_names(x):
     return np.sum(np_)
 
 
+@case(lambda rng: (rng.standard_normal(3), 3))
+def names_the_compiler_uses(stack, trips):
+    unbroadcast = stack * 2.0
+    zero_grad = 0.0
+    cond, items, dy, y, tg = 1.0, 2.0, 3.0, 4.0, 5.0
+    for i in range(trips):
+        if np.sum(unbroadcast) > -100.0:
+            zero_grad = zero_grad + np.sum(np.sin(unbroadcast * i)) * cond
+    d_t1 = items * dy * y * tg
+    return zero_grad * d_t1
+
+
 @case(lambda rng: (rng.standard_normal(3), rng.standard_normal(3)), wrt="y")
 def wrt_by_name(x, y):
     return np.sum(x * np.exp(y))
