@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import copy
 from collections.abc import Iterable
+from typing import Any
 
 import gast
 
 __all__ = ["load", "store", "const", "assign", "call", "attr", "unparse", "names_in", "is_atom",
-           "stmt_copy", "expr_stmt"]
+           "stmt_copy", "expr_stmt", "gload", "generated", "index_value", "store_counts"]
 
 
 def load(name: str) -> gast.Name:
@@ -87,3 +88,36 @@ def is_atom(node: gast.AST) -> bool:
 
 def stmt_copy(node: gast.AST) -> gast.AST:
     return copy.deepcopy(node)
+
+
+def gload(name: str) -> gast.Name:
+    """A Load of a name the normalizer made (already mapped: never looked up again)."""
+    node = load(name)
+    node.tg_gen = True
+    return node
+
+
+def generated(node: gast.AST) -> bool:
+    return getattr(node, "tg_gen", False)
+
+
+def index_value(idx: gast.expr, ns: Any) -> gast.expr:
+    """An index as a value (``1:`` becomes ``slice(1, None)``), to pass to a helper."""
+    if isinstance(idx, gast.Slice):
+        parts = [copy.deepcopy(p) if p is not None else const(None)
+                 for p in (idx.lower, idx.upper, idx.step)]
+        if idx.step is None:
+            parts = parts[:2]
+        return call(gload(ns.ref(slice, "slice")), parts)
+    if isinstance(idx, gast.Tuple):
+        return gast.Tuple(elts=[index_value(p, ns) for p in idx.elts], ctx=gast.Load())
+    return copy.deepcopy(idx)
+
+
+def store_counts(node: gast.AST) -> dict[str, int]:
+    """How many times each name is assigned in ``node``."""
+    counts: dict[str, int] = {}
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
+            counts[sub.id] = counts.get(sub.id, 0) + 1
+    return counts

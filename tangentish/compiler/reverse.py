@@ -40,8 +40,18 @@ import numpy as np
 from tangentish.compiler.activity import Activity, assignments
 from tangentish.compiler.diagnostics import Location, error_at
 from tangentish.compiler.inline import inline_rule
-from tangentish.compiler.nodes import assign, attr, call, const, expr_stmt, load, names_in, unparse
-from tangentish.compiler.normalize import Normalized, index_value
+from tangentish.compiler.nodes import (
+    assign,
+    attr,
+    call,
+    const,
+    expr_stmt,
+    index_value,
+    load,
+    names_in,
+    unparse,
+)
+from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import Op, op_of
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.rules import table
