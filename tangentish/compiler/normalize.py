@@ -1,11 +1,11 @@
 """Pass 3, normalize: one primitive per statement, calls to user functions inlined.
 
 Expressions (this module), statements (``statements``) and calls (``calls``) are flattened
-into assignments whose right-hand side does one thing, on names and constants; each records what it does as an ``Op`` (see ``ops``). Methods become the NumPy
-functions they stand for, loops become ``for`` over ``range``, comprehensions become loops,
-``x[i] = v`` becomes ``x = index_set(x, i, v)``, and user functions, nested functions and
-lambdas are inlined with their locals renamed. Returns, breaks and continues are made
-structured by ``jumps.absorb``.
+into assignments whose right-hand side does one thing, on names and constants; each records
+what it does as an ``Op`` (see ``ops``). Methods become the NumPy functions they stand for,
+loops become ``for`` over ``range``, comprehensions become loops, ``x[i] = v`` becomes
+``x = index_set(x, i, v)``, and user functions, nested functions and lambdas are inlined with
+their locals renamed. Returns, breaks and continues are made structured by ``jumps.absorb``.
 
 >>> import numpy as np
 >>> def f(x, w):
