@@ -17,7 +17,8 @@ adjoint sweep always sees the values the primal saw.
 
 Adjoints are assigned on their first contribution and accumulated after (never accumulated into
 zeros). The set of adjoints holding a value is tracked statically; where control flow joins
-paths that disagree, the missing adjoint is set to zeros on the path that lacks it.
+paths that disagree, the missing adjoint is set to zeros on the path that lacks it. Every
+overwritten value is pushed here; ``optimize`` drops the pushes the adjoint sweep never reads.
 
 Hook for issue 5 (per-call-site fallback, custom call adjoints): ``Reverser.opaque_call`` is
 called for an ``opaque`` op whose result is active. The default raises TransformError; a
@@ -48,7 +49,6 @@ from tangentish.compiler.nodes import (
     expr_stmt,
     index_value,
     load,
-    names_in,
     unparse,
 )
 from tangentish.compiler.normalize import Normalized
@@ -88,8 +88,6 @@ class Adjoint:
     #: variables set to None before the primal, since the stack may save them undefined
     preset: list[str] = field(default_factory=list)
     result_is_scalar: bool = False
-    #: names the adjoint sweep reads from the primal sweep (the pullback's closure)
-    needed: set[str] = field(default_factory=set)
     #: variables with an adjoint
     active: set[str] = field(default_factory=set)
 
@@ -173,12 +171,8 @@ class Reverser:
         body = norm.node.body[:-1]  # the final ``return result``
         init = {norm.result}
         primal, adjoint, init = self.block(body, init, in_loop=False)
-        adjoint = self.accumulate_in_place(adjoint)
-        needed = set()
-        for s in adjoint:
-            if not isinstance(s, _Pop):
-                needed |= names_in(s)
-        primal, adjoint, pushed = self.prune(primal, adjoint, needed)
+        pushed: set[str] = set()
+        primal, adjoint = _plain(primal, pushed), _plain(adjoint, pushed)
         grads: dict[str, gast.expr] = {}
         for p in wrt:
             if p in init:
@@ -189,12 +183,11 @@ class Reverser:
                 g = const(0.0)
             else:
                 g = call(self.helper(helpers.zero_grad), [load(p)])
-                needed.add(p)
             grads[p] = g
-        preset = self.presets(pushed)
         return Adjoint(norm, primal, adjoint, self.d(norm.result), grads,
-                       self.stack_name if pushed else None, preset, self.scalar_result(body),
-                       needed | {p for p in norm.params}, set(self.act.active))
+                       self.stack_name if pushed else None,
+                       sorted(pushed & self.undefined_in_loop), self.scalar_result(body),
+                       set(self.act.active))
 
     def scalar_result(self, body: list[gast.stmt]) -> bool:
         if self.norm.result in self.scalars:
@@ -560,98 +553,25 @@ class Reverser:
                             body=body, orelse=[], type_comment=None)
         return pre + [gast.copy_location(loop, s)] + post
 
-    # ------------------------------------------------------------ in-place accumulation
 
-    def accumulate_in_place(self, adjoint: list[gast.stmt]) -> list[gast.stmt]:
-        """``dx = dx + getitem_grad(g, x, i)`` -> ``dx = getitem_accumulate(dx, g, x, i)``.
-
-        Only for adjoints that hold nothing but arrays this code made (every assignment to
-        them is a sum, zeros or a scatter), so updating them in place is invisible: a loop
-        reading ``xs[t]`` then costs one slice per step instead of one xs-sized array.
-        """
-        getitem = self.ns.helper(helpers.getitem_grad)
-        fresh_calls = {getitem, self.ns.helper(helpers.add_grad),
-                       self.ns.helper(helpers.zero_grad)}
-        dnames = set(self.namer.adjoint_names().values()) - {self.d(self.norm.result)}
-        owned = set(dnames)
-        for node in gast.walk(gast.Module(body=adjoint, type_ignores=[])):
-            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
-                name = node.targets[0].id
-                if name in owned and not _fresh(node.value, name, fresh_calls):
-                    owned.discard(name)
-
-        class _Rewrite(gast.NodeTransformer):
-            def visit_Assign(inner, node):
-                name = node.targets[0].id if isinstance(node.targets[0], gast.Name) else None
-                g = _summand(node.value, name, self.ns.helper(helpers.add_grad))
-                if name in owned and isinstance(g, gast.Call) and isinstance(
-                        g.func, gast.Name) and g.func.id == getitem:
-                    dy, x, idx = g.args
-                    node.value = call(self.helper(helpers.getitem_accumulate),
-                                      [load(name), dy, x, idx])
-                return node
-
-        return [_Rewrite().visit(s) for s in adjoint]
-
-    # ------------------------------------------------------------ stack pruning
-
-    def prune(self, primal: list, adjoint: list, needed: set[str]
-              ) -> tuple[list, list, set[str]]:
-        """Drop pushes and pops of variables the adjoint sweep never reads."""
-        pushed: set[str] = set()
-
-        def keep(s: gast.stmt) -> bool:
-            if isinstance(s, _Push):
-                name = s.value.args[0].id
-                if name in needed:
-                    pushed.add(name)
-                    return True
-                return False
-            if isinstance(s, _Pop):
-                return s.targets[0].id in needed
-            return True
-
-        def walk(stmts: list) -> list:
-            out = []
-            for s in stmts:
-                if not keep(s):
-                    continue
-                if isinstance(s, _Push):
-                    s = expr_stmt(s.value)
-                elif isinstance(s, _Pop):
-                    s = assign(s.targets[0].id, s.value)
-                for field_name in ("body", "orelse"):
-                    if isinstance(s, (gast.If, gast.For, gast.While)):
-                        setattr(s, field_name, walk(getattr(s, field_name)))
-                out.append(s)
-            return out
-
-        return walk(primal), walk(adjoint), pushed
-
-    def presets(self, pushed: set[str]) -> list[str]:
-        """Pushed variables that may be undefined when first pushed: preset them to None."""
-        return sorted(pushed & self.undefined_in_loop)
-
-
-def _fresh(value: gast.expr, name: str, fresh_calls: set[str]) -> bool:
-    """Does ``name = value`` always make a new array (never an alias of another value)?"""
-    if isinstance(value, gast.BinOp) and isinstance(value.left, gast.Name) and \
-            value.left.id == name:
-        return True
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
-        value.func.id in fresh_calls
-
-
-def _summand(value: gast.expr, name: str | None, add_grad: str) -> gast.expr | None:
-    """``g`` in ``name + g`` or ``add_grad(name, g)``."""
-    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and isinstance(
-            value.left, gast.Name) and value.left.id == name:
-        return value.right
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
-            value.func.id == add_grad and isinstance(value.args[0], gast.Name) and \
-            value.args[0].id == name:
-        return value.args[1]
-    return None
+def _plain(stmts: list[gast.stmt], pushed: set[str]) -> list[gast.stmt]:
+    """Push and pop markers as ordinary statements tagged ``tg_push``/``tg_pop`` (the name), so
+    optimize can drop the ones whose value the adjoint sweep never reads."""
+    out: list[gast.stmt] = []
+    for s in stmts:
+        if isinstance(s, _Push):
+            name = s.value.args[0].id
+            s = expr_stmt(s.value)
+            s.tg_push = name
+            pushed.add(name)
+        elif isinstance(s, _Pop):
+            name = s.targets[0].id
+            s = assign(name, s.value)
+            s.tg_pop = name
+        elif isinstance(s, (gast.If, gast.For, gast.While)):
+            s.body, s.orelse = _plain(s.body, pushed), _plain(s.orelse, pushed)
+        out.append(s)
+    return out
 
 
 def _breaks(stmts: list[gast.stmt]) -> bool:
