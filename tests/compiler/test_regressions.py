@@ -63,3 +63,31 @@ def test_c4_redefined_helper_compiles_again():
     assert np.isclose(tg.grad(m.f)(1.0), 0.7)
     _run("def h0(a0):\n    return 0.2\n", "<regression-mod_c-2>", m.__dict__)  # the helper only
     assert np.isclose(tg.grad(m.f)(1.0), 0.2)
+
+
+def test_c5_vjp_when_a_name_is_bound_only_on_a_path_not_taken():
+    def g(y):
+        if y > 2.0:
+            for _ in range(2):
+                y = y * 2.0
+        return y
+
+    for y in (1.0, 3.0):
+        value, pullback = tg.vjp(g, y, fallback="error")
+        assert value == g(y) and pullback(1.0) == (tg.grad(g)(y),)
+
+    def h(y):
+        if y > 2.0:
+            while y < 100.0:
+                y = y * 2.0
+            t = y * 3.0
+        else:
+            t = y
+        for _ in range(2):
+            if y > 50.0:
+                t = t * y
+        return t
+
+    for y in (1.0, 3.0, 60.0):
+        value, pullback = tg.vjp(h, y, fallback="error")
+        assert np.isclose(pullback(1.0)[0], tg.grad(h)(y))
