@@ -1,0 +1,101 @@
+"""Two structural nodes that move values rather than compute them: dtype/device casts and
+slice assignment (``x[idx] = v``). Their backward moves the gradient back the same way
+(cast it back; take the assigned slice out), using only forward operations, so no derivative
+rule is written here either.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..support import unbroadcast
+from .dispatch import raw
+from .function import Node
+from .grad_mode import is_grad_enabled
+
+__all__ = ["cast", "copy_slices"]
+
+
+def _to_device(a, device):
+    module = type(a).__module__.split(".")[0]
+    if device is None or (device.type == "cuda") == (module == "cupy"):
+        return a
+    if device.type == "cuda":
+        import cupy
+
+        return cupy.asarray(a)
+    return a.get()
+
+
+class ToCopyBackward0(Node):
+    def __init__(self, source, dtype, device):
+        from .engine import edge
+
+        super().__init__([edge(source) if source.requires_grad else (None, 0)])
+        self.dtype, self.device = dtype, device
+
+    def apply(self, grads, create_graph):
+        g = grads[0]
+        if create_graph:
+            return [g.to(self.dtype, self.device)]
+        return [_to_device(g, self.device).astype(self.dtype.dtype, copy=False)]
+
+
+def cast(x, dtype, device):
+    """``x.to(dtype, device)``: the same tensor when nothing changes, else a recorded copy."""
+    from .tensor import Tensor
+
+    data = _to_device(x._data, device)
+    if dtype is not None and data.dtype != dtype.dtype:
+        data = data.astype(dtype.dtype)
+    if data is x._data:
+        return x
+    out = Tensor._wrap(data)
+    if is_grad_enabled() and x.requires_grad and data.dtype.kind in "fc":
+        out._grad_fn = ToCopyBackward0(x, x.dtype, x.device)
+    return out
+
+
+class CopySlices(Node):
+    """``base[index] = value``: the base's gradient is zero at ``index``; the value's is the
+    gradient at ``index``, summed back to the value's shape."""
+
+    def __init__(self, base, index, value):
+        from .engine import edge
+        from .tensor import Tensor
+
+        nexts = [edge(base) if base.requires_grad else (None, 0)]
+        is_t = isinstance(value, Tensor)
+        nexts.append(edge(value) if is_t and value.requires_grad else (None, 0))
+        super().__init__(nexts)
+        self.index = index
+        self.value_like = np.zeros(value.shape, dtype=value._data.dtype) if is_t else value
+
+    def name(self) -> str:
+        return "torch::autograd::CopySlices"
+
+    def apply(self, grads, create_graph):
+        g = grads[0]
+        g_base = g.clone() if create_graph else g.copy()
+        g_base[self.index] = 0
+        if self.next_functions[1][0] is None:
+            return [g_base, None]
+        return [g_base, unbroadcast(g[self.index], self.value_like)]
+
+
+def copy_slices(x, index, value):
+    """``x[index] = value`` with torch's semantics (records a CopySlices node when needed)."""
+    from .tensor import Tensor
+
+    needs = is_grad_enabled() and (x.requires_grad or (
+        isinstance(value, Tensor) and value.requires_grad))
+    if not needs:
+        x._write_at(index, raw(value))
+        return
+    x._check_inplace()
+    node = CopySlices(x, index, value)
+    x._write_at(index, raw(value))
+    x._grad_fn, x._output_nr = node, 0
+
+
+CopySlices.__name__ = CopySlices.__qualname__ = "CopySlices"

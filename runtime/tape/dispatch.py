@@ -1,0 +1,137 @@
+"""``apply``: the one door every differentiable operation goes through.
+
+It runs the primitive on raw arrays and, when recording, attaches an ``OpNode`` whose backward
+calls the shared rule table. NumPy's dispatch protocols (NEP 13 ``__array_ufunc__``, NEP 18
+``__array_function__``) land here too, so ``np.sin(t)`` records exactly like ``tg.sin(t)``.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ..backend import is_array
+from ..rules.table import is_nondiff
+from .function import node_class, torch_name
+from .grad_mode import is_grad_enabled
+
+__all__ = ["apply", "raw", "array_ufunc", "array_function", "SEQUENCE_PRIMITIVES"]
+
+#: Primitives whose first argument is a sequence of arrays (one gradient slot per element).
+SEQUENCE_PRIMITIVES = {np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack,
+                       np.dstack}
+#: Primitives whose Python-number arguments are data (``x * 2``), not axes or shapes.
+_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+               operator.matmul, np.where, np.clip}
+
+
+def raw(a):
+    """The array inside a Tensor (recursing into lists and tuples); anything else unchanged."""
+    from .tensor import Tensor
+
+    if isinstance(a, Tensor):
+        return a._data
+    if type(a) in (list, tuple):
+        return type(a)(raw(v) for v in a)
+    return a
+
+
+def _tensors(args):
+    from .tensor import Tensor
+
+    for a in args:
+        if isinstance(a, Tensor):
+            yield a
+        elif type(a) in (list, tuple):
+            yield from (v for v in a if isinstance(v, Tensor))
+
+
+def apply(prim, *args, name=None, **kwargs):
+    """``prim(*args, **kwargs)`` on raw arrays, recorded on the tape when a Tensor needs grad."""
+    out = prim(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
+    return record(prim, args, kwargs, out, name)
+
+
+def record(prim, args, kwargs, out, name=None):
+    """Wrap ``out`` as a Tensor and, when any Tensor argument requires grad, give it a node."""
+    from .tensor import Tensor
+
+    if isinstance(out, np.generic):
+        out = np.asarray(out)
+    if isinstance(out, (tuple, list)):
+        return type(out)(record(prim, args, kwargs, o) if is_array(o) else o for o in out)
+    if not is_array(out):
+        return out
+    out = _default_float(out, args)
+    result = Tensor._wrap(out)
+    if (not is_grad_enabled() or out.dtype.kind not in "fc" or is_nondiff(prim)
+            or not any(t.requires_grad for t in _tensors(args))):
+        return result
+    from .engine import edge
+
+    slots, nexts, versions = [], [], []
+    numbers_are_data = prim in _ARITHMETIC or isinstance(prim, np.ufunc)
+    data_args = args[:1] if prim is operator.getitem else args
+    for pos, a in enumerate(data_args):
+        parts = list(enumerate(a)) if prim in SEQUENCE_PRIMITIVES and pos == 0 else [(None, a)]
+        for sub, v in parts:
+            if isinstance(v, Tensor):
+                versions.append((pos, v, v._version.value))
+                slots.append((pos, sub))
+                nexts.append(edge(v) if v.requires_grad else (None, 0))
+            elif is_array(v) or (numbers_are_data and isinstance(v, (int, float, complex))
+                                 and not isinstance(v, bool)):
+                slots.append((pos, sub))
+                nexts.append((None, 0))
+    node = node_class(name or torch_name(prim, args, kwargs))(
+        prim, args, kwargs, slots, nexts, versions)
+    node.output = result
+    versions.append(("y", result, 0))
+    result._grad_fn = node
+    return result
+
+
+def _default_float(out, args):
+    """Integer tensors promoted by a Python float become float32 (torch's default), not float64."""
+    if out.dtype != np.float64:
+        return out
+    for a in args:
+        for v in (a if type(a) in (list, tuple) else (a,)):
+            if is_array(v) and not isinstance(v, np.generic) and raw(v).dtype.kind in "fc":
+                return out
+    return out.astype(np.float32)
+
+
+# ---------------------------------------------------------------- NumPy's dispatch protocols
+
+_REDUCTIONS = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    """``np.sin(t)``, ``np.add(t, 1, out=t)``, ``np.add.reduce(t)`` on Tensors."""
+    out = kwargs.pop("out", None)
+    if method == "__call__":
+        result = apply(ufunc, *inputs, **kwargs)
+    elif method == "reduce" and ufunc in _REDUCTIONS:
+        result = apply(_REDUCTIONS[ufunc], *inputs, **kwargs)
+    else:
+        return NotImplemented
+    if out is not None:
+        target = out[0]
+        target._assign_result(result)
+        return target
+    return result
+
+
+def array_function(func, types, args, kwargs):
+    """``np.sum(t)``, ``np.matmul(a, t)``, ``np.zeros_like(t)``, ``np.asarray(v, like=t)``."""
+    if "like" in kwargs:  # creation in the like-array's library: a constant, never promoted
+        from .tensor import Tensor
+
+        kwargs = dict(kwargs, like=raw(kwargs["like"]))
+        if isinstance(kwargs["like"], np.ndarray):
+            kwargs.pop("like")
+        out = func(*[raw(a) for a in args], **kwargs)
+        return Tensor._wrap(np.asarray(out) if isinstance(out, np.generic) else out)
+    return apply(func, *args, **kwargs)
