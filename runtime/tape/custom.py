@@ -20,15 +20,14 @@ class FunctionCtx:
     """What ``forward`` may store for ``backward``."""
 
     def save_for_backward(self, *tensors):
-        self._saved = [(t, t._version.value if isinstance(t, Tensor) else None)
-                       for t in tensors]
+        self._saved = [(t, t._vc.value if isinstance(t, Tensor) else None) for t in tensors]
 
     @property
     def saved_tensors(self):
         if self._saved is None:
             raise RuntimeError(FREED)
         for t, version in self._saved:
-            if isinstance(t, Tensor) and t._version.value != version:
+            if isinstance(t, Tensor) and t._vc.value != version:
                 raise RuntimeError(_modified_message(t, version))
         return tuple(t for t, _ in self._saved)
 

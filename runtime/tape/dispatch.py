@@ -77,7 +77,7 @@ def record(prim, args, kwargs, out, name=None):
         parts = list(enumerate(a)) if prim in SEQUENCE_PRIMITIVES and pos == 0 else [(None, a)]
         for sub, v in parts:
             if isinstance(v, Tensor):
-                versions.append((pos, v, v._version.value))
+                versions.append((pos, v, v._vc.value, None, 0))
                 slots.append((pos, sub))
                 nexts.append(edge(v) if v.requires_grad else (None, 0))
             elif is_array(v) or (numbers_are_data and isinstance(v, (int, float, complex))
@@ -87,7 +87,7 @@ def record(prim, args, kwargs, out, name=None):
     node = node_class(name or torch_name(prim, args, kwargs))(
         prim, args, kwargs, slots, nexts, versions)
     node.output = result
-    versions.append(("y", result, 0))
+    versions.append(("y", result, 0, node, 0))
     result._grad_fn = node
     return result
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..backend import is_array
 from . import dtypes as _dt
-from .tensor import NOT_FLOAT, Tensor, _dims
+from .tensor import Tensor, _dims
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye",
            "arange", "linspace", "logspace", "rand", "randn", "randint", "zeros_like",
@@ -62,7 +62,8 @@ def _finish(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     t = Tensor._wrap(data)
     if requires_grad:
         if data.dtype.kind not in "fc":
-            raise RuntimeError(NOT_FLOAT[:1].upper() + NOT_FLOAT[1:])
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
         t._requires_grad = True
     return t
 

@@ -102,7 +102,8 @@ class OpNode(Node):
         super().__init__(next_functions)
         self.prim, self.args, self.kwargs, self.slots = prim, list(args), kwargs, slots
         self.output = None
-        self._versions = versions   # [(tensor, version at record time)] for every Tensor input
+        # (position or "y", tensor, version, its grad_fn, output nr) for every Tensor input
+        self._versions = versions
         self._freed = False
 
     def _saved_positions(self) -> set:
@@ -115,11 +116,12 @@ class OpNode(Node):
 
     def check_saved(self) -> None:
         used = self._saved_positions()
-        if self._freed and used:
+        saved = [entry for entry in self._versions if entry[0] in used]
+        if self._freed and saved:
             raise RuntimeError(FREED)
-        for pos, tensor, version in self._versions:
-            if pos in used and tensor._version.value != version:
-                raise RuntimeError(_modified_message(tensor, version))
+        for _, tensor, version, node, nr in saved:
+            if tensor._vc.value != version:
+                raise RuntimeError(_modified_message(tensor, version, node, nr))
 
     def apply(self, grads, create_graph):
         from .tensor import Tensor
@@ -167,15 +169,19 @@ def _meta(a):
     return a
 
 
-def _modified_message(tensor, version) -> str:
+def _modified_message(tensor, version, node=None, nr=0) -> str:
+    """torch's message. It names the tensor's grad_fn now, except for an op's own output,
+    which is named after the op that produced it (``node``)."""
     what = f"[{tensor.type()} {list(tensor.shape)}]"
-    if tensor.grad_fn is not None:
-        name = tensor.grad_fn.name()
+    if node is None:
+        node, nr = tensor.grad_fn, tensor._output_nr
+    if node is not None:
+        name = node.name()
         base = name[: name.rfind("Backward")] if "Backward" in name else name
-        what += f", which is output {tensor._output_nr} of {base},"
+        what += f", which is output {nr} of {base},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: {what} is at version {tensor._version.value}; expected version {version} "
+        f"operation: {what} is at version {tensor._vc.value}; expected version {version} "
         "instead. Hint: enable anomaly detection to find the operation that failed to compute "
         "its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
@@ -200,7 +206,7 @@ def data_params(rule, nargs: int) -> frozenset:
     except (TypeError, OSError, ValueError, SyntaxError):
         return frozenset({"y", *range(nargs)})
     names: dict[str, Any] = {}
-    for i, p in enumerate(params[1:]):
+    for i, p in enumerate(params[1:nargs + 2]):
         if p.kind == p.VAR_POSITIONAL:
             return frozenset({"y", *range(nargs)})
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):

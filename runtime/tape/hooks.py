@@ -92,7 +92,7 @@ def accumulate_into(tensor, g, create_graph: bool) -> None:
         tensor._grad = tensor._grad + Tensor._wrap(g)
     else:
         tensor._grad._data += g
-        tensor._grad._version.bump()
+        tensor._grad._vc.bump()
 
 
 def _fresh(g, tensor):

@@ -23,7 +23,7 @@ from .printing import tensor_repr
 __all__ = ["Tensor"]
 
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
-NOT_FLOAT = "only Tensors of floating point and complex dtype can require gradients"
+NOT_FLOAT = "only Tensors of floating point dtype can require gradients"
 NONLEAF_GRAD = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
@@ -73,7 +73,7 @@ class _SizeInt(int):
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_version",
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
                  "_acc", "_hooks", "__weakref__")
     __array_priority__ = 1000
 
@@ -90,7 +90,7 @@ class Tensor:
         self._grad_fn = None
         self._output_nr = 0
         self._grad = None
-        self._version = VersionCounter()
+        self._vc = VersionCounter()
         self._acc = None
         self._hooks = None
 
@@ -186,7 +186,7 @@ class Tensor:
     def detach(self):
         """A leaf sharing this tensor's memory and version counter, outside the graph."""
         t = Tensor._wrap(self._data)
-        t._version = self._version
+        t._vc = self._vc
         return t
 
     def detach_(self):
@@ -206,6 +206,11 @@ class Tensor:
     @property
     def _base(self):
         return None
+
+    @property
+    def _version(self) -> int:
+        """How many in-place operations changed this memory (torch's ``t._version``)."""
+        return self._vc.value
 
     # ------------------------------------------------------------ array attributes
 
@@ -397,7 +402,7 @@ class Tensor:
             self._write(result._data)
             node = result._grad_fn
             node.output = self
-            node._versions[-1] = ("y", self, self._version.value)
+            node._versions[-1] = ("y", self, self._vc.value, node, 0)
             self._grad_fn, self._output_nr = node, 0
         else:
             self._write(raw(result))
@@ -407,11 +412,11 @@ class Tensor:
             self._data[()] = value
         else:
             self._data[...] = value
-        self._version.bump()
+        self._vc.bump()
 
     def _write_at(self, index, value):
         self._data[index] = value
-        self._version.bump()
+        self._vc.bump()
 
     def _snapshot(self):
         """The current value as its own tensor, so a recorded op keeps the pre-update value."""

@@ -74,7 +74,7 @@ class SGD(Optimizer):
                 buf += (1 - group["dampening"]) * g
             g = g + group["momentum"] * buf if group["nesterov"] else buf
         p._data -= group["lr"] * g
-        p._version.bump()
+        p._vc.bump()
 
 
 class Adam(Optimizer):
@@ -109,4 +109,4 @@ class Adam(Optimizer):
         bias1, bias2 = 1 - b1**t, 1 - b2**t
         denom = np.sqrt(v) / np.sqrt(bias2) + group["eps"]
         p._data -= (group["lr"] / bias1) * m / denom
-        p._version.bump()
+        p._vc.bump()
