@@ -21,6 +21,8 @@ __all__ = ["apply", "raw", "array_ufunc", "array_function", "SEQUENCE_PRIMITIVES
 #: Primitives whose first argument is a sequence of arrays (one gradient slot per element).
 SEQUENCE_PRIMITIVES = {np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack,
                        np.dstack}
+#: Results that depend only on shapes and dtypes: constants, whatever the table says.
+_CONSTANT_RESULTS = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 #: Primitives whose Python-number arguments are data (``x * 2``), not axes or shapes.
 _ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
                operator.matmul, np.where, np.clip}
@@ -59,13 +61,17 @@ def record(prim, args, kwargs, out, name=None):
 
     if isinstance(out, np.generic):
         out = np.asarray(out)
-    if isinstance(out, (tuple, list)):
-        return type(out)(record(prim, args, kwargs, o) if is_array(o) else o for o in out)
-    if not is_array(out):
+    multi = isinstance(out, (tuple, list))
+    if multi and not all(is_array(o) for o in out):
         return out
-    out = _default_float(out, args)
-    result = Tensor._wrap(out)
-    if (not is_grad_enabled() or out.dtype.kind not in "fc" or is_nondiff(prim)
+    if not multi and not is_array(out):
+        return out
+    outs = [_default_float(np.asarray(o) if isinstance(o, np.generic) else o, args)
+            for o in (out if multi else (out,))]
+    results = [Tensor._wrap(o) for o in outs]
+    result = type(out)(results) if multi else results[0]
+    if (not is_grad_enabled() or not any(o.dtype.kind in "fc" for o in outs)
+            or is_nondiff(prim) or prim in _CONSTANT_RESULTS
             or not any(t.requires_grad for t in _tensors(args))):
         return result
     from .engine import edge
@@ -87,8 +93,11 @@ def record(prim, args, kwargs, out, name=None):
     node = node_class(name or torch_name(prim, args, kwargs))(
         prim, args, kwargs, slots, nexts, versions)
     node.output = result
-    versions.append(("y", result, 0, node, 0))
-    result._grad_fn = node
+    for nr, r in enumerate(results):
+        if r._data.dtype.kind in "fc":
+            r._grad_fn, r._output_nr = node, nr
+    if not multi:
+        versions.append(("y", result, 0, node, 0))
     return result
 
 
@@ -109,12 +118,19 @@ _REDUCTIONS = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.mini
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
-    """``np.sin(t)``, ``np.add(t, 1, out=t)``, ``np.add.reduce(t)`` on Tensors."""
+    """``np.sin(t)``, ``np.add(t, 1, out=t)``, ``np.add.reduce(t)``, ``np.add.at(t, i, v)``."""
+    from .tensor import Tensor, _index
+
     out = kwargs.pop("out", None)
     if method == "__call__":
         result = apply(ufunc, *inputs, **kwargs)
     elif method == "reduce" and ufunc in _REDUCTIONS:
         result = apply(_REDUCTIONS[ufunc], *inputs, **kwargs)
+    elif method == "at" and ufunc is np.add and isinstance(inputs[0], Tensor):
+        from .structural import index_add
+
+        index_add(inputs[0], _index(inputs[1]), inputs[2])
+        return None
     else:
         return NotImplemented
     if out is not None:

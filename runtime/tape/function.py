@@ -124,13 +124,14 @@ class OpNode(Node):
                 raise RuntimeError(_modified_message(tensor, version, node, nr))
 
     def apply(self, grads, create_graph):
-        from .tensor import Tensor
-
         self.check_saved()
         raw = not create_graph
-        dy = grads[0]
         args = [_raw(a) if raw else a for a in self.args]
-        y = self.output._data if raw and isinstance(self.output, Tensor) else self.output
+        y = _raw(self.output) if raw else self.output
+        if isinstance(self.output, (list, tuple)):  # several outputs: dy is a list too
+            dy = [grads[i] if i in grads else np.zeros_like(o) for i, o in enumerate(y)]
+        else:
+            dy = grads[0]
         cache: dict[int, Any] = {}
         out = []
         for (pos, sub), (nxt, _) in zip(self.slots, self.next_functions):

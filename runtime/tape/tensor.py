@@ -345,7 +345,7 @@ class Tensor:
                 dev = a
             elif a is not None:
                 dtype = a
-        from .cast import cast
+        from .structural import cast
 
         return cast(self, None if dtype is None else _dt.to_dtype(dtype),
                     None if dev is None else _dt.device(dev))
@@ -418,6 +418,10 @@ class Tensor:
         self._data[index] = value
         self._vc.bump()
 
+    def _add_at(self, index, value):
+        np.add.at(self._data, index, value)
+        self._vc.bump()
+
     def _snapshot(self):
         """The current value as its own tensor, so a recorded op keeps the pre-update value."""
         t = Tensor._wrap(self._data.copy(), self._requires_grad)
@@ -437,7 +441,7 @@ class Tensor:
         return self
 
     def __setitem__(self, index, value):
-        from .cast import copy_slices
+        from .structural import copy_slices
 
         copy_slices(self, _index(index), value)
 

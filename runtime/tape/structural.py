@@ -1,7 +1,7 @@
-"""Two structural nodes that move values rather than compute them: dtype/device casts and
-slice assignment (``x[idx] = v``). Their backward moves the gradient back the same way
-(cast it back; take the assigned slice out), using only forward operations, so no derivative
-rule is written here either.
+"""Structural nodes that move values rather than compute them: dtype/device casts, slice
+assignment (``x[idx] = v``) and scatter-add (``np.add.at(x, idx, v)``). Their backward moves
+the gradient back the same way (cast it back; take the slice out), using only forward
+operations, so no derivative rule is written here either.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from .dispatch import raw
 from .function import Node
 from .grad_mode import is_grad_enabled
 
-__all__ = ["cast", "copy_slices"]
+__all__ = ["cast", "copy_slices", "index_add"]
 
 
 def _to_device(a, device):
@@ -60,6 +60,8 @@ class CopySlices(Node):
     """``base[index] = value``: the base's gradient is zero at ``index``; the value's is the
     gradient at ``index``, summed back to the value's shape."""
 
+    keeps_base_gradient = False
+
     def __init__(self, base, index, value):
         from .engine import edge
         from .tensor import Tensor
@@ -76,26 +78,45 @@ class CopySlices(Node):
 
     def apply(self, grads, create_graph):
         g = grads[0]
-        g_base = g.clone() if create_graph else g.copy()
-        g_base[self.index] = 0
+        if self.keeps_base_gradient:
+            g_base = g
+        else:
+            g_base = g.clone() if create_graph else g.copy()
+            g_base[self.index] = 0
         if self.next_functions[1][0] is None:
             return [g_base, None]
         return [g_base, unbroadcast(g[self.index], self.value_like)]
 
 
-def copy_slices(x, index, value):
+class IndexPutBackward0(CopySlices):
+    """``np.add.at(base, index, value)``: the base's gradient passes unchanged; the value's is
+    the gradient at ``index`` (repeated indices each receive it), summed to its shape."""
+
+    keeps_base_gradient = True
+
+    def name(self) -> str:
+        return "IndexPutBackward0"
+
+
+def copy_slices(x, index, value, node_class=CopySlices):
     """``x[index] = value`` with torch's semantics (records a CopySlices node when needed)."""
     from .tensor import Tensor
 
     needs = is_grad_enabled() and (x.requires_grad or (
         isinstance(value, Tensor) and value.requires_grad))
+    write = x._add_at if node_class is IndexPutBackward0 else x._write_at
     if not needs:
-        x._write_at(index, raw(value))
+        write(index, raw(value))
         return
     x._check_inplace()
-    node = CopySlices(x, index, value)
-    x._write_at(index, raw(value))
+    node = node_class(x, index, value)
+    write(index, raw(value))
     x._grad_fn, x._output_nr = node, 0
+
+
+def index_add(x, index, value):
+    """``np.add.at(x, index, value)`` on a Tensor: unbuffered, so repeated indices add up."""
+    copy_slices(x, index, value, IndexPutBackward0)
 
 
 CopySlices.__name__ = CopySlices.__qualname__ = "CopySlices"
