@@ -44,12 +44,14 @@ def _wrap(x, leaves: list):
                                     else np.float64), requires_grad=True)
     else:
         return x
-    leaves.append((x, t))
-    return t
+    alias = t.clone()  # NumPy code may update its arguments in place; a leaf may not be
+    leaves.append((x, t, alias))
+    return alias
 
 
 def _unwrap_grads(x, grads: dict):
-    """The gradient nest for argument nest ``x`` (``grads`` maps leaf Tensor id -> array)."""
+    """The gradient nest for argument nest ``x`` (``grads``: id of the Tensor passed to f ->
+    (the caller's value, its gradient array))."""
     if isinstance(x, dict):
         return type(x)((k, _unwrap_grads(v, grads)) for k, v in x.items())
     if isinstance(x, tuple) and hasattr(x, "_fields"):
@@ -105,8 +107,8 @@ def _run(f, args, positions, kwargs):
 
 
 def _gradients(out, leaves, cotangent=None, retain=False):
-    """{id(leaf Tensor): (original value, gradient array)} for every leaf."""
-    tensors = [t for _, t in leaves]
+    """{id(Tensor passed to f): (original value, gradient array)} for every leaf."""
+    tensors = [t for _, t, _ in leaves]
     outs = [o for o in (out if isinstance(out, (list, tuple)) else (out,))]
     cots = cotangent if isinstance(out, (list, tuple)) else (cotangent,)
     pairs = [(o, c) for o, c in zip(outs, cots) if isinstance(o, Tensor) and o.requires_grad]
@@ -117,8 +119,8 @@ def _gradients(out, leaves, cotangent=None, retain=False):
     else:
         gs = [None] * len(tensors)
     result = {}
-    for (original, t), g in zip(leaves, gs):
-        result[id(t)] = (original, np.zeros_like(t._data) if g is None else g._data)
+    for (original, t, alias), g in zip(leaves, gs):
+        result[id(alias)] = (original, np.zeros_like(t._data) if g is None else g._data)
     return result
 
 

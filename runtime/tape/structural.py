@@ -13,7 +13,7 @@ from .dispatch import raw
 from .function import Node
 from .grad_mode import is_grad_enabled
 
-__all__ = ["cast", "copy_slices", "index_add"]
+__all__ = ["cast", "clone", "copy_slices", "index_add"]
 
 
 def _to_device(a, device):
@@ -39,6 +39,20 @@ class ToCopyBackward0(Node):
         if create_graph:
             return [g.to(self.dtype, self.device)]
         return [_to_device(g, self.device).astype(self.dtype.dtype, copy=False)]
+
+
+class CloneBackward0(ToCopyBackward0):
+    """A copy: the gradient passes through unchanged."""
+
+
+def clone(x):
+    """A copy of ``x`` in the graph (``x.clone()``); in-place ops on it leave ``x`` alone."""
+    from .tensor import Tensor
+
+    out = Tensor._wrap(x._data.copy())
+    if is_grad_enabled() and x.requires_grad:
+        out._grad_fn = CloneBackward0(x, x.dtype, x.device)
+    return out
 
 
 def cast(x, dtype, device):
