@@ -5,7 +5,7 @@
 code the compiler cannot transform.
 """
 
-from tangentish import autograd, optim, runtime  # autograd, optim: torch's names over the tape
+from tangentish import autograd, nn, optim, runtime  # autograd, nn, optim: torch's names
 from tangentish.api import *  # noqa: F403  (the compiler's public functions; see api.__all__)
 from tangentish.api import __all__ as _api_names
 from tangentish.errors import MissingRuleError, TransformError, TransformWarning
@@ -18,6 +18,7 @@ __all__ = [
     "runtime",
     "autograd",
     "optim",
+    "nn",
     "TransformError",
     "TransformWarning",
     "MissingRuleError",

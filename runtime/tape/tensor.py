@@ -532,7 +532,8 @@ class Tensor:
         return apply(np.true_divide, self, other)
 
     def __rtruediv__(self, other):
-        return apply(np.true_divide, other, self)
+        # torch computes ``2 / t`` as ``t.reciprocal() * 2``
+        return apply(np.true_divide, other, self, name="MulBackward0")
 
     def __floordiv__(self, other):
         return apply(np.floor_divide, self, other)

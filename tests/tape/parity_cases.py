@@ -203,7 +203,7 @@ def double_backward_through_matmul(T, rec):
     loss = ((w @ x).tanh() ** 2).sum()
     (g,) = T.autograd.grad(loss, w, create_graph=True)
     (gg,) = T.autograd.grad((g * g).sum(), w)
-    rec(g, gg)
+    rec(g.detach(), g.requires_grad, gg)
 
 
 # ---------------------------------------------------------------- hooks and retain_grad
@@ -880,3 +880,18 @@ def zero_grad_set_to_none(T, rec):
     rec(w.grad)
     opt.zero_grad()
     rec(w.grad)
+
+
+@case
+def nn_functional_losses(T, rec):
+    import importlib
+
+    F = importlib.import_module(T.__name__ + ".nn.functional")  # noqa: N806
+    x = leaf(T)
+    w = T.tensor(A.T @ A, requires_grad=True)
+    target = T.tensor([2, 0])
+    losses = [F.mse_loss(x, T.tensor(A * 0.5)), F.cross_entropy(F.linear(x, w), target),
+              F.nll_loss(F.log_softmax(x, dim=1), target, reduction="sum"),
+              F.relu(x).sum(), F.sigmoid(x).sum(), F.softmax(x, dim=0).max()]
+    T.autograd.backward(losses)
+    rec(losses, x.grad, w.grad)
