@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .dispatch import raw
+from .engine import edge
 from .function import FREED, Node, _modified_message
 from .grad_mode import is_grad_enabled, no_grad
 from .tensor import Tensor
@@ -47,7 +48,6 @@ class BackwardNode(FunctionCtx, Node):
     _function: type = None  # set on each subclass
 
     def __init__(self, args):
-        from .engine import edge
 
         tensors = [a for a in args if isinstance(a, Tensor)]
         super().__init__([edge(t) if t.requires_grad else (None, 0) for t in tensors])

@@ -13,10 +13,14 @@ import numpy as np
 
 from ..backend import is_array
 from ..rules.table import is_nondiff
+from .engine import edge
 from .function import node_class, torch_name
 from .grad_mode import is_grad_enabled
 
 __all__ = ["apply", "raw", "array_ufunc", "array_function", "SEQUENCE_PRIMITIVES"]
+
+#: Set by tensor.py once the class exists (the two modules import each other).
+Tensor: type = None  # type: ignore[assignment]
 
 #: Primitives whose first argument is a sequence of arrays (one gradient slot per element).
 SEQUENCE_PRIMITIVES = {np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack,
@@ -30,7 +34,6 @@ _ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, opera
 
 def raw(a):
     """The array inside a Tensor (recursing into lists and tuples); anything else unchanged."""
-    from .tensor import Tensor
 
     if isinstance(a, Tensor):
         return a._data
@@ -40,7 +43,6 @@ def raw(a):
 
 
 def _tensors(args):
-    from .tensor import Tensor
 
     for a in args:
         if isinstance(a, Tensor):
@@ -57,7 +59,6 @@ def apply(prim, *args, name=None, **kwargs):
 
 def record(prim, args, kwargs, out, name=None):
     """Wrap ``out`` as a Tensor and, when any Tensor argument requires grad, give it a node."""
-    from .tensor import Tensor
 
     if isinstance(out, np.generic):
         out = np.asarray(out)
@@ -74,7 +75,6 @@ def record(prim, args, kwargs, out, name=None):
             or is_nondiff(prim) or prim in _CONSTANT_RESULTS
             or not any(t.requires_grad for t in _tensors(args))):
         return result
-    from .engine import edge
 
     slots, nexts, versions = [], [], []
     numbers_are_data = prim in _ARITHMETIC or isinstance(prim, np.ufunc)
@@ -119,7 +119,6 @@ _REDUCTIONS = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.mini
 
 def array_ufunc(ufunc, method, inputs, kwargs):
     """``np.sin(t)``, ``np.add(t, 1, out=t)``, ``np.add.reduce(t)``, ``np.add.at(t, i, v)``."""
-    from .tensor import Tensor, _index
 
     out = kwargs.pop("out", None)
     if method == "__call__":
@@ -129,7 +128,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     elif method == "at" and ufunc is np.add and isinstance(inputs[0], Tensor):
         from .structural import index_add
 
-        index_add(inputs[0], _index(inputs[1]), inputs[2])
+        index_add(inputs[0], raw(inputs[1]), inputs[2])
         return None
     else:
         return NotImplemented
@@ -143,7 +142,6 @@ def array_ufunc(ufunc, method, inputs, kwargs):
 def array_function(func, types, args, kwargs):
     """``np.sum(t)``, ``np.matmul(a, t)``, ``np.zeros_like(t)``, ``np.asarray(v, like=t)``."""
     if "like" in kwargs:  # creation in the like-array's library: a constant, never promoted
-        from .tensor import Tensor
 
         kwargs = dict(kwargs, like=raw(kwargs["like"]))
         if isinstance(kwargs["like"], np.ndarray):

@@ -21,6 +21,9 @@ from ..rules.table import vjp_rule
 
 __all__ = ["Node", "OpNode", "AccumulateGrad", "torch_name", "node_class", "Meta"]
 
+#: Set by tensor.py once the class exists (the two modules import each other).
+Tensor: type = None  # type: ignore[assignment]
+
 _SEQ = itertools.count()
 
 FREED = (
@@ -151,7 +154,6 @@ class OpNode(Node):
 
 
 def _raw(a):
-    from .tensor import Tensor
 
     if isinstance(a, Tensor):
         return a._data
@@ -161,7 +163,6 @@ def _raw(a):
 
 
 def _meta(a):
-    from .tensor import Tensor
 
     if isinstance(a, Tensor):
         return Meta(a.shape, a._data.dtype)
@@ -258,7 +259,7 @@ _NAMES = {
 def torch_name(prim, args, kwargs) -> str:
     """torch's grad_fn name for ``prim(*args, **kwargs)``."""
     if prim in (np.matmul, operator.matmul, np.dot):
-        nd = tuple(np.ndim(a) if hasattr(a, "shape") else 0 for a in args[:2])
+        nd = tuple(getattr(a, "ndim", 0) for a in args[:2])
         return {(2, 2): "MmBackward0", (1, 1): "DotBackward0",
                 (2, 1): "MvBackward0"}.get(nd, "UnsafeViewBackward0")
     if prim in (np.sum, np.mean):

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 __all__ = ["RemovableHandle", "VersionCounter", "run_tensor_hooks"]
 
+#: Set by tensor.py once the class exists (the two modules import each other).
+Tensor: type = None  # type: ignore[assignment]
+
 
 class VersionCounter:
     __slots__ = ("value",)
@@ -56,7 +59,6 @@ def add_grad(grads: dict, nr: int, g) -> None:
 
 def run_pre_hooks(node, grads: dict, create_graph: bool) -> dict:
     """Tensor hooks of each output, then ``retain_grad``, as torch runs them."""
-    from .tensor import Tensor
 
     for nr in list(grads):
         hooks = node._pre_hooks.get(nr)
@@ -75,7 +77,6 @@ def run_pre_hooks(node, grads: dict, create_graph: bool) -> dict:
 def accumulate_into(tensor, g, create_graph: bool) -> None:
     """``tensor.grad += g`` with torch's rules: a fresh copy first, in place after (unless
     ``create_graph``, where the sum is out of place and stays differentiable)."""
-    from .tensor import Tensor
 
     if isinstance(g, Tensor):
         if g.shape != tensor.shape or g.dtype != tensor.dtype:

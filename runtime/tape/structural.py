@@ -10,10 +10,14 @@ import numpy as np
 
 from ..support import unbroadcast
 from .dispatch import raw
+from .engine import edge
 from .function import Node
 from .grad_mode import is_grad_enabled
 
 __all__ = ["cast", "clone", "copy_slices", "index_add"]
+
+#: Set by tensor.py once the class exists (the two modules import each other).
+Tensor: type = None  # type: ignore[assignment]
 
 
 def _to_device(a, device):
@@ -29,7 +33,6 @@ def _to_device(a, device):
 
 class ToCopyBackward0(Node):
     def __init__(self, source, dtype, device):
-        from .engine import edge
 
         super().__init__([edge(source) if source.requires_grad else (None, 0)])
         self.dtype, self.device = dtype, device
@@ -47,7 +50,6 @@ class CloneBackward0(ToCopyBackward0):
 
 def clone(x):
     """A copy of ``x`` in the graph (``x.clone()``); in-place ops on it leave ``x`` alone."""
-    from .tensor import Tensor
 
     out = Tensor._wrap(x._data.copy())
     if is_grad_enabled() and x.requires_grad:
@@ -57,7 +59,6 @@ def clone(x):
 
 def cast(x, dtype, device):
     """``x.to(dtype, device)``: the same tensor when nothing changes, else a recorded copy."""
-    from .tensor import Tensor
 
     data = _to_device(x._data, device)
     if dtype is not None and data.dtype != dtype.dtype:
@@ -77,8 +78,6 @@ class CopySlices(Node):
     keeps_base_gradient = False
 
     def __init__(self, base, index, value):
-        from .engine import edge
-        from .tensor import Tensor
 
         nexts = [edge(base) if base.requires_grad else (None, 0)]
         is_t = isinstance(value, Tensor)
@@ -114,7 +113,6 @@ class IndexPutBackward0(CopySlices):
 
 def copy_slices(x, index, value, node_class=CopySlices):
     """``x[index] = value`` with torch's semantics (records a CopySlices node when needed)."""
-    from .tensor import Tensor
 
     needs = is_grad_enabled() and (x.requires_grad or (
         isinstance(value, Tensor) and value.requires_grad))
