@@ -895,3 +895,35 @@ def nn_functional_losses(T, rec):
               F.relu(x).sum(), F.sigmoid(x).sum(), F.softmax(x, dim=0).max()]
     T.autograd.backward(losses)
     rec(losses, x.grad, w.grad)
+
+
+@case
+def function_mark_non_differentiable(T, rec):
+    class SortWithIndex(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            idx = x.argmax(0)
+            ctx.mark_non_differentiable(idx)
+            ctx.save_for_backward(x)
+            return x * 2, idx
+
+        @staticmethod
+        def backward(ctx, g, g_idx):
+            return g * 2
+
+    x = leaf(T)
+    y, idx = SortWithIndex.apply(x)
+    y.sum().backward()
+    rec(y, idx, idx.requires_grad, x.grad)
+
+
+@case
+def variable_and_leaf_backward(T, rec):
+    import importlib
+
+    Variable = importlib.import_module(T.__name__ + ".autograd").Variable  # noqa: N806
+    v = Variable(T.ones(2), requires_grad=True)
+    (4 * v * v).norm().backward()
+    s = T.tensor(2.0, requires_grad=True)
+    s.backward()
+    rec(v.grad, v.is_leaf, s.grad)
