@@ -51,13 +51,24 @@ class _Mode:
         return self.__class__(*self._args())
 
 
-class no_grad(_Mode):  # noqa: N801  (torch's name)
+class _NoParamMode(_Mode):
+    """Also usable as a bare decorator: ``@no_grad`` as well as ``@no_grad()``."""
+
+    def __new__(cls, orig_func=None):
+        self = super().__new__(cls)
+        return self(orig_func) if orig_func is not None else self
+
+    def __init__(self, orig_func=None):
+        pass
+
+
+class no_grad(_NoParamMode):  # noqa: N801  (torch's name)
     """Turn recording off: results of operations do not require grad."""
 
     enabled = False
 
 
-class enable_grad(_Mode):  # noqa: N801
+class enable_grad(_NoParamMode):  # noqa: N801
     """Turn recording back on inside a ``no_grad`` block."""
 
     enabled = True

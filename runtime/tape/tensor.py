@@ -78,10 +78,13 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, *args, **kwargs):
+        """``Tensor(data)`` or ``Tensor(*sizes)``: float32, as torch's legacy constructor."""
         from .factories import tensor
 
-        data = tensor(args[0] if len(args) == 1 and not isinstance(args[0], int) else
-                      np.zeros(args, dtype=np.float32), **kwargs)
+        if len(args) == 1 and not isinstance(args[0], int):
+            data = tensor(args[0], dtype=kwargs.pop("dtype", _dt.float32), **kwargs)
+        else:
+            data = tensor(np.zeros(_dims(args), dtype=np.float32), **kwargs)
         self._init(data._data)
 
     def _init(self, data, requires_grad=False):
@@ -379,6 +382,28 @@ class Tensor:
 
     def type_as(self, other):
         return self.to(other.dtype)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from .factories import tensor
+
+        return tensor(data, dtype or self.dtype, device or self.device, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from .factories import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                     requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from .factories import ones
+
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        from .factories import full
+
+        return full(size, fill_value, dtype or self.dtype, device or self.device, requires_grad)
 
     def contiguous(self, memory_format=None):
         return self

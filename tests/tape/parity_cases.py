@@ -312,8 +312,17 @@ def no_grad_decorator(T, rec):
     def f(t):
         return t * 2
 
+    @T.no_grad
+    def g(t):
+        return t * 2
+
+    @T.set_grad_enabled(False)
+    def h(t):
+        return t * 2
+
     x = leaf(T)
-    rec(f(x).requires_grad, T.is_grad_enabled(), (x * 2).requires_grad)
+    rec(f(x).requires_grad, g(x).requires_grad, h(x).requires_grad, T.is_grad_enabled(),
+        (x * 2).requires_grad)
 
 
 # ---------------------------------------------------------------- in-place operations
@@ -835,7 +844,9 @@ def detach_inplace_and_requires_grad_false(T, rec):
 def factories(T, rec):
     rec(T.zeros(2, 3), T.ones((2,)), T.full((2, 2), 7.0), T.eye(3), T.arange(1, 7, 2),
         T.linspace(-1, 1, 5), T.zeros_like(T.tensor(A)), T.ones_like(T.tensor(A)),
-        T.full((2,), 3), T.tensor([[1.0]]).expand(2, 3), T.arange(0, 1, 0.25))
+        T.full((2,), 3), T.tensor([[1.0]]).expand(2, 3), T.arange(0, 1, 0.25),
+        T.Tensor([1, 2]), T.Tensor(2, 3).shape, T.ones(2).new_zeros(3), T.ones(2).new_tensor([1]),
+        T.FloatTensor([1, 2]), T.tensor([T.tensor(1.0), T.tensor(2.0)]))
     r = T.rand(3, 4)
     n = T.randn(2, requires_grad=True)
     rec(r.shape, str(r.dtype), n.requires_grad, n.is_leaf)
