@@ -39,6 +39,12 @@ class DType:
     def __repr__(self) -> str:
         return f"torch.{self.name}"
 
+    def __getattr__(self, name):
+        # NumPy code asks a dtype for .kind, .char, .type...: answer as NumPy would
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.dtype, name)
+
     def __eq__(self, other) -> _builtin_bool:
         if isinstance(other, DType):
             return self.dtype == other.dtype

@@ -13,6 +13,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..rules.table import lookup
 from . import dtypes as _dt
 from .dispatch import apply, array_function, array_ufunc, raw
 from .function import AccumulateGrad, Node
@@ -760,10 +761,10 @@ class Tensor:
         return _extreme(np.min, np.argmin, self, dim, keepdim, axis, keepdims)
 
     def amax(self, dim=None, keepdim=False):
-        return _reduce(np.max, self, dim, keepdim, None, "AmaxBackward0")
+        return _reduce(registered(np.amax, np.max), self, dim, keepdim, None, "AmaxBackward0")
 
     def amin(self, dim=None, keepdim=False):
-        return _reduce(np.min, self, dim, keepdim, None, "AminBackward0")
+        return _reduce(registered(np.amin, np.min), self, dim, keepdim, None, "AminBackward0")
 
     def argmax(self, dim=None, keepdim=False, *, axis=None):
         return apply(np.argmax, self, axis=_axis(dim, axis), keepdims=keepdim)
@@ -812,6 +813,15 @@ def _index(index):
     return index
 
 
+def registered(*candidates):
+    """The first of several NumPy spellings (``np.max``/``np.amax``) the rule table knows."""
+    for prim in candidates:
+        entry = lookup(prim)
+        if entry is not None and entry.vjp:
+            return prim
+    return candidates[0]
+
+
 def _reduce(prim, x, axis, keepdim, dtype=None, name=None, **kwargs):
     if axis is not None:
         kwargs["axis"] = axis
@@ -823,11 +833,11 @@ def _reduce(prim, x, axis, keepdim, dtype=None, name=None, **kwargs):
 
 def _extreme(prim, argprim, x, dim, keepdim, axis, keepdims):
     """torch's ``max()`` (a value), ``max(dim)`` (values and indices); NumPy's ``max(axis=)``."""
+    kind = "Max" if prim is np.max else "Min"
+    prim = registered(prim, np.amax if prim is np.max else np.amin)
     if dim is None:
-        return _reduce(prim, x, axis, bool(keepdims),
-                       name=("Max" if prim is np.max else "Min") + "Backward1")
-    values = _reduce(prim, x, dim, keepdim,
-                     name=("Max" if prim is np.max else "Min") + "Backward0")
+        return _reduce(prim, x, axis, bool(keepdims), name=kind + "Backward1")
+    values = _reduce(prim, x, dim, keepdim, name=kind + "Backward0")
     indices = apply(argprim, x, axis=dim, keepdims=keepdim)
     return _ValuesIndices(values, indices)
 
