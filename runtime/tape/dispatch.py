@@ -13,6 +13,7 @@ import numpy as np
 
 from ..backend import is_array
 from ..rules.table import is_nondiff
+from ..support import index_set
 from .engine import edge
 from .function import node_class, torch_name
 from .grad_mode import is_grad_enabled
@@ -29,7 +30,9 @@ SEQUENCE_PRIMITIVES = {np.concatenate, np.stack, np.hstack, np.vstack, np.column
 _CONSTANT_RESULTS = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 #: Primitives whose Python-number arguments are data (``x * 2``), not axes or shapes.
 _ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
-               operator.matmul, np.where, np.clip}
+               operator.matmul, np.where, np.clip, index_set}
+#: Primitives with index arguments: only these positions carry data (and a gradient slot).
+_DATA_POSITIONS = {operator.getitem: (0,), index_set: (0, 2)}
 
 
 def raw(a):
@@ -78,8 +81,9 @@ def record(prim, args, kwargs, out, name=None):
 
     slots, nexts, versions = [], [], []
     numbers_are_data = prim in _ARITHMETIC or isinstance(prim, np.ufunc)
-    data_args = args[:1] if prim is operator.getitem else args
-    for pos, a in enumerate(data_args):
+    positions = _DATA_POSITIONS.get(prim, range(len(args)))
+    for pos in positions:
+        a = args[pos]
         parts = list(enumerate(a)) if prim in SEQUENCE_PRIMITIVES and pos == 0 else [(None, a)]
         for sub, v in parts:
             if isinstance(v, Tensor):

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..rules.table import vjp_rule
 
-__all__ = ["Node", "OpNode", "AccumulateGrad", "torch_name", "node_class", "Meta"]
+__all__ = ["Node", "OpNode", "AccumulateGrad", "torch_name", "node_class"]
 
 #: Set by tensor.py once the class exists (the two modules import each other).
 Tensor: type = None  # type: ignore[assignment]
@@ -76,19 +76,6 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         super().__init__(())
         self.variable = variable
-
-
-class Meta:
-    """Shape and dtype of a freed tensor: enough for rules that use an input only for its shape."""
-
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, shape, dtype):
-        self.shape, self.dtype = tuple(shape), dtype
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
 
 
 # ---------------------------------------------------------------- recorded operations
@@ -148,9 +135,13 @@ class OpNode(Node):
         return out
 
     def release(self) -> None:
+        """Drop the saved tensors (those the rules read as data); keep what is read only for
+        its shape, so a node that saved nothing can run again, as in torch."""
         self._freed = True
-        self.args = [_meta(a) for a in self.args]
-        self.output = _meta(self.output)
+        used = self._saved_positions()
+        self.args = [None if i in used else a for i, a in enumerate(self.args)]
+        if "y" in used:
+            self.output = None
 
 
 def _raw(a):
@@ -159,15 +150,6 @@ def _raw(a):
         return a._data
     if isinstance(a, (list, tuple)):
         return type(a)(_raw(v) for v in a)
-    return a
-
-
-def _meta(a):
-
-    if isinstance(a, Tensor):
-        return Meta(a.shape, a._data.dtype)
-    if isinstance(a, (list, tuple)):
-        return type(a)(_meta(v) for v in a)
     return a
 
 
@@ -192,7 +174,13 @@ def _modified_message(tensor, version, node=None, nr=0) -> str:
 # ---------------------------------------------------------------- which inputs a rule reads
 
 _SHAPE_ONLY_ATTRS = {"shape", "ndim", "dtype", "size"}
-_SHAPE_ONLY_CALLS = {"shape", "ndim", "size"}
+#: Calls that read an argument (at this position) only for its shape, dtype or library.
+_SHAPE_ONLY_CALLS = {
+    "shape": 0, "ndim": 0, "size": 0, "shape_of": 0, "dtype_of": 0, "kept_shape": 0,
+    "reduced_size": 0, "empty_grad": 0, "zeros_like": 0, "ones_like": 0, "empty_like": 0,
+    "zeros_like_tree": 0, "unbroadcast": 1, "unreduce": 1, "getitem_grad": 1,
+    "broadcast_like": 1, "arange_like": 1, "fill_none": 1, "asarray_like": 1, "value_grad": 2,
+}
 
 
 @functools.cache
@@ -219,10 +207,9 @@ def data_params(rule, nargs: int) -> frozenset:
             shape_only.add(id(node.value))
         elif isinstance(node, ast.Call):
             fname = getattr(node.func, "attr", getattr(node.func, "id", ""))
-            if fname == "unbroadcast" and len(node.args) > 1:
-                shape_only.add(id(node.args[1]))
-            elif fname in _SHAPE_ONLY_CALLS and node.args:
-                shape_only.add(id(node.args[0]))
+            pos = _SHAPE_ONLY_CALLS.get(fname)
+            if pos is not None and len(node.args) > pos:
+                shape_only.add(id(node.args[pos]))
     used = {names[n.id] for n in ast.walk(tree)
             if isinstance(n, ast.Name) and n.id in names and id(n) not in shape_only}
     return frozenset(used)

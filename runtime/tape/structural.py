@@ -1,20 +1,21 @@
-"""Structural nodes that move values rather than compute them: dtype/device casts, slice
-assignment (``x[idx] = v``) and scatter-add (``np.add.at(x, idx, v)``). Their backward moves
-the gradient back the same way (cast it back; take the slice out), using only forward
-operations, so no derivative rule is written here either.
+"""Structural nodes that move values rather than compute them: dtype/device casts, clones and
+scatter-add (``np.add.at(x, idx, v)``, which rules call on Tensors under ``create_graph``).
+Their backward moves the gradient back the same way (cast it back; pass it through; take the
+value's part with the table's ``index_set`` rule), so no derivative is written here.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..support import unbroadcast
+from ..rules.table import vjp_rule
+from ..support import index_set
 from .dispatch import raw
 from .engine import edge
 from .function import Node
 from .grad_mode import is_grad_enabled
 
-__all__ = ["cast", "clone", "copy_slices", "index_add"]
+__all__ = ["cast", "clone", "index_add"]
 
 #: Set by tensor.py once the class exists (the two modules import each other).
 Tensor: type = None  # type: ignore[assignment]
@@ -71,14 +72,12 @@ def cast(x, dtype, device):
     return out
 
 
-class CopySlices(Node):
-    """``base[index] = value``: the base's gradient is zero at ``index``; the value's is the
-    gradient at ``index``, summed back to the value's shape."""
-
-    keeps_base_gradient = False
+class IndexPutBackward0(Node):
+    """``np.add.at(base, index, value)``: the base's gradient passes unchanged; the value's is
+    what the rule table gives the value of ``index_set`` (the gradient at ``index``, summed
+    to the value's shape, each repeat of an index counted)."""
 
     def __init__(self, base, index, value):
-
         nexts = [edge(base) if base.requires_grad else (None, 0)]
         is_t = isinstance(value, Tensor)
         nexts.append(edge(value) if is_t and value.requires_grad else (None, 0))
@@ -86,49 +85,25 @@ class CopySlices(Node):
         self.index = index
         self.value_like = np.zeros(value.shape, dtype=value._data.dtype) if is_t else value
 
-    def name(self) -> str:
-        return "torch::autograd::CopySlices"
-
     def apply(self, grads, create_graph):
         g = grads[0]
-        if self.keeps_base_gradient:
-            g_base = g
-        else:
-            g_base = g.clone() if create_graph else g.copy()
-            g_base[self.index] = 0
         if self.next_functions[1][0] is None:
-            return [g_base, None]
-        return [g_base, unbroadcast(g[self.index], self.value_like)]
-
-
-class IndexPutBackward0(CopySlices):
-    """``np.add.at(base, index, value)``: the base's gradient passes unchanged; the value's is
-    the gradient at ``index`` (repeated indices each receive it), summed to its shape."""
-
-    keeps_base_gradient = True
-
-    def name(self) -> str:
-        return "IndexPutBackward0"
-
-
-def copy_slices(x, index, value, node_class=CopySlices):
-    """``x[index] = value`` with torch's semantics (records a CopySlices node when needed)."""
-
-    needs = is_grad_enabled() and (x.requires_grad or (
-        isinstance(value, Tensor) and value.requires_grad))
-    write = x._add_at if node_class is IndexPutBackward0 else x._write_at
-    if not needs:
-        write(index, raw(value))
-        return
-    x._check_inplace()
-    node = node_class(x, index, value)
-    write(index, raw(value))
-    x._grad_fn, x._output_nr = node, 0
+            return [g, None]
+        rule = vjp_rule(index_set, 2)
+        return [g, rule(g, None, None, self.index, self.value_like)]
 
 
 def index_add(x, index, value):
-    """``np.add.at(x, index, value)`` on a Tensor: unbuffered, so repeated indices add up."""
-    copy_slices(x, index, value, IndexPutBackward0)
+    """``np.add.at(x, index, value)`` on a Tensor: unbuffered, so repeated indices add up.
 
-
-CopySlices.__name__ = CopySlices.__qualname__ = "CopySlices"
+    Rules call it (through ``support.scatter_add``) when they run on Tensors for
+    ``create_graph``."""
+    needs = is_grad_enabled() and (x.requires_grad or (
+        isinstance(value, Tensor) and value.requires_grad))
+    if not needs:
+        x._add_at(index, raw(value))
+        return
+    x._check_inplace()
+    node = IndexPutBackward0(x, index, value)
+    x._add_at(index, raw(value))
+    x._grad_fn, x._output_nr = node, 0

@@ -14,6 +14,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..rules.table import lookup
+from ..support import index_set
 from . import dtypes as _dt
 from .dispatch import apply, array_function, array_ufunc, raw
 from .function import AccumulateGrad, Node
@@ -442,10 +443,6 @@ class Tensor:
             self._data[...] = value
         self._vc.bump()
 
-    def _write_at(self, index, value):
-        self._data[index] = value
-        self._vc.bump()
-
     def _add_at(self, index, value):
         np.add.at(self._data, index, value)
         self._vc.bump()
@@ -469,9 +466,8 @@ class Tensor:
         return self
 
     def __setitem__(self, index, value):
-        from .structural import copy_slices
-
-        copy_slices(self, _index(index), value)
+        """``x[index] = value``: the table's ``index_set``, recorded as torch's CopySlices."""
+        self._inplace(index_set, _index(index), value, name="torch::autograd::CopySlices")
 
     def add_(self, other, *, alpha=1):
         return self._inplace(np.add, other if alpha == 1 else other * alpha)
