@@ -108,3 +108,27 @@ def test_vjp_pullback_can_run_twice(backend):
 def test_duck_gradient_stays_duck():
     g = grad_via_tape(lambda x: np.sum(np.exp(x)), (DuckArray(np.zeros(2)),))
     assert isinstance(g, DuckArray)
+
+
+def test_tg_grad_falls_back_to_the_tape_with_one_warning():
+    import warnings
+
+    import tangentish as tg
+
+    def f(x, d):
+        try:  # a construct the compiler does not transform
+            s = _recursive_sum(x * d["a"], 2)
+        except ValueError:
+            s = 0.0
+        return s * d["b"]
+
+    x, d = np.array([0.5, 1.0, 2.0]), {"a": np.array([1.0, -0.5, 2.0]), "b": 2.0}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gx, gd = tg.grad(f, wrt=(0, 1))(x, d)
+    assert len(caught) == 1 and "try" in str(caught[0].message)
+    for i, got in enumerate((gx, gd)):
+        expect, _ = numerical_grad(f, [x, d], i)
+        flat = [got["a"], got["b"]] if isinstance(got, dict) else [got]
+        for g, e in zip(flat, expect):
+            np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
