@@ -30,7 +30,7 @@ SEQUENCE_PRIMITIVES = {np.concatenate, np.stack, np.hstack, np.vstack, np.column
 _CONSTANT_RESULTS = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 #: Primitives whose Python-number arguments are data (``x * 2``), not axes or shapes.
 _ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
-               operator.matmul, np.where, np.clip, index_set}
+               operator.matmul, np.where, index_set}
 #: Primitives with index arguments: only these positions carry data (and a gradient slot).
 _DATA_POSITIONS = {operator.getitem: (0,), index_set: (0, 2)}
 
@@ -73,7 +73,10 @@ def record(prim, args, kwargs, out, name=None):
     outs = [_default_float(np.asarray(o) if isinstance(o, np.generic) else o, args)
             for o in (out if multi else (out,))]
     results = [Tensor._wrap(o) for o in outs]
-    result = type(out)(results) if multi else results[0]
+    if not multi:
+        result = results[0]
+    else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
+        result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
     if (not is_grad_enabled() or not any(o.dtype.kind in "fc" for o in outs)
             or is_nondiff(prim) or prim in _CONSTANT_RESULTS
             or not any(t.requires_grad for t in _tensors(args))):

@@ -149,7 +149,8 @@ def _raw(a):
     if isinstance(a, Tensor):
         return a._data
     if isinstance(a, (list, tuple)):
-        return type(a)(_raw(v) for v in a)
+        items = [_raw(v) for v in a]
+        return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
     return a
 
 

@@ -61,3 +61,29 @@ def solve(A, B):  # noqa: N803
 def cholesky(A, upper=False):  # noqa: N803
     L = apply(np.linalg.cholesky, A, name="LinalgCholeskyExBackward0")  # noqa: N806
     return L.mT if upper else L
+
+
+def _export_linalg() -> list[str]:
+    """The other ``np.linalg`` primitives of the rule table (``svd``, ``qr``, ``pinv``...)."""
+    from ..rules import table
+
+    names = []
+    for entry in table.registered():
+        name = getattr(entry.primitive, "__name__", "")
+        if (entry.vjp and getattr(entry.primitive, "__module__", "") == "numpy.linalg"
+                and name not in globals()):
+            globals()[name] = _linalg_op(entry.primitive, name)
+            names.append(name)
+    return names
+
+
+def _linalg_op(prim, name):
+    def op(*args, **kwargs):
+        return apply(prim, *args, **kwargs)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``np.linalg.{name}`` on Tensors, recorded for autograd."
+    return op
+
+
+__all__ += _export_linalg()

@@ -395,8 +395,43 @@ def is_floating_point(input) -> bool:  # noqa: A002
     return input.is_floating_point()
 
 
+# ---------------------------------------------------------------- the rest of the rule table
+
+#: NumPy names whose torch namesake means something else (torch.repeat is np.tile, torch.sort
+#: returns indices too...) or that create arrays rather than compute on them.
+_NOT_EXPORTED = {"repeat", "sort", "unique", "array", "asarray", "asanyarray",
+                 "ascontiguousarray", "copy", "split", "real", "imag", "svd"}
+
+
+def _numpy_primitive(prim, name):
+    def op(*args, **kwargs):
+        return apply(prim, *args, **kwargs)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``np.{name}`` on Tensors (NumPy's signature), recorded for autograd."
+    return op
+
+
+def _export_table() -> list[str]:
+    """Every other NumPy primitive the rule table knows, under its NumPy name (``tg.roll``,
+    ``tg.tril``, ``tg.kron``...), so the whole table is reachable as functions."""
+    from ..rules import table
+
+    names = []
+    for entry in table.registered():
+        name = entry.name[3:] if entry.name.startswith("np.") else ""
+        if (not entry.vjp or not name.isidentifier() or name in globals()
+                or name in _NOT_EXPORTED):
+            continue
+        globals()[name] = _numpy_primitive(entry.primitive, name)
+        names.append(name)
+    return names
+
+
+_TABLE_NAMES = _export_table()
+
 #: Names that are also Tensor methods (``t.exp()``, ``t.clamp(min=0)``, ``t.mm(w)``).
-METHODS = frozenset([
+METHODS = frozenset([*_TABLE_NAMES,
     *_UNARY, "relu", "sigmoid", "rsqrt", "softmax", "log_softmax", "add", "sub", "subtract",
     "mul", "multiply", "div", "divide", "true_divide", "pow", "atan2", "arctan2", "hypot",
     "logaddexp", "maximum", "minimum", "remainder", "fmod", "eq", "ne", "lt", "le", "gt", "ge",
@@ -410,4 +445,4 @@ __all__ = sorted(
      "argmax", "argmin", "cumsum", "norm", "all", "any", "einsum", "cat", "concat",
      "concatenate", "stack", "hstack", "vstack", "reshape", "flatten", "transpose", "swapaxes",
      "permute", "t", "squeeze", "unsqueeze", "flip", "broadcast_to", "split", "chunk", "clone",
-     "detach", "numel", "is_tensor", "is_floating_point", "where"])
+     "detach", "numel", "is_tensor", "is_floating_point", "where", "rsqrt"])

@@ -938,3 +938,14 @@ def variable_and_leaf_backward(T, rec):
     s = T.tensor(2.0, requires_grad=True)
     s.backward()
     rec(v.grad, v.is_leaf, s.grad)
+
+
+@case
+def table_primitives_as_functions(T, rec):
+    x = leaf(T, np.array([[1.0, 2.0, -1.0], [3.0, 4.0, 0.5], [0.2, -2.0, 1.5]], dtype=np.float32))
+    outs = [T.roll(x, 1, 0), x.tril(), T.triu(x, 1), T.kron(x, x), x.cumprod(0), T.diag(x),
+            T.diagonal(x), T.tile(x, (2, 1)), T.moveaxis(x, 0, 1), T.rot90(x, 1, (0, 1)),
+            T.flip(x, (0,)), T.linalg.inv(x), T.linalg.det(x), T.linalg.pinv(x),
+            T.linalg.qr(x)[1].abs()]
+    T.autograd.backward([o.sum() for o in outs])
+    rec([o.detach() for o in outs], x.grad)  # values, not names: torch composes some of these
