@@ -416,12 +416,13 @@ def _export_table() -> list[str]:
     """Every other NumPy primitive the rule table knows, under its NumPy name (``tg.roll``,
     ``tg.tril``, ``tg.kron``...), so the whole table is reachable as functions."""
     from ..rules import table
+    from .factories import __all__ as factory_names
 
+    taken = set(globals()) | set(factory_names) | _NOT_EXPORTED
     names = []
     for entry in table.registered():
         name = entry.name[3:] if entry.name.startswith("np.") else ""
-        if (not entry.vjp or not name.isidentifier() or name in globals()
-                or name in _NOT_EXPORTED):
+        if not entry.vjp or not name.isidentifier() or name in taken:
             continue
         globals()[name] = _numpy_primitive(entry.primitive, name)
         names.append(name)
