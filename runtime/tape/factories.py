@@ -12,7 +12,8 @@ import numpy as np
 
 from ..backend import is_array
 from . import dtypes as _dt
-from .tensor import Tensor, _dims
+from .methods import _dims
+from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye",
            "arange", "linspace", "logspace", "rand", "randn", "randint", "zeros_like",

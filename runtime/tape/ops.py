@@ -13,7 +13,8 @@ import numpy as np
 
 from ..rules.tape_extras import sigmoid as _sigmoid
 from .dispatch import apply, raw
-from .tensor import Tensor, _axis, _extreme, _reduce
+from .methods import _axis, _extreme, _reduce
+from .tensor import Tensor
 
 # ---------------------------------------------------------------- elementwise, one argument
 
