@@ -27,7 +27,8 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, inputs=None, accum
     """
     targets = {edge(t): i for i, t in enumerate(inputs or ())}
     order = _toposort([edge(r)[0] for r in roots])
-    needed = _needed(order, {n for n, _ in targets}) if inputs is not None else None
+    target_nodes = {n for n, _ in targets}
+    needed = _needed(order, target_nodes) if inputs is not None else None
     pending: dict = {}
     for r, s in zip(roots, seeds):
         node, nr = edge(r)
@@ -36,7 +37,8 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, inputs=None, accum
     with set_grad_enabled(create_graph):
         for node in order:
             grads = pending.pop(node, None)
-            if grads is None:
+            if grads is None or (needed is not None and node not in needed
+                                 and node not in target_nodes):
                 continue
             grads = run_pre_hooks(node, grads, create_graph)
             for nr, g in grads.items():

@@ -274,6 +274,19 @@ class Tensor(ShapeAndReductionMethods):
     def __hash__(self):
         return id(self)
 
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.  If you were "
+                               "attempting to deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        t = Tensor._wrap(self._data.copy(), self._requires_grad)
+        if self._grad is not None:
+            t._grad = Tensor._wrap(self._grad._data.copy())
+        memo[id(self)] = t
+        return t
+
     def __format__(self, spec):
         if self._data.ndim == 0:
             return format(self.item(), spec)
