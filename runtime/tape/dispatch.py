@@ -75,6 +75,8 @@ def record(prim, args, kwargs, out, name=None):
     results = [Tensor._wrap(o) for o in outs]
     if not multi:
         result = results[0]
+        if prim in VIEW_PRIMITIVES and isinstance(args[0], Tensor):
+            mark_view(result, prim, args, kwargs)
     else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
         result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
     if (not is_grad_enabled() or not any(o.dtype.kind in "fc" for o in outs)
@@ -106,6 +108,9 @@ def record(prim, args, kwargs, out, name=None):
     if not multi:
         versions.append(("y", result, 0, node, 0))
     return result
+
+
+from .views import VIEW_PRIMITIVES, mark_view  # noqa: E402  (views builds on apply)
 
 
 def _default_float(out, args):

@@ -275,7 +275,7 @@ def _index_name(index) -> str:
     parts = index if isinstance(index, tuple) else (index,)
     if any(hasattr(p, "shape") or isinstance(p, list) for p in parts):
         return "IndexBackward0"
-    if all(isinstance(p, int) for p in parts):
+    if all(isinstance(p, int) for p in parts if p is not Ellipsis):
         return "SelectBackward0"
     return "SliceBackward0"
 

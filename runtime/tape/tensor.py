@@ -20,6 +20,7 @@ from .grad_mode import is_grad_enabled, no_grad
 from .hooks import RemovableHandle, VersionCounter
 from .methods import ShapeAndReductionMethods, _dims
 from .printing import tensor_repr
+from .views import check_view_inplace, rebase
 
 __all__ = ["Tensor"]
 
@@ -60,7 +61,7 @@ class Tensor(ShapeAndReductionMethods):
     """A multi-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
-                 "_acc", "_hooks", "__weakref__")
+                 "_acc", "_hooks", "_view", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, *args, **kwargs):
@@ -82,6 +83,7 @@ class Tensor(ShapeAndReductionMethods):
         self._vc = VersionCounter()
         self._acc = None
         self._hooks = None
+        self._view = None  # (base, primitive, other args, kwargs) when sharing base's memory
 
     @classmethod
     def _wrap(cls, data, requires_grad=False):
@@ -418,8 +420,12 @@ class Tensor(ShapeAndReductionMethods):
     # ------------------------------------------------------------ in-place machinery
 
     def _check_inplace(self):
-        if self._grad_fn is None and self._requires_grad and is_grad_enabled():
+        if not is_grad_enabled():
+            return
+        if self._grad_fn is None and self._requires_grad:
             raise RuntimeError(LEAF_INPLACE)
+        if self._view is not None:
+            check_view_inplace(self)
 
     def _assign_result(self, result):
         """Make this tensor hold ``result`` (a Tensor computed from its old value)."""
@@ -430,6 +436,8 @@ class Tensor(ShapeAndReductionMethods):
             node.output = self
             node._versions[-1] = ("y", self, self._vc.value, node, 0)
             self._grad_fn, self._output_nr = node, 0
+            if self._view is not None:
+                rebase(self)
         else:
             self._write(raw(result))
 
@@ -612,7 +620,13 @@ class Tensor(ShapeAndReductionMethods):
         return apply(np.greater_equal, self, other)
 
     def __getitem__(self, index):
-        return apply(operator.getitem, self, _index(index))
+        index = _index(index)
+        if isinstance(index, int) or (isinstance(index, tuple) and index
+                                      and all(isinstance(i, int) for i in index)):
+            # NumPy returns a copy (a scalar) for x[0]; torch a 0-d view, so x[0].add_(1)
+            # writes into x. An Ellipsis asks NumPy for the view.
+            index = (*(index if isinstance(index, tuple) else (index,)), Ellipsis)
+        return apply(operator.getitem, self, index)
 
     # ------------------------------------------------------------ elementwise and algebra
 

@@ -949,3 +949,36 @@ def table_primitives_as_functions(T, rec):
             T.linalg.qr(x)[1].abs()]
     T.autograd.backward([o.sum() for o in outs])
     rec([o.detach() for o in outs], x.grad)  # values, not names: torch composes some of these
+
+
+@case
+def inplace_through_views_rewrites_the_base(T, rec):
+    x = T.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], requires_grad=True)
+    y = x * 2
+    y[0].mul_(3)
+    y.sum().backward()
+    rec(y.detach(), x.grad, y._version, y.grad_fn.name())
+    x.grad = None
+    y = x * 1
+    v = y.view(2, 3)
+    v.add_(1)
+    v.t().mul_(2)
+    (y * T.arange(6.0)).sum().backward()
+    rec(y.detach(), v.detach(), x.grad, y._version, v._version)
+    rec.error(lambda: x[0].add_(1))
+    rec.error(lambda: x.view(2, 3).mul_(2))
+    x.grad = None
+    y = x * 1
+    m = y.view(3, 2)
+    m[1][0] = 10.0
+    r = m[2]
+    r.zero_()
+    (y * y).sum().backward()
+    rec(y.detach(), x.grad)
+    y = x * 1
+    z = y * y
+    y[0].add_(1)
+    rec.error(lambda: z.sum().backward())
+    with T.no_grad():
+        x[0].add_(100)
+    rec(x.detach(), x._version)
