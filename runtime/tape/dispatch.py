@@ -70,7 +70,8 @@ def record(prim, args, kwargs, out, name=None):
         return out
     if not multi and not is_array(out):
         return out
-    outs = [_default_float(np.asarray(o) if isinstance(o, np.generic) else o, args)
+    outs = [_fresh_layout(_default_float(np.asarray(o) if isinstance(o, np.generic) else o,
+                                         args), prim)
             for o in (out if multi else (out,))]
     results = [Tensor._wrap(o) for o in outs]
     if not multi:
@@ -111,6 +112,15 @@ def record(prim, args, kwargs, out, name=None):
 
 
 from .views import VIEW_PRIMITIVES, mark_view  # noqa: E402  (views builds on apply)
+
+
+def _fresh_layout(out, prim):
+    """New results in row-major order, as torch makes them, so that ``view`` of a result is a
+    view (NumPy keeps the layout of fancy-indexed or transposed inputs)."""
+    flags = getattr(out, "flags", None)
+    if flags is None or flags.c_contiguous or prim in VIEW_PRIMITIVES or prim is np.broadcast_to:
+        return out
+    return np.ascontiguousarray(out)
 
 
 def _default_float(out, args):

@@ -34,7 +34,16 @@ OPS = {
     "norm": lambda T, x, y: x / (1 + x.norm()),
     "stack_mean": lambda T, x, y: T.stack([x, x.cos()]).mean(0),
     "setitem": lambda T, x, y: _setitem(T, x, y),
+    "view_inplace": lambda T, x, y: _view_inplace(T, x, y),
 }
+
+
+def _view_inplace(T, x, y):
+    z = x * 1
+    z[0].mul_(y)
+    z.view(-1)[5:9].add_(y * y)
+    z.t()[1].mul_(2)
+    return z
 
 
 def _setitem(T, x, y):
