@@ -7,13 +7,14 @@ ints become int64. ``device="cuda"`` puts the array on the GPU with CuPy.
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
 from ..backend import is_array
 from . import dtypes as _dt
 from .methods import _dims
-from .tensor import Tensor
+from .tensor import Tensor, _host
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye",
            "arange", "linspace", "logspace", "rand", "randn", "randint", "zeros_like",
@@ -72,11 +73,15 @@ def _finish(data, dtype=None, device=None, requires_grad=False) -> Tensor:
 def _infer(data):
     """A fresh array for ``data`` with torch's dtype inference."""
     if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                      "torch.tensor(sourceTensor).", UserWarning, stacklevel=3)
         return data._data.copy()
     if is_array(data) and not isinstance(data, np.ndarray):
         return data.copy()          # CuPy or a duck array: stays in its library
     if isinstance(data, (list, tuple)):
-        data = [_infer(d) if isinstance(d, Tensor) else d for d in data]
+        data = [_host(d._data) if isinstance(d, Tensor) else d for d in data]
     from_numpy = isinstance(data, (np.ndarray, np.generic))
     a = np.array(data)
     if a.dtype == np.float64 and not from_numpy:

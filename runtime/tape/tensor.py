@@ -308,6 +308,9 @@ class Tensor(ShapeAndReductionMethods):
     def numpy(self, force=False):
         if self.requires_grad and not force:
             raise RuntimeError(NUMPY_REQUIRES_GRAD)
+        if self.is_cuda and not force:
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                            "Tensor.cpu() to copy the tensor to host memory first.")
         return _host(self._data) if force else np.asarray(self._data)
 
     def __array__(self, dtype=None, copy=None):
