@@ -95,14 +95,16 @@ class OpNode(Node):
         # (position or "y", tensor, version, its grad_fn, output nr) for every Tensor input
         self._versions = versions
         self._freed = False
+        self._used = None
 
     def _saved_positions(self) -> set:
         """Argument positions (and "y") whose data the rules we will call read."""
-        used: set = set()
-        for (pos, _), (nxt, _) in zip(self.slots, self.next_functions):
-            if nxt is not None:
-                used |= data_params(vjp_rule(self.prim, pos), len(self.args))
-        return used
+        if self._used is None:
+            self._used = set()
+            for (pos, _), (nxt, _) in zip(self.slots, self.next_functions):
+                if nxt is not None:
+                    self._used |= data_params(vjp_rule(self.prim, pos), len(self.args))
+        return self._used
 
     def check_saved(self) -> None:
         used = self._saved_positions()
