@@ -60,6 +60,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of ``outputs`` (summed) with respect to ``inputs``; ``.grad`` untouched."""
+    if is_grads_batched:
+        raise NotImplementedError("is_grads_batched=True is not supported by tangentish's tape; "
+                                  "call grad once per row of grad_outputs")
     outputs = _seq(outputs)
     inputs = list(_seq(inputs))
     _check_roots(outputs)

@@ -136,7 +136,8 @@ def tensor_repr(values: np.ndarray, *, dtype_name: str, default_dtype: bool, dev
         body = "[]"
         if values.shape != (0,):
             suffixes.append(f"size={tuple(values.shape)}")
-        default_dtype = dtype_name == "float32"  # empty tensors name even int64 and bool
+        # empty tensors name even int64 and bool, all but the default float dtype
+        default_dtype = default_dtype and dtype_name not in ("int64", "bool")
     else:
         summarize = values.size > _OPTS["threshold"]
         fmt = _Formatter(_summarized(values, summarize))

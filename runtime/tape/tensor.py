@@ -267,7 +267,8 @@ class Tensor(ShapeAndReductionMethods):
         node = self._grad_fn
         return tensor_repr(
             _host(self._data), dtype_name=self.dtype.name, device=str(self.device),
-            default_dtype=self._data.dtype in (np.float32, np.int64, np.bool_),
+            default_dtype=self._data.dtype in (_dt.get_default_dtype().dtype, np.int64,
+                                               np.bool_),
             grad_fn_name=node.name() if node is not None else None,
             requires_grad=self.requires_grad)
 
