@@ -14,6 +14,7 @@ import numpy as np
 from ..backend import is_array
 from ..rules.table import is_nondiff
 from ..support import index_set
+from .dtypes import get_default_dtype
 from .engine import edge
 from .function import node_class, torch_name
 from .grad_mode import is_grad_enabled
@@ -124,14 +125,14 @@ def _fresh_layout(out, prim):
 
 
 def _default_float(out, args):
-    """Integer tensors promoted by a Python float become float32 (torch's default), not float64."""
-    if out.dtype != np.float64:
+    """Integer tensors promoted by a Python float get torch's default dtype, not float64."""
+    if out.dtype != np.float64 or get_default_dtype().dtype == np.float64:
         return out
     for a in args:
         for v in (a if type(a) in (list, tuple) else (a,)):
             if is_array(v) and not isinstance(v, np.generic) and raw(v).dtype.kind in "fc":
                 return out
-    return out.astype(np.float32)
+    return out.astype(get_default_dtype().dtype)
 
 
 # ---------------------------------------------------------------- NumPy's dispatch protocols

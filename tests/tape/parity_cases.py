@@ -982,3 +982,34 @@ def inplace_through_views_rewrites_the_base(T, rec):
     with T.no_grad():
         x[0].add_(100)
     rec(x.detach(), x._version)
+
+
+@case
+def tutorial_legendre_polynomial_fit(T, rec):
+    """torch's "Learning PyTorch with Examples" custom-Function fit, 200 steps."""
+
+    class LegendrePolynomial3(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):  # noqa: A002
+            ctx.save_for_backward(input)
+            return 0.5 * (5 * input ** 3 - 3 * input)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (input,) = ctx.saved_tensors  # noqa: A001
+            return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+    x = T.linspace(-np.pi, np.pi, 500)
+    y = T.sin(x)
+    params = [T.full((), v, requires_grad=True) for v in (0.0, -1.0, 0.0, 0.3)]
+    losses = []
+    for _ in range(200):
+        a, b, c, d = params
+        loss = (a + b * LegendrePolynomial3.apply(c + d * x) - y).pow(2).sum()
+        loss.backward()
+        with T.no_grad():
+            for p in params:
+                p -= 2e-5 * p.grad
+                p.grad = None
+        losses.append(loss.item())
+    rec(losses[::20], [p.detach() for p in params])
