@@ -67,3 +67,28 @@ def test_rules_run_on_tensors_only_under_create_graph():
     (g2,) = tg.autograd.grad(x.sin().sum(), x, create_graph=True)
     assert g2.requires_grad and g2.grad_fn.name() == "MulBackward0"
     np.testing.assert_allclose(g2.detach().numpy(), np.cos([0.5, 1.5]), rtol=1e-6)
+
+
+def _cuda_available():
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # noqa: BLE001  (no CuPy, no driver, no device: all mean "no GPU")
+        return False
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _cuda_available(), reason="CuPy with a CUDA device not found")
+def test_cuda_tensors_keep_data_and_gradients_on_the_device():
+    x = tg.tensor([0.5, 1.0, 2.0], device="cuda", requires_grad=True)
+    y = (x.sin() * x).sum()
+    y.backward()
+    assert x.is_cuda and x.grad.is_cuda and str(x.device) == "cuda:0"
+    assert "device='cuda:0'" in repr(x)
+    expect = np.cos([0.5, 1.0, 2.0]) * [0.5, 1.0, 2.0] + np.sin([0.5, 1.0, 2.0])
+    np.testing.assert_allclose(x.grad.cpu().numpy(), expect, rtol=1e-6)
+    z = x.detach().cpu().requires_grad_()
+    w = z.cuda() * 2
+    w.sum().backward()
+    assert not z.grad.is_cuda and z.grad.tolist() == [2.0, 2.0, 2.0]
