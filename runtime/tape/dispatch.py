@@ -33,7 +33,7 @@ _CONSTANT_RESULTS = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 _ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
                operator.matmul, np.where, index_set}
 #: Primitives with index arguments: only these positions carry data (and a gradient slot).
-_DATA_POSITIONS = {operator.getitem: (0,), index_set: (0, 2)}
+_DATA_POSITIONS = {operator.getitem: (0,), index_set: (0, 2), np.where: (1, 2)}
 
 
 def raw(a):
