@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="comma-separated tools (default: all)")
     parser.add_argument("--budget", type=float,
                         help="seconds of timing per tool and cell (default 0.5, quick 0.2)")
+    parser.add_argument("--slow", action="store_true",
+                        help="also run tool/workload pairs that take minutes (jit of long loops)")
     parser.add_argument("--out", type=Path, help="JSON output (default benchmarks/results/)")
     parser.add_argument("--plot", type=Path, help="chart path (default docs/bench_mlp.png "
                         "for a full run)")
@@ -47,12 +49,13 @@ def main(argv=None) -> int:
     if unknown:
         raise SystemExit(f"unknown tools {unknown}; known: {', '.join(ALL_TOOLS)}")
     budget = opts.budget or (0.2 if opts.quick else 0.5)
-    meta = {**machine(), "budget_s": budget, "quick": opts.quick, "tools": tools}
+    meta = {**machine(), "budget_s": budget, "quick": opts.quick, "slow": opts.slow,
+            "tools": tools}
 
     cells = []
     for i, (workload, size) in enumerate(cells_to_run, 1):
         start = time.perf_counter()
-        cells.append(run_cell(workload, size, tools, budget))
+        cells.append(run_cell(workload, size, tools, budget, opts.slow))
         took = time.perf_counter() - start
         print(f"[{i}/{len(cells_to_run)}] {workload} {size}: {took:.1f} s", file=sys.stderr)
     verdict = judge(cells)

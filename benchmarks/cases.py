@@ -31,6 +31,7 @@ class Case:
     blas_bound: tuple[int, ...] = ()  # sizes where matrix products dominate the primal
     memory: bool = False  # also measure peak memory of gradient vs primal
     extra: bool = False  # a measurement (overhead, compile), not a row of the timing table
+    slow: dict = field(default_factory=dict, compare=False)  # tool -> why only --slow runs it
     note: str = field(default="", compare=False)
 
 
@@ -117,7 +118,8 @@ def _fifty(size, rng):
 
 
 CASES = [
-    Case("scalar_loop", workloads.scalar_loop, (0, 1), (1000,), (1000,), _scalars, "iters"),
+    Case("scalar_loop", workloads.scalar_loop, (0, 1), (1000,), (1000,), _scalars, "iters",
+         slow={"jax_jit": "jit unrolls the 1,000-iteration loop; XLA compiles it for ~150 s"}),
     Case("control_loop", workloads.control_loop, (0,), (100,), (100,), _control),
     Case("rosenbrock", workloads.rosenbrock, (0,), (10**6,), (10**6,), _rosen),
     Case("mlp", workloads.mlp, (0, 1, 2, 3, 4, 5), (64, 256, 1024, 4096), (64, 256), _mlp,

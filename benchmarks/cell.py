@@ -33,11 +33,14 @@ def _reason(err: BaseException) -> str:
     return f"{type(err).__name__}: {text[0] if text else ''}"[:200]
 
 
-def _prepare(case, args, keys):
+def _prepare(case, args, keys, slow):
     entries, prepared, results = {}, {}, {}
     for key in keys:
         tool = BY_KEY[key]
         entry = entries[key] = {"label": tool.label, "kind": tool.kind}
+        if key in case.slow and not slow:
+            entry["status"] = f"skipped: {case.slow[key]} (--slow runs it)"
+            continue
         try:
             tool.load()
             start = time.perf_counter()
@@ -57,11 +60,11 @@ def _prepare(case, args, keys):
     return entries, prepared, results
 
 
-def run(workload: str, size: int, keys, budget: float, memory: bool) -> dict:
+def run(workload: str, size: int, keys, budget: float, memory: bool, slow: bool) -> dict:
     case = BY_NAME[workload]
     rng = np.random.default_rng(SEED)
     args = case.make(size, rng)
-    entries, prepared, results = _prepare(case, args, keys)
+    entries, prepared, results = _prepare(case, args, keys, slow)
     verdicts, fd_ok = check(case.fn, args, case.wrt, results, rng) if results else ({}, False)
     for key, status in verdicts.items():
         if status != "ok":
@@ -86,9 +89,11 @@ def main(argv=None):
     parser.add_argument("--tools", required=True)
     parser.add_argument("--budget", type=float, default=0.5)
     parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--slow", action="store_true")
     parser.add_argument("--out", required=True)
     opts = parser.parse_args(argv)
-    result = run(opts.workload, opts.size, opts.tools.split(","), opts.budget, opts.memory)
+    result = run(opts.workload, opts.size, opts.tools.split(","), opts.budget, opts.memory,
+                 opts.slow)
     with open(opts.out, "w") as fh:
         json.dump(result, fh)
 

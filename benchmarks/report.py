@@ -33,7 +33,7 @@ def _cell_text(cell: dict, key: str, notes: Notes) -> str:
         return "—"
     if not ok(cell, key):
         status = found.get("status", "failed")
-        word = "n/a" if status.startswith("unavailable") else "failed"
+        word = "n/a" if status.startswith(("unavailable", "skipped")) else "failed"
         return f"{word} " + notes.ref(found["label"] + ": " + status)
     text = f"{fmt_time(found['median_s'])} ({fmt_time(found['min_s'])})"
     r = ratio(cell, key)
@@ -58,7 +58,9 @@ def timing_table(cells: list, keys, notes: Notes) -> str:
 
 def first_call_table(cells: list) -> str:
     """First call (compilation included) and, for jax.jit, that minus a steady call."""
-    keys = [k for k in COMPILERS if any(entry(c, k) for c in cells)]
+    keys = [k for k in COMPILERS if any(ok(c, k) for c in cells)]
+    if not keys:
+        return ""
     rows = ["| workload | size | " + " | ".join(BY_KEY[k].label for k in keys) + " |",
             "|---|---|" + "---|" * len(keys)]
     for cell in cells:
@@ -125,7 +127,7 @@ def render(cells: list, meta: dict, verdict: list[dict]) -> str:
         f"Machine: {machine_text(meta)}",
         "Each cell: median (minimum) time per call, and ×ratio to the NumPy primal's median.",
         timing_table(cells, keys, notes),
-        "First call (compilation included):",
+        first_call_table(cells) and "First call (compilation included):",
         first_call_table(cells),
         extras(cells),
         "Verdict:",
