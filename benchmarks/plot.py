@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.results import median
+from benchmarks.results import best
 from benchmarks.tools import TOOLS
 
 SCALED = (("mlp", "MLP width (batch 32)"), ("rnn", "RNN hidden size (50 steps, batch 16)"))
@@ -25,7 +25,7 @@ def plot(cells: list, path) -> bool:
     fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5), squeeze=False)
     for ax, (workload, label, series) in zip(axes[0], panels):
         for tool in TOOLS:
-            points = [(c["size"], median(c, tool.key)) for c in series]
+            points = [(c["size"], best(c, tool.key)) for c in series]
             points = [(x, y) for x, y in points if y is not None]
             if points:
                 style = "--" if tool.kind == "primal" else "-"
@@ -33,7 +33,7 @@ def plot(cells: list, path) -> bool:
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel(label)
-        ax.set_ylabel("seconds per call (median)")
+        ax.set_ylabel("seconds per call (minimum)")
         ax.set_title(f"{workload}: gradient (solid) and primal (dashed)")
         ax.grid(True, which="both", alpha=0.3)
     axes[0][-1].legend(fontsize=8)

@@ -125,7 +125,8 @@ def render(cells: list, meta: dict, verdict: list[dict]) -> str:
     keys = [t.key for t in TOOLS if any(entry(c, t.key) for c in cells)]
     parts = [
         f"Machine: {machine_text(meta)}",
-        "Each cell: median (minimum) time per call, and ×ratio to the NumPy primal's median.",
+        "Each cell: median (minimum) time per call, and ×ratio of its minimum to the NumPy "
+        "primal's minimum.",
         timing_table(cells, keys, notes),
         first_call_table(cells) and "First call (compilation included):",
         first_call_table(cells),

@@ -1,4 +1,9 @@
-"""Read numbers out of cell records: a tool's median, its ratio to the NumPy primal, labels."""
+"""Read numbers out of cell records: a tool's times, its ratio to the NumPy primal, labels.
+
+Comparisons (ratios, the verdict, the chart) use each tool's minimum time. The machines these
+run on are shared; the minimum is the sample least disturbed by other processes (timeit's
+advice), while medians, printed beside it, wander with the load.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +23,14 @@ def median(cell: dict, key: str) -> float | None:
     return entry(cell, key)["median_s"] if ok(cell, key) else None
 
 
+def best(cell: dict, key: str) -> float | None:
+    """The minimum over samples: on a shared machine, the run least disturbed by others."""
+    return entry(cell, key)["min_s"] if ok(cell, key) else None
+
+
 def ratio(cell: dict, key: str) -> float | None:
-    """The tool's median over the NumPy primal's median: the gradient's cost in primals."""
-    top, base = median(cell, key), median(cell, "numpy")
+    """The tool's best time over the NumPy primal's: the gradient's cost in primals."""
+    top, base = best(cell, key), best(cell, "numpy")
     return top / base if top is not None and base else None
 
 

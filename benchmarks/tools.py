@@ -104,7 +104,8 @@ def _autograd(fn, args, wrt):
     return Prepared(lambda: grad(*args), as_grads)
 
 
-def _torch_args(args, wrt):
+def _torch_args(args, wrt, grad=True):
+    """Arrays and the differentiated floats as tensors (torch's math refuses Python floats)."""
     import torch
 
     out = []
@@ -113,7 +114,7 @@ def _torch_args(args, wrt):
             a = torch.from_numpy(a.copy())
         elif isinstance(a, float) and i in wrt:
             a = torch.tensor(a, dtype=torch.float64)
-        if i in wrt:
+        if i in wrt and grad:
             a.requires_grad_(True)
         out.append(a)
     return out
@@ -133,7 +134,7 @@ def _torch(fn, args, wrt):
 
 def _torch_primal(fn, args, wrt):
     torch = _need("torch")
-    targs = _torch_args(args, ())
+    targs = _torch_args(args, wrt, grad=False)
     f = rebind(fn, torch_numpy())
 
     def call():

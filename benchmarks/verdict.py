@@ -7,7 +7,7 @@ its agreement check), with the numbers that decided it.
 from __future__ import annotations
 
 from benchmarks.cases import BY_NAME
-from benchmarks.results import find, is_extra, median, ok, ratio, size_label
+from benchmarks.results import best, find, is_extra, ok, ratio, size_label
 
 PEERS = ("autograd", "torch", "jax", "tangent")  # the interpreters the compiler must beat
 INTERPRETED = ("tape", "autograd", "torch", "jax", "tangent")  # not compiled to machine code
@@ -49,19 +49,19 @@ def _ratio_cap(cells):
 def _torch_exempt(cell: dict) -> bool:
     """Matmul-bound cells where torch's BLAS beats NumPy's: there the ratio cap is the target."""
     case = BY_NAME[cell["workload"]]
-    mine, theirs = median(cell, "numpy"), median(cell, "torch_primal")
+    mine, theirs = best(cell, "numpy"), best(cell, "torch_primal")
     return cell["size"] in case.blas_bound and None not in (mine, theirs) and theirs < mine
 
 
 def _beats_peers(cells):
     losses, exempt, unmeasured = [], [], []
     for cell in cells:
-        mine = median(cell, "tangentish")
+        mine = best(cell, "tangentish")
         if mine is None:
             unmeasured.append(_name(cell))
             continue
         for peer in PEERS:
-            theirs = median(cell, peer)
+            theirs = best(cell, peer)
             if theirs is None or mine < theirs:
                 continue
             if peer == "torch" and _torch_exempt(cell):
@@ -79,16 +79,16 @@ def _beats_peers(cells):
 
 def _scalar_loop(cells):
     cell = find(cells, "scalar_loop")
-    mine = median(cell, "tangentish") if cell else None
+    mine = best(cell, "tangentish") if cell else None
     if mine is None:
         return _line("scalar_loop: >= 20x torch, faster than every interpreter", None,
                      "tangentish not measured")
     problems = []
-    torch = median(cell, "torch")
+    torch = best(cell, "torch")
     if torch is not None and torch / mine < 20:
         problems.append(f"only {torch / mine:.1f}x faster than torch")
     for peer in INTERPRETED:
-        theirs = median(cell, peer)
+        theirs = best(cell, peer)
         if theirs is not None and theirs <= mine:
             problems.append(f"{peer} is faster")
     speedup = f"{torch / mine:.1f}x faster than torch" if torch else "torch not measured"
@@ -99,7 +99,7 @@ def _scalar_loop(cells):
 def _overhead_and_compile(cells):
     lines = []
     cell = find(cells, "overhead")
-    took = median(cell, "tangentish") if cell else None
+    took = best(cell, "tangentish") if cell else None
     lines.append(_line("cached-call overhead < 5 us", None if took is None else took < OVERHEAD_S,
                        "not measured" if took is None else f"{took * 1e6:.2f} us per call"))
     cell = find(cells, "compile")
@@ -115,7 +115,7 @@ def _tape(cells):
     found, problems = [], []
     for workload, size in (("mlp", 64), ("rnn", 128)):
         cell = find(cells, workload, size)
-        tape, peer = (median(cell, "tape"), median(cell, "autograd")) if cell else (None, None)
+        tape, peer = (best(cell, "tape"), best(cell, "autograd")) if cell else (None, None)
         if None in (tape, peer):
             continue
         found.append(f"{workload} {size}: tape {tape / peer:.2f}x of autograd")
