@@ -49,13 +49,14 @@ def main(argv=None) -> int:
     if unknown:
         raise SystemExit(f"unknown tools {unknown}; known: {', '.join(ALL_TOOLS)}")
     budget = opts.budget or (0.2 if opts.quick else 0.5)
+    level = 2 if opts.slow else 0 if opts.quick else 1
     meta = {**machine(), "budget_s": budget, "quick": opts.quick, "slow": opts.slow,
             "tools": tools}
 
     cells = []
     for i, (workload, size) in enumerate(cells_to_run, 1):
         start = time.perf_counter()
-        cells.append(run_cell(workload, size, tools, budget, opts.slow))
+        cells.append(run_cell(workload, size, tools, budget, level))
         took = time.perf_counter() - start
         print(f"[{i}/{len(cells_to_run)}] {workload} {size}: {took:.1f} s", file=sys.stderr)
     verdict = judge(cells)

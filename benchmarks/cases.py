@@ -16,6 +16,8 @@ import numpy as np
 
 from benchmarks import workloads
 
+LEVELS = ("quick", "full", "slow")  # --quick, a plain run, --slow
+
 
 @dataclass(frozen=True)
 class Case:
@@ -31,7 +33,9 @@ class Case:
     blas_bound: tuple[int, ...] = ()  # sizes where matrix products dominate the primal
     memory: bool = False  # also measure peak memory of gradient vs primal
     extra: bool = False  # a measurement (overhead, compile), not a row of the timing table
-    slow: dict = field(default_factory=dict, compare=False)  # tool -> why only --slow runs it
+    # tool -> (the least run level that includes it, why): levels are LEVELS' indices
+    costly: dict = field(default_factory=dict, compare=False)
+    warm_up: bool = False  # compile another function first: time this compile, not first use
     note: str = field(default="", compare=False)
 
 
@@ -119,7 +123,8 @@ def _fifty(size, rng):
 
 CASES = [
     Case("scalar_loop", workloads.scalar_loop, (0, 1), (1000,), (1000,), _scalars, "iters",
-         slow={"jax_jit": "jit unrolls the 1,000-iteration loop; XLA compiles it for ~150 s"}),
+         costly={"jax_jit": (2, "jit unrolls the 1,000-iteration loop: ~150 s of XLA compile"),
+                 "jax": (1, "eager jax.grad takes ~8 s a call here")}),
     Case("control_loop", workloads.control_loop, (0,), (100,), (100,), _control),
     Case("rosenbrock", workloads.rosenbrock, (0,), (10**6,), (10**6,), _rosen),
     Case("mlp", workloads.mlp, (0, 1, 2, 3, 4, 5), (64, 256, 1024, 4096), (64, 256), _mlp,
@@ -128,10 +133,13 @@ CASES = [
     Case("logreg", workloads.logreg, (0, 1), (10**5,), (10**5,), _logreg, "samples"),
     Case("gmm", workloads.gmm, (0, 1, 2, 3), (1000,), (1000,), _gmm, "N",
          note="d=10, K=25"),
-    Case("ode", workloads.ode, (0, 1, 2), (4,), (4,), _ode, "dim"),
+    Case("ode", workloads.ode, (0, 1, 2), (4,), (4,), _ode, "dim",
+         costly={"jax_jit": (1, "jit unrolls the 100 RK4 steps: ~40 s of XLA compile"),
+                 "jax": (1, "eager jax.grad takes ~3 s a call here")}),
     Case("lse", workloads.lse, (0,), (10**5,), (10**5,), _vector),
     Case("overhead", workloads.scalar_add, (0, 1), (1,), (1,), _scalars, "-", extra=True),
-    Case("compile", workloads.fifty_lines, (0, 1), (8,), (8,), _fifty, "n", extra=True),
+    Case("compile", workloads.fifty_lines, (0, 1), (8,), (8,), _fifty, "n", extra=True,
+         warm_up=True),
 ]
 
 BY_NAME = {case.name: case for case in CASES}

@@ -20,6 +20,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from benchmarks import workloads  # noqa: E402
 from benchmarks.agreement import check  # noqa: E402
 from benchmarks.cases import BY_NAME  # noqa: E402
 from benchmarks.timing import measure, peak_bytes  # noqa: E402
@@ -33,16 +34,20 @@ def _reason(err: BaseException) -> str:
     return f"{type(err).__name__}: {text[0] if text else ''}"[:200]
 
 
-def _prepare(case, args, keys, slow):
+def _prepare(case, args, keys, level):
     entries, prepared, results = {}, {}, {}
     for key in keys:
         tool = BY_KEY[key]
         entry = entries[key] = {"label": tool.label, "kind": tool.kind}
-        if key in case.slow and not slow:
-            entry["status"] = f"skipped: {case.slow[key]} (--slow runs it)"
+        needed, why = case.costly.get(key, (0, ""))
+        if needed > level:
+            entry["status"] = f"skipped: {why} (run without --quick)" if needed == 1 else \
+                f"skipped: {why} (--slow runs it)"
             continue
         try:
             tool.load()
+            if case.warm_up:  # the one-time cost of a tool's first compile is not this one's
+                tool.prepare(workloads.scalar_add, (1.0, 2.0), (0, 1)).call()
             start = time.perf_counter()
             ready = tool.prepare(case.fn, args, case.wrt)
             out = ready.call()
@@ -60,11 +65,11 @@ def _prepare(case, args, keys, slow):
     return entries, prepared, results
 
 
-def run(workload: str, size: int, keys, budget: float, memory: bool, slow: bool) -> dict:
+def run(workload: str, size: int, keys, budget: float, memory: bool, level: int) -> dict:
     case = BY_NAME[workload]
     rng = np.random.default_rng(SEED)
     args = case.make(size, rng)
-    entries, prepared, results = _prepare(case, args, keys, slow)
+    entries, prepared, results = _prepare(case, args, keys, level)
     verdicts, fd_ok = check(case.fn, args, case.wrt, results, rng) if results else ({}, False)
     for key, status in verdicts.items():
         if status != "ok":
@@ -89,11 +94,11 @@ def main(argv=None):
     parser.add_argument("--tools", required=True)
     parser.add_argument("--budget", type=float, default=0.5)
     parser.add_argument("--memory", action="store_true")
-    parser.add_argument("--slow", action="store_true")
+    parser.add_argument("--level", type=int, default=1, help="0 quick, 1 full, 2 slow")
     parser.add_argument("--out", required=True)
     opts = parser.parse_args(argv)
     result = run(opts.workload, opts.size, opts.tools.split(","), opts.budget, opts.memory,
-                 opts.slow)
+                 opts.level)
     with open(opts.out, "w") as fh:
         json.dump(result, fh)
 

@@ -31,15 +31,15 @@ def plan(quick: bool = False, only=None) -> list[tuple[str, int]]:
 
 
 def run_cell(workload: str, size: int, tools=ALL_TOOLS, budget: float = 0.5,
-             slow: bool = False, timeout: float = 1800) -> dict:
+             level: int = 1, timeout: float = 1800) -> dict:
     """One cell's result, or a record of why its process failed."""
     memory = BY_NAME[workload].memory
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cell.json"
         command = [sys.executable, "-m", "benchmarks.cell", workload, str(size),
-                   "--tools", ",".join(tools), "--budget", str(budget), "--out", str(out)]
+                   "--tools", ",".join(tools), "--budget", str(budget), "--out", str(out),
+                   "--level", str(level)]
         command += ["--memory"] if memory else []
-        command += ["--slow"] if slow else []
         try:
             proc = subprocess.run(command, cwd=ROOT, env={**os.environ, **THREAD_ENV},
                                   capture_output=True, text=True, timeout=timeout)
