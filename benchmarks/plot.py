@@ -24,19 +24,20 @@ def plot(cells: list, path) -> bool:
         return False
     fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5), squeeze=False)
     for ax, (workload, label, series) in zip(axes[0], panels):
-        for tool in TOOLS:
+        for n, tool in enumerate(TOOLS):
             points = [(c["size"], best(c, tool.key)) for c in series]
             points = [(x, y) for x, y in points if y is not None]
-            if points:
-                style = "--" if tool.kind == "primal" else "-"
-                ax.plot(*zip(*points), style, marker="o", label=tool.label)
+            if points:  # one colour per tool in every panel; tangentish drawn heavier
+                ax.plot(*zip(*points), "--" if tool.kind == "primal" else "-", marker="o",
+                        color=f"C{n}", linewidth=3 if tool.key == "tangentish" else 1.5,
+                        label=tool.label)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel(label)
         ax.set_ylabel("seconds per call (minimum)")
         ax.set_title(f"{workload}: gradient (solid) and primal (dashed)")
         ax.grid(True, which="both", alpha=0.3)
-    axes[0][-1].legend(fontsize=8)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
