@@ -35,7 +35,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--plot", type=Path, help="chart path (default docs/bench_mlp.png "
                         "for a full run)")
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--update-docs", action="store_true",
+                        help="replace the results section of docs/performance.md with this run")
     return parser
+
+
+DOCS = ROOT / "docs" / "performance.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def update_docs(text: str, path: Path = DOCS) -> None:
+    """Put a run's markdown between the results markers of the performance page."""
+    page = path.read_text()
+    head, rest = page.split(START, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(f"{head}{START}\n{text}\n{END}{tail}")
 
 
 def main(argv=None) -> int:
@@ -72,6 +86,9 @@ def main(argv=None) -> int:
     chart = opts.plot or (None if opts.quick or only else ROOT / "docs" / "bench_mlp.png")
     if chart and not opts.no_plot and plot(cells, chart):
         print(f"chart: {chart}", file=sys.stderr)
+    if opts.update_docs:
+        update_docs(text)
+        print(f"docs: {DOCS}", file=sys.stderr)
     return 0
 
 

@@ -67,7 +67,7 @@ def _beats_peers(cells):
             if peer == "torch" and _torch_exempt(cell):
                 exempt.append(_name(cell))
             else:
-                losses.append(f"{_name(cell)}: {peer} {theirs / mine:.2f}x of ours")
+                losses.append(f"{_name(cell)}: {peer} takes {theirs / mine:.2f}x our time")
     detail = "; ".join(losses) or "faster than every installed peer that agreed"
     if exempt:
         detail += f" (torch's faster BLAS exempts: {', '.join(exempt)})"
