@@ -117,7 +117,7 @@ def machine_text(meta: dict) -> str:
     load = meta.get("load_average")
     load = f", load average {load:.2f} at start" if load is not None else ""
     return (f"{meta['date']}, {meta['cpu']} ({meta['cores']} cores{load}), "
-            f"Python {meta['python']}, commit "
+            f"Python {meta['python']}, NumPy BLAS {meta.get('numpy_blas')}, commit "
             f"{meta['commit']}; one thread per library; {versions}.")
 
 

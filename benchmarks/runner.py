@@ -78,6 +78,16 @@ def _commit() -> str | None:
         return None
 
 
+def _numpy_blas() -> str | None:
+    try:
+        import numpy
+
+        blas = numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas['name']} {blas['version']}"
+    except Exception:  # the layout of show_config is not a stable API
+        return None
+
+
 def machine() -> dict:
     """Where and with what the numbers were taken."""
     dists = ["tangentish", "numpy", "autograd", "torch", "jax", "jaxlib", "tangent-ad"]
@@ -89,5 +99,6 @@ def machine() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "commit": _commit(),
+        "numpy_blas": _numpy_blas(),
         "versions": {dist: _version(dist) for dist in dists},
     }
