@@ -1,0 +1,245 @@
+"""Runs one generated program through every differentiator and says whether they agree.
+
+The program is written to a real module file and imported, so the compiler reads it with
+``inspect.getsource`` exactly as it reads user code. Gradients come from
+
+* ``compiled``: ``tg.grad(f, wrt, fallback="error")``, the source transformation alone;
+* ``tape``: ``grad_via_tape(f, args, wrt)``, the dynamic tape the compiler falls back to;
+* ``autograd``: HIPS autograd on the same source with ``np`` bound to ``autograd.numpy``, a
+  check on the generator itself (skipped for subscript writes, which autograd cannot do);
+
+and each is compared with central finite differences in float64. The automatic methods must
+also agree with each other to near machine precision, which catches errors too small for
+finite differences to see.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import hashlib
+import importlib.util
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tangentish.checking import numerical_grad
+
+#: Where generated modules are written (one directory per test session).
+_MODULE_DIR = Path(tempfile.mkdtemp(prefix="tangentish-fuzz-"))
+
+#: Finite differences against automatic gradients: ``|g - n| <= ATOL * scale + RTOL * |n|``.
+FD_RTOL, FD_ATOL = 1e-4, 1e-5
+#: Two automatic methods against each other (both exact up to rounding).
+AD_RTOL, AD_ATOL = 1e-8, 1e-10
+
+#: A branch condition closer than this to flipping at the drawn inputs is rejected.
+MIN_MARGIN = 1e-3
+#: Values and gradients above this are rejected: finite differences lose their digits.
+MAX_MAGNITUDE = 1e4
+
+
+class Mismatch(AssertionError):
+    """Two differentiators disagree, or one of them failed on a valid program."""
+
+
+def load_module(source: str, path: Path | None = None, tag: str = "") -> Any:
+    """Import ``source`` as a real module (written to ``path`` or a fresh temporary file)."""
+    digest = hashlib.sha1(source.encode()).hexdigest()[:16]
+    if path is None:
+        path = _MODULE_DIR / f"fuzz_{digest}.py"
+        if not path.exists():
+            path.write_text(source)
+    name = f"tangentish_fuzz{tag}_{path.stem}_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # inspect.getsource looks the module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def writes_subscripts(source: str) -> bool:
+    """Whether the program assigns into an array element (autograd cannot differentiate that)."""
+    return any(isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)
+               for node in ast.walk(ast.parse(source)))
+
+
+class _Probe(ast.NodeTransformer):
+    """Rewrites ``a > b`` / ``a < b`` into ``_compare(a, b, op)`` so margins can be recorded."""
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Gt, ast.Lt)):
+            return node
+        op = ast.Constant(">" if isinstance(node.ops[0], ast.Gt) else "<")
+        call = ast.Call(ast.Name("_compare", ast.Load()), [node.left, node.comparators[0], op], [])
+        return ast.copy_location(call, node)
+
+
+def condition_margin(source: str, args: tuple[Any, ...], name: str = "f") -> float:
+    """The smallest ``|a - b|`` over every comparison evaluated when calling ``name(*args)``."""
+    margins = [np.inf]
+
+    def _compare(a: Any, b: Any, op: str) -> bool:
+        if not (isinstance(a, int) and isinstance(b, int)):  # loop counters compare exactly
+            margins.append(abs(float(a) - float(b)))
+        return a > b if op == ">" else a < b
+
+    tree = ast.fix_missing_locations(_Probe().visit(ast.parse(source)))
+    namespace: dict[str, Any] = {"_compare": _compare}
+    exec(compile(tree, "<fuzz probe>", "exec"), namespace)
+    namespace[name](*copy.deepcopy(args))
+    return min(margins)
+
+
+# ---------------------------------------------------------------------- differentiators
+
+
+def _compiled(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, ...]:
+    import tangentish as tg
+
+    return tuple(tg.grad(module.f, wrt=wrt, fallback="error")(*args))
+
+
+def _tape(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, ...]:
+    from tangentish.runtime.tape.fallback import grad_via_tape
+
+    return tuple(grad_via_tape(module.f, args, wrt))
+
+
+class _Functional(ast.NodeTransformer):
+    """``a += b`` -> ``a = a + b``: the same thing for unaliased arrays, and what autograd needs
+    (NumPy's in-place ``ndarray.__iadd__`` refuses autograd's boxes)."""
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        if not isinstance(node.target, ast.Name):
+            return node
+        value = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
+        return ast.copy_location(ast.Assign([node.target], value), node)
+
+
+def _autograd(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, ...]:
+    import autograd
+    import autograd.numpy as anp
+
+    # A functional twin of the same file, with its global ``np`` swapped for autograd's.
+    path = Path(module.__file__)
+    tree = ast.fix_missing_locations(_Functional().visit(ast.parse(path.read_text())))
+    twin = load_module(ast.unparse(tree), tag="_autograd")
+    twin.np = anp
+    with warnings.catch_warnings():  # a constant program is valid; autograd warns about it
+        warnings.simplefilter("ignore", UserWarning)
+        return tuple(autograd.grad(twin.f, argnum=pos)(*args) for pos in wrt)
+
+
+def available_methods() -> dict[str, Callable[..., tuple[Any, ...]]]:
+    """The differentiators present in this checkout (the compiler and tape land separately)."""
+    import tangentish as tg
+
+    methods: dict[str, Callable[..., tuple[Any, ...]]] = {"autograd": _autograd}
+    if hasattr(tg, "grad"):
+        methods["compiled"] = _compiled
+    try:
+        from tangentish.runtime.tape.fallback import grad_via_tape  # noqa: F401
+
+        methods["tape"] = _tape
+    except ImportError:
+        pass
+    return methods
+
+
+# ---------------------------------------------------------------------- comparison
+
+
+def leaves(x: Any) -> list[np.ndarray]:
+    """Leaves of a dict/list/tuple nest as float64 host arrays, in insertion order."""
+    if isinstance(x, dict):
+        return [leaf for k in x for leaf in leaves(x[k])]
+    if isinstance(x, (list, tuple)):
+        return [leaf for v in x for leaf in leaves(v)]
+    unwrap = getattr(x, "__tangentish_host__", None)
+    if unwrap is not None:
+        x = unwrap()
+    return [np.asarray(x, dtype=np.float64)]
+
+
+@dataclass
+class Case:
+    """A loaded program with its finite-difference gradients."""
+
+    module: Any
+    args: tuple[Any, ...]
+    wrt: tuple[int, ...]
+    value: float
+    numeric: list[list[np.ndarray]]  # per wrt position, per leaf
+    margin: float
+
+    @property
+    def scale(self) -> float:
+        return max([1.0] + [float(np.max(np.abs(n), initial=0.0))
+                            for per in self.numeric for n in per])
+
+    @property
+    def well_conditioned(self) -> bool:
+        """Smooth enough at the inputs for finite differences to be a trustworthy oracle."""
+        return (self.margin > MIN_MARGIN and np.isfinite(self.value)
+                and abs(self.value) < MAX_MAGNITUDE and self.scale < MAX_MAGNITUDE)
+
+
+def prepare(source: str, args: tuple[Any, ...], wrt: tuple[int, ...],
+            path: Path | None = None) -> Case:
+    module = load_module(source, path)
+    margin = condition_margin(source, args)
+    value = float(module.f(*copy.deepcopy(args)))
+    numeric = [numerical_grad(module.f, copy.deepcopy(args), pos)[0] for pos in wrt]
+    return Case(module, args, wrt, value, numeric, margin)
+
+
+def _compare(label: str, got: list[np.ndarray], want: list[np.ndarray], rtol: float,
+             atol: float) -> None:
+    if len(got) != len(want):
+        raise Mismatch(f"{label}: {len(got)} gradient leaves, expected {len(want)}")
+    for k, (g, w) in enumerate(zip(got, want)):
+        if g.shape != w.shape:
+            raise Mismatch(f"{label} leaf {k}: shape {g.shape}, expected {w.shape}")
+        if not np.all(np.abs(g - w) <= atol + rtol * np.abs(w)):
+            raise Mismatch(f"{label} leaf {k}: got {g.tolist()}, expected {w.tolist()}")
+
+
+def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]]) -> dict[str, Any]:
+    """Differentiate with every method; raise Mismatch on any error or disagreement."""
+    source = Path(case.module.__file__).read_text()
+    results: dict[str, list[list[np.ndarray]]] = {}
+    for name, method in methods.items():
+        if name == "autograd" and writes_subscripts(source):
+            continue
+        snapshot = copy.deepcopy(case.args)
+        try:
+            grads = method(case.module, snapshot, case.wrt)
+        except Exception as exc:
+            raise Mismatch(f"{name} raised {type(exc).__name__}: {exc}") from exc
+        if len(grads) != len(case.wrt):
+            raise Mismatch(f"{name} returned {len(grads)} gradients for wrt={case.wrt}")
+        _assert_unmutated(name, snapshot, case.args)
+        results[name] = [leaves(g) for g in grads]
+        for pos, got, want in zip(case.wrt, results[name], case.numeric):
+            _compare(f"{name} vs finite differences, argument {pos}", got, want,
+                     FD_RTOL, FD_ATOL * case.scale)
+    names = sorted(results)
+    for a, b in zip(names, names[1:]):
+        for pos, got, want in zip(case.wrt, results[a], results[b]):
+            _compare(f"{a} vs {b}, argument {pos}", got, want, AD_RTOL, AD_ATOL * case.scale)
+    return results
+
+
+def _assert_unmutated(name: str, used: Any, original: Any) -> None:
+    got, want = leaves(used), leaves(original)
+    if len(got) != len(want) or any(
+            g.shape != w.shape or not np.array_equal(g, w) for g, w in zip(got, want)):
+        raise Mismatch(f"{name} mutated the caller's arguments")
