@@ -212,30 +212,72 @@ def _compare(label: str, got: list[np.ndarray], want: list[np.ndarray], rtol: fl
             raise Mismatch(f"{label} leaf {k}: got {g.tolist()}, expected {w.tolist()}")
 
 
-def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]]) -> dict[str, Any]:
-    """Differentiate with every method; raise Mismatch on any error or disagreement."""
+@dataclass(frozen=True)
+class OpenBug:
+    """A reported, not yet fixed bug: a failure of ``method`` on a program with one of
+    ``features`` is counted (``hypothesis.event``) instead of failing the run. Each entry is
+    listed in /work/wt/BUGS.md and docs/reliability.md; delete it when the fix lands."""
+
+    id: str
+    method: str
+    features: frozenset[str]
+
+
+OPEN_BUGS: tuple[OpenBug, ...] = (
+    OpenBug("T1 (tape: += mutates 0-d tensors standing for scalars)", "tape",
+            frozenset({"scalar_augassign"})),
+    OpenBug("T2/T3/T4 (tape: in-place ops between ndarrays and Tensors, saved tensors)",
+            "tape", frozenset({"array_inplace"})),
+)
+
+
+def _known(method: str, features: frozenset[str]) -> OpenBug | None:
+    for bug in OPEN_BUGS:
+        if bug.method == method and bug.features & features:
+            return bug
+    return None
+
+
+def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
+          features: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Differentiate with every method; raise Mismatch on any error or disagreement.
+
+    Returns the gradients per method, and under ``"open_bugs"`` the ids of open bugs that
+    explain a failure (only possible for programs whose ``features`` match an entry).
+    """
     source = Path(case.module.__file__).read_text()
-    results: dict[str, list[list[np.ndarray]]] = {}
+    results: dict[str, Any] = {"open_bugs": []}
     for name, method in methods.items():
         if name == "autograd" and writes_subscripts(source):
             continue
-        snapshot = copy.deepcopy(case.args)
         try:
-            grads = method(case.module, snapshot, case.wrt)
-        except Exception as exc:
-            raise Mismatch(f"{name} raised {type(exc).__name__}: {exc}") from exc
-        if len(grads) != len(case.wrt):
-            raise Mismatch(f"{name} returned {len(grads)} gradients for wrt={case.wrt}")
-        _assert_unmutated(name, snapshot, case.args)
-        results[name] = [leaves(g) for g in grads]
-        for pos, got, want in zip(case.wrt, results[name], case.numeric):
-            _compare(f"{name} vs finite differences, argument {pos}", got, want,
-                     FD_RTOL, FD_ATOL * case.scale)
-    names = sorted(results)
+            results[name] = _run_method(case, name, method)
+        except Mismatch:
+            bug = _known(name, features)
+            if bug is None:
+                raise
+            results["open_bugs"].append(bug.id)
+    names = sorted(k for k in results if k != "open_bugs")
     for a, b in zip(names, names[1:]):
         for pos, got, want in zip(case.wrt, results[a], results[b]):
             _compare(f"{a} vs {b}, argument {pos}", got, want, AD_RTOL, AD_ATOL * case.scale)
     return results
+
+
+def _run_method(case: Case, name: str, method: Callable[..., tuple[Any, ...]]) -> Any:
+    snapshot = copy.deepcopy(case.args)
+    try:
+        grads = method(case.module, snapshot, case.wrt)
+    except Exception as exc:
+        raise Mismatch(f"{name} raised {type(exc).__name__}: {exc}") from exc
+    if len(grads) != len(case.wrt):
+        raise Mismatch(f"{name} returned {len(grads)} gradients for wrt={case.wrt}")
+    _assert_unmutated(name, snapshot, case.args)
+    got_all = [leaves(g) for g in grads]
+    for pos, got, want in zip(case.wrt, got_all, case.numeric):
+        _compare(f"{name} vs finite differences, argument {pos}", got, want,
+                 FD_RTOL, FD_ATOL * case.scale)
+    return got_all
 
 
 def _assert_unmutated(name: str, used: Any, original: Any) -> None:

@@ -291,6 +291,7 @@ class _Writer:
         t = sc.vars[name]
         value_type = self.pick([u for u in (S, V, M) if RANK[u] <= RANK[t]])
         op = self.pick(["+=", "-=", "*="])
+        self.features.add("scalar_augassign" if t == S else "array_inplace")
         self.emit(f"{name} {op} {self.expr(sc, value_type, 2)}")
 
     def st_subscript(self, sc: Scope, depth: int) -> None:
@@ -302,6 +303,7 @@ class _Writer:
             target, value_type = f"{name}[{self.index(sc, 2)}]", self.pick([S, V])
         else:
             target, value_type = f"{name}[{self.index(sc, 2)}, {self.index(sc, 3)}]", S
+        self.features.add("array_inplace")
         self.emit(f"{target} {op} {self.expr(sc, value_type, 2)}")
 
     def nested(self, sc: Scope, depth: int, *, in_loop: bool | None = None) -> None:
