@@ -19,6 +19,7 @@ import ast
 import copy
 import hashlib
 import importlib.util
+import re
 import sys
 import tempfile
 import warnings
@@ -101,16 +102,18 @@ def condition_margin(source: str, args: tuple[Any, ...], name: str = "f") -> flo
 # ---------------------------------------------------------------------- differentiators
 
 
-def _compiled(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, ...]:
+def _compiled(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
     import tangentish as tg
 
-    return tuple(tg.grad(module.f, wrt=wrt, fallback="error")(*args))
+    value, grads = tg.value_and_grad(module.f, wrt=wrt, fallback="error")(*args)
+    return value, tuple(grads)
 
 
-def _tape(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, ...]:
-    from tangentish.runtime.tape.fallback import grad_via_tape
+def _tape(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
+    from tangentish.runtime.tape.fallback import value_and_grad_via_tape
 
-    return tuple(grad_via_tape(module.f, args, wrt))
+    value, grads = value_and_grad_via_tape(module.f, args, wrt)
+    return value, tuple(grads)
 
 
 class _Functional(ast.NodeTransformer):
@@ -124,7 +127,7 @@ class _Functional(ast.NodeTransformer):
         return ast.copy_location(ast.Assign([node.target], value), node)
 
 
-def _autograd(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, ...]:
+def _autograd(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
     import autograd
     import autograd.numpy as anp
 
@@ -135,7 +138,7 @@ def _autograd(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple
     twin.np = anp
     with warnings.catch_warnings():  # a constant program is valid; autograd warns about it
         warnings.simplefilter("ignore", UserWarning)
-        return tuple(autograd.grad(twin.f, argnum=pos)(*args) for pos in wrt)
+        return None, tuple(autograd.grad(twin.f, argnum=pos)(*args) for pos in wrt)
 
 
 def available_methods() -> dict[str, Callable[..., tuple[Any, ...]]]:
@@ -146,7 +149,7 @@ def available_methods() -> dict[str, Callable[..., tuple[Any, ...]]]:
     if hasattr(tg, "grad"):
         methods["compiled"] = _compiled
     try:
-        from tangentish.runtime.tape.fallback import grad_via_tape  # noqa: F401
+        from tangentish.runtime.tape.fallback import value_and_grad_via_tape  # noqa: F401
 
         methods["tape"] = _tape
     except ImportError:
@@ -196,7 +199,10 @@ def prepare(source: str, args: tuple[Any, ...], wrt: tuple[int, ...],
             path: Path | None = None) -> Case:
     module = load_module(source, path)
     margin = condition_margin(source, args)
-    value = float(module.f(*copy.deepcopy(args)))
+    used = copy.deepcopy(args)
+    value = float(module.f(*used))
+    # The generator's promise (no aliasing, in-place only on owned arrays), checked.
+    assert _same(used, args), "generator bug: the program mutates its own arguments"
     numeric = [numerical_grad(module.f, copy.deepcopy(args), pos)[0] for pos in wrt]
     return Case(module, args, wrt, value, numeric, margin)
 
@@ -214,28 +220,55 @@ def _compare(label: str, got: list[np.ndarray], want: list[np.ndarray], rtol: fl
 
 @dataclass(frozen=True)
 class OpenBug:
-    """A reported, not yet fixed bug: a failure of ``method`` on a program with one of
-    ``features`` is counted (``hypothesis.event``) instead of failing the run. Each entry is
-    listed in /work/wt/BUGS.md and docs/reliability.md; delete it when the fix lands."""
+    """A reported, not yet fixed bug. A failure of ``method`` is counted (``hypothesis.event``)
+    instead of failing the run when the program has one of ``features`` (if given), its source
+    matches ``source`` (if given) and the failure message matches ``message`` (if given). Each
+    entry is in /work/wt/BUGS.md and docs/reliability.md; delete it when the fix lands."""
 
     id: str
     method: str
-    features: frozenset[str]
+    features: frozenset[str] = frozenset()
+    source: str = ""
+    message: str = ""
+
+    def explains(self, method: str, features: frozenset[str], source: str, failure: str) -> bool:
+        return (method == self.method
+                and (not self.features or bool(self.features & features))
+                and (not self.source or re.search(self.source, source) is not None)
+                and (not self.message or re.search(self.message, failure) is not None))
 
 
 OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T1 (tape: += mutates 0-d tensors standing for scalars)", "tape",
-            frozenset({"scalar_augassign"})),
+            features=frozenset({"scalar_augassign"})),
     OpenBug("T2/T3/T4 (tape: in-place ops between ndarrays and Tensors, saved tensors)",
-            "tape", frozenset({"array_inplace"})),
+            "tape", features=frozenset({"array_inplace"})),
+    OpenBug("C1 (compiler: (-c) ** 2 emitted as -c ** 2)", "compiled",
+            source=r"\(-[0-9.]+\) \*\*"),
+    OpenBug("C2 (compiler: inlined helper returning a parameter given a constant)", "compiled",
+            message="'Constant' object has no attribute 'id'"),
 )
 
 
-def _known(method: str, features: frozenset[str]) -> OpenBug | None:
-    for bug in OPEN_BUGS:
-        if bug.method == method and bug.features & features:
-            return bug
-    return None
+STALE_CACHE = OpenBug("C4 (compiler: cache confuses equal code objects of two modules)",
+                      "compiled")
+
+
+def _passes_with_a_cold_cache(case: Case, method: Callable[..., Any]) -> bool:
+    """Whether a compiled failure goes away once the compile cache is emptied (open bug C4)."""
+    from tangentish.compiler import cache
+
+    cache.clear()
+    try:
+        _run_method(case, "compiled", method)
+    except Mismatch:
+        return False
+    return True
+
+
+def _known(method: str, features: frozenset[str], source: str, failure: str) -> OpenBug | None:
+    return next((bug for bug in OPEN_BUGS if bug.explains(method, features, source, failure)),
+                None)
 
 
 def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
@@ -252,8 +285,10 @@ def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
             continue
         try:
             results[name] = _run_method(case, name, method)
-        except Mismatch:
-            bug = _known(name, features)
+        except Mismatch as failure:
+            bug = _known(name, features, source, str(failure))
+            if bug is None and name == "compiled" and _passes_with_a_cold_cache(case, method):
+                bug = STALE_CACHE
             if bug is None:
                 raise
             results["open_bugs"].append(bug.id)
@@ -267,9 +302,12 @@ def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
 def _run_method(case: Case, name: str, method: Callable[..., tuple[Any, ...]]) -> Any:
     snapshot = copy.deepcopy(case.args)
     try:
-        grads = method(case.module, snapshot, case.wrt)
+        value, grads = method(case.module, snapshot, case.wrt)
     except Exception as exc:
         raise Mismatch(f"{name} raised {type(exc).__name__}: {exc}") from exc
+    if value is not None and not np.allclose(float(leaves(value)[0]), case.value,
+                                             rtol=AD_RTOL, atol=AD_ATOL):
+        raise Mismatch(f"{name} returned the value {leaves(value)[0]!r}, f returns {case.value!r}")
     if len(grads) != len(case.wrt):
         raise Mismatch(f"{name} returned {len(grads)} gradients for wrt={case.wrt}")
     _assert_unmutated(name, snapshot, case.args)
@@ -280,8 +318,12 @@ def _run_method(case: Case, name: str, method: Callable[..., tuple[Any, ...]]) -
     return got_all
 
 
-def _assert_unmutated(name: str, used: Any, original: Any) -> None:
+def _same(used: Any, original: Any) -> bool:
     got, want = leaves(used), leaves(original)
-    if len(got) != len(want) or any(
-            g.shape != w.shape or not np.array_equal(g, w) for g, w in zip(got, want)):
+    return len(got) == len(want) and all(
+        g.shape == w.shape and np.array_equal(g, w) for g, w in zip(got, want))
+
+
+def _assert_unmutated(name: str, used: Any, original: Any) -> None:
+    if not _same(used, original):
         raise Mismatch(f"{name} mutated the caller's arguments")

@@ -208,7 +208,9 @@ class _Writer:
         if kind == "unary":
             return self.pick(UNARY).format(self.expr(sc, t, depth - 1))
         if kind == "reduce" and t != M:
-            return self.reduce(sc, t, depth)
+            text = self.reduce(sc, t, depth)
+            # ``m[i]`` of a variable is a view of it: an owned array must be a copy.
+            return self.pick(UNARY).format(text) if fresh and text.endswith("]") else text
         if kind == "helper":
             helpers = [h for h in self.helpers if h.result == t]
             if helpers:
