@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .backend import is_array
+from .backend import asarray_like, is_array, namespace
 
 __all__ = ["unbroadcast", "accumulate", "Stack", "shape_of", "zeros_like_tree"]
 
@@ -32,8 +32,9 @@ def unbroadcast(g: Any, target: Any) -> Any:
         return g
     extra = len(gshape) - len(shape)
     if extra < 0 or any(n != 1 and n != gshape[i + extra] for i, n in enumerate(shape)):
-        # g is smaller than target (a scalar cotangent seeding an array): broadcast it up.
-        return np.broadcast_to(g, shape)
+        # g is smaller than target (a scalar cotangent seeding an array): broadcast it up,
+        # in the target's library (np.broadcast_to of a Python scalar would give NumPy).
+        return np.broadcast_to(g, shape) if is_array(g) else np.full_like(target, g)
     axes = tuple(range(extra)) + tuple(
         i + extra for i, n in enumerate(shape) if n == 1 and gshape[i + extra] != 1
     )
@@ -77,3 +78,197 @@ def zeros_like_tree(x: Any) -> Any:
     if isinstance(x, complex):
         return 0j
     return 0.0
+
+
+# ---- elementwise helpers
+# Used by runtime/rules/elementwise.py. Each is a few array calls in the caller's own library.
+
+__all__ += ["broadcast_like", "clip_passes", "clip_hits_min", "clip_hits_max"]
+
+
+def broadcast_like(g: Any, y: Any) -> Any:
+    """``g`` stretched to the shape of ``y``, so a JVP contribution has the output's shape.
+
+    Free when the shapes already agree (and Python scalars stay scalars). A scalar ``g`` against
+    an array ``y`` (0-d too) is filled in y's library rather than becoming a NumPy array.
+    """
+    if not is_array(y):
+        return g
+    if not is_array(g):
+        return np.full_like(y, g)
+    shape = shape_of(y)
+    return g if shape_of(g) == shape else np.broadcast_to(g, shape)
+
+
+def clip_passes(a: Any, lo: Any, hi: Any) -> Any:
+    """Where ``np.clip(a, lo, hi)`` passes ``a`` through (``None`` bounds are open)."""
+    lo_ok = True if lo is None else a >= lo
+    hi_ok = True if hi is None else a <= hi
+    return np.logical_and(lo_ok, hi_ok)
+
+
+def clip_hits_min(a: Any, lo: Any, hi: Any) -> Any:
+    """Where ``np.clip(a, lo, hi)`` returns ``lo`` (clip is ``minimum(maximum(a, lo), hi)``)."""
+    return np.logical_and(a < lo, True if hi is None else lo <= hi)
+
+
+def clip_hits_max(a: Any, lo: Any, hi: Any) -> Any:
+    """Where ``np.clip(a, lo, hi)`` returns ``hi``."""
+    return (a if lo is None else np.maximum(a, lo)) > hi
+
+
+# ---- reduction helpers
+# A reduction's cotangent has the reduced shape; these re-expand it so that it lines up with the
+# input again. Axes follow NumPy: None (all), an int, or a tuple, negative counting from the end.
+
+
+def reduced_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """``axis`` as a sorted tuple of non-negative ints (all axes for None).
+
+    >>> reduced_axes((-1, 0), 3)
+    (0, 2)
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) or not hasattr(axis, "__len__") else axis
+    return tuple(sorted(int(a) % ndim if ndim else int(a) for a in axes))
+
+
+def kept_shape(x: Any, axis: Any) -> tuple[int, ...]:
+    """x's shape with the reduced axes set to 1: the shape of a ``keepdims=True`` result."""
+    shape = shape_of(x)
+    axes = reduced_axes(axis, len(shape))
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Broadcast ``g``, shaped like a reduction of ``x`` over ``axis``, back to x's shape.
+
+    The result may be a read-only broadcast view; rules multiply it into fresh arrays.
+
+    >>> unreduce(np.array([1.0, 2.0]), np.zeros((2, 3)), axis=1).tolist()
+    [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+    """
+    if not is_array(g):  # a Python scalar seed: make it in x's library, not NumPy's
+        g = asarray_like(g, x)
+    if not keepdims and axis is not None:
+        g = np.reshape(g, kept_shape(x, axis))
+    return np.broadcast_to(g, shape_of(x))
+
+
+def reduced_size(x: Any, axis: Any = None) -> int:
+    """How many elements of ``x`` each output of a reduction over ``axis`` combines."""
+    shape = shape_of(x)
+    return int(np.prod([shape[i] for i in reduced_axes(axis, len(shape))], dtype=np.int64))
+
+
+__all__ += ["reduced_axes", "kept_shape", "unreduce", "reduced_size"]
+
+
+# ---- shape and indexing helpers
+# Subscripts are statements in Python (``x[i] = v``) and ``np.add.at`` works in place, so the
+# indexing rules call these small functional helpers instead. Containers (lists, tuples, dicts)
+# get *sparse* gradients: ``None`` in a list, a missing key in a dict, meaning "no gradient".
+
+__all__ += ["fill_none", "arange_like", "scatter_add", "empty_grad", "getitem_grad", "index_set",
+            "zero_at", "value_grad"]
+
+
+def fill_none(ds: Any, like: Any) -> list[Any]:
+    """``ds`` with every ``None`` ("no gradient") replaced by zeros shaped like ``like[i]``.
+
+    Sequence rules (concatenate, split) need a concrete array per slot; generated code passes
+    ``None`` for outputs or inputs that carry no gradient.
+    """
+    return [zeros_like_tree(x) if d is None else d for d, x in zip(ds, like)]
+
+
+def arange_like(n: int, like: Any) -> Any:
+    """``np.arange(n)`` in ``like``'s array library (index arrays must live beside the data)."""
+    if is_array(like) and not isinstance(like, np.ndarray):
+        return np.arange(n, like=like)
+    return np.arange(n)
+
+
+def _is_fancy(idx: Any) -> bool:
+    # Integer arrays (and lists) may repeat positions, so writes through them must accumulate.
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    for part in parts:
+        if isinstance(part, list):
+            return True
+        if is_array(part) and np.dtype(part.dtype).kind in "iu":
+            return True
+    return False
+
+
+def scatter_add(z: Any, idx: Any, g: Any) -> Any:
+    """``z[idx] += g`` where repeated indices accumulate (``np.add.at``); returns ``z``."""
+    if _is_fancy(idx):
+        namespace(z).add.at(z, idx, g)  # the library's own add.at, not NEP-13 "at" dispatch
+    else:  # basic and boolean indices never repeat: plain assignment is faster
+        z[idx] = g
+    return z
+
+
+def empty_grad(x: Any) -> Any:
+    """"No gradient yet" shaped like ``x``: zeros for arrays, Nones for sequences, {} for dicts."""
+    if isinstance(x, dict):
+        return {}
+    if isinstance(x, (list, tuple)):
+        return [None] * len(x)
+    return np.zeros_like(x)
+
+
+def getitem_grad(dy: Any, x: Any, idx: Any) -> Any:
+    """Cotangent of ``x`` for ``y = x[idx]``.
+
+    Arrays: ``dy`` scattered into zeros shaped like ``x``, repeated fancy indices accumulating.
+    Lists and tuples: a *list* as long as ``x`` holding ``dy`` at ``idx`` (element by element
+    for a slice) and ``None`` elsewhere. Dicts: ``{idx: dy}``.
+    """
+    if isinstance(x, (list, tuple, dict)):
+        return index_set(empty_grad(x), idx, dy)
+    return scatter_add(np.zeros_like(x), idx, dy)
+
+
+def index_set(x: Any, idx: Any, v: Any) -> Any:
+    """A copy of ``x`` with ``x[idx] = v``: subscript assignment as a function.
+
+    Generated code and the tape rewrite ``x[idx] = v`` to ``x = index_set(x, idx, v)`` so the
+    old ``x`` survives for the reverse sweep. Arrays, lists, tuples (a new tuple) and dicts.
+    """
+    if isinstance(x, dict):
+        out = dict(x)
+    elif isinstance(x, (list, tuple)):
+        out = list(x)
+    else:
+        out = np.copy(x)
+    out[idx] = v
+    if isinstance(x, tuple):
+        return type(x)(*out) if hasattr(x, "_fields") else tuple(out)
+    return out
+
+
+def zero_at(dy: Any, idx: Any) -> Any:
+    """A copy of ``dy`` with nothing at ``idx``: zeros in arrays, ``None`` in lists, no key."""
+    if isinstance(dy, dict):
+        return {k: v for k, v in dy.items() if k != idx}
+    if isinstance(dy, (list, tuple)):
+        out = list(dy)
+        positions = range(*idx.indices(len(out))) if isinstance(idx, slice) else [idx]
+        for i in positions:
+            out[i] = None
+        return out
+    return index_set(dy, idx, 0)
+
+
+def value_grad(dy: Any, idx: Any, v: Any) -> Any:
+    """Cotangent of ``v`` for ``y = index_set(x, idx, v)``: what ``dy`` holds at ``idx``.
+
+    A broadcast ``v`` collects from every cell it filled (a repeated fancy index counts each
+    repeat, although NumPy keeps only the last write).
+    """
+    if isinstance(dy, (dict, list, tuple)):
+        g = dy.get(idx) if isinstance(dy, dict) else dy[idx]
+        return zeros_like_tree(v) if g is None else g
+    return unbroadcast(dy[idx], v)

@@ -1,5 +1,174 @@
-"""The public functions of the source-transformation half: grad, vjp, jvp, source, ..."""
+"""The public functions of the source-transformation half: grad, value_and_grad, vjp, source.
+
+``tg.grad(f)`` compiles lazily, on the first call, so decorated functions may use globals
+defined later in their module. Code the compiler cannot transform goes to the tape when
+``fallback="tape"`` (one TransformWarning naming file:line and the construct), or raises
+TransformError with the same location when ``fallback="error"``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 
 from tangentish.checking import gradcheck
+from tangentish.compiler.cache import cached_compile
+from tangentish.compiler.diagnostics import warn_fallback
+from tangentish.compiler.pipeline import Compiled, Options, WrtError
+from tangentish.errors import TransformError
 
-__all__ = ["gradcheck"]
+__all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck"]
+
+_FALLBACKS = ("tape", "error")
+
+
+class _Transformed:
+    """A gradient function: compiles ``fn`` on first use, then calls the generated code."""
+
+    def __init__(self, fn: Callable[..., Any], wrt: Any, form: str, fallback: str,
+                 options: Options):
+        if fallback not in _FALLBACKS:
+            raise ValueError(f"fallback must be one of {_FALLBACKS}, not {fallback!r}")
+        if not callable(fn):
+            raise TypeError(f"tg.{form} needs a function, got {type(fn).__name__}")
+        if isinstance(fn, _Transformed):  # tg.grad(tg.grad(f)): differentiate generated code
+            compiled = fn.compiled()
+            if compiled is not None and not compiled.has_self:
+                fn = compiled.function
+        self.fn, self.wrt, self.form = fn, wrt, form
+        self.fallback, self.options = fallback, options
+        self._compiled: Compiled | None = None
+        self._tape_reason: TransformError | None = None
+        functools.update_wrapper(self, fn, updated=())
+
+    def compiled(self) -> Compiled | None:
+        """The generated function, or None when this gradient runs on the tape."""
+        if self._compiled is None and self._tape_reason is None:
+            try:
+                self._compiled = cached_compile(self.fn, self.wrt, self.form, self.options)
+            except TransformError as err:
+                if self.fallback == "error":
+                    raise
+                warn_fallback(err)
+                self._tape_reason = err
+            except WrtError:
+                raise
+            except Exception as err:  # a compiler bug must not become a wrong gradient
+                internal = TransformError(
+                    f"tangentish internal compiler error ({type(err).__name__}: {err}); "
+                    "please report it with the function's source")
+                if self.fallback == "error":
+                    raise internal from err
+                warn_fallback(internal)
+                self._tape_reason = internal
+        return self._compiled
+
+    @property
+    def source(self) -> str:
+        compiled = self.compiled()
+        if compiled is None:
+            return f"# computed by the tape: {self._tape_reason.reason}\n"
+        return compiled.source
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        compiled = self._compiled or self.compiled()
+        if compiled is None:
+            return _tape(self.form, self.fn, args, self.wrt, kwargs, self._tape_reason)
+        if self.form != "vjp":
+            _check_float_args(compiled, args, kwargs)
+        if compiled.has_self:
+            return compiled.function(compiled.bound_self, *args, **kwargs)
+        return compiled.function(*args, **kwargs)
+
+
+def _check_float_args(compiled: Compiled, args: tuple, kwargs: dict) -> None:
+    offset = 1 if compiled.has_self else 0
+    params = compiled.function.__code__.co_varnames[offset:]
+    for name in compiled.wrt:
+        if name in kwargs:
+            value = kwargs[name]
+        else:
+            pos = params.index(name)
+            if pos >= len(args):
+                continue
+            value = args[pos]
+        if _is_integer(value):
+            raise TypeError(
+                f"cannot differentiate with respect to argument '{name}': it is an integer "
+                f"({_describe(value)}); pass a float (e.g. {name}=float(...) or "
+                ".astype(float))")
+
+
+def _is_integer(value: Any) -> bool:
+    if isinstance(value, (bool, int, np.integer, np.bool_)):
+        return True
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and getattr(value, "shape", None) is not None and np.dtype(
+        dtype).kind in "biu"
+
+
+def _describe(value: Any) -> str:
+    dtype = getattr(value, "dtype", None)
+    return f"dtype {dtype}" if dtype is not None else repr(value)
+
+
+def _tape(form: str, fn: Callable[..., Any], args: tuple, wrt: Any, kwargs: dict,
+          reason: TransformError | None) -> Any:
+    try:
+        from tangentish.runtime.tape import fallback as tape_fallback
+    except ImportError:
+        raise TransformError(
+            "tape fallback not available yet; the compiler could not transform this "
+            f"function: {reason}") from reason
+    if form == "grad":
+        return tape_fallback.grad_via_tape(fn, args, wrt, kwargs)
+    if form == "value_and_grad":
+        return tape_fallback.value_and_grad_via_tape(fn, args, wrt, kwargs)
+    return tape_fallback.vjp_via_tape(fn, *args)
+
+
+def _decorator(form: str, f: Callable[..., Any] | None, wrt: Any, optimize: bool,
+               fallback: str, verbose: int) -> Any:
+    options = Options(optimize=optimize, verbose=verbose)
+    if f is None:  # @tg.grad(wrt=(0, 1))
+        return lambda fn: _Transformed(fn, wrt, form, fallback, options)
+    if isinstance(f, (int, str, tuple, list)):
+        raise TypeError(f"tg.{form}'s first argument is the function; pass wrt={f!r} by name")
+    transformed = _Transformed(f, wrt, form, fallback, options)
+    if verbose:
+        transformed.compiled()
+    return transformed
+
+
+def grad(f: Callable[..., Any] | None = None, wrt: Any = 0, *, optimize: bool = True,
+         fallback: str = "tape", verbose: int = 0) -> Any:
+    """The gradient of scalar-valued ``f`` with respect to ``wrt``, as generated Python.
+
+    ``wrt`` is a position, a parameter name, or a tuple of them (then a tuple of gradients is
+    returned, also of length one). Each gradient has the structure of its argument.
+    """
+    return _decorator("grad", f, wrt, optimize, fallback, verbose)
+
+
+def value_and_grad(f: Callable[..., Any] | None = None, wrt: Any = 0, *,
+                   optimize: bool = True, fallback: str = "tape", verbose: int = 0) -> Any:
+    """Like ``grad``, returning ``(f(*args), gradient)``."""
+    return _decorator("value_and_grad", f, wrt, optimize, fallback, verbose)
+
+
+def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any, Any]:
+    """``(f(*args), pullback)``; ``pullback(cotangent)`` returns one gradient per argument."""
+    return _Transformed(f, None, "vjp", fallback, Options())(*args)
+
+
+def source(df: Any) -> str:
+    """The generated source of a function made by ``tg.grad``/``tg.value_and_grad``."""
+    if isinstance(df, _Transformed):
+        return df.source
+    text = getattr(df, "__tangentish_source__", None)
+    if text is None:
+        raise TypeError(f"{getattr(df, '__name__', df)!r} was not made by tangentish")
+    return text

@@ -53,8 +53,19 @@ def _show(target: str, wrt: str, mode: str) -> int:
         obj = getattr(obj, part)
     positions = tuple(int(p) if p.strip().isdigit() else p.strip() for p in wrt.split(","))
     spec = positions[0] if len(positions) == 1 else positions
-    df = tg.grad(obj, wrt=spec) if mode == "reverse" else tg.jvp_function(obj, wrt=spec)
-    print(tg.source(df))
+    if mode == "reverse":
+        df = tg.grad(obj, wrt=spec, fallback="error")
+    else:
+        forward = getattr(tg, "jvp_function", None)
+        if forward is None:
+            print("forward mode is not available in this build", file=sys.stderr)
+            return 2
+        df = forward(obj, wrt=spec)
+    try:
+        print(tg.source(df))
+    except tg.TransformError as err:
+        print(f"tangentish cannot transform {target}:\n{err}", file=sys.stderr)
+        return 1
     return 0
 
 

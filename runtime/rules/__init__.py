@@ -4,6 +4,6 @@ Importing this package registers every family. See ``table`` for the rule signat
 docs/rules.md for how to add a primitive.
 """
 
-from . import elementwise, linalg, nondiff, reductions, shape, table  # noqa: F401  (register rules)
+from . import elementwise, linalg, matrix, nondiff, reductions, shape, table  # noqa: F401  (register rules)
 
 __all__ = ["table"]

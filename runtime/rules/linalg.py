@@ -1,1 +1,754 @@
-"""linalg rules (see table.py for the rule signatures)."""
+"""Products and contractions: matmul, dot, vdot, inner, outer, tensordot, einsum, trace, kron,
+cross, vecdot (the decompositions of ``np.linalg`` live in ``matrix``).
+
+Every product is bilinear, so each JVP is the product with one factor replaced by its tangent,
+and each VJP contracts the cotangent with the other factor. The helpers below handle the cases
+NumPy folds into one function (1-d operands of matmul, scalars in dot, ellipses in einsum).
+
+``np.einsum`` takes operands as ``*operands``; its rules are registered for the first
+``EINSUM_OPERANDS`` operand positions. Only the subscripts-string form is supported.
+"""
+
+import operator
+import string
+
+import numpy as np
+
+from ..backend import asarray_like
+from ..support import is_array, shape_of, unbroadcast
+from .table import defjvp, defnondiff, defvjp
+
+EINSUM_OPERANDS = 8
+
+# ---------------------------------------------------------------- helpers
+
+
+def mT(x):
+    """Swap the last two axes (the matrix transpose of a stack of matrices)."""
+    return np.swapaxes(x, -1, -2)
+
+
+def as_rows(a):
+    """The left factor of matmul as a stack of matrices (a 1-d vector becomes one row)."""
+    return a if np.ndim(a) >= 2 else np.reshape(a, (1, -1))
+
+
+def as_cols(b):
+    """The right factor of matmul as a stack of matrices (a 1-d vector becomes one column)."""
+    return b if np.ndim(b) >= 2 else np.reshape(b, (-1, 1))
+
+
+def matmul_shape(a2, b2):
+    """The shape of ``a2 @ b2`` for stacks of matrices."""
+    batch = np.broadcast_shapes(shape_of(a2)[:-2], shape_of(b2)[:-2])
+    return batch + (shape_of(a2)[-2], shape_of(b2)[-1])
+
+
+def matmul_grad_a(dy, a, b):
+    """Cotangent of a in ``a @ b``: ``dy @ b.T``, with 1-d operands and batch broadcasting."""
+    a2, b2 = as_rows(a), as_cols(b)
+    g = np.reshape(dy, matmul_shape(a2, b2))
+    return np.reshape(unbroadcast(np.matmul(g, mT(b2)), a2), shape_of(a))
+
+
+def matmul_grad_b(dy, a, b):
+    """Cotangent of b in ``a @ b``: ``a.T @ dy``, with 1-d operands and batch broadcasting."""
+    a2, b2 = as_rows(a), as_cols(b)
+    g = np.reshape(dy, matmul_shape(a2, b2))
+    return np.reshape(unbroadcast(np.matmul(mT(a2), g), b2), shape_of(b))
+
+
+def tensordot_axes(a, b, axes=2):
+    """The axes of a and of b that ``np.tensordot(a, b, axes)`` contracts, as lists of ints."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, (int, np.integer)):
+        return list(range(na - axes, na)), list(range(axes))
+    xa, xb = axes
+    xa = [xa] if isinstance(xa, (int, np.integer)) else list(xa)
+    xb = [xb] if isinstance(xb, (int, np.integer)) else list(xb)
+    return [int(i) % na for i in xa], [int(i) % nb for i in xb]
+
+
+def tensordot_grad_a(dy, a, b, axes=2):
+    """Cotangent of a in ``np.tensordot(a, b, axes)``: dy contracted with b over b's free axes."""
+    xa, xb = tensordot_axes(a, b, axes)
+    free_a = [i for i in range(np.ndim(a)) if i not in xa]
+    free_b = [i for i in range(np.ndim(b)) if i not in xb]
+    g = np.tensordot(dy, b, axes=(list(range(len(free_a), len(free_a) + len(free_b))), free_b))
+    # g's axes: a's free axes, then b's contracted axes in b's order, i.e. their partners in a.
+    source = free_a + [xa[xb.index(j)] for j in sorted(xb)]
+    return np.transpose(g, [source.index(i) for i in range(np.ndim(a))])
+
+
+def tensordot_grad_b(dy, a, b, axes=2):
+    """Cotangent of b in ``np.tensordot(a, b, axes)``: a contracted with dy over a's free axes."""
+    xa, xb = tensordot_axes(a, b, axes)
+    free_a = [i for i in range(np.ndim(a)) if i not in xa]
+    free_b = [i for i in range(np.ndim(b)) if i not in xb]
+    g = np.tensordot(a, dy, axes=(free_a, list(range(len(free_a)))))
+    source = [xb[xa.index(i)] for i in sorted(xa)] + free_b
+    return np.transpose(g, [source.index(i) for i in range(np.ndim(b))])
+
+
+def dot_axes(a, b):
+    """What np.dot contracts: a's last axis with b's second-to-last (its only one if 1-d)."""
+    return [np.ndim(a) - 1], [max(np.ndim(b) - 2, 0)]
+
+
+def scalar_operand(a, b):
+    """np.dot and np.inner multiply elementwise when either operand is a scalar."""
+    return np.ndim(a) == 0 or np.ndim(b) == 0
+
+
+def expand_matrix(g):
+    """g with two trailing unit axes, so it scales a stack of matrices."""
+    return g[..., None, None] if is_array(g) else g
+
+
+def diagonal_of(g, x, offset=0, axis1=0, axis2=1):
+    """An array shaped like x, zero but for ``g`` on the (offset) diagonal of axes axis1, axis2."""
+    shape = shape_of(x)
+    eye = np.eye(shape[axis1], shape[axis2], k=offset, dtype=x.dtype, like=x)
+    return np.moveaxis(expand_matrix(g) * eye, (-2, -1), (axis1, axis2))
+
+
+def kron_factors(a, b):
+    """Shapes of a and b padded to one ndim, and the interleaved shape kron's result splits into."""
+    n = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (n - np.ndim(a)) + shape_of(a)
+    sb = (1,) * (n - np.ndim(b)) + shape_of(b)
+    return sa, sb, tuple(d for pair in zip(sa, sb) for d in pair)
+
+
+def kron_grad_a(dy, a, b):
+    """Cotangent of a in ``np.kron(a, b)``: each block of dy contracted with b."""
+    sa, sb, split = kron_factors(a, b)
+    spread = tuple(d for s in sb for d in (1, s))
+    g = np.reshape(dy, split) * np.reshape(b, spread)
+    return np.reshape(np.sum(g, axis=tuple(range(1, len(split), 2))), shape_of(a))
+
+
+def kron_grad_b(dy, a, b):
+    """Cotangent of b in ``np.kron(a, b)``: dy's blocks summed, weighted by a's entries."""
+    sa, sb, split = kron_factors(a, b)
+    spread = tuple(d for s in sa for d in (s, 1))
+    g = np.reshape(dy, split) * np.reshape(a, spread)
+    return np.reshape(np.sum(g, axis=tuple(range(0, len(split), 2))), shape_of(b))
+
+
+def cross_axes(axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """np.cross's vector axes of a, b and the result (``axis`` overrides all three)."""
+    return (axis, axis, axis) if axis is not None else (axisa, axisb, axisc)
+
+
+def cross_grad_a(dy, a, b, axes):
+    """Cotangent of a in ``np.cross(a, b)``: ``b x dy`` (d<dy, a x b> = <b x dy, da>)."""
+    va, vb, vc = axes
+    return unbroadcast(np.cross(b, dy, axisa=vb, axisb=vc, axisc=va), a)
+
+
+def cross_grad_b(dy, a, b, axes):
+    """Cotangent of b in ``np.cross(a, b)``: ``dy x a``."""
+    va, vb, vc = axes
+    return unbroadcast(np.cross(dy, a, axisa=vc, axisb=va, axisc=vb), b)
+
+
+def vecdot_grad(dy, x1, x2, axis=-1):
+    """Cotangent of x1 in ``vecdot(x1, x2)`` (real): dy spread along ``axis`` times x2."""
+    return unbroadcast(np.expand_dims(dy, axis) * x2, x1)
+
+
+# ---------------------------------------------------------------- einsum
+
+
+def einsum_terms(subscripts, operands):
+    """The input terms and output term of an einsum, every ``...`` spelled out as letters.
+
+    Ellipsis dimensions line up from the right (broadcasting), so an operand with fewer of them
+    takes the last letters; the implicit output is NumPy's: ellipsis, then once-used letters in
+    sorted order.
+    """
+    spec = subscripts.replace(" ", "")
+    inputs, _, out = spec.partition("->")
+    terms = inputs.split(",")
+    spare = [c for c in string.ascii_letters if c not in spec]
+    widths = [np.ndim(op) - len(t.replace("...", "")) for t, op in zip(terms, operands)]
+    width = max([w for t, w in zip(terms, widths) if "..." in t], default=0)
+    letters = "".join(spare[:width])
+    if "->" not in spec:
+        once = sorted(c for c in inputs if c.isalpha() and inputs.count(c) == 1)
+        out = ("..." if "..." in inputs else "") + "".join(once)
+    terms = [t.replace("...", letters[width - w:] if w else "") for t, w in zip(terms, widths)]
+    return terms, out.replace("...", letters)
+
+
+def einsum_grad(dy, subscripts, operands, i, optimize=False):
+    """Cotangent of ``operands[i]``: dy contracted with the other operands onto its term.
+
+    Letters only operand i carries make the gradient constant along them (a ones vector), and
+    a letter repeated in its term (a trace or diagonal) puts the gradient on that diagonal
+    (an identity matrix).
+    """
+    terms, out = einsum_terms(subscripts, operands)
+    x, term = operands[i], terms[i]
+    if not is_array(dy):  # a Python scalar seed: keep the result in x's library
+        dy = asarray_like(dy, x)
+    others = [t for j, t in enumerate(terms) if j != i]
+    carried = set(out + "".join(others))
+    unique = "".join(dict.fromkeys(term))
+    produced = "".join(c for c in unique if c in carried)
+    g = np.einsum(",".join([out] + others) + "->" + produced, dy,
+                  *[op for j, op in enumerate(operands) if j != i], optimize=optimize)
+    spare = [c for c in string.ascii_letters if c not in "".join(terms) + out]
+    target, extra, factors = list(term), [], []
+    for c in unique:
+        where = [k for k, t in enumerate(term) if t == c]
+        n = shape_of(x)[where[0]]
+        if c not in carried:
+            extra.append(c)
+            factors.append(np.ones_like(x, shape=(n,)))
+        for k in where[1:]:
+            target[k] = spare.pop()
+            extra.append(c + target[k])
+            factors.append(np.eye(n, dtype=x.dtype, like=x))
+    if extra:
+        g = np.einsum(",".join([produced] + extra) + "->" + "".join(target), g, *factors,
+                      optimize=optimize)
+    return unbroadcast(g, x)
+
+
+def replaced(operands, i, value):
+    """``operands`` with the i-th replaced by ``value``."""
+    return tuple(value if j == i else op for j, op in enumerate(operands))
+
+
+# ---------------------------------------------------------------- matmul, dot and friends
+
+
+def matmul_vjp_a(dy, y, a, b):
+    return matmul_grad_a(dy, a, b)
+
+
+def matmul_vjp_b(dy, y, a, b):
+    return matmul_grad_b(dy, a, b)
+
+
+def matmul_jvp_a(da, y, a, b):
+    return np.matmul(da, b)
+
+
+def matmul_jvp_b(db, y, a, b):
+    return np.matmul(a, db)
+
+
+for _matmul in (np.matmul, operator.matmul, np.linalg.matmul):
+    defvjp(_matmul, matmul_vjp_a, matmul_vjp_b)
+    defjvp(_matmul, matmul_jvp_a, matmul_jvp_b)
+
+
+def dot_vjp_a(dy, y, a, b, out=None):
+    return unbroadcast(dy * b, a) if scalar_operand(a, b) else tensordot_grad_a(
+        dy, a, b, dot_axes(a, b))
+
+
+def dot_vjp_b(dy, y, a, b, out=None):
+    return unbroadcast(dy * a, b) if scalar_operand(a, b) else tensordot_grad_b(
+        dy, a, b, dot_axes(a, b))
+
+
+def dot_jvp_a(da, y, a, b, out=None):
+    return np.dot(da, b)
+
+
+def dot_jvp_b(db, y, a, b, out=None):
+    return np.dot(a, db)
+
+
+def inner_vjp_a(dy, y, a, b):
+    return unbroadcast(dy * b, a) if scalar_operand(a, b) else tensordot_grad_a(
+        dy, a, b, ([-1], [-1]))
+
+
+def inner_vjp_b(dy, y, a, b):
+    return unbroadcast(dy * a, b) if scalar_operand(a, b) else tensordot_grad_b(
+        dy, a, b, ([-1], [-1]))
+
+
+def inner_jvp_a(da, y, a, b):
+    return np.inner(da, b)
+
+
+def inner_jvp_b(db, y, a, b):
+    return np.inner(a, db)
+
+
+def vdot_vjp_a(dy, y, a, b):
+    return np.reshape(dy * np.ravel(b), shape_of(a))
+
+
+def vdot_vjp_b(dy, y, a, b):
+    return np.reshape(dy * np.ravel(a), shape_of(b))
+
+
+def vdot_jvp_a(da, y, a, b):
+    return np.vdot(da, b)
+
+
+def vdot_jvp_b(db, y, a, b):
+    return np.vdot(a, db)
+
+
+def outer_vjp_a(dy, y, a, b, out=None):
+    return np.reshape(np.matmul(dy, np.ravel(b)), shape_of(a))
+
+
+def outer_vjp_b(dy, y, a, b, out=None):
+    return np.reshape(np.matmul(np.ravel(a), dy), shape_of(b))
+
+
+def outer_jvp_a(da, y, a, b, out=None):
+    return np.outer(da, b)
+
+
+def outer_jvp_b(db, y, a, b, out=None):
+    return np.outer(a, db)
+
+
+def tensordot_vjp_a(dy, y, a, b, axes=2):
+    return tensordot_grad_a(dy, a, b, axes)
+
+
+def tensordot_vjp_b(dy, y, a, b, axes=2):
+    return tensordot_grad_b(dy, a, b, axes)
+
+
+def tensordot_jvp_a(da, y, a, b, axes=2):
+    return np.tensordot(da, b, axes=axes)
+
+
+def tensordot_jvp_b(db, y, a, b, axes=2):
+    return np.tensordot(a, db, axes=axes)
+
+
+def vecdot_vjp_a(dy, y, x1, x2, axis=-1):
+    return vecdot_grad(dy, x1, x2, axis)
+
+
+def vecdot_vjp_b(dy, y, x1, x2, axis=-1):
+    return vecdot_grad(dy, x2, x1, axis)
+
+
+def vecdot_jvp_a(dx1, y, x1, x2, axis=-1):
+    return np.sum(dx1 * x2, axis=axis)
+
+
+def vecdot_jvp_b(dx2, y, x1, x2, axis=-1):
+    return np.sum(x1 * dx2, axis=axis)
+
+
+defvjp(np.dot, dot_vjp_a, dot_vjp_b)
+defjvp(np.dot, dot_jvp_a, dot_jvp_b)
+defvjp(np.inner, inner_vjp_a, inner_vjp_b)
+defjvp(np.inner, inner_jvp_a, inner_jvp_b)
+defvjp(np.vdot, vdot_vjp_a, vdot_vjp_b)
+defjvp(np.vdot, vdot_jvp_a, vdot_jvp_b)
+for _outer in (np.outer, np.linalg.outer):
+    defvjp(_outer, outer_vjp_a, outer_vjp_b)
+    defjvp(_outer, outer_jvp_a, outer_jvp_b)
+for _tensordot in (np.tensordot, np.linalg.tensordot):
+    defvjp(_tensordot, tensordot_vjp_a, tensordot_vjp_b)
+    defjvp(_tensordot, tensordot_jvp_a, tensordot_jvp_b)
+for _vecdot in (np.linalg.vecdot, getattr(np, "vecdot", None)):
+    if _vecdot is not None:  # np.vecdot is new in NumPy 2.0
+        defvjp(_vecdot, vecdot_vjp_a, vecdot_vjp_b)
+        defjvp(_vecdot, vecdot_jvp_a, vecdot_jvp_b)
+
+# ---------------------------------------------------------------- trace, kron, cross
+
+
+def trace_vjp(dy, y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return diagonal_of(dy, a, offset, axis1, axis2)
+
+
+def trace_jvp(da, y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return np.trace(da, offset=offset, axis1=axis1, axis2=axis2)
+
+
+def linalg_trace_vjp(dy, y, x, offset=0, dtype=None):
+    return diagonal_of(dy, x, offset, -2, -1)
+
+
+def linalg_trace_jvp(dx, y, x, offset=0, dtype=None):
+    return np.trace(dx, offset=offset, axis1=-2, axis2=-1)
+
+
+def kron_vjp_a(dy, y, a, b):
+    return kron_grad_a(dy, a, b)
+
+
+def kron_vjp_b(dy, y, a, b):
+    return kron_grad_b(dy, a, b)
+
+
+def kron_jvp_a(da, y, a, b):
+    return np.kron(da, b)
+
+
+def kron_jvp_b(db, y, a, b):
+    return np.kron(a, db)
+
+
+def cross_vjp_a(dy, y, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return cross_grad_a(dy, a, b, cross_axes(axisa, axisb, axisc, axis))
+
+
+def cross_vjp_b(dy, y, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return cross_grad_b(dy, a, b, cross_axes(axisa, axisb, axisc, axis))
+
+
+def cross_jvp_a(da, y, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return np.cross(da, b, axisa, axisb, axisc, axis)
+
+
+def cross_jvp_b(db, y, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return np.cross(a, db, axisa, axisb, axisc, axis)
+
+
+def linalg_cross_vjp_a(dy, y, x1, x2, axis=-1):
+    return cross_grad_a(dy, x1, x2, (axis, axis, axis))
+
+
+def linalg_cross_vjp_b(dy, y, x1, x2, axis=-1):
+    return cross_grad_b(dy, x1, x2, (axis, axis, axis))
+
+
+def linalg_cross_jvp_a(dx1, y, x1, x2, axis=-1):
+    return np.cross(dx1, x2, axis=axis)
+
+
+def linalg_cross_jvp_b(dx2, y, x1, x2, axis=-1):
+    return np.cross(x1, dx2, axis=axis)
+
+
+defvjp(np.trace, trace_vjp)
+defjvp(np.trace, trace_jvp)
+defvjp(np.linalg.trace, linalg_trace_vjp)
+defjvp(np.linalg.trace, linalg_trace_jvp)
+defvjp(np.kron, kron_vjp_a, kron_vjp_b)
+defjvp(np.kron, kron_jvp_a, kron_jvp_b)
+defvjp(np.cross, cross_vjp_a, cross_vjp_b)
+defjvp(np.cross, cross_jvp_a, cross_jvp_b)
+defvjp(np.linalg.cross, linalg_cross_vjp_a, linalg_cross_vjp_b)
+defjvp(np.linalg.cross, linalg_cross_jvp_a, linalg_cross_jvp_b)
+
+# ---------------------------------------------------------------- einsum, one rule per operand
+# Argument 0 is the subscripts string; operand k is argument k + 1.
+
+
+def einsum_vjp_0(dy, y, subscripts, *operands, optimize=False, **options):
+    return einsum_grad(dy, subscripts, operands, 0, optimize)
+
+
+def einsum_vjp_1(dy, y, subscripts, *operands, optimize=False, **options):
+    return einsum_grad(dy, subscripts, operands, 1, optimize)
+
+
+def einsum_vjp_2(dy, y, subscripts, *operands, optimize=False, **options):
+    return einsum_grad(dy, subscripts, operands, 2, optimize)
+
+
+def einsum_vjp_3(dy, y, subscripts, *operands, optimize=False, **options):
+    return einsum_grad(dy, subscripts, operands, 3, optimize)
+
+
+def einsum_vjp_4(dy, y, subscripts, *operands, optimize=False, **options):
+    return einsum_grad(dy, subscripts, operands, 4, optimize)
+
+
+def einsum_vjp_5(dy, y, subscripts, *operands, optimize=False, **options):
+    return einsum_grad(dy, subscripts, operands, 5, optimize)
+
+
+def einsum_vjp_6(dy, y, subscripts, *operands, optimize=False, **options):
+    return einsum_grad(dy, subscripts, operands, 6, optimize)
+
+
+def einsum_vjp_7(dy, y, subscripts, *operands, optimize=False, **options):
+    return einsum_grad(dy, subscripts, operands, 7, optimize)
+
+
+def einsum_jvp_0(dx, y, subscripts, *operands, optimize=False, **options):
+    return np.einsum(subscripts, *replaced(operands, 0, dx), optimize=optimize)
+
+
+def einsum_jvp_1(dx, y, subscripts, *operands, optimize=False, **options):
+    return np.einsum(subscripts, *replaced(operands, 1, dx), optimize=optimize)
+
+
+def einsum_jvp_2(dx, y, subscripts, *operands, optimize=False, **options):
+    return np.einsum(subscripts, *replaced(operands, 2, dx), optimize=optimize)
+
+
+def einsum_jvp_3(dx, y, subscripts, *operands, optimize=False, **options):
+    return np.einsum(subscripts, *replaced(operands, 3, dx), optimize=optimize)
+
+
+def einsum_jvp_4(dx, y, subscripts, *operands, optimize=False, **options):
+    return np.einsum(subscripts, *replaced(operands, 4, dx), optimize=optimize)
+
+
+def einsum_jvp_5(dx, y, subscripts, *operands, optimize=False, **options):
+    return np.einsum(subscripts, *replaced(operands, 5, dx), optimize=optimize)
+
+
+def einsum_jvp_6(dx, y, subscripts, *operands, optimize=False, **options):
+    return np.einsum(subscripts, *replaced(operands, 6, dx), optimize=optimize)
+
+
+def einsum_jvp_7(dx, y, subscripts, *operands, optimize=False, **options):
+    return np.einsum(subscripts, *replaced(operands, 7, dx), optimize=optimize)
+
+
+defvjp(np.einsum, None, einsum_vjp_0, einsum_vjp_1, einsum_vjp_2, einsum_vjp_3, einsum_vjp_4,
+       einsum_vjp_5, einsum_vjp_6, einsum_vjp_7)
+defjvp(np.einsum, None, einsum_jvp_0, einsum_jvp_1, einsum_jvp_2, einsum_jvp_3, einsum_jvp_4,
+       einsum_jvp_5, einsum_jvp_6, einsum_jvp_7)
+
+# ---------------------------------------------------------------- rules of the helpers above
+# Generated adjoints call these helpers and are differentiated again (hessians, grad of grad).
+# Each is bilinear: linear in the cotangent and in the other factor, so its rules are the
+# product itself and the partner helper. Arguments read only for their shape have no slot.
+
+
+def mT_vjp(dz, z, x):  # noqa: N802  (NumPy's name for the matrix transpose)
+    return mT(dz)
+
+
+def mT_jvp(dx, z, x):  # noqa: N802
+    return mT(dx)
+
+
+def expand_matrix_vjp(dz, z, g):
+    return np.reshape(dz, shape_of(g))
+
+
+def expand_matrix_jvp(dg, z, g):
+    return expand_matrix(dg)
+
+
+def matmul_grad_a_vjp_dy(dz, z, dy, a, b):
+    return np.matmul(dz, b)
+
+
+def matmul_grad_a_vjp_b(dz, z, dy, a, b):
+    return matmul_grad_b(dy, dz, b)
+
+
+def matmul_grad_a_jvp_dy(ddy, z, dy, a, b):
+    return matmul_grad_a(ddy, a, b)
+
+
+def matmul_grad_a_jvp_b(db, z, dy, a, b):
+    return matmul_grad_a(dy, a, db)
+
+
+def matmul_grad_b_vjp_dy(dz, z, dy, a, b):
+    return np.matmul(a, dz)
+
+
+def matmul_grad_b_vjp_a(dz, z, dy, a, b):
+    return matmul_grad_a(dy, a, dz)
+
+
+def matmul_grad_b_jvp_dy(ddy, z, dy, a, b):
+    return matmul_grad_b(ddy, a, b)
+
+
+def matmul_grad_b_jvp_a(da, z, dy, a, b):
+    return matmul_grad_b(dy, da, b)
+
+
+def tensordot_grad_a_vjp_dy(dz, z, dy, a, b, axes=2):
+    return np.tensordot(dz, b, axes=axes)
+
+
+def tensordot_grad_a_vjp_b(dz, z, dy, a, b, axes=2):
+    return tensordot_grad_b(dy, dz, b, axes)
+
+
+def tensordot_grad_a_jvp_dy(ddy, z, dy, a, b, axes=2):
+    return tensordot_grad_a(ddy, a, b, axes)
+
+
+def tensordot_grad_a_jvp_b(db, z, dy, a, b, axes=2):
+    return tensordot_grad_a(dy, a, db, axes)
+
+
+def tensordot_grad_b_vjp_dy(dz, z, dy, a, b, axes=2):
+    return np.tensordot(a, dz, axes=axes)
+
+
+def tensordot_grad_b_vjp_a(dz, z, dy, a, b, axes=2):
+    return tensordot_grad_a(dy, a, dz, axes)
+
+
+def tensordot_grad_b_jvp_dy(ddy, z, dy, a, b, axes=2):
+    return tensordot_grad_b(ddy, a, b, axes)
+
+
+def tensordot_grad_b_jvp_a(da, z, dy, a, b, axes=2):
+    return tensordot_grad_b(dy, da, b, axes)
+
+
+def diagonal_of_vjp(dz, z, g, x, offset=0, axis1=0, axis2=1):
+    return np.trace(dz, offset=offset, axis1=axis1, axis2=axis2)
+
+
+def diagonal_of_jvp(dg, z, g, x, offset=0, axis1=0, axis2=1):
+    return diagonal_of(dg, x, offset, axis1, axis2)
+
+
+def kron_grad_a_vjp_dy(dz, z, dy, a, b):
+    return np.kron(dz, b)
+
+
+def kron_grad_a_vjp_b(dz, z, dy, a, b):
+    return kron_grad_b(dy, dz, b)
+
+
+def kron_grad_a_jvp_dy(ddy, z, dy, a, b):
+    return kron_grad_a(ddy, a, b)
+
+
+def kron_grad_a_jvp_b(db, z, dy, a, b):
+    return kron_grad_a(dy, a, db)
+
+
+def kron_grad_b_vjp_dy(dz, z, dy, a, b):
+    return np.kron(a, dz)
+
+
+def kron_grad_b_vjp_a(dz, z, dy, a, b):
+    return kron_grad_a(dy, a, dz)
+
+
+def kron_grad_b_jvp_dy(ddy, z, dy, a, b):
+    return kron_grad_b(ddy, a, b)
+
+
+def kron_grad_b_jvp_a(da, z, dy, a, b):
+    return kron_grad_b(dy, da, b)
+
+
+# <c, b x dy> = <c x b, dy> = <dy x c, b>, and <c, dy x a> = <a x c, dy> = <c x dy, a>.
+def cross_grad_a_vjp_dy(dz, z, dy, a, b, axes):
+    return unbroadcast(np.cross(dz, b, axes[0], axes[1], axes[2]), dy)
+
+
+def cross_grad_a_vjp_b(dz, z, dy, a, b, axes):
+    return cross_grad_b(dy, dz, b, axes)
+
+
+def cross_grad_a_jvp_dy(ddy, z, dy, a, b, axes):
+    return cross_grad_a(ddy, a, b, axes)
+
+
+def cross_grad_a_jvp_b(db, z, dy, a, b, axes):
+    return cross_grad_a(dy, a, db, axes)
+
+
+def cross_grad_b_vjp_dy(dz, z, dy, a, b, axes):
+    return unbroadcast(np.cross(a, dz, axes[0], axes[1], axes[2]), dy)
+
+
+def cross_grad_b_vjp_a(dz, z, dy, a, b, axes):
+    return cross_grad_a(dy, a, dz, axes)
+
+
+def cross_grad_b_jvp_dy(ddy, z, dy, a, b, axes):
+    return cross_grad_b(ddy, a, b, axes)
+
+
+def cross_grad_b_jvp_a(da, z, dy, a, b, axes):
+    return cross_grad_b(dy, da, b, axes)
+
+
+def vecdot_grad_vjp_dy(dz, z, dy, x1, x2, axis=-1):
+    return unbroadcast(np.sum(dz * x2, axis=axis), dy)
+
+
+def vecdot_grad_vjp_x2(dz, z, dy, x1, x2, axis=-1):
+    return vecdot_grad(dy, x2, dz, axis)
+
+
+def vecdot_grad_jvp_dy(ddy, z, dy, x1, x2, axis=-1):
+    return vecdot_grad(ddy, x1, x2, axis)
+
+
+def vecdot_grad_jvp_x2(dx2, z, dy, x1, x2, axis=-1):
+    return vecdot_grad(dy, x1, dx2, axis)
+
+
+def einsum_operands_grad(dz, dy, subscripts, operands, i, optimize=False):
+    """Cotangents of the other operands of ``einsum_grad(dy, ..., i)``: einsum being
+    multilinear, operand j's is einsum_grad for j with dz standing in for operand i."""
+    return tuple(None if j == i else einsum_grad(dy, subscripts, replaced(operands, i, dz), j,
+                                                 optimize) for j in range(len(operands)))
+
+
+def einsum_operands_tangent(doperands, dy, subscripts, operands, i, optimize=False):
+    """Tangent of ``einsum_grad(dy, ..., i)`` for tangents of the other operands (None: none)."""
+    tangent = 0
+    for j, d in enumerate(doperands):
+        if j != i and d is not None:
+            tangent = tangent + einsum_grad(dy, subscripts, replaced(operands, j, d), i, optimize)
+    return tangent
+
+
+def einsum_grad_vjp_dy(dz, z, dy, subscripts, operands, i, optimize=False):
+    return np.einsum(subscripts, *replaced(operands, i, dz), optimize=optimize)
+
+
+def einsum_grad_vjp_operands(dz, z, dy, subscripts, operands, i, optimize=False):
+    return einsum_operands_grad(dz, dy, subscripts, operands, i, optimize)
+
+
+def einsum_grad_jvp_dy(ddy, z, dy, subscripts, operands, i, optimize=False):
+    return einsum_grad(ddy, subscripts, operands, i, optimize)
+
+
+def einsum_grad_jvp_operands(doperands, z, dy, subscripts, operands, i, optimize=False):
+    return einsum_operands_tangent(doperands, dy, subscripts, operands, i, optimize)
+
+
+defvjp(mT, mT_vjp)
+defjvp(mT, mT_jvp)
+defvjp(expand_matrix, expand_matrix_vjp)
+defjvp(expand_matrix, expand_matrix_jvp)
+defvjp(diagonal_of, diagonal_of_vjp)
+defjvp(diagonal_of, diagonal_of_jvp)
+# (helper, vjp for the cotangent, vjp for the factor, the factor's position, the two jvps)
+for _helper, _vjp_dy, _vjp_factor, _at, _jvp_dy, _jvp_factor in [
+        (matmul_grad_a, matmul_grad_a_vjp_dy, matmul_grad_a_vjp_b, 2, matmul_grad_a_jvp_dy,
+         matmul_grad_a_jvp_b),
+        (matmul_grad_b, matmul_grad_b_vjp_dy, matmul_grad_b_vjp_a, 1, matmul_grad_b_jvp_dy,
+         matmul_grad_b_jvp_a),
+        (tensordot_grad_a, tensordot_grad_a_vjp_dy, tensordot_grad_a_vjp_b, 2,
+         tensordot_grad_a_jvp_dy, tensordot_grad_a_jvp_b),
+        (tensordot_grad_b, tensordot_grad_b_vjp_dy, tensordot_grad_b_vjp_a, 1,
+         tensordot_grad_b_jvp_dy, tensordot_grad_b_jvp_a),
+        (kron_grad_a, kron_grad_a_vjp_dy, kron_grad_a_vjp_b, 2, kron_grad_a_jvp_dy,
+         kron_grad_a_jvp_b),
+        (kron_grad_b, kron_grad_b_vjp_dy, kron_grad_b_vjp_a, 1, kron_grad_b_jvp_dy,
+         kron_grad_b_jvp_a),
+        (cross_grad_a, cross_grad_a_vjp_dy, cross_grad_a_vjp_b, 2, cross_grad_a_jvp_dy,
+         cross_grad_a_jvp_b),
+        (cross_grad_b, cross_grad_b_vjp_dy, cross_grad_b_vjp_a, 1, cross_grad_b_jvp_dy,
+         cross_grad_b_jvp_a),
+        (vecdot_grad, vecdot_grad_vjp_dy, vecdot_grad_vjp_x2, 2, vecdot_grad_jvp_dy,
+         vecdot_grad_jvp_x2),
+        (einsum_grad, einsum_grad_vjp_dy, einsum_grad_vjp_operands, 2, einsum_grad_jvp_dy,
+         einsum_grad_jvp_operands)]:
+    defvjp(_helper, _vjp_dy, *[None] * (_at - 1), _vjp_factor)
+    defjvp(_helper, _jvp_dy, *[None] * (_at - 1), _jvp_factor)
+defnondiff(dot_axes, scalar_operand, cross_axes, tensordot_axes)

@@ -1,1 +1,398 @@
-"""reductions rules (see table.py for the rule signatures)."""
+"""Reduction rules: sum, mean, prod, max/min, ptp, var/std, cumulative sums and products,
+average, and the NaN-skipping variants.
+
+Every reduction takes NumPy's ``axis`` (None, int, negative, tuple) and ``keepdims``; a VJP
+re-expands the reduced cotangent with ``unreduce`` and a JVP reduces the tangent the same way the
+primal reduced its input. Rule signatures repeat NumPy's parameter order so positional calls
+(``np.sum(x, 0)``) bind the same names. ``out=`` and ``where=`` are not differentiated.
+
+Extrema share the gradient equally between tied elements (as PyTorch's ``amax`` does), and
+``prod`` never divides by its input, so zeros get the exact product of the other elements.
+"""
+
+import numpy as np
+
+from ..support import kept_shape, reduced_axes, reduced_size, shape_of, unbroadcast, unreduce
+from .table import defjvp, defnondiff, defvjp
+
+# ---------------------------------------------------------------- helpers
+
+
+def tie_weights(x, y, axis=None, keepdims=False):
+    """dy/dx of an extremum ``y`` of ``x``: 1/count where x attains y, 0 elsewhere."""
+    hits = np.equal(x, unreduce(y, x, axis, keepdims)) * np.ones_like(x)
+    return hits / np.sum(hits, axis=reduced_axes(axis, np.ndim(x)), keepdims=True)
+
+
+def prod_others(x, axis=None):
+    """For every element, the product of the other elements in its reduction group.
+
+    Exclusive cumulative products from both ends, so zeros need no special case.
+    """
+    shape = shape_of(x)
+    axes = reduced_axes(axis, len(shape))
+    kept = [i for i in range(len(shape)) if i not in axes]
+    order = kept + list(axes)
+    n = reduced_size(x, axis)
+    rows = np.reshape(np.transpose(x, order), [shape[i] for i in kept] + [n])
+    ones = np.ones_like(rows[..., :1])
+    before = np.cumprod(np.concatenate([ones, rows[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(np.cumprod(np.flip(np.concatenate([rows[..., 1:], ones], axis=-1), -1),
+                               axis=-1), -1)
+    others = np.reshape(before * after, [shape[i] for i in order])
+    return np.transpose(others, [order.index(i) for i in range(len(shape))])
+
+
+def centered(x, axis=None):
+    """x minus its mean over ``axis`` (kept dims, so it broadcasts against x)."""
+    return x - np.mean(x, axis=axis, keepdims=True)
+
+
+def safe_divisor(y):
+    """y with zeros replaced by 1, for divisions whose numerator vanishes wherever y does."""
+    return np.where(y == 0, 1, y)
+
+
+def nancentered(x, axis=None):
+    """x minus the mean of its non-NaN elements over ``axis``; 0 where x is NaN."""
+    return np.where(np.isnan(x), 0, x - np.nanmean(x, axis=axis, keepdims=True))
+
+
+def nandof(x, axis=None, ddof=0):
+    """The divisor of nanvar/nanstd per group: its non-NaN count less ``ddof`` (kept dims)."""
+    return np.sum(~np.isnan(x), axis=axis, keepdims=True) - ddof
+
+
+def dof(x, axis=None, ddof=0):
+    """The divisor of var/std: the number of elements reduced, less ``ddof``."""
+    return reduced_size(x, axis) - ddof
+
+
+def along(x, axis):
+    """x as cumsum/cumprod see it: flattened when ``axis`` is None."""
+    return np.ravel(x) if axis is None else x
+
+
+def reverse_cumsum(g, axis):
+    """Sum of g over positions at or after each one, along ``axis`` (0 when None: flattened)."""
+    axis = 0 if axis is None else axis
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def weights_like(weights, a, axis):
+    """Average weights shaped to broadcast against ``a`` (NumPy allows 1-d weights on an axis)."""
+    if weights is None:
+        return np.ones_like(a)
+    if np.ndim(weights) == np.ndim(a):
+        return weights
+    return np.reshape(weights, kept_shape(a, tuple(i for i in range(np.ndim(a)) if i != (
+        axis % np.ndim(a)))))
+
+
+# ---------------------------------------------------------------- sum, mean, prod
+
+
+def sum_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    return unreduce(dy, a, axis, keepdims)
+
+
+def sum_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    return np.sum(da, axis=axis, keepdims=keepdims)
+
+
+def mean_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, where=None):
+    return unreduce(dy, a, axis, keepdims) / reduced_size(a, axis)
+
+
+def mean_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, where=None):
+    return np.mean(da, axis=axis, keepdims=keepdims)
+
+
+def prod_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+             where=None):
+    return unreduce(dy, a, axis, keepdims) * prod_others(a, axis)
+
+
+def prod_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+             where=None):
+    return np.sum(da * prod_others(a, axis), axis=axis, keepdims=keepdims)
+
+
+defvjp(np.sum, sum_vjp)
+defjvp(np.sum, sum_jvp)
+defvjp(np.mean, mean_vjp)
+defjvp(np.mean, mean_jvp)
+defvjp(np.prod, prod_vjp)
+defjvp(np.prod, prod_jvp)
+
+# ---------------------------------------------------------------- extrema (ties share equally)
+
+
+def max_vjp(dy, y, a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    return unreduce(dy, a, axis, keepdims) * tie_weights(a, y, axis, keepdims)
+
+
+def max_jvp(da, y, a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    return np.sum(da * tie_weights(a, y, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+def ptp_vjp(dy, y, a, axis=None, out=None, keepdims=False):
+    return unreduce(dy, a, axis, keepdims) * (
+        tie_weights(a, np.max(a, axis=axis, keepdims=keepdims), axis, keepdims)
+        - tie_weights(a, np.min(a, axis=axis, keepdims=keepdims), axis, keepdims))
+
+
+def ptp_jvp(da, y, a, axis=None, out=None, keepdims=False):
+    return np.sum(da * (
+        tie_weights(a, np.max(a, axis=axis, keepdims=keepdims), axis, keepdims)
+        - tie_weights(a, np.min(a, axis=axis, keepdims=keepdims), axis, keepdims)),
+        axis=axis, keepdims=keepdims)
+
+
+# nanmax/nanmin: NaN never equals the extremum, so the same weights skip NaNs.
+for _extremum in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
+    defvjp(_extremum, max_vjp)
+    defjvp(_extremum, max_jvp)
+defvjp(np.ptp, ptp_vjp)
+defjvp(np.ptp, ptp_jvp)
+
+# ---------------------------------------------------------------- var, std
+
+
+def var_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return unreduce(dy, a, axis, keepdims) * 2 * centered(a, axis) / dof(a, axis, ddof)
+
+
+def var_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return np.sum(2 * centered(a, axis) * da, axis=axis, keepdims=keepdims) / dof(a, axis, ddof)
+
+
+def std_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return unreduce(dy / safe_divisor(y), a, axis, keepdims) * centered(a, axis) / dof(
+        a, axis, ddof)
+
+
+def std_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return np.sum(centered(a, axis) * da, axis=axis, keepdims=keepdims) / (
+        dof(a, axis, ddof) * safe_divisor(y))
+
+
+defvjp(np.var, var_vjp)
+defjvp(np.var, var_jvp)
+defvjp(np.std, std_vjp)
+defjvp(np.std, std_jvp)
+
+# ---------------------------------------------------------------- NaN-skipping reductions
+
+
+def nansum_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+               where=None):
+    return np.where(np.isnan(a), 0, unreduce(dy, a, axis, keepdims))
+
+
+def nansum_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+               where=None):
+    return np.sum(np.where(np.isnan(a), 0, da), axis=axis, keepdims=keepdims)
+
+
+def nanmean_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, where=None):
+    return np.where(np.isnan(a), 0, unreduce(dy, a, axis, keepdims)) / np.sum(
+        ~np.isnan(a), axis=axis, keepdims=True)
+
+
+def nanmean_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, where=None):
+    return np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims)
+
+
+def nanprod_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+                where=None):
+    return np.where(np.isnan(a), 0, unreduce(dy, a, axis, keepdims) * prod_others(
+        np.where(np.isnan(a), 1, a), axis))
+
+
+def nanprod_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+                where=None):
+    return np.sum(np.where(np.isnan(a), 0, da) * prod_others(np.where(np.isnan(a), 1, a), axis),
+                  axis=axis, keepdims=keepdims)
+
+
+def nancumsum_vjp(dy, y, a, axis=None, dtype=None, out=None):
+    return np.where(np.isnan(a), 0, np.reshape(reverse_cumsum(dy, axis), shape_of(a)))
+
+
+def nancumsum_jvp(da, y, a, axis=None, dtype=None, out=None):
+    return np.cumsum(np.where(np.isnan(a), 0, da), axis=axis)
+
+
+defvjp(np.nansum, nansum_vjp)
+defjvp(np.nansum, nansum_jvp)
+defvjp(np.nanmean, nanmean_vjp)
+defjvp(np.nanmean, nanmean_jvp)
+def nanvar_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return unreduce(dy, a, axis, keepdims) * 2 * nancentered(a, axis) / nandof(a, axis, ddof)
+
+
+def nanvar_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return np.sum(2 * nancentered(a, axis) * da / nandof(a, axis, ddof), axis=axis,
+                  keepdims=keepdims)
+
+
+def nanstd_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return unreduce(dy / safe_divisor(y), a, axis, keepdims) * nancentered(a, axis) / nandof(
+        a, axis, ddof)
+
+
+def nanstd_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+    return np.sum(nancentered(a, axis) * da / nandof(a, axis, ddof), axis=axis,
+                  keepdims=keepdims) / safe_divisor(y)
+
+
+defvjp(np.nanvar, nanvar_vjp)
+defjvp(np.nanvar, nanvar_jvp)
+defvjp(np.nanstd, nanstd_vjp)
+defjvp(np.nanstd, nanstd_jvp)
+defvjp(np.nanprod, nanprod_vjp)
+defjvp(np.nanprod, nanprod_jvp)
+defvjp(np.nancumsum, nancumsum_vjp)
+defjvp(np.nancumsum, nancumsum_jvp)
+
+# ---------------------------------------------------------------- cumulative
+
+
+def cumsum_vjp(dy, y, a, axis=None, dtype=None, out=None):
+    return np.reshape(reverse_cumsum(dy, axis), shape_of(a))
+
+
+def cumsum_jvp(da, y, a, axis=None, dtype=None, out=None):
+    return np.cumsum(da, axis=axis)
+
+
+def cumprod_vjp(dy, y, a, axis=None, dtype=None, out=None):
+    # Divides by a: exact for nonzero inputs (prod handles zeros; cumprod does not).
+    return np.reshape(reverse_cumsum(dy * y, axis) / along(a, axis), shape_of(a))
+
+
+def cumprod_jvp(da, y, a, axis=None, dtype=None, out=None):
+    return y * np.cumsum(da / a, axis=axis)
+
+
+defvjp(np.cumsum, cumsum_vjp)
+defjvp(np.cumsum, cumsum_jvp)
+defvjp(np.cumprod, cumprod_vjp)
+defjvp(np.cumprod, cumprod_jvp)
+
+# ---------------------------------------------------------------- weighted average
+# y = sum(a * w) / sum(w); ``weights`` is usually passed by keyword, hence argnames.
+
+
+def average_vjp_a(dy, y, a, axis=None, weights=None, returned=False, keepdims=False):
+    return unreduce(dy, a, axis, keepdims) * weights_like(weights, a, axis) / np.sum(
+        weights_like(weights, a, axis) * np.ones_like(a), axis=axis, keepdims=True)
+
+
+def average_vjp_weights(dy, y, a, axis=None, weights=None, returned=False, keepdims=False):
+    return np.reshape(unbroadcast(
+        unreduce(dy, a, axis, keepdims) * (a - unreduce(y, a, axis, keepdims)) / np.sum(
+            weights_like(weights, a, axis) * np.ones_like(a), axis=axis, keepdims=True),
+        weights_like(weights, a, axis)), shape_of(weights))
+
+
+def average_jvp_a(da, y, a, axis=None, weights=None, returned=False, keepdims=False):
+    return np.average(da, axis=axis, weights=weights, keepdims=keepdims)
+
+
+def average_jvp_weights(dweights, y, a, axis=None, weights=None, returned=False,
+                        keepdims=False):
+    return np.sum(weights_like(dweights, a, axis) * (a - unreduce(y, a, axis, keepdims)),
+                  axis=axis, keepdims=keepdims) / np.sum(
+        weights_like(weights, a, axis) * np.ones_like(a), axis=axis, keepdims=keepdims)
+
+
+defvjp(np.average, average_vjp_a, None, average_vjp_weights, argnames=("a", "axis", "weights"))
+defjvp(np.average, average_jvp_a, None, average_jvp_weights, argnames=("a", "axis", "weights"))
+
+# ---------------------------------------------------------------- rules of the helpers above
+# Generated adjoints call these helpers and are differentiated again (hessians, grad of grad),
+# so each helper that carries a gradient is itself a primitive. They are linear in their
+# cotangent argument; an argument read only for its shape has no rule slot (zero gradient).
+# prod_others' own derivatives divide by x: second derivatives of prod assume nonzero inputs.
+
+
+def unreduce_vjp(dz, z, g, x, axis=None, keepdims=False):
+    return np.reshape(np.sum(dz, axis=reduced_axes(axis, np.ndim(x))), shape_of(g))
+
+
+def unreduce_jvp(dg, z, g, x, axis=None, keepdims=False):
+    return unreduce(dg, x, axis, keepdims)
+
+
+def prod_others_vjp(dz, z, x, axis=None):
+    return (np.sum(dz * z, axis=reduced_axes(axis, np.ndim(x)), keepdims=True) - dz * z) / x
+
+
+def prod_others_jvp(dx, z, x, axis=None):
+    return z * (np.sum(dx / x, axis=reduced_axes(axis, np.ndim(x)), keepdims=True) - dx / x)
+
+
+def centered_vjp(dz, z, x, axis=None):
+    return centered(dz, axis)
+
+
+def centered_jvp(dx, z, x, axis=None):
+    return centered(dx, axis)
+
+
+def safe_divisor_vjp(dz, z, y):
+    return dz
+
+
+def safe_divisor_jvp(dy, z, y):
+    return dy
+
+
+def along_vjp(dz, z, x, axis):
+    return np.reshape(dz, shape_of(x))
+
+
+def along_jvp(dx, z, x, axis):
+    return along(dx, axis)
+
+
+def reverse_cumsum_vjp(dz, z, g, axis):
+    return np.cumsum(dz, axis=0 if axis is None else axis)
+
+
+def reverse_cumsum_jvp(dg, z, g, axis):
+    return reverse_cumsum(dg, axis)
+
+
+# nancentered is the projection x -> x - mean on each group's non-NaN entries: self-adjoint
+# once the cotangent carries x's NaNs.
+def nancentered_vjp(dz, z, x, axis=None):
+    return nancentered(np.where(np.isnan(x), np.nan, dz), axis)
+
+
+def nancentered_jvp(dx, z, x, axis=None):
+    return nancentered(np.where(np.isnan(x), np.nan, dx), axis)
+
+
+def weights_like_vjp(dz, z, weights, a, axis):
+    return np.reshape(dz, shape_of(weights))
+
+
+def weights_like_jvp(dweights, z, weights, a, axis):
+    return weights_like(dweights, a, axis)
+
+
+for _helper, _vjp, _jvp in [(unreduce, unreduce_vjp, unreduce_jvp),
+                            (prod_others, prod_others_vjp, prod_others_jvp),
+                            (centered, centered_vjp, centered_jvp),
+                            (nancentered, nancentered_vjp, nancentered_jvp),
+                            (safe_divisor, safe_divisor_vjp, safe_divisor_jvp),
+                            (along, along_vjp, along_jvp),
+                            (reverse_cumsum, reverse_cumsum_vjp, reverse_cumsum_jvp),
+                            (weights_like, weights_like_vjp, weights_like_jvp)]:
+    defvjp(_helper, _vjp)
+    defjvp(_helper, _jvp)
+# Piecewise constant in x (tie_weights) or plain integers and axis tuples (the rest).
+defnondiff(tie_weights, dof, nandof, reduced_size, reduced_axes, kept_shape)

@@ -1,0 +1,204 @@
+"""Pass 7, codegen: assemble the sweeps into a def, print it, compile it, register its source.
+
+Three shapes of generated function, one per API:
+
+* ``grad``: ``def df(x, w, dy=1.0)`` runs both sweeps and returns the gradients;
+* ``value_and_grad``: the same, returning ``(y, gradients)``;
+* ``vjp``: ``def f_vjp(x, w)`` runs the primal sweep and returns ``(y, pullback)``, where the
+  nested ``pullback(dy)`` runs the adjoint sweep on the values it captured (as default
+  arguments, so it can be called any number of times).
+
+The source is registered with ``linecache`` under a ``<tangentish ...>`` file name, so
+tracebacks and pdb show generated lines.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import re
+from typing import Any
+
+import gast
+
+from tangentish.compiler.activity import assignments
+from tangentish.compiler.nodes import assign, call, const, load, names_in, unparse
+from tangentish.compiler.reverse import COMMENT, Adjoint
+from tangentish.runtime import adjoint_helpers as helpers
+
+__all__ = ["generate", "compile_function", "FORMS"]
+
+FORMS = ("grad", "value_and_grad", "vjp")
+_counter = itertools.count(1)
+
+
+def _args(adj: Adjoint, extra: list[str]) -> gast.arguments:
+    """The user's parameters (defaults evaluated), plus ``extra`` with default 1.0."""
+    norm = adj.norm
+    src = norm.node.args
+    fn = norm.parsed.fn
+    positional = src.posonlyargs + src.args
+    defaults = list(fn.__defaults__ or ())
+    kwdefaults = dict(fn.__kwdefaults__ or {})
+
+    def value(v: Any, hint: str) -> gast.expr:
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return const(v)
+        return load(norm.namespace.ref(v, hint))
+
+    default_nodes = [value(v, p.id) for p, v in
+                     zip(positional[len(positional) - len(defaults):], defaults)]
+    kwonly = [gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None)
+              for a in src.kwonlyargs]
+    kw_defaults = [value(kwdefaults[a.id], a.id) if a.id in kwdefaults else None
+                   for a in src.kwonlyargs]
+    args = [gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None)
+            for a in positional]
+    vararg = (gast.Name(id=src.vararg.id, ctx=gast.Param(), annotation=None, type_comment=None)
+              if src.vararg is not None else None)
+    extra_nodes = [gast.Name(id=e, ctx=gast.Param(), annotation=None, type_comment=None)
+                   for e in extra]
+    if vararg is not None or kwonly:
+        kwonly += extra_nodes
+        kw_defaults += [const(1.0)] * len(extra)
+    else:
+        if extra and not default_nodes and args:
+            pass
+        args += extra_nodes
+        default_nodes += [const(1.0)] * len(extra)
+    return gast.arguments(args=args, posonlyargs=[], vararg=vararg, kwonlyargs=kwonly,
+                          kw_defaults=kw_defaults, kwarg=None, defaults=default_nodes)
+
+
+def _fill(stmts: list[gast.stmt]) -> list[gast.stmt]:
+    """Python needs a statement in every block: ``pass`` where a sweep left one empty."""
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                _fill(getattr(s, field))
+        if isinstance(s, gast.If) and not s.body:
+            if s.orelse:  # if c: pass / else: ...  reads better as  if not c: ...
+                s.test = gast.UnaryOp(op=gast.Not(), operand=s.test)
+                s.body, s.orelse = s.orelse, []
+            else:
+                s.body = [gast.Pass()]
+        elif isinstance(s, (gast.For, gast.While)) and not s.body:
+            s.body = [gast.Pass()]
+    return stmts or [gast.Pass()]
+
+
+def _grads_value(adj: Adjoint, wrt: list[str], single: bool) -> gast.expr:
+    values = [adj.grads[p] for p in wrt]
+    if single:
+        return values[0]
+    return gast.Tuple(elts=values, ctx=gast.Load())
+
+
+def _prologue(adj: Adjoint) -> list[gast.stmt]:
+    out: list[gast.stmt] = []
+    for name in adj.preset:
+        out.append(assign(name, const(None)))
+    if adj.stack is not None:
+        out.append(assign(adj.stack, gast.List(elts=[], ctx=gast.Load())))
+    return out
+
+
+def generate(adj: Adjoint, form: str, wrt: list[str], single: bool) -> gast.FunctionDef:
+    """The generated function's tree for ``form`` (one of FORMS)."""
+    norm = adj.norm
+    ns, namer = norm.namespace, norm.namer
+    base = norm.node.name if norm.node.name.isidentifier() else "f"
+    result = load(norm.result)
+    body: list[gast.stmt] = [gast.Expr(value=const(COMMENT + "primal"))]
+    body += _prologue(adj) + adj.primal
+    if form in ("grad", "value_and_grad") and not adj.result_is_scalar:
+        body.append(gast.Expr(value=call(load(ns.helper(helpers.check_scalar)),
+                                         [result, const(base)])))
+    if form == "vjp":
+        captured = _captured(adj)
+        inner_args = gast.arguments(
+            args=[gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None)
+                  for n in [adj.seed, *captured]],
+            posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+            defaults=[load(n) for n in captured])
+        inner_body: list[gast.stmt] = []
+        if adj.stack is not None:
+            # popping must not consume the captured stack: the pullback may be called again
+            inner_body.append(assign(adj.stack, call(load(ns.ref(list, "list")),
+                                                     [load(adj.stack)])))
+        inner_body += adj.adjoint
+        inner_body.append(gast.Return(value=gast.Tuple(
+            elts=[adj.grads[p] for p in wrt], ctx=gast.Load())))
+        pullback = namer.fresh("pullback")
+        body.append(gast.FunctionDef(name=pullback, args=inner_args, body=_fill(inner_body),
+                                     decorator_list=[], returns=None, type_comment=None,
+                                     type_params=[]))
+        body.append(gast.Return(value=gast.Tuple(elts=[result, load(pullback)],
+                                                 ctx=gast.Load())))
+        name = namer.fresh(base + "_vjp")
+        args = _args(adj, [])
+    else:
+        body += adj.adjoint
+        grads = _grads_value(adj, wrt, single)
+        if form == "value_and_grad":
+            grads = gast.Tuple(elts=[result, grads], ctx=gast.Load())
+        body.append(gast.Return(value=grads))
+        name = namer.fresh(("d" + base) if form == "grad" else base + "_value_and_grad")
+        args = _args(adj, [adj.seed])
+    fdef = gast.FunctionDef(name=name, args=args, body=_fill(body), decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    return fdef
+
+
+def _captured(adj: Adjoint) -> list[str]:
+    """Primal values the pullback reads or restores, in a stable order."""
+    norm = adj.norm
+    defined = set(norm.params) | set(adj.preset)
+    if norm.vararg:
+        defined.add(norm.vararg)
+    for s in assignments(adj.primal):
+        defined.add(s.targets[0].id)
+    for node in gast.walk(gast.Module(body=adj.primal, type_ignores=[])):
+        if isinstance(node, gast.For):
+            defined.add(node.target.id)
+    if adj.stack is not None:
+        defined.add(adj.stack)
+    used: set[str] = set()
+    for s in adj.adjoint:
+        used |= names_in(s, None)
+    for g in adj.grads.values():
+        used |= names_in(g)
+    return sorted(used & defined - {adj.seed})
+
+
+def to_source(fdef: gast.FunctionDef) -> str:
+    """Source text of a generated def, comment markers turned into comment lines."""
+    text = unparse(gast.Module(body=[fdef], type_ignores=[]))
+    out = []
+    for line in text.splitlines():
+        match = _COMMENT_LINE.match(line)
+        if match:
+            out.append(f"{match.group(1)}# {_unescape(match.group(3))}")
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+_COMMENT_LINE = re.compile(r"""^(\s*)('|"|\'\'\'|\"\"\")\\x00tg-comment\\x00(.*)\2$""")
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(['\\])", r"\1", text)
+
+
+def compile_function(source: str, name: str, namespace: dict[str, Any], label: str) -> Any:
+    """Compile generated source, register it with linecache, and return the function."""
+    filename = f"<tangentish {label} #{next(_counter)}>"
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    code = compile(source, filename, "exec")
+    scope = dict(namespace)
+    exec(code, scope)  # noqa: S102  (the generated source, shown to the user by tg.source)
+    fn = scope[name]
+    fn.__tangentish_source__ = source
+    return fn

@@ -1,0 +1,173 @@
+"""Inlining a derivative rule: its one ``return`` expression, with names substituted.
+
+Shared by the reverse pass (VJP rules) and the forward pass (JVP rules). A rule such as
+
+    def mul_vjp_a(dy, y, a, b):
+        return unbroadcast(dy * b, a)
+
+called for ``z = x * w`` with adjoint ``dz`` becomes ``unbroadcast(dz * w, x)``: parameters are
+replaced by the generated code's expressions, defaults fill parameters the call did not pass,
+and global names of the rule's module (``np``, ``unbroadcast``, module-local helpers) are added
+to the generated function's namespace. A rule that is not one ``return`` expression is called
+instead of inlined, so any correct rule works.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import functools
+import inspect
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import gast
+
+from tangentish.compiler.namespace import Namespace
+from tangentish.compiler.nodes import call, const, load
+
+__all__ = ["inline_rule", "rule_expression", "fold"]
+
+
+@functools.cache
+def rule_expression(rule: Callable[..., Any]) -> gast.expr | None:
+    """The expression a rule returns, or None when it is not a single-return function."""
+    try:
+        source = textwrap.dedent(inspect.getsource(rule))
+        tree = gast.parse(source)
+    except (OSError, TypeError, SyntaxError):
+        return None
+    fdef = tree.body[0]
+    if not isinstance(fdef, gast.FunctionDef):
+        return None
+    body = [s for s in fdef.body
+            if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], gast.Return) or body[0].value is None:
+        return None
+    return body[0].value
+
+
+def inline_rule(rule: Callable[..., Any], positional: Sequence[gast.expr],
+                keywords: dict[str, gast.expr], ns: Namespace) -> gast.expr:
+    """``rule(*positional, **keywords)`` as an expression, inlined where possible.
+
+    ``positional`` are (dy or dx, y, *args) of the rule contract; ``keywords`` are the keyword
+    arguments of the primitive's call.
+    """
+    expr = rule_expression(rule)
+    sig = inspect.signature(rule)
+    params = list(sig.parameters.values())
+    plain = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                for p in params)
+    if expr is None or not plain or len(positional) > len(params):
+        ref = load(ns.ref(rule, rule.__name__))
+        return call(ref, list(positional), list(keywords.items()))
+    bound: dict[str, gast.expr] = {}
+    for p, value in zip(params, positional):
+        bound[p.name] = value
+    for p in params[len(positional):]:
+        if p.name in keywords:
+            bound[p.name] = keywords[p.name]
+        elif p.default is not p.empty:
+            bound[p.name] = _const(p.default, p.name, ns)
+        else:  # a required parameter the call did not pass
+            ref = load(ns.ref(rule, rule.__name__))
+            return call(ref, list(positional), list(keywords.items()))
+    return _substitute(copy.deepcopy(expr), bound, rule, ns)
+
+
+def _const(value: Any, hint: str, ns: Namespace) -> gast.expr:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return const(value)
+    if isinstance(value, tuple) and all(isinstance(v, (int, float)) for v in value):
+        return gast.Tuple(elts=[const(v) for v in value], ctx=gast.Load())
+    return load(ns.ref(value, hint))
+
+
+def _substitute(expr: gast.expr, bound: dict[str, gast.expr], rule: Callable[..., Any],
+                ns: Namespace) -> gast.expr:
+    module_globals = getattr(rule, "__globals__", {})
+    # Names bound inside the expression (comprehension and lambda variables) get fresh names.
+    inner = {n.id for n in gast.walk(expr)
+             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+    renamed = {name: ns.namer.fresh(name) for name in sorted(inner)}
+
+    class _Sub(gast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in renamed:
+                node.id = renamed[node.id]
+                return node
+            if isinstance(node.ctx, gast.Load) and node.id in bound:
+                return copy.deepcopy(bound[node.id])
+            if isinstance(node.ctx, gast.Load):
+                if node.id in module_globals:
+                    obj = module_globals[node.id]
+                else:
+                    obj = getattr(builtins, node.id)
+                node.id = ns.ref(obj, node.id)
+            return node
+
+    return fold(_Sub().visit(expr))
+
+
+_COMPARE = {gast.Is: lambda a, b: a is b, gast.IsNot: lambda a, b: a is not b,
+            gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b}
+_ARITH = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+          gast.Mult: lambda a, b: a * b}
+
+
+def fold(expr: gast.expr) -> gast.expr:
+    """Fold what a rule's defaults made constant: ``None is None``, ``x if True else y``.
+
+    >>> from tangentish.compiler.nodes import unparse
+    >>> unparse(fold(gast.parse("a if None is None or False else b").body[0].value))
+    'a'
+    """
+
+    class _Fold(gast.NodeTransformer):
+        def visit_Compare(self, node):
+            self.generic_visit(node)
+            if (len(node.ops) == 1 and type(node.ops[0]) in _COMPARE
+                    and isinstance(node.left, gast.Constant)
+                    and isinstance(node.comparators[0], gast.Constant)):
+                return const(_COMPARE[type(node.ops[0])](node.left.value,
+                                                         node.comparators[0].value))
+            return node
+
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            if (type(node.op) in _ARITH and isinstance(node.left, gast.Constant)
+                    and isinstance(node.right, gast.Constant)
+                    and type(node.left.value) in (int, float)
+                    and type(node.right.value) in (int, float)):
+                return const(_ARITH[type(node.op)](node.left.value, node.right.value))
+            return node
+
+        def visit_UnaryOp(self, node):
+            self.generic_visit(node)
+            if isinstance(node.op, gast.Not) and isinstance(node.operand, gast.Constant):
+                return const(not node.operand.value)
+            return node
+
+        def visit_BoolOp(self, node):
+            self.generic_visit(node)
+            is_and = isinstance(node.op, gast.And)
+            kept = []
+            for v in node.values:
+                if isinstance(v, gast.Constant):
+                    if bool(v.value) != is_and:  # True in `or`, False in `and` decides
+                        return const(v.value) if not kept else node
+                    continue  # neutral element
+                kept.append(v)
+            if not kept:
+                return const(is_and)
+            return kept[0] if len(kept) == 1 else gast.BoolOp(op=node.op, values=kept)
+
+        def visit_IfExp(self, node):
+            self.generic_visit(node)
+            if isinstance(node.test, gast.Constant):
+                return node.body if node.test.value else node.orelse
+            return node
+
+    return _Fold().visit(expr)

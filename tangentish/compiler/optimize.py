@@ -1,0 +1,153 @@
+"""Pass 6, optimize: remove what neither sweep needs.
+
+The sweeps are built to be correct first; this pass makes them lean. It deletes primal
+assignments whose value nobody reads (a value the user computed but that neither the result,
+the adjoint sweep nor a side effect uses). Unused stack pushes are already dropped by the
+reverse pass, and adjoints are never accumulated into zeros, so nothing else needs folding.
+
+>>> import gast
+>>> from tangentish.compiler.nodes import assign, load, unparse
+>>> from tangentish.compiler.ops import Op, set_op
+>>> a = set_op(assign("a", load("x")), Op("copy"), None)
+>>> b = set_op(assign("b", load("x")), Op("copy"), None)
+>>> [unparse(s) for s in dead_code([a, b], keep={"b"})]
+['b = x']
+"""
+
+from __future__ import annotations
+
+import gast
+
+from tangentish.compiler.nodes import names_in
+from tangentish.compiler.ops import op_of
+from tangentish.compiler.reverse import Adjoint
+
+__all__ = ["optimize", "dead_code", "fold_temporaries"]
+
+#: ops without side effects, safe to delete when their value is unused
+_PURE = {"copy", "const", "inert", "call", "getitem", "build", "append", "index_set", "iter"}
+
+
+def optimize(adj: Adjoint) -> Adjoint:
+    keep = {adj.norm.result} | set(adj.norm.params)
+    for s in adj.adjoint:
+        keep |= names_in(s)
+    for g in adj.grads.values():
+        keep |= names_in(g)
+    adj.primal = dead_code(adj.primal, keep)
+    fold_temporaries(adj.primal, keep | adj.active, adj.norm.namer.synthetic_names)
+    return adj
+
+
+def dead_code(stmts: list[gast.stmt], keep: set[str]) -> list[gast.stmt]:
+    """Drop pure assignments to names no later statement, nor ``keep``, reads."""
+    while True:
+        used = set(keep)
+        for s in stmts:
+            used |= _reads(s)
+        out = _sweep(stmts, used)
+        if _count(out) == _count(stmts):
+            return out
+        stmts = out
+
+
+def _reads(s: gast.stmt) -> set[str]:
+    if isinstance(s, gast.Assign):
+        return names_in(s.value)
+    return names_in(s)
+
+
+def _sweep(stmts: list[gast.stmt], used: set[str]) -> list[gast.stmt]:
+    out = []
+    for s in stmts:
+        if isinstance(s, gast.Assign):
+            op = op_of(s)
+            if op is not None and op.kind in _PURE and s.targets[0].id not in used:
+                continue
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            s.body = _sweep(s.body, used)
+            s.orelse = _sweep(s.orelse, used)
+        out.append(s)
+    return out
+
+
+_FOLDABLE = {"inert", "getitem", "const", "copy", "call", "build"}
+
+
+def fold_temporaries(stmts: list[gast.stmt], keep: set[str], synthetic: set[str]) -> None:
+    """Put single-use compiler temporaries without adjoints back into their one use.
+
+    ``_t1 = x.shape; n = _t1[0]`` reads better as ``n = x.shape[0]``, and ``cond = s > 3``
+    followed by ``if cond:`` as ``if s > 3:``. Only values with no adjoint that the adjoint
+    sweep never reads are folded, into a later statement of the same block with nothing in
+    between that assigns what the value reads.
+    """
+    loads: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name):
+                table = loads if isinstance(n.ctx, gast.Load) else stores
+                table[n.id] = table.get(n.id, 0) + 1
+    _fold_block(stmts, keep, synthetic, loads, stores)
+
+
+def _fold_block(stmts, keep, synthetic, loads, stores) -> None:
+    i = 0
+    while i < len(stmts):
+        s = stmts[i]
+        for field_name in ("body", "orelse"):
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                _fold_block(getattr(s, field_name), keep, synthetic, loads, stores)
+        name = s.targets[0].id if isinstance(s, gast.Assign) else None
+        op = op_of(s) if name else None
+        if (name in synthetic and name not in keep and op is not None
+                and op.kind in _FOLDABLE and loads.get(name) == 1 and stores.get(name) == 1):
+            reads = names_in(s.value)
+            for j in range(i + 1, len(stmts)):
+                user = stmts[j]
+                if name in names_in(_head(user)):
+                    _replace(user, name, s.value)
+                    del stmts[i]
+                    i -= 1
+                    break
+                if name in names_in(user) or _assigns(user) & (reads | {name}):
+                    break  # used deeper inside (a loop or branch), or its inputs change
+        i += 1
+
+
+def _head(s: gast.stmt) -> gast.AST:
+    """The part of a statement evaluated once, where it stands (an if's test, a value)."""
+    if isinstance(s, gast.If):
+        return s.test
+    if isinstance(s, gast.For):
+        return s.iter
+    if isinstance(s, (gast.Assign, gast.Expr)):
+        return s.value
+    return gast.Pass()
+
+
+def _assigns(s: gast.stmt) -> set[str]:
+    return names_in(s, gast.Store)
+
+
+def _replace(s: gast.stmt, name: str, value: gast.expr) -> None:
+    head = _head(s)
+
+    class _Sub(gast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id == name and isinstance(node.ctx, gast.Load):
+                return value
+            return node
+
+    new = _Sub().visit(head)
+    if isinstance(s, gast.If):
+        s.test = new
+    elif isinstance(s, gast.For):
+        s.iter = new
+    else:
+        s.value = new
+
+
+def _count(stmts: list[gast.stmt]) -> int:
+    return sum(1 for s in stmts for _ in gast.walk(s))

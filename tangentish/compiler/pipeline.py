@@ -1,0 +1,112 @@
+"""The compiler as one list of passes: parse -> resolve -> normalize -> activity -> reverse ->
+optimize -> codegen. ``compile_gradient`` runs them; ``cache`` remembers the result.
+
+Each pass is a module with one job and a docstring example:
+
+1. ``parse``: source -> gast FunctionDef with the file's line numbers;
+2. ``resolve``: free names -> objects (closures, globals, builtins);
+3. ``normalize``: one primitive per statement, user functions inlined, structured jumps;
+4. ``activity``: which variables need an adjoint;
+5. ``reverse``: the primal and adjoint sweeps (rules inlined by ``inline``);
+6. ``optimize``: dead code removed;
+7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
+
+Issue 5 (forward mode, higher order) plugs in beside ``reverse``: ``front_end`` gives the
+normalized function and its Scope-resolved namespace; ``inline.inline_rule`` inlines JVP rules
+the same way VJP rules are inlined; generated functions are ordinary Python, so
+``compile_gradient`` accepts them again (their source is in linecache and in
+``fn.__tangentish_source__``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tangentish.compiler import activity, codegen, optimize, reverse
+from tangentish.compiler.normalize import Normalized, normalize
+from tangentish.compiler.parse import parse
+from tangentish.compiler.resolve import Scope
+
+__all__ = ["WrtError", "PASSES", "Options", "Compiled", "front_end", "resolve_wrt",
+           "compile_gradient"]
+
+PASSES = ("parse", "resolve", "normalize", "activity", "reverse", "optimize", "codegen")
+
+
+class WrtError(ValueError):
+    """``wrt`` names no parameter of the function (a usage error, not a transform failure)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    optimize: bool = True
+    verbose: int = 0
+    #: keep untransformable user calls as calls for ``Reverser.opaque_call`` (issue 5)
+    call_site_fallback: bool = False
+
+
+@dataclass
+class Compiled:
+    """A generated function and what the API needs to call it."""
+
+    function: Callable[..., Any]
+    source: str
+    #: parameter names differentiated, in the order gradients are returned
+    wrt: list[str]
+    #: True when the user asked for one gradient (not a tuple)
+    single: bool
+    #: a bound method's self, passed as the first argument
+    bound_self: Any = None
+    has_self: bool = False
+
+
+def front_end(fn: Callable[..., Any], call_site_fallback: bool = False) -> Normalized:
+    """Passes 1-3: parse, resolve and normalize ``fn``."""
+    parsed = parse(fn)
+    return normalize(parsed, Scope(parsed), call_site_fallback)
+
+
+def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]:
+    """``wrt`` (positions and/or names) as parameter names; True for a single gradient."""
+    params = list(norm.params)
+    offset = 1 if norm.parsed.has_self else 0
+    user_params = params[offset:]
+    if form == "vjp":
+        positional = norm.node.args.posonlyargs + norm.node.args.args
+        return [a.id for a in positional][offset:], False
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    names = []
+    for w in items:
+        if isinstance(w, bool) or not isinstance(w, (int, str)):
+            raise WrtError(f"wrt must be a position or a parameter name, not {w!r}")
+        if isinstance(w, int):
+            if not -len(user_params) <= w < len(user_params):
+                raise WrtError(f"wrt={w} is out of range for {norm.parsed.name}, which takes "
+                                 f"{len(user_params)} argument(s)")
+            names.append(user_params[w])
+        elif w in user_params:
+            names.append(w)
+        else:
+            raise WrtError(f"wrt={w!r}: {norm.parsed.name} has no parameter named {w!r}")
+    return names, single
+
+
+def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Options) -> Compiled:
+    """Run every pass on ``fn`` and return the generated function of ``form``."""
+    norm = front_end(fn, options.call_site_fallback)
+    names, single = resolve_wrt(norm, wrt, form)
+    act = activity.analyze(norm, names)
+    adj = reverse.reverse(norm, act, names)
+    if options.optimize:
+        adj = optimize.optimize(adj)
+    fdef = codegen.generate(adj, form, names, single)
+    source = codegen.to_source(fdef)
+    if options.verbose:
+        print(source)
+    label = f"{form} of {norm.parsed.name}"
+    function = codegen.compile_function(source, fdef.name, norm.namespace.objects, label)
+    return Compiled(function, source, names, single, norm.parsed.bound_self,
+                    norm.parsed.has_self)

@@ -1,0 +1,544 @@
+"""Pass 5, reverse: the primal sweep and the adjoint sweep of a normalized function.
+
+For every active assignment, in reverse order, the adjoint sweep adds the inlined VJP rules of
+its primitive to the adjoints of its operands:
+
+    z = x @ w                  # grad of: h = np.tanh(z)
+    h = np.tanh(z)     ->      dz = dh * (1.0 - h * h)
+                               # grad of: z = x @ w
+                               dw = x.T @ dz
+
+Control flow keeps its shape. An ``if`` is replayed on the same condition variable; a ``for``
+over ``range`` runs backwards over the same range (cut to the trip count when it may break); a
+``while`` counts its trips and the adjoint loops that many times. A variable overwritten while
+its old value is still needed by the adjoint sweep is pushed onto a plain list in the primal
+sweep and popped back in the adjoint sweep (``stack.append(h)`` / ``h = stack.pop()``), so the
+adjoint sweep always sees the values the primal saw.
+
+Adjoints are assigned on their first contribution and accumulated after (never accumulated into
+zeros). The set of adjoints holding a value is tracked statically; where control flow joins
+paths that disagree, the missing adjoint is set to zeros on the path that lacks it.
+
+Hook for issue 5 (per-call-site fallback, custom call adjoints): ``Reverser.opaque_call`` is
+called for an ``opaque`` op whose result is active. The default raises TransformError; a
+subclass may return ``(primal_statements, contributions)`` instead, where contributions is a
+list of ``(operand_name, adjoint_expression)`` evaluated in the adjoint sweep.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gast
+import numpy as np
+
+from tangentish.compiler.activity import Activity, assignments
+from tangentish.compiler.diagnostics import Location, error_at
+from tangentish.compiler.inline import inline_rule
+from tangentish.compiler.nodes import assign, attr, call, const, expr_stmt, load, names_in, unparse
+from tangentish.compiler.normalize import Normalized, index_value
+from tangentish.compiler.ops import Op, op_of
+from tangentish.runtime import adjoint_helpers as helpers
+from tangentish.runtime.rules import table
+
+__all__ = ["Adjoint", "Reverser", "reverse", "COMMENT", "comment"]
+
+#: Prefix of the string constants that codegen turns into ``# ...`` comment lines.
+COMMENT = "\x00tg-comment\x00"
+
+_SCALAR_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.vdot, np.linalg.norm}
+
+
+def comment(text: str) -> gast.Expr:
+    return expr_stmt(const(COMMENT + text))
+
+
+@dataclass
+class Adjoint:
+    """Both sweeps of one function, ready for codegen to assemble into a def."""
+
+    norm: Normalized
+    primal: list[gast.stmt]
+    adjoint: list[gast.stmt]
+    #: the adjoint of the result (the ``dy`` parameter of the generated function)
+    seed: str
+    #: per parameter: the expression of its gradient after the adjoint sweep
+    grads: dict[str, gast.expr]
+    #: the stack list's name, or None when nothing is pushed
+    stack: str | None
+    #: variables set to None before the primal, since the stack may save them undefined
+    preset: list[str] = field(default_factory=list)
+    result_is_scalar: bool = False
+    #: names the adjoint sweep reads from the primal sweep (the pullback's closure)
+    needed: set[str] = field(default_factory=set)
+    #: variables with an adjoint
+    active: set[str] = field(default_factory=set)
+
+
+class _Push(gast.Expr):
+    """Marker: ``stack.append(name)`` (kept only if the adjoint sweep reads ``name``)."""
+
+
+class _Pop(gast.Assign):
+    """Marker: ``name = stack.pop()``."""
+
+
+def reverse(norm: Normalized, act: Activity, wrt: list[str]) -> Adjoint:
+    return Reverser(norm, act).run(wrt)
+
+
+class Reverser:
+    """Builds the two sweeps; subclass to handle opaque calls (see the module docstring)."""
+
+    def __init__(self, norm: Normalized, act: Activity):
+        self.norm, self.act = norm, act
+        self.namer, self.ns = norm.namer, norm.namespace
+        self.stack_name: str | None = None
+        self._names: dict[tuple[int, str], str] = {}
+        # First definitions outside loops overwrite nothing: they push nothing. Variables first
+        # assigned inside a loop may be pushed before they exist: they are preset to None.
+        self.first_defs: set[int] = set()
+        self.undefined_in_loop: set[str] = set()
+        params = set(norm.params) | ({norm.vararg} - {None})
+        self._scan(norm.node.body, set(params), False)
+        # Names assigned on every path to each if statement: a zero adjoint for them can be
+        # made with zero_grad(name); for the others it is None ("maybe" adjoints).
+        self.defined_at: dict[int, set[str]] = {}
+        self._definite(norm.node.body, set(params))
+        self.maybe: set[str] = set()
+
+    # ------------------------------------------------------------ helpers
+
+    def d(self, name: str) -> str:
+        return self.namer.adjoint(name)
+
+    def helper(self, fn: Callable[..., Any]) -> gast.expr:
+        return load(self.ns.helper(fn))
+
+    def loop_name(self, node: gast.AST, base: str) -> str:
+        """One name per loop and purpose, stable across the fixed-point iterations."""
+        key = (id(node), base)
+        if key not in self._names:
+            self._names[key] = self.namer.fresh(base)
+        return self._names[key]
+
+    def stack(self) -> str:
+        if self.stack_name is None:
+            self.stack_name = self.namer.fresh("stack")
+        return self.stack_name
+
+    def zero(self, name: str) -> gast.stmt:
+        return assign(self.d(name), call(self.helper(helpers.zero_grad), [load(name)]))
+
+    def accumulate(self, out: list, init: set[str], name: str, value: gast.expr) -> None:
+        dname = self.d(name)
+        if name not in init:
+            out.append(assign(dname, value))
+            init.add(name)
+        elif name in self.act.structured or name in self.maybe:
+            out.append(assign(dname, call(self.helper(helpers.add_grad), [load(dname), value])))
+        else:
+            out.append(assign(dname, gast.BinOp(left=load(dname), op=gast.Add(), right=value)))
+
+    # ------------------------------------------------------------ driver
+
+    def run(self, wrt: list[str]) -> Adjoint:
+        norm = self.norm
+        body = norm.node.body[:-1]  # the final ``return result``
+        init = {norm.result}
+        primal, adjoint, init = self.block(body, init, in_loop=False)
+        needed = set()
+        for s in adjoint:
+            if not isinstance(s, _Pop):
+                needed |= names_in(s)
+        primal, adjoint, pushed = self.prune(primal, adjoint, needed)
+        grads: dict[str, gast.expr] = {}
+        for p in wrt:
+            if p in init:
+                g: gast.expr = load(self.d(p))
+                if p in self.act.structured or p in self.maybe:
+                    g = call(self.helper(helpers.complete_grad), [g, load(p)])
+            else:
+                g = call(self.helper(helpers.zero_grad), [load(p)])
+                needed.add(p)
+            grads[p] = g
+        preset = self.presets(pushed)
+        return Adjoint(norm, primal, adjoint, self.d(norm.result), grads,
+                       self.stack_name if pushed else None, preset, self.scalar_result(body),
+                       needed | {p for p in norm.params}, set(self.act.active))
+
+    def scalar_result(self, body: list[gast.stmt]) -> bool:
+        for s in assignments(body):
+            if s.targets[0].id == self.norm.result:
+                op = op_of(s)
+                if not (op.kind == "call" and op.obj in _SCALAR_REDUCTIONS and len(op.args) == 1
+                        and not op.keywords) and op.obj is not helpers.item:
+                    return False
+        return True
+
+    # ------------------------------------------------------------ statements
+
+    def block(self, stmts: list[gast.stmt], init: set[str], in_loop: bool
+              ) -> tuple[list[gast.stmt], list[gast.stmt], set[str]]:
+        """(primal, adjoint, adjoints initialised before the block) for ``stmts``.
+
+        ``init`` is the set of variables whose adjoint holds a value after the block.
+        """
+        init = set(init)
+        primal: list[gast.stmt] = []
+        for s in stmts:
+            primal.extend(self.primal(s, in_loop))
+        adjoint: list[gast.stmt] = []
+        for s in reversed(stmts):
+            adjoint.extend(self.adjoint(s, init, in_loop))
+        return primal, adjoint, init
+
+    def _scan(self, stmts: list[gast.stmt], seen: set[str], in_loop: bool) -> None:
+        for s in stmts:
+            if isinstance(s, gast.Assign):
+                name = s.targets[0].id
+                if not in_loop and name not in seen:
+                    self.first_defs.add(id(s))
+                elif in_loop and name not in seen:
+                    self.undefined_in_loop.add(name)
+                seen.add(name)
+            elif isinstance(s, gast.If):
+                before = set(seen)
+                self._scan(s.body, seen, in_loop)
+                self._scan(s.orelse, before, in_loop)
+                seen |= before
+            elif isinstance(s, (gast.For, gast.While)):
+                if isinstance(s, gast.For):
+                    seen.add(s.target.id)
+                self._scan(s.body, seen, True)
+
+    def _definite(self, stmts: list[gast.stmt], defined: set[str]) -> set[str]:
+        for s in stmts:
+            if isinstance(s, gast.Assign):
+                defined.add(s.targets[0].id)
+            elif isinstance(s, gast.If):
+                self.defined_at[id(s)] = set(defined)
+                a = self._definite(s.body, set(defined))
+                b = self._definite(s.orelse, set(defined))
+                defined |= a & b
+            elif isinstance(s, (gast.For, gast.While)):
+                self._definite(s.body, set(defined) | (
+                    {s.target.id} if isinstance(s, gast.For) else set()))
+        return defined
+
+    def saves(self, s: gast.Assign, in_loop: bool) -> bool:
+        """Does this assignment overwrite a value the adjoint sweep may need back?"""
+        if getattr(s, "tg_nosave", False):
+            return False
+        return in_loop or id(s) not in self.first_defs
+
+    def primal(self, s: gast.stmt, in_loop: bool) -> list[gast.stmt]:
+        if isinstance(s, gast.Assign):
+            name = s.targets[0].id
+            out: list[gast.stmt] = []
+            if self.saves(s, in_loop):
+                out.append(_Push(value=call(attr(load(self.stack()), "append"), [load(name)])))
+            op = op_of(s)
+            if op.kind == "opaque" and name in self.act.active and self.active_args(op):
+                stmts, _ = self.opaque_call(s, op)
+                return out + stmts
+            return out + [s]
+        if isinstance(s, gast.If):
+            node = gast.If(test=s.test, body=self.primal_block(s.body, in_loop),
+                           orelse=self.primal_block(s.orelse, in_loop))
+            return [gast.copy_location(node, s)]
+        if isinstance(s, gast.For):
+            body = self.primal_block(s.body, True)
+            pre: list[gast.stmt] = []
+            if _breaks(s.body):
+                trips = self.loop_name(s, "trips")
+                pre = self.trips_reset(trips, s, in_loop)
+                inc = _inert(assign(trips, gast.BinOp(left=load(trips), op=gast.Add(),
+                                                      right=const(1))), s)
+                inc.tg_nosave = True
+                body = [inc] + body
+            node = gast.For(target=s.target, iter=s.iter, body=body, orelse=[],
+                            type_comment=None)
+            return pre + [gast.copy_location(node, s)]
+        if isinstance(s, gast.While):
+            trips = self.loop_name(s, "trips")
+            pre = self.trips_reset(trips, s, in_loop)
+            inc = _inert(assign(trips, gast.BinOp(left=load(trips), op=gast.Add(),
+                                                  right=const(1))), s)
+            inc.tg_nosave = True
+            body = [inc] + self.primal_block(s.body, True)
+            return pre + [gast.copy_location(gast.While(test=s.test, body=body, orelse=[]), s)]
+        return [s]
+
+    def trips_reset(self, trips: str, s: gast.AST, in_loop: bool) -> list[gast.stmt]:
+        """``trips = 0`` before a loop; inside an outer loop the old count is pushed."""
+        reset = _inert(assign(trips, const(0)), s)
+        if not in_loop:
+            return [reset]
+        self.undefined_in_loop.add(trips)
+        return [_Push(value=call(attr(load(self.stack()), "append"), [load(trips)])), reset]
+
+    def pop(self, name: str) -> gast.stmt:
+        return _Pop(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
+                                       type_comment=None)],
+                    value=call(attr(load(self.stack()), "pop"), []), type_comment=None)
+
+    def primal_block(self, stmts: list[gast.stmt], in_loop: bool) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for s in stmts:
+            out.extend(self.primal(s, in_loop))
+        return out
+
+    def adjoint(self, s: gast.stmt, init: set[str], in_loop: bool) -> list[gast.stmt]:
+        if isinstance(s, gast.Assign):
+            return self.adjoint_assign(s, init, in_loop)
+        if isinstance(s, gast.If):
+            return self.adjoint_if(s, init, in_loop)
+        if isinstance(s, (gast.For, gast.While)):
+            return self.adjoint_loop(s, init, in_loop)
+        return []  # break, print, assert, raise: nothing to undo
+
+    def adjoint_assign(self, s: gast.Assign, init: set[str], in_loop: bool) -> list[gast.stmt]:
+        name = s.targets[0].id
+        out: list[gast.stmt] = []
+        if name in self.act.active and name in init:
+            op = op_of(s)
+            body: list[gast.stmt] = []
+            before = set(init)
+            self.contributions(s, op, init, body)
+            if body and name in self.maybe:
+                test = gast.Compare(left=load(self.d(name)), ops=[gast.IsNot()],
+                                    comparators=[const(None)])
+                fresh = sorted(init - before)  # assigned only when the guard holds
+                self.maybe.update(fresh)
+                body = [gast.If(test=test, body=body,
+                                orelse=[assign(self.d(n), const(None)) for n in fresh])]
+            if body:
+                out.append(comment("grad of: " + unparse(s)))
+                out.extend(body)
+        if self.saves(s, in_loop):
+            out.append(self.pop(name))
+        return out
+
+    def contributions(self, s: gast.Assign, op: Op, init: set[str], out: list) -> None:
+        """Add the adjoint of ``s``'s operands to ``out``; reset the target's adjoint."""
+        name = s.targets[0].id
+        dt = load(self.d(name))
+        active = self.act.active
+        kind = op.kind
+        keep_target = False
+        if kind == "copy":
+            self.accumulate(out, init, s.value.id, dt) if s.value.id in active else None
+        elif kind == "call":
+            self.call_contributions(s, op, init, out)
+        elif kind == "getitem":
+            x = s.value.value
+            if isinstance(x, gast.Name) and x.id in active:
+                idx = index_value(s.value.slice, self.ns)
+                self.accumulate(out, init, x.id,
+                                call(self.helper(helpers.getitem_grad), [dt, load(x.id), idx]))
+        elif kind == "build":
+            keys = op.index if op.index is not None else [const(i) for i in range(len(op.args))]
+            for key, a in zip(keys, op.args):
+                if isinstance(a, gast.Name) and a.id in active:
+                    g = call(self.helper(helpers.item_grad), [dt, load(name), copy.deepcopy(key)])
+                    self.accumulate(out, init, a.id, g)
+        elif kind == "append":
+            xs, item = op.args
+            if isinstance(item, gast.Name) and item.id in active:
+                g = call(self.helper(helpers.item_grad), [dt, load(name), const(-1)])
+                self.accumulate(out, init, item.id, g)
+            g = call(self.helper(helpers.drop_last), [dt])
+            if xs.id == name:
+                out.append(assign(self.d(name), g))
+                keep_target = True
+            elif xs.id in active:
+                self.accumulate(out, init, xs.id, g)
+        elif kind == "index_set":
+            x, v = op.args
+            idx = op.index
+            if isinstance(v, gast.Name) and v.id in active:
+                g = call(self.helper(helpers.index_set_grad_v), [dt, copy.deepcopy(idx), v])
+                self.accumulate(out, init, v.id, g)
+            g = call(self.helper(helpers.index_set_grad_x), [dt, copy.deepcopy(idx)])
+            if x.id == name:
+                out.append(assign(self.d(name), g))
+                keep_target = True
+            elif x.id in active:
+                self.accumulate(out, init, x.id, g)
+        elif kind == "iter":
+            (x,) = op.args
+            if x.id in active:
+                self.accumulate(out, init, x.id,
+                                call(self.helper(helpers.as_list_grad), [dt, load(x.id)]))
+        elif kind == "opaque" and self.active_args(op):
+            _, contribs = self.opaque_call(s, op)
+            for operand, g in contribs:
+                self.accumulate(out, init, operand, g)
+        if not keep_target:
+            init.discard(name)
+
+    def call_contributions(self, s: gast.Assign, op: Op, init: set[str], out: list) -> None:
+        name = s.targets[0].id
+        entry = table.lookup(op.obj)
+        if entry is None or entry.nondiff:
+            return
+        dy: gast.expr = load(self.d(name))
+        if name in self.act.subscripted:  # a tuple-valued primitive, unpacked: make it dense
+            dy = call(self.helper(helpers.complete_grad), [dy, load(name)])
+        keywords = dict(op.keywords)
+        positional = list(op.args)
+        for i, a in enumerate(positional):
+            if not (isinstance(a, gast.Name) and a.id in self.act.active):
+                continue
+            rule = entry.vjp.get(i)
+            if rule is None:
+                raise self.missing_rule(s, op, i)
+            if getattr(rule, "tg_zero", False):  # read only for its shape
+                continue
+            g = inline_rule(rule, [dy, load(name), *positional], keywords, self.ns)
+            self.accumulate(out, init, a.id, g)
+        for k, v in op.keywords:
+            if isinstance(v, gast.Name) and v.id in self.act.active:
+                if k not in entry.argnames:
+                    raise self.missing_rule(s, op, k)
+                i = entry.argnames.index(k)
+                rule = entry.vjp.get(i)
+                if rule is None:
+                    raise self.missing_rule(s, op, i)
+                args = positional + [const(None)] * (i - len(positional))
+                rest = {kk: vv for kk, vv in keywords.items() if kk != k}
+                args = args[:i] + [v]
+                g = inline_rule(rule, [dy, load(name), *args], rest, self.ns)
+                self.accumulate(out, init, v.id, g)
+
+    def active_args(self, op: Op) -> list[str]:
+        values = list(op.args) + [v for _, v in op.keywords]
+        return [v.id for v in values if isinstance(v, gast.Name) and v.id in self.act.active]
+
+    def missing_rule(self, s: gast.Assign, op: Op, arg: int | str) -> Exception:
+        name = table._qualname(op.obj)
+        return error_at(getattr(s, "tg_loc", None),
+                        f"tangentish cannot differentiate argument {arg} of {name}: it has no "
+                        f"derivative rule (register one with tg.defvjp({name}, ...))")
+
+    def opaque_call(self, s: gast.Assign, op: Op
+                    ) -> tuple[list[gast.stmt], list[tuple[str, gast.expr]]]:
+        """An active call with no rule and no source: the per-call-site fallback hook."""
+        what = op.obj if isinstance(op.obj, str) else table._qualname(op.obj)
+        loc: Location | None = getattr(s, "tg_loc", None)
+        if op.index is not None:  # a user function normalize could not inline: say why
+            raise op.index
+        raise error_at(loc, f"tangentish cannot differentiate a call to {what}: it has no "
+                            "derivative rule and no Python source")
+
+    def adjoint_if(self, s: gast.If, init: set[str], in_loop: bool) -> list[gast.stmt]:
+        _, body, init_body = self.block(s.body, init, in_loop)
+        _, orelse, init_else = self.block(s.orelse, init, in_loop)
+        defined = self.defined_at.get(id(s), set())
+        for names, block in ((init_body - init_else, orelse), (init_else - init_body, body)):
+            for name in sorted(names):
+                if name in defined:
+                    block.append(self.zero(name))
+                else:  # the primal value may not exist on this path: None stands for zero
+                    block.append(assign(self.d(name), const(None)))
+                    self.maybe.add(name)
+        init.clear()
+        init.update(init_body | init_else)
+        if not body and not orelse:
+            return []
+        return [gast.copy_location(gast.If(test=s.test, body=body, orelse=orelse), s)]
+
+    def adjoint_loop(self, s: gast.For | gast.While, init: set[str], in_loop: bool
+                     ) -> list[gast.stmt]:
+        # The adjoints live at the loop head must be the same on every iteration: grow the set
+        # until the body's output is inside it.
+        entry = set(init)
+        while True:
+            _, body, out = self.block(s.body, entry, in_loop=True)
+            if out <= entry:
+                break
+            entry |= out
+        for name in sorted(entry - out):
+            body.append(self.zero(name))
+        pre = [self.zero(name) for name in sorted(entry - init)]
+        init.clear()
+        init.update(entry)
+        counted = isinstance(s, gast.While) or _breaks(s.body)
+        post = [self.pop(self.loop_name(s, "trips"))] if counted and in_loop else []
+        if not body:
+            return pre + post
+        if isinstance(s, gast.For):
+            rng = s.iter
+            if _breaks(s.body):
+                trips = self.loop_name(s, "trips")
+                rng = gast.Subscript(value=copy.deepcopy(rng), slice=gast.Slice(
+                    lower=None, upper=load(trips), step=None), ctx=gast.Load())
+            it = call(load(self.ns.ref(reversed, "reversed")), [copy.deepcopy(rng)])
+            loop = gast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[],
+                            type_comment=None)
+        else:
+            trips = self.loop_name(s, "trips")
+            target = gast.Name(id=self.loop_name(s, "_"), ctx=gast.Store(), annotation=None,
+                               type_comment=None)
+            loop = gast.For(target=target, iter=call(load(self.ns.ref(range, "range")),
+                                                     [load(trips)]),
+                            body=body, orelse=[], type_comment=None)
+        return pre + [gast.copy_location(loop, s)] + post
+
+    # ------------------------------------------------------------ stack pruning
+
+    def prune(self, primal: list, adjoint: list, needed: set[str]
+              ) -> tuple[list, list, set[str]]:
+        """Drop pushes and pops of variables the adjoint sweep never reads."""
+        pushed: set[str] = set()
+
+        def keep(s: gast.stmt) -> bool:
+            if isinstance(s, _Push):
+                name = s.value.args[0].id
+                if name in needed:
+                    pushed.add(name)
+                    return True
+                return False
+            if isinstance(s, _Pop):
+                return s.targets[0].id in needed
+            return True
+
+        def walk(stmts: list) -> list:
+            out = []
+            for s in stmts:
+                if not keep(s):
+                    continue
+                if isinstance(s, _Push):
+                    s = expr_stmt(s.value)
+                elif isinstance(s, _Pop):
+                    s = assign(s.targets[0].id, s.value)
+                for field_name in ("body", "orelse"):
+                    if isinstance(s, (gast.If, gast.For, gast.While)):
+                        setattr(s, field_name, walk(getattr(s, field_name)))
+                out.append(s)
+            return out
+
+        return walk(primal), walk(adjoint), pushed
+
+    def presets(self, pushed: set[str]) -> list[str]:
+        """Pushed variables that may be undefined when first pushed: preset them to None."""
+        return sorted(pushed & self.undefined_in_loop)
+
+
+def _breaks(stmts: list[gast.stmt]) -> bool:
+    for s in stmts:
+        if isinstance(s, gast.Break):
+            return True
+        if isinstance(s, gast.If) and (_breaks(s.body) or _breaks(s.orelse)):
+            return True
+    return False
+
+
+def _inert(stmt: gast.Assign, like: gast.AST) -> gast.Assign:
+    stmt.tg_op = Op("inert")
+    stmt.tg_loc = getattr(like, "tg_loc", None)
+    return gast.copy_location(stmt, like)
