@@ -5,13 +5,9 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import pytest
 
 import tangentish as tg
 from tests.reliability.modules import module_from
-
-# Until the compiler is merged into main (remove then: a skip must not outlive the merge).
-pytestmark = pytest.mark.skipif(not hasattr(tg, "grad"), reason="tg.grad not merged yet")
 
 THREADS = 8
 ROUNDS = 20

@@ -12,9 +12,6 @@ import tangentish as tg
 from tests.fuzz.harness import load_module
 from tests.reliability.modules import module_from
 
-# Until the compiler is merged into main (remove then: a skip must not outlive the merge).
-pytestmark = pytest.mark.skipif(not hasattr(tg, "grad"), reason="tg.grad not merged yet")
-
 X = np.array([0.3, -0.8, 1.1])
 
 

@@ -10,13 +10,11 @@ import gc
 import tracemalloc
 
 import numpy as np
-import pytest
 
 import tangentish as tg
+from tests.reliability.modules import needs_tape
 
-# Until the tape is merged into main (remove then: a skip must not outlive the merge).
-pytestmark = pytest.mark.skipif(not hasattr(tg, "optim") or not hasattr(tg.optim, "SGD"),
-                                reason="tape not merged yet")
+pytestmark = needs_tape
 
 STEPS = 10_000
 #: The last WINDOW steps run under tracemalloc (it slows Python down several times).
