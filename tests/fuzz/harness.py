@@ -294,8 +294,17 @@ def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
             results["open_bugs"].append(bug.id)
     names = sorted(k for k in results if k != "open_bugs")
     for a, b in zip(names, names[1:]):
-        for pos, got, want in zip(case.wrt, results[a], results[b]):
-            _compare(f"{a} vs {b}, argument {pos}", got, want, AD_RTOL, AD_ATOL * case.scale)
+        try:
+            for pos, got, want in zip(case.wrt, results[a], results[b]):
+                _compare(f"{a} vs {b}, argument {pos}", got, want, AD_RTOL,
+                         AD_ATOL * case.scale)
+        except Mismatch as failure:
+            # Too small for finite differences to see, but one side has a known bug.
+            bug = (_known(a, features, source, str(failure))
+                   or _known(b, features, source, str(failure)))
+            if bug is None:
+                raise
+            results["open_bugs"].append(bug.id)
     return results
 
 
