@@ -3,7 +3,8 @@
 The program is written to a real module file and imported, so the compiler reads it with
 ``inspect.getsource`` exactly as it reads user code. Gradients come from
 
-* ``compiled``: ``tg.grad(f, wrt, fallback="error")``, the source transformation alone;
+* ``compiled``: ``tg.value_and_grad(f, wrt, fallback="error")``, the source transformation;
+* ``vjp``: ``tg.vjp(f, *args, fallback="error")`` pulled back from 1.0 (its own generated code);
 * ``tape``: ``grad_via_tape(f, args, wrt)``, the dynamic tape the compiler falls back to;
 * ``autograd``: HIPS autograd on the same source with ``np`` bound to ``autograd.numpy``, a
   check on the generator itself (skipped for subscript writes, which autograd cannot do);
@@ -109,6 +110,14 @@ def _compiled(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple
     return value, tuple(grads)
 
 
+def _vjp(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
+    import tangentish as tg
+
+    value, pullback = tg.vjp(module.f, *args, fallback="error")
+    grads = pullback(1.0)
+    return value, tuple(grads[pos] for pos in wrt)
+
+
 def _tape(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
     from tangentish.runtime.tape.fallback import value_and_grad_via_tape
 
@@ -148,6 +157,8 @@ def available_methods() -> dict[str, Callable[..., tuple[Any, ...]]]:
     methods: dict[str, Callable[..., tuple[Any, ...]]] = {"autograd": _autograd}
     if hasattr(tg, "grad"):
         methods["compiled"] = _compiled
+    if hasattr(tg, "vjp"):
+        methods["vjp"] = _vjp
     try:
         from tangentish.runtime.tape.fallback import value_and_grad_via_tape  # noqa: F401
 
@@ -220,47 +231,52 @@ def _compare(label: str, got: list[np.ndarray], want: list[np.ndarray], rtol: fl
 
 @dataclass(frozen=True)
 class OpenBug:
-    """A reported, not yet fixed bug. A failure of ``method`` is counted (``hypothesis.event``)
-    instead of failing the run when the program has one of ``features`` (if given), its source
-    matches ``source`` (if given) and the failure message matches ``message`` (if given). Each
-    entry is in /work/wt/BUGS.md and docs/reliability.md; delete it when the fix lands."""
+    """A reported, not yet fixed bug. A failure of one of ``methods`` is counted
+    (``hypothesis.event``) instead of failing the run when the program has one of ``features``
+    (if given), its source matches ``source`` (if given) and the failure message matches
+    ``message`` (if given). Each entry is in /work/wt/BUGS.md and docs/reliability.md; delete
+    it when the fix lands."""
 
     id: str
-    method: str
+    methods: frozenset[str]
     features: frozenset[str] = frozenset()
     source: str = ""
     message: str = ""
 
     def explains(self, method: str, features: frozenset[str], source: str, failure: str) -> bool:
-        return (method == self.method
+        return (method in self.methods
                 and (not self.features or bool(self.features & features))
                 and (not self.source or re.search(self.source, source) is not None)
                 and (not self.message or re.search(self.message, failure) is not None))
 
 
+TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp"})
+
 OPEN_BUGS: tuple[OpenBug, ...] = (
-    OpenBug("T1 (tape: += mutates 0-d tensors standing for scalars)", "tape",
+    OpenBug("T1 (tape: += mutates 0-d tensors standing for scalars)", TAPE,
             features=frozenset({"scalar_augassign"})),
     OpenBug("T2/T3/T4 (tape: in-place ops between ndarrays and Tensors, saved tensors)",
-            "tape", features=frozenset({"array_inplace"})),
-    OpenBug("C1 (compiler: (-c) ** 2 emitted as -c ** 2)", "compiled",
+            TAPE, features=frozenset({"array_inplace"})),
+    OpenBug("C1 (compiler: (-c) ** 2 emitted as -c ** 2)", COMPILER,
             source=r"\(-[0-9.]+\) \*\*"),
-    OpenBug("C2 (compiler: inlined helper returning a parameter given a constant)", "compiled",
+    OpenBug("C2 (compiler: inlined helper returning a parameter given a constant)", COMPILER,
             message="'Constant' object has no attribute 'id'"),
+    OpenBug("C5 (compiler: vjp pullback captures names bound only on a path not taken)",
+            frozenset({"vjp"}), message="UnboundLocalError"),
 )
 
 
 STALE_CACHE = OpenBug("C4 (compiler: cache confuses equal code objects of two modules)",
-                      "compiled")
+                      COMPILER)
 
 
-def _passes_with_a_cold_cache(case: Case, method: Callable[..., Any]) -> bool:
+def _passes_with_a_cold_cache(case: Case, name: str, method: Callable[..., Any]) -> bool:
     """Whether a compiled failure goes away once the compile cache is emptied (open bug C4)."""
     from tangentish.compiler import cache
 
     cache.clear()
     try:
-        _run_method(case, "compiled", method)
+        _run_method(case, name, method)
     except Mismatch:
         return False
     return True
@@ -287,7 +303,8 @@ def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
             results[name] = _run_method(case, name, method)
         except Mismatch as failure:
             bug = _known(name, features, source, str(failure))
-            if bug is None and name == "compiled" and _passes_with_a_cold_cache(case, method):
+            if (bug is None and name in COMPILER
+                    and _passes_with_a_cold_cache(case, name, method)):
                 bug = STALE_CACHE
             if bug is None:
                 raise
