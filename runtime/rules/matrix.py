@@ -20,6 +20,7 @@ import numpy as np
 from ..support import is_array, reduced_axes, shape_of, unbroadcast, unreduce
 from .linalg import as_cols, as_rows, expand_matrix, mT
 from .reductions import safe_divisor, tie_weights
+from .shape import undiagonal
 from .table import defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- helpers
@@ -138,6 +139,29 @@ def solve_jvp_b(db, y, a, b):
     return np.linalg.solve(a, db)
 
 
+# NumPy 2's np.linalg.diagonal and matrix_transpose: the last two axes, as shape ops.
+def linalg_diagonal_vjp(dy, y, x, offset=0):
+    return undiagonal(dy, x, offset, -2, -1)
+
+
+def linalg_diagonal_jvp(dx, y, x, offset=0):
+    return np.diagonal(dx, offset, -2, -1)
+
+
+def matrix_transpose_vjp(dy, y, x):
+    return mT(dy)
+
+
+def matrix_transpose_jvp(dx, y, x):
+    return mT(dx)
+
+
+if hasattr(np.linalg, "diagonal"):
+    defvjp(np.linalg.diagonal, linalg_diagonal_vjp)
+    defjvp(np.linalg.diagonal, linalg_diagonal_jvp)
+    defvjp(np.linalg.matrix_transpose, matrix_transpose_vjp)
+    defjvp(np.linalg.matrix_transpose, matrix_transpose_jvp)
+defnondiff(np.linalg.matrix_rank)
 defvjp(np.linalg.inv, inv_vjp)
 defjvp(np.linalg.inv, inv_jvp)
 defvjp(np.linalg.det, det_vjp)
