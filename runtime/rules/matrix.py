@@ -1,5 +1,6 @@
 """``np.linalg`` matrix functions and decompositions: inv, det, slogdet, solve, norms, cholesky,
-eigh, eigvalsh, svd, svdvals, qr, pinv, matrix_power, multi_dot.
+eigh, eigvalsh, svd, svdvals, qr, pinv, matrix_power, multi_dot (and NumPy 2's diagonal and
+matrix_transpose; matrix_rank is non-differentiable).
 
 All rules work on stacks of matrices (``(..., M, N)``), as the primitives do.
 
@@ -8,11 +9,13 @@ per output, ``None`` standing for an output that received no gradient (a zero co
 ``y`` is the primal output tuple. The JVP rule returns a tuple of tangents, one per output (zeros
 for an output that cannot move, such as slogdet's sign).
 
-eigh, eigvalsh and cholesky read only one triangle of their input (``UPLO``, lower for
-cholesky), so their VJPs are the derivative of exactly that function: zero on the unread
-triangle. For a symmetric input built as ``A = B + B.T`` this gives the same gradient for B as
-the symmetric convention of PyTorch and JAX. Decompositions assume distinct eigen/singular
-values and full rank, where they are differentiable.
+eigh, eigvalsh and cholesky read only one triangle of their input (``UPLO``; for cholesky the
+lower one, the upper with ``upper=True``), so their VJPs are the derivative of exactly that
+function: zero on the unread triangle. For a symmetric input built as ``A = B + B.T`` this gives
+the same gradient for B as the symmetric convention of PyTorch and JAX. Decompositions assume
+distinct eigen/singular values and full rank, where they are differentiable. A
+``full_matrices=True`` SVD of a non-square matrix pads U or Vh with columns that are not unique:
+their cotangent is ignored (as PyTorch does) and its JVP raises.
 """
 
 import numpy as np
@@ -426,6 +429,11 @@ def svd_grad(dy, y, a):
 
 def svd_tangent(da, y, a):
     """Tangents (dU, ds, dVh) of the thin SVD (as JAX's svd_jvp, real case)."""
+    k = shape_of(y[1])[-1]
+    if shape_of(y[0])[-1] != k or shape_of(y[2])[-2] != k:  # padded: full_matrices=True
+        raise NotImplementedError(
+            "tangentish: the JVP of np.linalg.svd(full_matrices=True) of a non-square matrix is "
+            "not unique; use full_matrices=False")
     u, s, vh = thin(y)
     v = mT(vh)
     ds_mat = np.matmul(np.matmul(mT(u), da), v)
