@@ -501,3 +501,18 @@ def test_tape_second_derivatives(name):
     expect, _ = numerical_grad(lambda a: float(grad_dot_v(a)[1].detach().numpy()), [a0], 0,
                                eps=1e-5)
     np.testing.assert_allclose(hvp, expect[0], rtol=1e-4, atol=1e-6)
+
+
+def test_svd_full_matrices_padding(backend):
+    """The padded columns of a full SVD are not unique: no gradient flows from them, and the
+    JVP, which would have to choose them, says so."""
+    a = np.random.default_rng(12).standard_normal((4, 2))
+    y = tuple(np.linalg.svd(a))
+    du = np.zeros((4, 4))
+    du[:, 2:] = 1.0  # cotangent on the two padding columns only
+    got = table.vjp_rule(np.linalg.svd, 0)(backend.to((du, None, None)), backend.to(y),
+                                           backend.to(a))
+    np.testing.assert_array_equal(backend.back(got), np.zeros((4, 2)))
+    with pytest.raises(NotImplementedError, match="full_matrices=False"):
+        table.jvp_rule(np.linalg.svd, 0)(backend.to(np.ones((4, 2))), backend.to(y),
+                                         backend.to(a))
