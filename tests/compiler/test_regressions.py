@@ -91,3 +91,17 @@ def test_c5_vjp_when_a_name_is_bound_only_on_a_path_not_taken():
     for y in (1.0, 3.0, 60.0):
         value, pullback = tg.vjp(h, y, fallback="error")
         assert np.isclose(pullback(1.0)[0], tg.grad(h)(y))
+
+
+def test_c5_vjp_loop_variable_read_after_its_loop_on_one_path():
+    def g(x, c):
+        if c > 0:
+            for i in range(2):  # noqa: B007  (i is read after the loop)
+                x = x * 2.0
+        if c > 0:
+            x = x * i
+        return x
+
+    for c in (-1, 1):
+        value, pullback = tg.vjp(g, 1.5, c, fallback="error")
+        assert np.isclose(pullback(1.0)[0], tg.grad(g)(1.5, c))
