@@ -143,6 +143,14 @@ def generate(adj: Adjoint, form: str, wrt: list[str], single: bool) -> gast.Func
         name = namer.fresh(base + "_vjp")
         args = _args(adj, [])
     else:
+        restored = set()
+        for s in adj.adjoint:
+            restored |= names_in(s, gast.Store)
+        if form == "value_and_grad" and norm.result in restored:
+            # the adjoint sweep pops the result's old values back: keep the value first
+            value = namer.fresh("value")
+            body.append(assign(value, result))
+            result = load(value)
         body += adj.adjoint
         grads = _grads_value(adj, wrt, single)
         if form == "value_and_grad":
