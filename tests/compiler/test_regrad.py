@@ -28,7 +28,26 @@ def branchy(x):
     return y * x
 
 
-@pytest.mark.parametrize("fn", [poly_trig, looped, branchy], ids=lambda f: f.__name__)
+def listy(x):
+    hs = []
+    for k in range(3):
+        hs.append(np.sin(x * k) + x)
+    s = 0.0
+    for h in hs:
+        s = s + h * h
+    return s + hs[-1] * x
+
+
+def indexed(x):
+    v = np.array([x, 2.0 * x, x * x])
+    s = 0.0
+    for i in range(3):
+        s = s + np.sin(v[i]) * v[(i + 1) % 3]
+    return s
+
+
+@pytest.mark.parametrize("fn", [poly_trig, looped, branchy, listy, indexed],
+                         ids=lambda f: f.__name__)
 @pytest.mark.parametrize("x", [0.3, 0.9])
 def test_grad_of_grad_matches_differences_of_grad(fn, x):
     dfn = tg.grad(fn, fallback="error")
