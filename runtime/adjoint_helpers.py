@@ -147,7 +147,7 @@ def item_grad(dy: Any, y: Any, key: Any) -> Any:
         g = dy.get(key)
     else:
         g = dy[key] if -len(dy) <= key < len(dy) else None
-    return zeros_like_tree(y[key]) if g is None else g
+    return complete_grad(g, y[key])  # dense: it becomes an ordinary adjoint
 
 
 def drop_last(dy: Any) -> Any:

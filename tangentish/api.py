@@ -71,6 +71,15 @@ class _Transformed:
         return self._compiled
 
     @property
+    def __tangentish_function__(self) -> Any:
+        """The generated function, for the compiler to inline when this gradient is itself
+        called inside a function being differentiated (None when it runs on the tape)."""
+        compiled = self.compiled()
+        if compiled is None or compiled.has_self:
+            return None
+        return compiled.function
+
+    @property
     def source(self) -> str:
         compiled = self.compiled()
         if compiled is None:

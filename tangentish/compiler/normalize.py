@@ -114,8 +114,9 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
     result = _result_name(node, params, namer)
     body_fn = _Function(ctx, parsed, scope, None, {}, result)
+    vararg_name = args.vararg.id if args.vararg is not None else None
     body, result = rename_straight_line(body_fn.body(node.body), params, result, namer)
-    body = hoist_invariants(body)
+    body = hoist_invariants(body, params + ([vararg_name] if vararg_name else []))
     new = gast.FunctionDef(name=node.name, args=node.args, body=body + [gast.Return(gload(result))],
                            decorator_list=[], returns=None, type_comment=None, type_params=[])
     gast.copy_location(new, node)
