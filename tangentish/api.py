@@ -71,6 +71,15 @@ class _Transformed:
         return self._compiled
 
     @property
+    def __tangentish_function__(self) -> Any:
+        """The generated function, for the compiler to inline when this gradient is itself
+        called inside a function being differentiated (None when it runs on the tape)."""
+        compiled = self.compiled()
+        if compiled is None or compiled.has_self:
+            return None
+        return compiled.function
+
+    @property
     def source(self) -> str:
         compiled = self.compiled()
         if compiled is None:
@@ -188,8 +197,10 @@ def value_and_grad(f: Callable[..., Any] | None = None, wrt: Any = 0, *,
 
 
 def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any, Any]:
-    """``(f(*args), pullback)``; ``pullback(cotangent)`` returns one gradient per argument."""
-    return _Transformed(f, None, "vjp", fallback, Options())(*args)
+    """``(f(*args), pullback)``; ``pullback(cotangent)`` returns one gradient per argument
+    (zeros for integer arguments, which carry no gradient)."""
+    floats = tuple(i for i, a in enumerate(args) if not _is_integer(a))
+    return _Transformed(f, floats, "vjp", fallback, Options())(*args)
 
 
 def source(df: Any) -> str:

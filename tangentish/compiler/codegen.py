@@ -110,6 +110,11 @@ def generate(adj: Adjoint, form: str, wrt: list[str], single: bool) -> gast.Func
     base = norm.node.name if norm.node.name.isidentifier() else "f"
     result = load(norm.result)
     body: list[gast.stmt] = [gast.Expr(value=const(COMMENT + "primal"))]
+    if form == "vjp":
+        # The pullback's default arguments must exist even on paths that never bound them.
+        bound = set(norm.params) | {adj.stack} | {s.targets[0].id for s in adj.primal
+                                                  if isinstance(s, gast.Assign)}
+        adj.preset = sorted(set(adj.preset) | (set(_captured(adj)) - bound))
     body += _prologue(adj) + adj.primal
     if form in ("grad", "value_and_grad") and not adj.result_is_scalar:
         body.append(gast.Expr(value=call(load(ns.helper(helpers.check_scalar)),
@@ -138,6 +143,14 @@ def generate(adj: Adjoint, form: str, wrt: list[str], single: bool) -> gast.Func
         name = namer.fresh(base + "_vjp")
         args = _args(adj, [])
     else:
+        restored = set()
+        for s in adj.adjoint:
+            restored |= names_in(s, gast.Store)
+        if form == "value_and_grad" and norm.result in restored:
+            # the adjoint sweep pops the result's old values back: keep the value first
+            value = namer.fresh("value")
+            body.append(assign(value, result))
+            result = load(value)
         body += adj.adjoint
         grads = _grads_value(adj, wrt, single)
         if form == "value_and_grad":
@@ -162,6 +175,9 @@ def _captured(adj: Adjoint) -> list[str]:
         defined.add(norm.vararg)
     for s in assignments(adj.primal):
         defined.add(s.targets[0].id)
+    for node in gast.walk(gast.Module(body=adj.primal, type_ignores=[])):
+        if isinstance(node, gast.For):
+            defined.add(node.target.id)
     if adj.stack is not None:
         defined.add(adj.stack)
     assigned: set[str] = set()

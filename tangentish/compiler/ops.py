@@ -10,7 +10,7 @@ copy       ``a``                                        ``da += dt``
 const      a literal or global constant                 none
 inert      any expression whose value has no gradient   none (comparisons, len, shapes, ...)
 call       ``prim(a, b, k=c)`` with ``prim`` in table   inlined VJP rules of ``prim``
-getitem    ``x[idx]`` (arrays, lists, tuples, dicts)    ``dx += getitem_grad(dt, x, idx)``
+getitem    ``x[idx]`` (arrays, lists, tuples, dicts)    ``dx += subscript_grad(dt, x, idx)``
 build      ``(a, b)``, ``[a, b]``, ``{'k': a}``          ``da += item_grad(dt, t, 0)``, ...
 append     ``[*xs, v]`` (from ``xs.append(v)``)         both, from ``dt``
 index_set  ``index_set(x, idx, v)`` (``x[idx] = v``)    ``dv``, and ``dx`` with idx zeroed

@@ -129,14 +129,14 @@ def _loads(s: gast.stmt) -> set[str]:
 
 
 def accumulate_in_place(adj: Adjoint) -> list[gast.stmt]:
-    """``dx = dx + getitem_grad(g, x, i)`` -> ``dx = getitem_accumulate(dx, g, x, i)``.
+    """``dx = dx + subscript_grad(g, x, i)`` -> ``dx = getitem_accumulate(dx, g, x, i)``.
 
     Only for adjoints that hold nothing but arrays this code made (every assignment to them is
     a sum, zeros or a scatter), so updating them in place is invisible: a loop reading
     ``xs[t]`` then costs one slice per step instead of one xs-sized array.
     """
     ns, namer = adj.norm.namespace, adj.norm.namer
-    getitem = ns.helper(helpers.getitem_grad)
+    getitem = ns.helper(helpers.subscript_grad)
     add = ns.helper(helpers.add_grad)
     fresh_calls = {getitem, add, ns.helper(helpers.zero_grad)}
     owned = set(namer.adjoint_names().values()) - {adj.seed}

@@ -104,7 +104,10 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     """Run every pass on ``fn`` and return the generated function of ``form``."""
     norm = front_end(fn, options.call_site_fallback)
     names, single = resolve_wrt(norm, wrt, form)
-    act = activity.analyze(norm, names)
+    seeds = names
+    if form == "vjp" and isinstance(wrt, tuple):  # integer arguments get zeros, no adjoint
+        seeds = [names[i] for i in wrt]
+    act = activity.analyze(norm, seeds)
     scalars = activity.scalar_vars(norm, set(options.scalars)) if options.scalars else set()
     adj = reverse.reverse(norm, act, names, scalars)
     if options.optimize:

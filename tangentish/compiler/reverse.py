@@ -361,7 +361,7 @@ class Reverser:
             if isinstance(x, gast.Name) and x.id in active:
                 idx = index_value(s.value.slice, self.ns)
                 self.accumulate(out, init, x.id,
-                                call(self.helper(helpers.getitem_grad), [dt, load(x.id), idx]))
+                                call(self.helper(helpers.subscript_grad), [dt, load(x.id), idx]))
         elif kind == "build":
             keys = op.index if op.index is not None else [const(i) for i in range(len(op.args))]
             for key, a in zip(keys, op.args):
