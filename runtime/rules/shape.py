@@ -935,6 +935,15 @@ def unwindow_jvp(ddy, y, dy, x, window_shape, axis):
     return unwindow(ddy, x, window_shape, axis)
 
 
+def unbroadcast_vjp(ct, y, g, target):
+    """Summing over broadcast axes and broadcasting back are each other's adjoints."""
+    return unbroadcast(ct, g)
+
+
+def unbroadcast_jvp(dg, y, g, target):
+    return unbroadcast(dg, target)
+
+
 def join_like_vjp(g, y, pieces, arrays, axis, ndmin, like):
     return split_like(g, arrays, axis, ndmin)
 
@@ -1070,6 +1079,7 @@ _define(fill_none, fill_none_vjp, fill_none_jvp)
 _define(split_like, split_like_vjp, split_like_jvp)
 _define(split_axis, unstack_vjp, unstack_jvp)  # split_axis is np.unstack
 _define(join_like, join_like_vjp, join_like_jvp)
+_define(unbroadcast, unbroadcast_vjp, unbroadcast_jvp)  # the binary elementwise rules' helper
 _define(untile, untile_vjp, untile_jvp)
 _define(unrepeat, unrepeat_vjp, unrepeat_jvp)
 _define(untake, untake_vjp, untake_jvp)

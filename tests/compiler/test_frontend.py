@@ -62,7 +62,7 @@ def test_resolve_globals_closures_builtins():
     scope = Scope(parse(f))
     assert scope.lookup("k") == 2.0 and scope.lookup("SCALE") == 3.0
     assert scope.lookup("len") is len and scope.lookup("np") is np
-    assert kind_of(np.sin) == "rule" and kind_of(len) == "builtin" and kind_of(f) == "user"
+    assert kind_of(np.sin) == "rule" and kind_of(print) == "builtin" and kind_of(f) == "user"
 
 
 def test_normalize_one_primitive_per_statement():
@@ -143,7 +143,21 @@ def test_normalize_subscript_assignment_is_functional():
         return x
 
     text = _norm(f)
-    assert "x = index_set(x, slice(1, None), _t2)" in text
+    assert "x_1 = index_set(x, slice(1, None), _t2)" in text  # renamed: x is not overwritten
+
+
+def test_normalize_straight_line_reassignment_gets_new_names():
+    def f(x):
+        x = x * 2.0
+        x = np.sin(x)
+        return x
+
+    assert _norm(f) == _body("""
+        def f(x):
+            x_1 = x * 2.0
+            x_2 = np.sin(x_1)
+            return x_2
+    """)
 
 
 def test_normalize_swap_and_unpack():
@@ -153,8 +167,8 @@ def test_normalize_swap_and_unpack():
         return a - b
 
     text = _norm(f)
-    assert "_t1 = b\n    _t2 = a\n    a = _t1\n    b = _t2" in text
-    assert "p = _t3[0]" in text and "q = _t3[1]" in text
+    assert "_t1 = b\n    _t2 = a\n    a_1 = _t1\n    b_1 = _t2" in text
+    assert "p = _t3[0]" in text and "y = a_1 - b_1" in text and "q = _t3[1]" in text
 
 
 def test_normalize_comprehension_and_enumerate():

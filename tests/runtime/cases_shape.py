@@ -6,7 +6,7 @@ import numpy as np
 
 from tangentish.runtime.rules import shape
 from tangentish.runtime.rules.shape import astype
-from tangentish.runtime.support import index_set
+from tangentish.runtime.support import index_set, unbroadcast
 from tests.runtime.rulecheck import Case
 
 
@@ -258,4 +258,8 @@ CASES += [
     Case(np.linspace, lambda rng: (0.5, rng.standard_normal((2, 3)), 1), kwargs={"axis": 1},
          wrt=(0, 1)),
     Case(shape.along_samples, lambda rng: (rng.standard_normal(3), Z((2, 4, 3)), 1)),
+]
+CASES += [
+    Case(unbroadcast, lambda rng: (rng.standard_normal((2, 3, 4)), Z((3, 1)))),
+    Case(unbroadcast, lambda rng: (rng.standard_normal(()), Z((2, 2))), id="unbroadcast(seed)"),
 ]
