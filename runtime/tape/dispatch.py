@@ -46,15 +46,6 @@ def raw(a):
     return a
 
 
-def _tensors(args):
-
-    for a in args:
-        if isinstance(a, Tensor):
-            yield a
-        elif type(a) in (list, tuple):
-            yield from (v for v in a if isinstance(v, Tensor))
-
-
 def apply(prim, *args, name=None, **kwargs):
     """``prim(*args, **kwargs)`` on raw arrays, recorded on the tape when a Tensor needs grad."""
     out = prim(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
@@ -82,8 +73,7 @@ def record(prim, args, kwargs, out, name=None):
     else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
         result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
     if (not is_grad_enabled() or not any(o.dtype.kind in "fc" for o in outs)
-            or is_nondiff(prim) or prim in _CONSTANT_RESULTS
-            or not any(t.requires_grad for t in _tensors(args))):
+            or is_nondiff(prim) or prim in _CONSTANT_RESULTS or not _needs_grad(args)):
         return result
 
     slots, nexts, versions = [], [], []
@@ -94,7 +84,7 @@ def record(prim, args, kwargs, out, name=None):
         parts = list(enumerate(a)) if prim in SEQUENCE_PRIMITIVES and pos == 0 else [(None, a)]
         for sub, v in parts:
             if isinstance(v, Tensor):
-                versions.append((pos, v, v._vc.value, None, 0))
+                versions.append((pos, v, v._vc.value))
                 slots.append((pos, sub))
                 nexts.append(edge(v) if v.requires_grad else (None, 0))
             elif is_array(v) or (numbers_are_data and isinstance(v, (int, float, complex))
@@ -103,12 +93,10 @@ def record(prim, args, kwargs, out, name=None):
                 nexts.append((None, 0))
     node = node_class(name or torch_name(prim, args, kwargs))(
         prim, args, kwargs, slots, nexts, versions)
-    node.output = result
+    node.set_output(result, multi)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fc":
             r._grad_fn, r._output_nr = node, nr
-    if not multi:
-        versions.append(("y", result, 0, node, 0))
     return result
 
 
@@ -126,13 +114,27 @@ def _fresh_layout(out, prim):
 
 def _default_float(out, args):
     """Integer tensors promoted by a Python float get torch's default dtype, not float64."""
-    if out.dtype != np.float64 or get_default_dtype().dtype == np.float64:
+    if out.dtype != np.float64:
         return out
     for a in args:
         for v in (a if type(a) in (list, tuple) else (a,)):
-            if is_array(v) and not isinstance(v, np.generic) and raw(v).dtype.kind in "fc":
+            data = v._data if isinstance(v, Tensor) else v
+            dtype = None if isinstance(data, np.generic) else getattr(data, "dtype", None)
+            if dtype is not None and dtype.kind in "fc":
                 return out
-    return out.astype(get_default_dtype().dtype)
+    default = get_default_dtype().dtype
+    return out if default == np.float64 else out.astype(default)
+
+
+def _needs_grad(args) -> bool:
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._requires_grad or a._grad_fn is not None:
+                return True
+        elif type(a) in (list, tuple):
+            if any(isinstance(v, Tensor) and v.requires_grad for v in a):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------- NumPy's dispatch protocols
