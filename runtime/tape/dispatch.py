@@ -48,23 +48,27 @@ def raw(a):
 
 def apply(prim, *args, name=None, **kwargs):
     """``prim(*args, **kwargs)`` on raw arrays, recorded on the tape when a Tensor needs grad."""
-    out = prim(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
+    if kwargs:
+        out = prim(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
+    else:
+        out = prim(*[raw(a) for a in args])
     return record(prim, args, kwargs, out, name)
 
 
 def record(prim, args, kwargs, out, name=None):
     """Wrap ``out`` as a Tensor and, when any Tensor argument requires grad, give it a node."""
-
-    if isinstance(out, np.generic):
-        out = np.asarray(out)
-    multi = isinstance(out, (tuple, list))
-    if multi and not all(is_array(o) for o in out):
-        return out
-    if not multi and not is_array(out):
-        return out
-    outs = [_fresh_layout(_default_float(np.asarray(o) if isinstance(o, np.generic) else o,
-                                         args), prim)
-            for o in (out if multi else (out,))]
+    if type(out) is np.ndarray:  # the common case, first
+        multi = False
+        outs = [_fresh_layout(_default_float(out, args), prim)]
+    else:
+        if isinstance(out, np.generic):
+            out = np.asarray(out)
+        multi = isinstance(out, (tuple, list))
+        if not (all(is_array(o) for o in out) if multi else is_array(out)):
+            return out
+        outs = [_fresh_layout(_default_float(np.asarray(o) if isinstance(o, np.generic) else o,
+                                             args), prim)
+                for o in (out if multi else (out,))]
     results = [Tensor._wrap(o) for o in outs]
     if not multi:
         result = results[0]
@@ -72,21 +76,21 @@ def record(prim, args, kwargs, out, name=None):
             mark_view(result, prim, args, kwargs)
     else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
         result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
-    if (not is_grad_enabled() or not any(o.dtype.kind in "fc" for o in outs)
-            or is_nondiff(prim) or prim in _CONSTANT_RESULTS or not _needs_grad(args)):
+    if (not _needs_grad(args) or not is_grad_enabled()
+            or not any(o.dtype.kind in "fc" for o in outs)
+            or is_nondiff(prim) or prim in _CONSTANT_RESULTS):
         return result
-
     slots, nexts, versions = [], [], []
     numbers_are_data = prim in _ARITHMETIC or isinstance(prim, np.ufunc)
-    positions = _DATA_POSITIONS.get(prim, range(len(args)))
-    for pos in positions:
+    sequence = prim in SEQUENCE_PRIMITIVES
+    for pos in _DATA_POSITIONS.get(prim, range(len(args))):
         a = args[pos]
-        parts = list(enumerate(a)) if prim in SEQUENCE_PRIMITIVES and pos == 0 else [(None, a)]
-        for sub, v in parts:
+        for sub, v in (enumerate(a) if sequence and pos == 0 else ((None, a),)):
             if isinstance(v, Tensor):
                 versions.append((pos, v, v._vc.value))
                 slots.append((pos, sub))
-                nexts.append(edge(v) if v.requires_grad else (None, 0))
+                nexts.append(edge(v) if v._requires_grad or v._grad_fn is not None
+                             else (None, 0))
             elif is_array(v) or (numbers_are_data and isinstance(v, (int, float, complex))
                                  and not isinstance(v, bool)):
                 slots.append((pos, sub))

@@ -40,7 +40,8 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, inputs=None, accum
             if grads is None or (needed is not None and node not in needed
                                  and node not in target_nodes):
                 continue
-            grads = run_pre_hooks(node, grads, create_graph)
+            if node._pre_hooks or node._retain:
+                grads = run_pre_hooks(node, grads, create_graph)
             for nr, g in grads.items():
                 i = targets.get((node, nr))
                 if i is not None:

@@ -152,7 +152,7 @@ class OpNode(Node):
 
     def check_saved(self) -> None:
         used = self._saved_positions()
-        saved = [entry for entry in self._versions if entry[0] in used]
+        saved = [entry for entry in self._versions if entry[0] in used] if used else ()
         y_saved = "y" in used and not self._multi
         if self._freed and (saved or y_saved):
             raise RuntimeError(FREED)
