@@ -17,7 +17,7 @@ from ..support import index_set
 from .dtypes import get_default_dtype
 from .engine import edge
 from .function import node_class, torch_name
-from .grad_mode import is_grad_enabled
+from .grad_mode import _state as _grad_state
 
 __all__ = ["apply", "raw", "array_ufunc", "array_function", "SEQUENCE_PRIMITIVES"]
 
@@ -76,8 +76,8 @@ def record(prim, args, kwargs, out, name=None):
             mark_view(result, prim, args, kwargs)
     else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
         result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
-    if (not _needs_grad(args) or not is_grad_enabled()
-            or not any(o.dtype.kind in "fc" for o in outs)
+    if (not _needs_grad(args) or not _grad_state.enabled
+            or not (outs[0].dtype.kind in "fc" or any(o.dtype.kind in "fc" for o in outs))
             or is_nondiff(prim) or prim in _CONSTANT_RESULTS):
         return result
     slots, nexts, versions = [], [], []
