@@ -152,7 +152,9 @@ class OpNode(Node):
 
     def check_saved(self) -> None:
         used = self._saved_positions()
-        saved = [entry for entry in self._versions if entry[0] in used] if used else ()
+        if not used:
+            return
+        saved = [entry for entry in self._versions if entry[0] in used]
         y_saved = "y" in used and not self._multi
         if self._freed and (saved or y_saved):
             raise RuntimeError(FREED)
@@ -192,7 +194,8 @@ class OpNode(Node):
         its shape, so a node that saved nothing can run again, as in torch."""
         self._freed = True
         used = self._saved_positions()
-        self.args = [None if i in used else a for i, a in enumerate(self.args)]
+        if used:
+            self.args = [None if i in used else a for i, a in enumerate(self.args)]
         if "y" in used and not self._multi:
             self._out_data = [None]
 
