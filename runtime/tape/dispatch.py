@@ -48,15 +48,19 @@ def raw(a):
 
 def apply(prim, *args, name=None, **kwargs):
     """``prim(*args, **kwargs)`` on raw arrays, recorded on the tape when a Tensor needs grad."""
+    raw_args = [raw(a) for a in args]
     if kwargs:
-        out = prim(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
+        raw_kwargs = {k: raw(v) for k, v in kwargs.items()}
+        out = prim(*raw_args, **raw_kwargs)
     else:
-        out = prim(*[raw(a) for a in args])
-    return record(prim, args, kwargs, out, name)
+        raw_kwargs = kwargs
+        out = prim(*raw_args)
+    return record(prim, args, kwargs, out, name, (raw_args, raw_kwargs))
 
 
-def record(prim, args, kwargs, out, name=None):
-    """Wrap ``out`` as a Tensor and, when any Tensor argument requires grad, give it a node."""
+def record(prim, args, kwargs, out, name=None, raws=None):
+    """Wrap ``out`` as a Tensor and, when any Tensor argument requires grad, give it a node
+    (``raws``: the arguments as the primitive saw them, kept for a backward on arrays)."""
     if type(out) is np.ndarray:  # the common case, first
         multi = False
         outs = [_fresh_layout(_default_float(out, args), prim)]
@@ -96,7 +100,7 @@ def record(prim, args, kwargs, out, name=None):
                 slots.append((pos, sub))
                 nexts.append((None, 0))
     node = node_class(name or torch_name(prim, args, kwargs))(
-        prim, args, kwargs, slots, nexts, versions)
+        prim, args, kwargs, slots, nexts, versions, raws)
     node.set_output(result, multi)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fc":

@@ -107,9 +107,12 @@ class OpNode(Node):
     aligned with ``next_functions``.
     """
 
-    def __init__(self, prim, args, kwargs, slots, next_functions, versions):
+    def __init__(self, prim, args, kwargs, slots, next_functions, versions, raws=None):
         super().__init__(next_functions)
         self.prim, self.args, self.kwargs, self.slots = prim, list(args), kwargs, slots
+        if raws is None:
+            raws = ([_raw(a) for a in args], {k: _raw(v) for k, v in kwargs.items()})
+        self._raw_args, self._raw_kwargs = raws
         # (position, tensor, version when recorded) for every Tensor input
         self._versions = versions
         self._freed = False
@@ -166,12 +169,11 @@ class OpNode(Node):
 
     def apply(self, grads, create_graph):
         self.check_saved()
-        raw = not create_graph
-        args = [_raw(a) if raw else a for a in self.args]
-        if raw:
-            y = self._out_data if self._multi else self._out_data[0]
+        if create_graph:
+            args, kwargs, y = self.args, self.kwargs, self.output
         else:
-            y = self.output
+            args, kwargs = self._raw_args, self._raw_kwargs
+            y = self._out_data if self._multi else self._out_data[0]
         if self._multi:  # several outputs: dy is a list too
             dy = [grads[i] if i in grads else np.zeros_like(o)
                   for i, o in enumerate(self._out_data)]
@@ -184,7 +186,7 @@ class OpNode(Node):
                 out.append(None)
                 continue
             if pos not in cache:
-                cache[pos] = vjp_rule(self.prim, pos)(dy, y, *args, **self.kwargs)
+                cache[pos] = vjp_rule(self.prim, pos)(dy, y, *args, **kwargs)
             g = cache[pos]
             out.append(g if sub is None else g[sub])
         return out
@@ -196,6 +198,7 @@ class OpNode(Node):
         used = self._saved_positions()
         if used:
             self.args = [None if i in used else a for i, a in enumerate(self.args)]
+            self._raw_args = [None if i in used else a for i, a in enumerate(self._raw_args)]
         if "y" in used and not self._multi:
             self._out_data = [None]
 
