@@ -124,11 +124,14 @@ class OpNode(Node):
 
     def set_output(self, out, multi=False) -> None:
         """Record the op's output Tensor (or list of them, for several outputs)."""
-        outs = list(out) if multi else [out]
         self._multi, self._out_type = multi, type(out)
-        self._out_refs = [weakref.ref(t) for t in outs]
-        self._out_data = [t._data for t in outs]
-        self._out_vc, self._out_version = outs[0]._vc, outs[0]._vc.value
+        if multi:
+            self._out_refs = [weakref.ref(t) for t in out]
+            self._out_data = [t._data for t in out]
+            out = out[0]
+        else:
+            self._out_refs, self._out_data = (weakref.ref(out),), [out._data]
+        self._out_vc, self._out_version = out._vc, out._vc.value
 
     @property
     def output(self):
@@ -154,7 +157,7 @@ class OpNode(Node):
         return self._used
 
     def check_saved(self) -> None:
-        used = self._saved_positions()
+        used = self._used if self._used is not None else self._saved_positions()
         if not used:
             return
         saved = [entry for entry in self._versions if entry[0] in used]
@@ -195,7 +198,7 @@ class OpNode(Node):
         """Drop the saved tensors (those the rules read as data); keep what is read only for
         its shape, so a node that saved nothing can run again, as in torch."""
         self._freed = True
-        used = self._saved_positions()
+        used = self._used if self._used is not None else self._saved_positions()
         if used:
             self.args = [None if i in used else a for i, a in enumerate(self.args)]
             self._raw_args = [None if i in used else a for i, a in enumerate(self._raw_args)]
