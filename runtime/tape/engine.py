@@ -67,30 +67,24 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, inputs=None, accum
 
 
 def _toposort(roots):
-    """Nodes reachable from ``roots``, each before every node it sends gradients to (Kahn:
-    count the edges into each node, then emit a node once all of them have been emitted)."""
-    roots = list(dict.fromkeys(roots))
-    deps: dict = {}
-    stack = list(roots)
-    seen = set(roots)
-    while stack:
-        for child, _ in stack.pop().next_functions:
-            if child is not None:
-                deps[child] = deps.get(child, 0) + 1
-                if child not in seen:
+    """Nodes reachable from ``roots``, each before every node it sends gradients to."""
+    seen, post = set(), []
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, children = stack[-1]
+            for child, _ in children:
+                if child is not None and child not in seen:
                     seen.add(child)
-                    stack.append(child)
-    order = []
-    ready = [r for r in roots if r not in deps]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for child, _ in node.next_functions:
-            if child is not None:
-                deps[child] -= 1
-                if not deps[child]:
-                    ready.append(child)
-    return order
+                    stack.append((child, iter(child.next_functions)))
+                    break
+            else:
+                stack.pop()
+                post.append(node)
+    return post[::-1]
 
 
 def _needed(order, target_nodes):
