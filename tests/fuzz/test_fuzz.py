@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from tests.fuzz.harness import Mismatch, available_methods, check, load_module, prepare
-from tests.fuzz.programs import STATEMENTS, Program, args_source, programs
+from tests.fuzz.programs import EXTRA_STATEMENTS, STATEMENTS, Program, args_source, programs
 
 REGRESSIONS = Path(__file__).parent / "regressions"
 
@@ -33,12 +33,14 @@ FAMILIES = {
                                     "continue")),
     "containers": dict(statements=("assign", "list", "append", "dict", "dict_write", "for")),
     "helpers": dict(statements=("assign", "overwrite", "augassign", "if"), helpers=True),
-    "everything": dict(statements=STATEMENTS),
+    "extended": dict(statements=("assign", "overwrite", "list", "append") + EXTRA_STATEMENTS,
+                     extras=True),
+    "everything": dict(statements=STATEMENTS + EXTRA_STATEMENTS, extras=True),
 }
 
 #: Programs per run, all families together, by hypothesis profile; $TANGENTISH_FUZZ_PROGRAMS
 #: overrides it (to fit a long run into the time at hand).
-_TOTAL = {"ci": 320, "dev": 800, "long": 10000}
+_TOTAL = {"ci": 270, "dev": 810, "long": 10000}
 _PROGRAMS = int(os.environ.get("TANGENTISH_FUZZ_PROGRAMS", 0)) or _TOTAL.get(
     settings.get_current_profile_name(), settings.default.max_examples * len(FAMILIES))
 _PER_FAMILY = max(1, _PROGRAMS // len(FAMILIES))
