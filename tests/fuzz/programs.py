@@ -347,10 +347,13 @@ class _Writer:
         self.block(sc.child(in_loop=in_loop), depth + 1, self.draw(st.integers(1, 3)))
         self.indent -= 1
 
-    def st_if(self, sc: Scope, depth: int) -> None:
+    def st_if(self, sc: Scope, depth: int, elifs: int = 0, p_else: float = 0.7) -> None:
         self.emit(f"if {self.condition(sc)}:")
         self.nested(sc, depth)
-        if self.coin(0.7):
+        for _ in range(elifs):
+            self.emit(f"elif {self.condition(sc)}:")
+            self.nested(sc, depth)
+        if self.coin(p_else):
             self.emit("else:")
             self.nested(sc, depth)
 
@@ -421,13 +424,7 @@ class _Writer:
                       if n < m and sc.vars[n] == sc.vars[m] and (n in sc.fresh) == (m in sc.fresh))
 
     def st_elif(self, sc: Scope, depth: int) -> None:
-        self.emit(f"if {self.condition(sc)}:")
-        self.nested(sc, depth)
-        self.emit(f"elif {self.condition(sc)}:")
-        self.nested(sc, depth)
-        if self.coin(0.5):
-            self.emit("else:")
-            self.nested(sc, depth)
+        self.st_if(sc, depth, elifs=1, p_else=0.5)
 
     def st_enumerate(self, sc: Scope, depth: int) -> None:
         source = self.pick(sorted(sc.lists))
