@@ -113,7 +113,7 @@ def kind_of(obj: Any) -> str:
     ``"opaque"``: anything else (no rule and no source).
     """
     entry = table.lookup(obj)
-    if entry is not None and (entry.vjp or entry.nondiff):
+    if entry is not None and (entry.vjp or entry.jvp or entry.nondiff):
         return "rule"
     if getattr(obj, "__module__", None) == "builtins" and getattr(
             obj, "__name__", "") in PASSTHROUGH_BUILTINS:
