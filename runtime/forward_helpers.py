@@ -1,5 +1,5 @@
-"""Run-time helpers of generated forward-mode (tangent) code, and the JVP rules that let it
-differentiate generated adjoint code again (forward over reverse: Hessians, HVPs).
+"""Run-time helpers of generated forward-mode (tangent) code, and the rules that let generated
+code be differentiated again (forward over reverse: Hessians, HVPs; reverse over reverse).
 
 Generated adjoints call the helpers of ``adjoint_helpers`` (``add_grad``, ``item_grad``, ...).
 Every one of them is linear in the adjoint it carries, so its JVP is the helper itself applied
@@ -14,20 +14,23 @@ from typing import Any
 
 from .adjoint_helpers import (
     add_grad,
+    as_list,
     as_list_grad,
     astype,
     complete_grad,
     drop_last,
     getitem_grad,
+    index_set,
     index_set_grad_v,
     index_set_grad_x,
     item,
     item_grad,
     list_sum,
+    shape_only,
     sum_grads,
 )
 from .rules import table
-from .support import zeros_like_tree
+from .support import unreduce, zeros_like_tree
 
 __all__ = ["zero_tangent"]
 
@@ -107,3 +110,43 @@ table.defjvp(sum_grads, sum_grads_jvp)
 table.defjvp(list_sum, list_sum_jvp, list_sum_jvp_start)
 table.defjvp(astype, astype_jvp)
 table.defjvp(item, item_jvp)
+
+
+# The primal helpers of generated code (``items = as_list(xs)``, ``y = index_set(x, i, v)``)
+# are primitives too when generated code is read again, in both modes.
+
+
+def as_list_jvp(dx, y, x):
+    return as_list(dx)
+
+
+def as_list_vjp(dy, y, x):
+    return as_list_grad(dy, x)
+
+
+def index_set_jvp_x(dx, y, x, idx, v):
+    return index_set(dx, idx, zero_tangent(v))
+
+
+def index_set_jvp_v(dv, y, x, idx, v):
+    return index_set(zero_tangent(x), idx, dv)
+
+
+def index_set_vjp_x(dy, y, x, idx, v):
+    return index_set_grad_x(dy, idx)
+
+
+def index_set_vjp_v(dy, y, x, idx, v):
+    return index_set_grad_v(dy, idx, v)
+
+
+table.defjvp(as_list, as_list_jvp)
+table.defvjp(as_list, as_list_vjp)
+table.defjvp(index_set, index_set_jvp_x, None, index_set_jvp_v)
+table.defvjp(index_set, index_set_vjp_x, None, index_set_vjp_v)
+
+
+# Reverse over reverse: slots only read for their shape. (No VJP for item_grad yet: the
+# reverse pass would accumulate the list adjoint it returns with ``+``.)
+table.defvjp(complete_grad, None, shape_only(1))
+table.defvjp(unreduce, None, shape_only(1))

@@ -170,7 +170,12 @@ class Forwarder(gast.NodeTransformer):
         kind = op.kind
         if kind == "copy":
             return self.operand(s.value)
-        if kind == "call":
+        if kind == "call" and op.obj is helpers.index_set:  # generated code, read again
+            kind, op = "index_set", Op("index_set", args=(op.args[0], op.args[2]),
+                                       index=op.args[1])
+        elif kind == "call" and op.obj is helpers.as_list:
+            kind, op = "iter", Op("iter", args=op.args)
+        elif kind == "call":
             return self.call_tangent(s, op)
         if kind == "getitem":
             tx = self.operand(s.value.value)

@@ -343,6 +343,13 @@ class _Function:
             return gast.Subscript(value=x, slice=idx, ctx=gast.Load()), Op("getitem", index=idx)
         if isinstance(e, gast.Attribute):
             return self.attribute(e, out)
+        if (isinstance(e, gast.List) and len(e.elts) == 2 and isinstance(e.elts[0], gast.Starred)
+                and isinstance(e.elts[0].value, gast.Name)
+                and not isinstance(e.elts[1], gast.Starred)):  # [*xs, v]: generated append
+            xs, item = self.atom(e.elts[0].value, out), self.atom(e.elts[1], out)
+            node = gast.List(elts=[gast.Starred(value=xs, ctx=gast.Load()), item],
+                             ctx=gast.Load())
+            return node, Op("append", args=(xs, item))
         if isinstance(e, (gast.Tuple, gast.List)):
             if any(isinstance(x, gast.Starred) for x in e.elts):
                 raise self.fail(e, "tangentish cannot transform a starred element in a literal")
