@@ -155,10 +155,15 @@ def jacobian(f: Callable[..., Any], wrt: Any = 0, mode: str = "reverse") -> Call
 
 
 def _reverse_jacobian(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...]) -> tuple:
-    from tangentish.api import vjp
+    from tangentish.api import value_and_grad, vjp
 
-    value, pullback = vjp(fn, *args, fallback="error")
-    rows = [pullback(seed) for seed in _basis(value)]
+    value = fn(*args)
+    if not is_array(value) or value.size == 1:  # one row: the gradient itself
+        _, grads = value_and_grad(fn, wrt=wrt, fallback="error")(*args)
+        rows = [dict(zip(wrt, grads))]
+    else:
+        value, pullback = vjp(fn, *args, fallback="error")
+        rows = [pullback(seed) for seed in _basis(value)]
     return tuple(_assemble([r[p] for r in rows], args[p], value, axis=0) for p in wrt)
 
 
