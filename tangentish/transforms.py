@@ -201,9 +201,12 @@ def hessian(f: Callable[..., Any], wrt: int = 0) -> Callable[..., Any]:
     return hess
 
 
-def hvp(f: Callable[..., Any], x: Any, v: Any, args: tuple = ()) -> Any:
+def hvp(f: Callable[..., Any], x: Any, v: Any, args: tuple = (), wrt: int = 0) -> Any:
     """The Hessian of scalar ``f`` at ``x`` times ``v`` (``x``'s structure), without forming the
-    Hessian: one call of the forward-mode code of ``f``'s generated gradient. ``args`` are
-    further arguments of ``f``, held fixed."""
-    _, hv = JVP(_grad_function(f, 0), 0)((x, *args), (v,))
+    Hessian: one call of the forward-mode code of ``f``'s generated gradient.
+
+    ``args`` are the other arguments of ``f``, held fixed; ``x`` goes in at position ``wrt``.
+    """
+    full = (*args[:wrt], x, *args[wrt:])
+    _, hv = JVP(_grad_function(f, wrt), wrt)(full, (v,))
     return hv

@@ -51,7 +51,7 @@ from tangentish.compiler.diagnostics import error_at
 from tangentish.compiler.inline import inline_rule
 from tangentish.compiler.nodes import assign, call, const, load, unparse
 from tangentish.compiler.normalize import Normalized
-from tangentish.compiler.ops import Op, op_of, set_op
+from tangentish.compiler.ops import Op, op_of, set_op, shape_only_arg
 from tangentish.compiler.reverse import comment
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime import forward_helpers
@@ -243,13 +243,9 @@ class Forwarder(gast.NodeTransformer):
 
     def rule_term(self, s, op, entry, i, args, keywords) -> gast.expr | None:
         rule = entry.jvp.get(i)
-        if getattr(rule or entry.vjp.get(i), "tg_zero", False):  # read only for its shape
+        if shape_only_arg(op.obj, entry, i, "jvp"):  # read only for its shape
             return None
         if rule is None:
-            # The runtime's own helpers (called by generated adjoints) register rules for the
-            # arguments they are linear in; the others are shapes, indices and axes.
-            if _runtime_helper(op.obj) and i not in entry.vjp and (entry.jvp or entry.vjp):
-                return None
             raise self.missing_rule(s, op, i)
         return inline_rule(rule, args, keywords, self.ns)
 

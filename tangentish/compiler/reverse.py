@@ -40,7 +40,7 @@ from tangentish.compiler.diagnostics import Location, error_at
 from tangentish.compiler.inline import inline_rule
 from tangentish.compiler.nodes import assign, attr, call, const, expr_stmt, load, names_in, unparse
 from tangentish.compiler.normalize import Normalized, index_value
-from tangentish.compiler.ops import Op, op_of
+from tangentish.compiler.ops import Op, op_of, shape_only_arg
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.rules import table
 
@@ -395,10 +395,10 @@ class Reverser:
             if not (isinstance(a, gast.Name) and a.id in self.act.active):
                 continue
             rule = entry.vjp.get(i)
+            if shape_only_arg(op.obj, entry, i, "vjp"):  # read only for its shape
+                continue
             if rule is None:
                 raise self.missing_rule(s, op, i)
-            if getattr(rule, "tg_zero", False):  # read only for its shape
-                continue
             g = inline_rule(rule, [dy, load(name), *positional], keywords, self.ns)
             self.accumulate(out, init, a.id, g)
         for k, v in op.keywords:
