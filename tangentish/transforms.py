@@ -5,9 +5,11 @@ primal with the tangents beside it. Everything else composes generated functions
 are ordinary Python that the compiler transforms again:
 
 * ``jacobian(f, mode="reverse")``: one pullback of ``tg.vjp`` per output element (rows);
-* ``jacobian(f, mode="forward")``: one ``f_jvp`` call per input element (columns), or a single
-  call over a batch of seeds when the tangent code is linear algebra and elementwise
-  arithmetic only (``batched.py`` decides; it falls back to the loop otherwise);
+* ``jacobian(f, mode="forward")``: all input elements' unit seeds pushed through ``f_jvp`` in
+  one call, as a ``Batched`` stack of tangents, where every operation of the tangent code has a
+  batched meaning (elementwise arithmetic, matmul, sums, reshapes: see ``batched``); otherwise,
+  one call per seed (a Python loop). ``jac.vectorised`` says which the last call did. The
+  batched attempt runs the primal once more when it falls back;
 * ``hessian(f)``: forward over reverse, the Jacobian of the generated gradient ``df`` computed
   with ``df_jvp``, the forward pass applied to the adjoint code;
 * ``hvp(f, x, v)``: one ``df_jvp`` call with tangent ``v``, never forming the Hessian.
@@ -24,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from tangentish.batched import Batched
 from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.errors import TransformError
@@ -146,9 +149,12 @@ def jacobian(f: Callable[..., Any], wrt: Any = 0, mode: str = "reverse") -> Call
         if mode == "reverse":
             out = _reverse_jacobian(fn, args, wrt_pos)
         else:
-            out = tuple(_forward_jacobian(fn, args, p) for p in wrt_pos)
+            parts = [_forward_jacobian(fn, args, p) for p in wrt_pos]
+            out = tuple(j for j, _ in parts)
+            jac.vectorised = all(v for _, v in parts)
         return out[0] if single else out
 
+    jac.vectorised = False  # forward mode: did the last call run all seeds in one batch?
     jac.__name__ = f"jacobian_{getattr(fn, '__name__', 'f')}"
     jac.__doc__ = f"Jacobian of {getattr(fn, '__name__', 'f')} ({mode} mode)."
     return jac
@@ -167,15 +173,25 @@ def _reverse_jacobian(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...])
     return tuple(_assemble([r[p] for r in rows], args[p], value, axis=0) for p in wrt)
 
 
-def _forward_jacobian(fn: Callable[..., Any], args: tuple, p: int) -> Any:
+def _forward_jacobian(fn: Callable[..., Any], args: tuple, p: int) -> tuple[Any, bool]:
+    """The Jacobian by columns, and whether it came from one batched call (else a loop)."""
     push = JVP(fn, p)
-    seeds = _basis(args[p])
-    value = None
+    push.compiled()  # compile errors are the user's, not a reason to loop
+    x = args[p]
+    seeds = _basis(x)
+    if len(seeds) > 1:
+        try:
+            value, stacked = push(args, (Batched(np.stack(seeds)),))
+        except Exception:  # an operation with no batched meaning: one call per seed instead
+            stacked = None
+        if isinstance(stacked, Batched):
+            columns = np.moveaxis(stacked.data, 0, -1)
+            return np.reshape(columns, tuple(np.shape(value)) + tuple(np.shape(x))), True
     columns = []
     for seed in seeds:
         value, column = push(args, (seed,))
         columns.append(column)
-    return _assemble(columns, args[p], value, axis=-1)
+    return _assemble(columns, x, value, axis=-1), False
 
 
 # ---------------------------------------------------------------- second order
@@ -195,7 +211,10 @@ def hessian(f: Callable[..., Any], wrt: int = 0) -> Callable[..., Any]:
 
     def hess(*args: Any) -> Any:
         p = wrt % len(args)
-        return _forward_jacobian(_grad_function(f, p), tuple(args), p)
+        hessian, hess.vectorised = _forward_jacobian(_grad_function(f, p), tuple(args), p)
+        return hessian
+
+    hess.vectorised = False  # did the last call push all seeds through df_jvp at once?
 
     hess.__name__ = f"hessian_{getattr(f, '__name__', 'f')}"
     return hess

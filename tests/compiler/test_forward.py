@@ -197,3 +197,53 @@ def test_forward_source_matches_golden_file():
 def test_forward_pass_docstring_example_runs():
     result = doctest.testmod(forward, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ---------------------------------------------------------------- batched seeds
+
+
+@pytest.mark.parametrize("fn,make,p,vectorised", [
+    (_cell, VECTOR_FUNCTIONS[0][1], 1, True),      # matmul, elementwise
+    (_softmax, VECTOR_FUNCTIONS[2][1], 0, True),   # reductions, broadcasting
+    (_matrix_out, VECTOR_FUNCTIONS[6][1], 0, True),
+    (_branchy_map, VECTOR_FUNCTIONS[5][1], 0, True),  # control flow, basic slicing
+    (_poly_map, VECTOR_FUNCTIONS[3][1], 0, False),  # stores a tangent into an array: a loop
+], ids=["cell", "softmax", "matrix_out", "branchy_map", "poly_map"])
+def test_forward_jacobian_batches_seeds_where_the_code_allows(fn, make, p, vectorised,
+                                                              backend):
+    args = backend.to(make(np.random.default_rng(6)))
+    jac = tg.jacobian(fn, wrt=p, mode="forward")
+    got = jac(*args)
+    assert jac.vectorised is vectorised
+    if backend.name == "duck" and vectorised:  # (_poly_map builds its result in NumPy zeros)
+        assert isinstance(got, DuckArray)
+    expected = tg.jacobian(fn, wrt=p, mode="reverse")(*args)
+    np.testing.assert_allclose(backend.back(got), backend.back(expected), rtol=1e-12,
+                               atol=1e-12)
+
+
+def test_at_least_half_of_the_corpus_jacobians_are_batched():
+    batched = 0
+    for case in JAC:
+        args = case.make(np.random.default_rng(0))
+        jac = tg.jacobian(case.fn, wrt=positions(case)[0], mode="forward")
+        jac(*args)
+        batched += jac.vectorised
+    assert batched >= len(JAC) // 2
+
+
+SHAPES = [((3,), (3,)), ((3,), (3, 2)), ((3,), (4, 3, 2)), ((2, 3), (3,)), ((2, 3), (3, 4)),
+          ((2, 3), (5, 3, 4)), ((5, 2, 3), (3, 4)), ((5, 2, 3), (3,))]
+
+
+@pytest.mark.parametrize("sa,sb", SHAPES, ids=[f"{a}@{b}" for a, b in SHAPES])
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_batched_matmul_is_matmul_of_each_tangent(sa, sb, side):
+    from tangentish.batched import Batched
+
+    rng = np.random.default_rng(8)
+    a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+    stack = rng.standard_normal((4, *(sa if side == "left" else sb)))
+    got = (Batched(stack) @ b) if side == "left" else (a @ Batched(stack))
+    expected = [(t @ b) if side == "left" else (a @ t) for t in stack]
+    np.testing.assert_allclose(got.data, np.stack(expected), rtol=1e-12)
