@@ -11,35 +11,32 @@ adjoint may lack keys, a list adjoint may hold ``None`` for elements with no gra
 from __future__ import annotations
 
 import builtins
-import operator
 from typing import Any
 
 import numpy as np
 
 from .backend import is_array
 from .rules import table
-from .support import unbroadcast, zeros_like_tree
+from .support import (
+    _is_fancy,
+    getitem_grad,
+    index_set,
+    scatter_add,
+    unbroadcast,
+    value_grad,
+    zero_at,
+    zeros_like_tree,
+)
 
 __all__ = [
-    "index_set", "as_list", "getitem_grad", "item_grad", "add_grad", "complete_grad",
-    "zero_grad", "index_set_grad_x", "index_set_grad_v", "as_list_grad", "drop_last",
-    "sum_grads", "astype", "item", "check_scalar", "list_sum", "shape_only",
+    "index_set", "as_list", "getitem_grad", "getitem_accumulate", "getitem_add", "item_grad",
+    "add_grad", "complete_grad",
+    "zero_grad", "zero_at", "value_grad", "as_list_grad", "drop_last",
+    "sum_grads", "item", "reversed_list", "check_scalar", "list_sum", "shape_only",
 ]
 
 
 # ---------------------------------------------------------------- primal helpers
-
-
-def index_set(x: Any, idx: Any, v: Any) -> Any:
-    """``x`` with ``x[idx] = v``, as a new value (``x`` itself is never modified)."""
-    if isinstance(x, dict):
-        out = dict(x)
-    elif isinstance(x, (list, tuple)):
-        out = list(x)
-    else:
-        out = x.copy()
-    out[idx] = v
-    return type(x)(out) if isinstance(x, tuple) else out
 
 
 def as_list(x: Any) -> list:
@@ -47,8 +44,15 @@ def as_list(x: Any) -> list:
     return x if isinstance(x, list) else list(x)
 
 
-def astype(x: Any, dtype: Any) -> Any:
-    return x.astype(dtype)
+
+
+def reversed_list(xs: list) -> list:
+    """``list(reversed(xs))``: a loop over ``reversed(xs)`` visits these."""
+    return xs[::-1]
+
+
+def reversed_list_vjp(dy, y, xs):
+    return None if dy is None else list(dy[::-1])
 
 
 def item(x: Any) -> Any:
@@ -104,24 +108,22 @@ def complete_grad(g: Any, x: Any) -> Any:
     return g
 
 
-def getitem_grad(dy: Any, x: Any, idx: Any) -> Any:
-    """The adjoint of ``x`` from ``y = x[idx]`` (sparse for containers)."""
-    if isinstance(x, dict):
-        return {idx: dy}
-    if isinstance(x, (list, tuple)):
-        out: list[Any] = [None] * len(x)
-        if isinstance(idx, slice):
-            for pos, g in zip(range(*idx.indices(len(x))), dy):
-                out[pos] = g
-        else:
-            out[idx] = dy
-        return out
-    entry = table.lookup(operator.getitem)
-    if entry is not None and 0 in entry.vjp:
-        return entry.vjp[0](dy, None, x, idx)
-    out = np.zeros_like(x)
-    np.add.at(out, idx, dy)
-    return out
+def getitem_accumulate(acc: Any, dy: Any, x: Any, idx: Any) -> Any:
+    """``acc + getitem_grad(dy, x, idx)``, in place when ``acc`` is an array the generated code
+    made itself (the compiler only emits this for such adjoints): a loop reading ``xs[t]``
+    costs one slice per step, not one array of xs's size."""
+    if acc is None or not is_array(acc) or isinstance(x, (list, tuple, dict)):
+        return add_grad(acc, getitem_grad(dy, x, idx))
+    if _is_fancy(idx):  # repeated indices must all count
+        return scatter_add(acc, idx, dy)
+    acc[idx] += dy
+    return acc
+
+
+def getitem_add(acc: Any, dy: Any, x: Any, idx: Any) -> Any:
+    """``getitem_accumulate`` without the in-place update: what transforming generated code
+    again (higher derivatives) sees, so every value it saves stays as it was."""
+    return add_grad(acc, getitem_grad(dy, x, idx))
 
 
 def item_grad(dy: Any, y: Any, key: Any) -> Any:
@@ -140,21 +142,8 @@ def drop_last(dy: Any) -> Any:
     return None if dy is None else list(dy[:-1])
 
 
-def index_set_grad_x(dy: Any, idx: Any) -> Any:
-    """The adjoint of ``x`` from ``y = index_set(x, idx, v)``: dy with the slots of idx zeroed."""
-    if isinstance(dy, dict):
-        return {k: v for k, v in dy.items() if k != idx}
-    if isinstance(dy, (list, tuple)):
-        return index_set(dy, idx, None)
-    return index_set(dy, idx, 0)
 
 
-def index_set_grad_v(dy: Any, idx: Any, v: Any) -> Any:
-    """The adjoint of ``v`` from ``y = index_set(x, idx, v)``."""
-    if isinstance(dy, (dict, list, tuple)):
-        g = dy.get(idx) if isinstance(dy, dict) else dy[idx]
-        return zeros_like_tree(v) if g is None else g
-    return unbroadcast(dy[idx], v)
 
 
 def as_list_grad(dy: Any, x: Any) -> Any:
@@ -183,8 +172,6 @@ def list_sum_vjp_start(dy, y, xs, start=0):
     return unbroadcast(dy, start)
 
 
-def astype_vjp(dy, y, x, dtype):
-    return dy
 
 
 def item_vjp(dy, y, x):
@@ -196,8 +183,8 @@ def float_vjp(dy, y, x):
 
 
 table.defvjp(list_sum, list_sum_vjp, list_sum_vjp_start)
-table.defvjp(astype, astype_vjp)
 table.defvjp(item, item_vjp)
+table.defvjp(reversed_list, reversed_list_vjp)
 if table.lookup(float) is None:
     table.defvjp(float, float_vjp)
 
@@ -206,8 +193,6 @@ if table.lookup(float) is None:
 # it calls are primitives too. They are linear in the adjoint they carry.
 
 
-def getitem_grad_vjp(dz, z, dy, x, idx):
-    return dz[idx]
 
 
 def add_grad_vjp_a(dz, z, a, b):
@@ -229,7 +214,18 @@ def shape_only(argnum: int):
 
 
 table.defvjp(unbroadcast, None, shape_only(1))  # arg 0: rules/shape.py
-table.defvjp(getitem_grad, getitem_grad_vjp, shape_only(1))
+table.defvjp(getitem_grad, None, shape_only(1))  # the dy slot is registered in rules/shape.py
+
+
+def getitem_add_vjp_acc(dz, z, acc, dy, x, idx):
+    return dz
+
+
+def getitem_add_vjp_dy(dz, z, acc, dy, x, idx):
+    return dz[idx]
+
+
+table.defvjp(getitem_add, getitem_add_vjp_acc, getitem_add_vjp_dy, shape_only(2))
 table.defvjp(add_grad, add_grad_vjp_a, add_grad_vjp_a)
 table.defvjp(complete_grad, complete_grad_vjp)
 table.defnondiff(zero_grad, check_scalar)

@@ -16,21 +16,18 @@ from .adjoint_helpers import (
     add_grad,
     as_list,
     as_list_grad,
-    astype,
     complete_grad,
     drop_last,
-    getitem_grad,
-    index_set,
-    index_set_grad_v,
-    index_set_grad_x,
+    getitem_add,
     item,
     item_grad,
     list_sum,
+    reversed_list,
     shape_only,
     sum_grads,
 )
 from .rules import table
-from .support import unreduce, zeros_like_tree
+from .support import getitem_grad, unreduce, zeros_like_tree
 
 __all__ = ["zero_tangent"]
 
@@ -50,12 +47,16 @@ def add_grad_jvp(da, y, a, b):
     return da
 
 
+def getitem_add_jvp_acc(dacc, y, acc, dy, x, idx):
+    return dacc
+
+
+def getitem_add_jvp_dy(ddy, y, acc, dy, x, idx):
+    return getitem_grad(ddy, x, idx)
+
+
 def complete_grad_jvp(dg, y, g, x):
     return complete_grad(dg, x)
-
-
-def getitem_grad_jvp(ddy, y, dy, x, idx):
-    return getitem_grad(ddy, x, idx)
 
 
 def item_grad_jvp(ddy, out, dy, y, key):
@@ -64,14 +65,6 @@ def item_grad_jvp(ddy, out, dy, y, key):
 
 def drop_last_jvp(ddy, y, dy):
     return drop_last(ddy)
-
-
-def index_set_grad_x_jvp(ddy, y, dy, idx):
-    return index_set_grad_x(ddy, idx)
-
-
-def index_set_grad_v_jvp(ddy, y, dy, idx, v):
-    return index_set_grad_v(ddy, idx, v)
 
 
 def as_list_grad_jvp(ddy, y, dy, x):
@@ -90,30 +83,27 @@ def list_sum_jvp_start(dstart, y, xs, start=0):
     return dstart
 
 
-def astype_jvp(dx, y, x, dtype):
-    return astype(dx, dtype)
-
-
 def item_jvp(dx, y, x):
     return item(dx)
 
 
+def reversed_list_jvp(dxs, y, xs):
+    return reversed_list(dxs)
+
+
 table.defjvp(add_grad, add_grad_jvp, add_grad_jvp)
+table.defjvp(getitem_add, getitem_add_jvp_acc, getitem_add_jvp_dy)
 table.defjvp(complete_grad, complete_grad_jvp)
-table.defjvp(getitem_grad, getitem_grad_jvp)
 table.defjvp(item_grad, item_grad_jvp)
 table.defjvp(drop_last, drop_last_jvp)
-table.defjvp(index_set_grad_x, index_set_grad_x_jvp)
-table.defjvp(index_set_grad_v, index_set_grad_v_jvp)
 table.defjvp(as_list_grad, as_list_grad_jvp)
 table.defjvp(sum_grads, sum_grads_jvp)
 table.defjvp(list_sum, list_sum_jvp, list_sum_jvp_start)
-table.defjvp(astype, astype_jvp)
 table.defjvp(item, item_jvp)
+table.defjvp(reversed_list, reversed_list_jvp)
 
 
-# The primal helpers of generated code (``items = as_list(xs)``, ``y = index_set(x, i, v)``)
-# are primitives too when generated code is read again, in both modes.
+# ``items = as_list(xs)`` in generated code read again is a primitive, in both modes.
 
 
 def as_list_jvp(dx, y, x):
@@ -124,26 +114,8 @@ def as_list_vjp(dy, y, x):
     return as_list_grad(dy, x)
 
 
-def index_set_jvp_x(dx, y, x, idx, v):
-    return index_set(dx, idx, zero_tangent(v))
-
-
-def index_set_jvp_v(dv, y, x, idx, v):
-    return index_set(zero_tangent(x), idx, dv)
-
-
-def index_set_vjp_x(dy, y, x, idx, v):
-    return index_set_grad_x(dy, idx)
-
-
-def index_set_vjp_v(dy, y, x, idx, v):
-    return index_set_grad_v(dy, idx, v)
-
-
 table.defjvp(as_list, as_list_jvp)
 table.defvjp(as_list, as_list_vjp)
-table.defjvp(index_set, index_set_jvp_x, None, index_set_jvp_v)
-table.defvjp(index_set, index_set_vjp_x, None, index_set_vjp_v)
 
 
 # Reverse over reverse: slots only read for their shape. (No VJP for item_grad yet: the

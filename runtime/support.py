@@ -162,7 +162,27 @@ def reduced_size(x: Any, axis: Any = None) -> int:
     return int(np.prod([shape[i] for i in reduced_axes(axis, len(shape))], dtype=np.int64))
 
 
-__all__ += ["reduced_axes", "kept_shape", "unreduce", "reduced_size"]
+def shape_only(argnum: int) -> Any:
+    """The VJP slot of a helper argument read only for its shape (``x`` in ``unreduce(g, x)``).
+
+    Its cotangent is zero; ``tg_zero`` tells the compiler to emit nothing for it.
+    """
+
+    def zero_vjp(dy: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+        return zeros_like_tree(args[argnum])
+
+    zero_vjp.tg_zero = True  # type: ignore[attr-defined]
+    return zero_vjp
+
+
+def no_tangent(dx: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+    """The JVP slot of an argument read only for its shape: it adds nothing to the output."""
+    return zeros_like_tree(y)
+
+
+no_tangent.tg_zero = True  # type: ignore[attr-defined]
+
+__all__ += ["reduced_axes", "kept_shape", "unreduce", "reduced_size", "shape_only", "no_tangent"]
 
 
 # ---- shape and indexing helpers

@@ -5,7 +5,7 @@
 code the compiler cannot transform.
 """
 
-from tangentish import runtime
+from tangentish import autograd, nn, optim, runtime  # autograd, nn, optim: torch's names
 from tangentish.api import *  # noqa: F403  (the compiler's public functions; see api.__all__)
 from tangentish.api import __all__ as _api_names
 from tangentish.errors import MissingRuleError, TransformError, TransformWarning
@@ -16,6 +16,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "runtime",
+    "autograd",
+    "optim",
+    "nn",
     "TransformError",
     "TransformWarning",
     "MissingRuleError",

@@ -8,6 +8,7 @@ TransformError with the same location when ``fallback="error"``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -44,6 +45,9 @@ class _Transformed:
         self.fallback, self.options = fallback, options
         self._compiled: Compiled | None = None
         self._tape_reason: TransformError | None = None
+        #: per pattern of which positional arguments are Python numbers: code specialised to
+        #: them (math instead of NumPy, no broadcasting bookkeeping)
+        self._variants: dict[tuple, Compiled] = {}
         functools.update_wrapper(self, fn, updated=())
 
     def compiled(self) -> Compiled | None:
@@ -75,8 +79,28 @@ class _Transformed:
             return f"# computed by the tape: {self._tape_reason.reason}\n"
         return compiled.source
 
+    def variant(self, args: tuple) -> Compiled | None:
+        """The compiled code for these arguments: specialised where some are Python numbers."""
+        pattern = tuple(map(_is_number, args))
+        compiled = self._variants.get(pattern)
+        if compiled is not None:
+            return compiled
+        general = self._compiled or self.compiled()
+        if general is None or not any(pattern) or self.form == "vjp":
+            return general
+        offset = 1 if general.has_self else 0
+        params = general.function.__code__.co_varnames[offset:offset + len(args)]
+        names = tuple(p for p, is_number in zip(params, pattern) if is_number)
+        options = dataclasses.replace(self.options, scalars=names)
+        try:
+            compiled = cached_compile(self.fn, self.wrt, self.form, options)
+        except Exception:  # the general code is always right; specialising is only faster
+            compiled = general
+        self._variants[pattern] = compiled
+        return compiled
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        compiled = self._compiled or self.compiled()
+        compiled = self._variants.get(tuple(map(_is_number, args))) or self.variant(args)
         if compiled is None:
             return _tape(self.form, self.fn, args, self.wrt, kwargs, self._tape_reason)
         if self.form != "vjp":
@@ -102,6 +126,10 @@ def _check_float_args(compiled: Compiled, args: tuple, kwargs: dict) -> None:
                 f"cannot differentiate with respect to argument '{name}': it is an integer "
                 f"({_describe(value)}); pass a float (e.g. {name}=float(...) or "
                 ".astype(float))")
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) is float or type(value) is int
 
 
 def _is_integer(value: Any) -> bool:

@@ -4,6 +4,16 @@ Importing this package registers every family. See ``table`` for the rule signat
 docs/rules.md for how to add a primitive.
 """
 
-from . import elementwise, linalg, matrix, nondiff, reductions, shape, table  # noqa: F401  (register rules)
+# Importing a family registers its rules. tape_extras: primitives torch has and NumPy lacks.
+from . import (  # noqa: F401
+    elementwise,
+    linalg,
+    matrix,
+    nondiff,
+    reductions,
+    shape,
+    table,
+    tape_extras,
+)
 
 __all__ = ["table"]

@@ -5,8 +5,8 @@ Every product is bilinear, so each JVP is the product with one factor replaced b
 and each VJP contracts the cotangent with the other factor. The helpers below handle the cases
 NumPy folds into one function (1-d operands of matmul, scalars in dot, ellipses in einsum).
 
-``np.einsum`` takes operands as ``*operands``; its rules are registered for the first
-``EINSUM_OPERANDS`` operand positions. Only the subscripts-string form is supported.
+``np.einsum`` takes operands as ``*operands``; its rules are registered for the first eight
+operands. Only the subscripts-string form is supported (not the interleaved sublist form).
 """
 
 import operator
@@ -15,10 +15,8 @@ import string
 import numpy as np
 
 from ..backend import asarray_like
-from ..support import is_array, shape_of, unbroadcast
+from ..support import is_array, no_tangent, shape_of, shape_only, unbroadcast
 from .table import defjvp, defnondiff, defvjp
-
-EINSUM_OPERANDS = 8
 
 # ---------------------------------------------------------------- helpers
 
@@ -725,30 +723,32 @@ defvjp(mT, mT_vjp)
 defjvp(mT, mT_jvp)
 defvjp(expand_matrix, expand_matrix_vjp)
 defjvp(expand_matrix, expand_matrix_jvp)
-defvjp(diagonal_of, diagonal_of_vjp)
-defjvp(diagonal_of, diagonal_of_jvp)
-# (helper, vjp for the cotangent, vjp for the factor, the factor's position, the two jvps)
-for _helper, _vjp_dy, _vjp_factor, _at, _jvp_dy, _jvp_factor in [
-        (matmul_grad_a, matmul_grad_a_vjp_dy, matmul_grad_a_vjp_b, 2, matmul_grad_a_jvp_dy,
-         matmul_grad_a_jvp_b),
-        (matmul_grad_b, matmul_grad_b_vjp_dy, matmul_grad_b_vjp_a, 1, matmul_grad_b_jvp_dy,
-         matmul_grad_b_jvp_a),
-        (tensordot_grad_a, tensordot_grad_a_vjp_dy, tensordot_grad_a_vjp_b, 2,
-         tensordot_grad_a_jvp_dy, tensordot_grad_a_jvp_b),
-        (tensordot_grad_b, tensordot_grad_b_vjp_dy, tensordot_grad_b_vjp_a, 1,
-         tensordot_grad_b_jvp_dy, tensordot_grad_b_jvp_a),
-        (kron_grad_a, kron_grad_a_vjp_dy, kron_grad_a_vjp_b, 2, kron_grad_a_jvp_dy,
-         kron_grad_a_jvp_b),
-        (kron_grad_b, kron_grad_b_vjp_dy, kron_grad_b_vjp_a, 1, kron_grad_b_jvp_dy,
-         kron_grad_b_jvp_a),
-        (cross_grad_a, cross_grad_a_vjp_dy, cross_grad_a_vjp_b, 2, cross_grad_a_jvp_dy,
-         cross_grad_a_jvp_b),
-        (cross_grad_b, cross_grad_b_vjp_dy, cross_grad_b_vjp_a, 1, cross_grad_b_jvp_dy,
-         cross_grad_b_jvp_a),
-        (vecdot_grad, vecdot_grad_vjp_dy, vecdot_grad_vjp_x2, 2, vecdot_grad_jvp_dy,
-         vecdot_grad_jvp_x2),
-        (einsum_grad, einsum_grad_vjp_dy, einsum_grad_vjp_operands, 2, einsum_grad_jvp_dy,
-         einsum_grad_jvp_operands)]:
-    defvjp(_helper, _vjp_dy, *[None] * (_at - 1), _vjp_factor)
-    defjvp(_helper, _jvp_dy, *[None] * (_at - 1), _jvp_factor)
+defvjp(diagonal_of, diagonal_of_vjp, shape_only(1))
+defjvp(diagonal_of, diagonal_of_jvp, no_tangent)
+# Adjoint helpers of a product take (dy, a, b, ...): dy and the other factor carry gradients,
+# the factor whose adjoint it is gives only its shape. Slots: (dy, a, b).
+for _helper, _vjps, _jvps in [
+        (matmul_grad_a, (matmul_grad_a_vjp_dy, shape_only(1), matmul_grad_a_vjp_b),
+         (matmul_grad_a_jvp_dy, no_tangent, matmul_grad_a_jvp_b)),
+        (matmul_grad_b, (matmul_grad_b_vjp_dy, matmul_grad_b_vjp_a, shape_only(2)),
+         (matmul_grad_b_jvp_dy, matmul_grad_b_jvp_a, no_tangent)),
+        (tensordot_grad_a, (tensordot_grad_a_vjp_dy, shape_only(1), tensordot_grad_a_vjp_b),
+         (tensordot_grad_a_jvp_dy, no_tangent, tensordot_grad_a_jvp_b)),
+        (tensordot_grad_b, (tensordot_grad_b_vjp_dy, tensordot_grad_b_vjp_a, shape_only(2)),
+         (tensordot_grad_b_jvp_dy, tensordot_grad_b_jvp_a, no_tangent)),
+        (kron_grad_a, (kron_grad_a_vjp_dy, shape_only(1), kron_grad_a_vjp_b),
+         (kron_grad_a_jvp_dy, no_tangent, kron_grad_a_jvp_b)),
+        (kron_grad_b, (kron_grad_b_vjp_dy, kron_grad_b_vjp_a, shape_only(2)),
+         (kron_grad_b_jvp_dy, kron_grad_b_jvp_a, no_tangent)),
+        (cross_grad_a, (cross_grad_a_vjp_dy, shape_only(1), cross_grad_a_vjp_b),
+         (cross_grad_a_jvp_dy, no_tangent, cross_grad_a_jvp_b)),
+        (cross_grad_b, (cross_grad_b_vjp_dy, cross_grad_b_vjp_a, shape_only(2)),
+         (cross_grad_b_jvp_dy, cross_grad_b_jvp_a, no_tangent)),
+        (vecdot_grad, (vecdot_grad_vjp_dy, shape_only(1), vecdot_grad_vjp_x2),
+         (vecdot_grad_jvp_dy, no_tangent, vecdot_grad_jvp_x2)),
+        # (dy, subscripts, operands, i): operands carry gradients, the subscripts never do.
+        (einsum_grad, (einsum_grad_vjp_dy, None, einsum_grad_vjp_operands),
+         (einsum_grad_jvp_dy, None, einsum_grad_jvp_operands))]:
+    defvjp(_helper, *_vjps)
+    defjvp(_helper, *_jvps)
 defnondiff(dot_axes, scalar_operand, cross_axes, tensordot_axes)

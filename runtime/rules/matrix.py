@@ -152,9 +152,14 @@ defjvp(np.linalg.solve, solve_jvp_a, solve_jvp_b)
 # W = d(norm)/dx, shaped like x, gives both rules: VJP = unreduce(dy) * W, JVP = sum(W * dx).
 
 
-def norm_kind(x, ord=None, axis=None):
-    """(axes reduced, whether it is a matrix norm) for ``np.linalg.norm(x, ord, axis)``."""
+def norm_kind(x, ord=None, axis=None, family="norm"):
+    """(axes reduced, whether it is a matrix norm) for ``np.linalg.norm(x, ord, axis)``.
+
+    ``family`` "vector" and "matrix" stand for np.linalg.vector_norm and matrix_norm.
+    """
     ndim = np.ndim(x)
+    if family != "norm":
+        return reduced_axes(axis, ndim), family == "matrix"
     if axis is None:
         if ord is None or ndim == 1:
             return reduced_axes(None, ndim), False
@@ -199,49 +204,55 @@ def matrix_norm_weights(x, y, ord, axes, keepdims):
     return np.sign(x) * hits / np.sum(hits, axis=across, keepdims=True)
 
 
-def norm_weights(x, y, ord, axes, matrix, keepdims):
-    """d y / d x of the vector or matrix norm ``y`` of x over ``axes``, shaped like x."""
+def norm_axes(x, ord=None, axis=None, family="norm"):
+    """The axes a norm reduces (see norm_kind)."""
+    return norm_kind(x, ord, axis, family)[0]
+
+
+def norm_weights(x, y, ord=None, axis=None, keepdims=False, family="norm"):
+    """d y / d x of ``y = np.linalg.norm(x, ord, axis, keepdims)``, shaped like x."""
+    axes, matrix = norm_kind(x, ord, axis, family)
     if matrix:
         return matrix_norm_weights(x, y, ord, axes, keepdims)
     return vector_norm_weights(x, y, ord, axes, keepdims)
 
 
 def norm_vjp(dy, y, x, ord=None, axis=None, keepdims=False):
-    return unreduce(dy, x, norm_kind(x, ord, axis)[0], keepdims) * norm_weights(
-        x, y, ord, *norm_kind(x, ord, axis), keepdims)
+    return unreduce(dy, x, norm_axes(x, ord, axis), keepdims) * norm_weights(
+        x, y, ord, axis, keepdims)
 
 
 def norm_jvp(dx, y, x, ord=None, axis=None, keepdims=False):
-    return np.sum(dx * norm_weights(x, y, ord, *norm_kind(x, ord, axis), keepdims),
-                  axis=norm_kind(x, ord, axis)[0], keepdims=keepdims)
+    return np.sum(dx * norm_weights(x, y, ord, axis, keepdims), axis=norm_axes(x, ord, axis),
+                  keepdims=keepdims)
 
 
 def vector_norm_vjp(dy, y, x, axis=None, keepdims=False, ord=2):
-    return unreduce(dy, x, axis, keepdims) * norm_weights(
-        x, y, ord, reduced_axes(axis, np.ndim(x)), False, keepdims)
+    return unreduce(dy, x, axis, keepdims) * norm_weights(x, y, ord, axis, keepdims, "vector")
 
 
 def vector_norm_jvp(dx, y, x, axis=None, keepdims=False, ord=2):
-    return np.sum(dx * norm_weights(x, y, ord, reduced_axes(axis, np.ndim(x)), False, keepdims),
-                  axis=axis, keepdims=keepdims)
+    return np.sum(dx * norm_weights(x, y, ord, axis, keepdims, "vector"), axis=axis,
+                  keepdims=keepdims)
 
 
 def matrix_norm_vjp(dy, y, x, keepdims=False, ord="fro"):
-    return unreduce(dy, x, (-2, -1), keepdims) * norm_weights(
-        x, y, ord, reduced_axes((-2, -1), np.ndim(x)), True, keepdims)
+    return unreduce(dy, x, (-2, -1), keepdims) * norm_weights(x, y, ord, (-2, -1), keepdims,
+                                                              "matrix")
 
 
 def matrix_norm_jvp(dx, y, x, keepdims=False, ord="fro"):
-    return np.sum(dx * norm_weights(x, y, ord, reduced_axes((-2, -1), np.ndim(x)), True,
-                                    keepdims), axis=(-2, -1), keepdims=keepdims)
+    return np.sum(dx * norm_weights(x, y, ord, (-2, -1), keepdims, "matrix"), axis=(-2, -1),
+                  keepdims=keepdims)
 
 
 # The weights' own rules (generated adjoints are differentiated again). W depends on x and on
 # y = norm(x), passed in; both partial slopes are elementwise except for nuclear/spectral norms.
 
 
-def norm_weight_slopes(x, y, ord, axes, matrix, keepdims):
+def norm_weight_slopes(x, y, ord=None, axis=None, keepdims=False, family="norm"):
     """(dW/dx, dW/dy) of the weights W(x, y), elementwise and shaped like x."""
+    axes, matrix = norm_kind(x, ord, axis, family)
     if matrix and ord in ("nuc", 2, -2):
         raise NotImplementedError(
             f"tangentish: second derivatives of np.linalg.norm(ord={ord!r}) are not supported")
@@ -253,22 +264,22 @@ def norm_weight_slopes(x, y, ord, axes, matrix, keepdims):
     return (p - 1) * np.abs(x) ** (p - 2) / yk ** (p - 1), -(p - 1) * w / yk
 
 
-def norm_weights_vjp_x(dz, z, x, y, ord, axes, matrix, keepdims):
-    return dz * norm_weight_slopes(x, y, ord, axes, matrix, keepdims)[0]
+def norm_weights_vjp_x(dz, z, x, y, ord=None, axis=None, keepdims=False, family="norm"):
+    return dz * norm_weight_slopes(x, y, ord, axis, keepdims, family)[0]
 
 
-def norm_weights_vjp_y(dz, z, x, y, ord, axes, matrix, keepdims):
-    return np.sum(dz * norm_weight_slopes(x, y, ord, axes, matrix, keepdims)[1], axis=axes,
-                  keepdims=keepdims)
+def norm_weights_vjp_y(dz, z, x, y, ord=None, axis=None, keepdims=False, family="norm"):
+    return np.sum(dz * norm_weight_slopes(x, y, ord, axis, keepdims, family)[1],
+                  axis=norm_axes(x, ord, axis, family), keepdims=keepdims)
 
 
-def norm_weights_jvp_x(dx, z, x, y, ord, axes, matrix, keepdims):
-    return dx * norm_weight_slopes(x, y, ord, axes, matrix, keepdims)[0]
+def norm_weights_jvp_x(dx, z, x, y, ord=None, axis=None, keepdims=False, family="norm"):
+    return dx * norm_weight_slopes(x, y, ord, axis, keepdims, family)[0]
 
 
-def norm_weights_jvp_y(dy, z, x, y, ord, axes, matrix, keepdims):
-    return unreduce(dy, x, axes, keepdims) * norm_weight_slopes(x, y, ord, axes, matrix,
-                                                                keepdims)[1]
+def norm_weights_jvp_y(dy, z, x, y, ord=None, axis=None, keepdims=False, family="norm"):
+    return unreduce(dy, x, norm_axes(x, ord, axis, family), keepdims) * norm_weight_slopes(
+        x, y, ord, axis, keepdims, family)[1]
 
 
 defvjp(norm_weights, norm_weights_vjp_x, norm_weights_vjp_y)
@@ -283,30 +294,25 @@ defjvp(np.linalg.matrix_norm, matrix_norm_jvp)
 # ---------------------------------------------------------------- cholesky (Murray 2016)
 
 
-def cholesky_grad(dl, l, upper=False):
-    """Cotangent of a in ``l = cholesky(a)``: sym(L^-T phi(L^T dL) L^-1), on the read triangle."""
-    if upper:  # the result is L^T; its cotangent transposes with it
-        l, dl = mT(l), mT(dl)
-    left = np.linalg.solve(mT(l), phi(np.matmul(mT(l), dl)))
-    g = mT(np.linalg.solve(mT(l), mT(left)))
-    return triangle_read(0.5 * (g + mT(g)), "U" if upper else "L")
+def lower_factor(l, upper=False):
+    """Cholesky's lower factor L: its result, transposed back when ``upper=True`` gave L^T."""
+    return mT(l) if upper else l
 
 
-def cholesky_tangent(da, l, upper=False):
-    """Tangent of ``l = cholesky(a)``: L phi(L^-1 dA L^-T)."""
-    low = mT(l) if upper else l
-    seen = triangle_seen(da, "U" if upper else "L")
-    inner = np.linalg.solve(low, mT(np.linalg.solve(low, mT(seen))))
-    tangent = np.matmul(low, phi(inner))
-    return mT(tangent) if upper else tangent
-
-
+# Written over primitives with rules so that generated adjoints differentiate again.
 def cholesky_vjp(dy, y, a, upper=False):
-    return cholesky_grad(dy, y, upper)
+    # L^-T phi(L^T dL) L^-1, symmetrized onto the triangle cholesky reads (Murray 2016).
+    return triangle_read(mT(np.linalg.solve(mT(lower_factor(y, upper)), mT(np.linalg.solve(
+        mT(lower_factor(y, upper)), phi(np.matmul(mT(lower_factor(y, upper)),
+                                                  lower_factor(dy, upper))))))),
+        "U" if upper else "L")
 
 
 def cholesky_jvp(da, y, a, upper=False):
-    return cholesky_tangent(da, y, upper)
+    # dL = L phi(L^-1 dA L^-T), dA being the symmetric matrix the read triangle stands for.
+    return lower_factor(np.matmul(lower_factor(y, upper), phi(np.linalg.solve(
+        lower_factor(y, upper), mT(np.linalg.solve(lower_factor(y, upper), mT(
+            triangle_seen(da, "U" if upper else "L"))))))), upper)
 
 
 defvjp(np.linalg.cholesky, cholesky_vjp)
@@ -509,30 +515,19 @@ defjvp(np.linalg.qr, qr_jvp)
 # ---------------------------------------------------------------- pseudo-inverse, powers, chains
 
 
-def pinv_grad(dy, a, p):
-    """Cotangent of a in ``p = pinv(a)`` (full rank, Golub & Pereyra):
-    -P^T dY P^T + (I - A P) dY^T P P^T + P^T P dY^T (I - P A)."""
-    dyt = mT(dy)
-    left = dyt - np.matmul(np.matmul(a, p), dyt)
-    right = dyt - np.matmul(dyt, np.matmul(p, a))
-    return (-np.matmul(np.matmul(mT(p), dy), mT(p)) + np.matmul(left, np.matmul(p, mT(p)))
-            + np.matmul(np.matmul(mT(p), p), right))
-
-
-def pinv_tangent(da, a, p):
-    """Tangent of ``p = pinv(a)``: -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P."""
-    dat = mT(da)
-    return (-np.matmul(np.matmul(p, da), p)
-            + np.matmul(np.matmul(p, mT(p)), dat - np.matmul(dat, np.matmul(a, p)))
-            + np.matmul(dat - np.matmul(np.matmul(p, a), dat), np.matmul(mT(p), p)))
-
-
+# Golub & Pereyra, for full rank; P = pinv(a) = y. Plain products, so they differentiate again.
 def pinv_vjp(dy, y, a, rcond=None, hermitian=False, rtol=None):
-    return pinv_grad(dy, a, y)
+    # -P^T dY P^T + (I - A P) dY^T P P^T + P^T P dY^T (I - P A)
+    return (-np.matmul(np.matmul(mT(y), dy), mT(y))
+            + np.matmul(mT(dy) - np.matmul(np.matmul(a, y), mT(dy)), np.matmul(y, mT(y)))
+            + np.matmul(np.matmul(mT(y), y), mT(dy) - np.matmul(mT(dy), np.matmul(y, a))))
 
 
 def pinv_jvp(da, y, a, rcond=None, hermitian=False, rtol=None):
-    return pinv_tangent(da, a, y)
+    # -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P
+    return (-np.matmul(np.matmul(y, da), y)
+            + np.matmul(np.matmul(y, mT(y)), mT(da) - np.matmul(mT(da), np.matmul(a, y)))
+            + np.matmul(mT(da) - np.matmul(np.matmul(y, a), mT(da)), np.matmul(mT(y), y)))
 
 
 def matrix_power_grad(dy, a, n):
@@ -610,4 +605,47 @@ defvjp(np.linalg.matrix_power, matrix_power_vjp)
 defjvp(np.linalg.matrix_power, matrix_power_jvp)
 defvjp(np.linalg.multi_dot, multi_dot_vjp)
 defjvp(np.linalg.multi_dot, multi_dot_jvp)
-defnondiff(norm_kind, solves_vectors)
+# ---------------------------------------------------------------- rules of the helpers above
+# The triangle helpers and phi are linear: phi and lower_factor are their own adjoints, and
+# triangle_read and triangle_seen are each other's.
+
+
+def phi_vjp(dz, z, x):
+    return phi(dz)
+
+
+def phi_jvp(dx, z, x):
+    return phi(dx)
+
+
+def lower_factor_vjp(dz, z, l, upper=False):
+    return lower_factor(dz, upper)
+
+
+def lower_factor_jvp(dl, z, l, upper=False):
+    return lower_factor(dl, upper)
+
+
+def triangle_read_vjp(dz, z, g, uplo="L"):
+    return triangle_seen(dz, uplo)
+
+
+def triangle_read_jvp(dg, z, g, uplo="L"):
+    return triangle_read(dg, uplo)
+
+
+def triangle_seen_vjp(dz, z, da, uplo="L"):
+    return triangle_read(dz, uplo)
+
+
+def triangle_seen_jvp(dda, z, da, uplo="L"):
+    return triangle_seen(dda, uplo)
+
+
+for _helper, _vjp, _jvp in [(phi, phi_vjp, phi_jvp),
+                            (lower_factor, lower_factor_vjp, lower_factor_jvp),
+                            (triangle_read, triangle_read_vjp, triangle_read_jvp),
+                            (triangle_seen, triangle_seen_vjp, triangle_seen_jvp)]:
+    defvjp(_helper, _vjp)
+    defjvp(_helper, _jvp)
+defnondiff(norm_kind, norm_axes, solves_vectors)

@@ -4,7 +4,8 @@ average, and the NaN-skipping variants.
 Every reduction takes NumPy's ``axis`` (None, int, negative, tuple) and ``keepdims``; a VJP
 re-expands the reduced cotangent with ``unreduce`` and a JVP reduces the tangent the same way the
 primal reduced its input. Rule signatures repeat NumPy's parameter order so positional calls
-(``np.sum(x, 0)``) bind the same names. ``out=`` and ``where=`` are not differentiated.
+(``np.sum(x, 0)``) bind the same names. sum, mean and prod honour ``where=``; the other
+reductions ignore it, and ``out=`` is never differentiated.
 
 Extrema share the gradient equally between tied elements (as PyTorch's ``amax`` does), and
 ``prod`` never divides by its input, so zeros get the exact product of the other elements.
@@ -12,7 +13,16 @@ Extrema share the gradient equally between tied elements (as PyTorch's ``amax`` 
 
 import numpy as np
 
-from ..support import kept_shape, reduced_axes, reduced_size, shape_of, unbroadcast, unreduce
+from ..support import (
+    kept_shape,
+    no_tangent,
+    reduced_axes,
+    reduced_size,
+    shape_of,
+    shape_only,
+    unbroadcast,
+    unreduce,
+)
 from .table import defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- helpers
@@ -21,7 +31,39 @@ from .table import defjvp, defnondiff, defvjp
 def tie_weights(x, y, axis=None, keepdims=False):
     """dy/dx of an extremum ``y`` of ``x``: 1/count where x attains y, 0 elsewhere."""
     hits = np.equal(x, unreduce(y, x, axis, keepdims)) * np.ones_like(x)
-    return hits / np.sum(hits, axis=reduced_axes(axis, np.ndim(x)), keepdims=True)
+    # No hits (np.max's initial= above every element): no gradient, not 0/0.
+    return hits / np.maximum(np.sum(hits, axis=reduced_axes(axis, np.ndim(x)), keepdims=True), 1)
+
+
+def group_order(x, axis=None):
+    """x's axes with the reduced ones last: the order ``grouped`` lays x out in."""
+    axes = reduced_axes(axis, np.ndim(x))
+    return [i for i in range(np.ndim(x)) if i not in axes] + list(axes)
+
+
+def grouped(x, axis=None):
+    """x with its reduced axes moved last and merged: one row per output of the reduction."""
+    order = group_order(x, axis)
+    kept = order[:len(order) - len(reduced_axes(axis, np.ndim(x)))]
+    return np.reshape(np.transpose(x, order),
+                      [shape_of(x)[i] for i in kept] + [reduced_size(x, axis)])
+
+
+def ungrouped(rows, x, axis=None):
+    """The inverse of ``grouped``: rows laid back out in x's shape."""
+    order = group_order(x, axis)
+    moved = np.reshape(rows, [shape_of(x)[i] for i in order])
+    return np.transpose(moved, [order.index(i) for i in range(len(order))])
+
+
+def median_weights(x, axis=None):
+    """d median / d x: half to each of the two middle elements (all to one for an odd count),
+    tied elements sharing equally."""
+    rows = np.sort(grouped(x, axis), axis=-1)
+    n = shape_of(rows)[-1]
+    lower = np.reshape(rows[..., (n - 1) // 2], kept_shape(x, axis))
+    upper = np.reshape(rows[..., n // 2], kept_shape(x, axis))
+    return 0.5 * (tie_weights(x, lower, axis, True) + tie_weights(x, upper, axis, True))
 
 
 def prod_others(x, axis=None):
@@ -29,18 +71,12 @@ def prod_others(x, axis=None):
 
     Exclusive cumulative products from both ends, so zeros need no special case.
     """
-    shape = shape_of(x)
-    axes = reduced_axes(axis, len(shape))
-    kept = [i for i in range(len(shape)) if i not in axes]
-    order = kept + list(axes)
-    n = reduced_size(x, axis)
-    rows = np.reshape(np.transpose(x, order), [shape[i] for i in kept] + [n])
+    rows = grouped(x, axis)
     ones = np.ones_like(rows[..., :1])
     before = np.cumprod(np.concatenate([ones, rows[..., :-1]], axis=-1), axis=-1)
     after = np.flip(np.cumprod(np.flip(np.concatenate([rows[..., 1:], ones], axis=-1), -1),
                                axis=-1), -1)
-    others = np.reshape(before * after, [shape[i] for i in order])
-    return np.transpose(others, [order.index(i) for i in range(len(shape))])
+    return ungrouped(before * after, x, axis)
 
 
 def centered(x, axis=None):
@@ -58,14 +94,18 @@ def nancentered(x, axis=None):
     return np.where(np.isnan(x), 0, x - np.nanmean(x, axis=axis, keepdims=True))
 
 
-def nandof(x, axis=None, ddof=0):
+def nandof(x, axis=None, ddof=0, correction=None):
     """The divisor of nanvar/nanstd per group: its non-NaN count less ``ddof`` (kept dims)."""
-    return np.sum(~np.isnan(x), axis=axis, keepdims=True) - ddof
+    return np.sum(~np.isnan(x), axis=axis, keepdims=True) - (
+        ddof if correction is None else correction)
 
 
-def dof(x, axis=None, ddof=0):
-    """The divisor of var/std: the number of elements reduced, less ``ddof``."""
-    return reduced_size(x, axis) - ddof
+def dof(x, axis=None, ddof=0, correction=None):
+    """The divisor of var/std: the number of elements reduced, less ``ddof``.
+
+    ``correction`` is NumPy 2's array-API spelling of ddof.
+    """
+    return reduced_size(x, axis) - (ddof if correction is None else correction)
 
 
 def along(x, axis):
@@ -92,30 +132,41 @@ def weights_like(weights, a, axis):
 # ---------------------------------------------------------------- sum, mean, prod
 
 
+# ``where=`` masks elements out of the reduction; the conditional folds away when it is not
+# given, so generated code stays plain. ``initial`` scales prod (and leaves sum's slope alone).
 def sum_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    return unreduce(dy, a, axis, keepdims)
+    return unreduce(dy, a, axis, keepdims) if where is None else np.where(
+        where, unreduce(dy, a, axis, keepdims), 0)
 
 
 def sum_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    return np.sum(da, axis=axis, keepdims=keepdims)
+    return np.sum(da if where is None else np.where(where, da, 0), axis=axis, keepdims=keepdims)
 
 
 def mean_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, where=None):
-    return unreduce(dy, a, axis, keepdims) / reduced_size(a, axis)
+    return unreduce(dy, a, axis, keepdims) / reduced_size(a, axis) if where is None else (
+        np.where(where, unreduce(dy, a, axis, keepdims), 0)
+        / np.sum(np.broadcast_to(where, shape_of(a)), axis=axis, keepdims=True))
 
 
 def mean_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, where=None):
-    return np.mean(da, axis=axis, keepdims=keepdims)
+    return np.mean(da, axis=axis, keepdims=keepdims) if where is None else np.mean(
+        da, axis=axis, keepdims=keepdims, where=where)
 
 
 def prod_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
              where=None):
-    return unreduce(dy, a, axis, keepdims) * prod_others(a, axis)
+    return unreduce(dy if initial is None else dy * initial, a, axis, keepdims) * (
+        prod_others(a, axis) if where is None else
+        np.where(where, prod_others(np.where(where, a, 1), axis), 0))
 
 
 def prod_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
              where=None):
-    return np.sum(da * prod_others(a, axis), axis=axis, keepdims=keepdims)
+    return np.sum((da if initial is None else da * initial) * (
+        prod_others(a, axis) if where is None else
+        np.where(where, prod_others(np.where(where, a, 1), axis), 0)), axis=axis,
+        keepdims=keepdims)
 
 
 defvjp(np.sum, sum_vjp)
@@ -153,28 +204,44 @@ def ptp_jvp(da, y, a, axis=None, out=None, keepdims=False):
 for _extremum in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
     defvjp(_extremum, max_vjp)
     defjvp(_extremum, max_jvp)
+def median_vjp(dy, y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return unreduce(dy, a, axis, keepdims) * median_weights(a, axis)
+
+
+def median_jvp(da, y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return np.sum(da * median_weights(a, axis), axis=axis, keepdims=keepdims)
+
+
+defvjp(np.median, median_vjp)
+defjvp(np.median, median_jvp)
 defvjp(np.ptp, ptp_vjp)
 defjvp(np.ptp, ptp_jvp)
 
 # ---------------------------------------------------------------- var, std
 
 
-def var_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return unreduce(dy, a, axis, keepdims) * 2 * centered(a, axis) / dof(a, axis, ddof)
+def var_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0,
+            keepdims=False, where=None, mean=None, correction=None):
+    return unreduce(dy, a, axis, keepdims) * 2 * centered(a, axis) / dof(a, axis, ddof,
+                                                                         correction)
 
 
-def var_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return np.sum(2 * centered(a, axis) * da, axis=axis, keepdims=keepdims) / dof(a, axis, ddof)
+def var_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0,
+            keepdims=False, where=None, mean=None, correction=None):
+    return np.sum(2 * centered(a, axis) * da, axis=axis, keepdims=keepdims) / dof(
+        a, axis, ddof, correction)
 
 
-def std_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+def std_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0,
+            keepdims=False, where=None, mean=None, correction=None):
     return unreduce(dy / safe_divisor(y), a, axis, keepdims) * centered(a, axis) / dof(
-        a, axis, ddof)
+        a, axis, ddof, correction)
 
 
-def std_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+def std_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0,
+            keepdims=False, where=None, mean=None, correction=None):
     return np.sum(centered(a, axis) * da, axis=axis, keepdims=keepdims) / (
-        dof(a, axis, ddof) * safe_divisor(y))
+        dof(a, axis, ddof, correction) * safe_divisor(y))
 
 
 defvjp(np.var, var_vjp)
@@ -228,22 +295,27 @@ defvjp(np.nansum, nansum_vjp)
 defjvp(np.nansum, nansum_jvp)
 defvjp(np.nanmean, nanmean_vjp)
 defjvp(np.nanmean, nanmean_jvp)
-def nanvar_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return unreduce(dy, a, axis, keepdims) * 2 * nancentered(a, axis) / nandof(a, axis, ddof)
+def nanvar_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0,
+               keepdims=False, where=None, mean=None, correction=None):
+    return unreduce(dy, a, axis, keepdims) * 2 * nancentered(a, axis) / nandof(
+        a, axis, ddof, correction)
 
 
-def nanvar_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return np.sum(2 * nancentered(a, axis) * da / nandof(a, axis, ddof), axis=axis,
+def nanvar_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0,
+               keepdims=False, where=None, mean=None, correction=None):
+    return np.sum(2 * nancentered(a, axis) * da / nandof(a, axis, ddof, correction), axis=axis,
                   keepdims=keepdims)
 
 
-def nanstd_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+def nanstd_vjp(dy, y, a, axis=None, dtype=None, out=None, ddof=0,
+               keepdims=False, where=None, mean=None, correction=None):
     return unreduce(dy / safe_divisor(y), a, axis, keepdims) * nancentered(a, axis) / nandof(
-        a, axis, ddof)
+        a, axis, ddof, correction)
 
 
-def nanstd_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return np.sum(nancentered(a, axis) * da / nandof(a, axis, ddof), axis=axis,
+def nanstd_jvp(da, y, a, axis=None, dtype=None, out=None, ddof=0,
+               keepdims=False, where=None, mean=None, correction=None):
+    return np.sum(nancentered(a, axis) * da / nandof(a, axis, ddof, correction), axis=axis,
                   keepdims=keepdims) / safe_divisor(y)
 
 
@@ -384,15 +456,19 @@ def weights_like_jvp(dweights, z, weights, a, axis):
     return weights_like(dweights, a, axis)
 
 
-for _helper, _vjp, _jvp in [(unreduce, unreduce_vjp, unreduce_jvp),
-                            (prod_others, prod_others_vjp, prod_others_jvp),
+# x (unreduce) and a (weights_like) are read only for their shapes.
+defvjp(unreduce, unreduce_vjp, shape_only(1))
+defjvp(unreduce, unreduce_jvp, no_tangent)
+defvjp(weights_like, weights_like_vjp, shape_only(1))
+defjvp(weights_like, weights_like_jvp, no_tangent)
+for _helper, _vjp, _jvp in [(prod_others, prod_others_vjp, prod_others_jvp),
                             (centered, centered_vjp, centered_jvp),
                             (nancentered, nancentered_vjp, nancentered_jvp),
                             (safe_divisor, safe_divisor_vjp, safe_divisor_jvp),
                             (along, along_vjp, along_jvp),
-                            (reverse_cumsum, reverse_cumsum_vjp, reverse_cumsum_jvp),
-                            (weights_like, weights_like_vjp, weights_like_jvp)]:
+                            (reverse_cumsum, reverse_cumsum_vjp, reverse_cumsum_jvp)]:
     defvjp(_helper, _vjp)
     defjvp(_helper, _jvp)
-# Piecewise constant in x (tie_weights) or plain integers and axis tuples (the rest).
-defnondiff(tie_weights, dof, nandof, reduced_size, reduced_axes, kept_shape)
+# Piecewise constant in x (the weights) or plain integers and axis tuples (the rest).
+defnondiff(tie_weights, median_weights, dof, nandof, reduced_size, reduced_axes, kept_shape,
+           shape_of)

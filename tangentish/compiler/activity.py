@@ -31,7 +31,7 @@ from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import Op, op_of
 from tangentish.runtime.rules import table
 
-__all__ = ["Activity", "analyze", "assignments", "deps_of"]
+__all__ = ["Activity", "analyze", "assignments", "deps_of", "scalar_vars"]
 
 
 @dataclass
@@ -133,3 +133,56 @@ def _structured(edges) -> set[str]:
                 out.update((a, b))
                 changed = True
     return out
+
+
+def scalar_vars(norm: Normalized, scalar_params: set[str]) -> set[str]:
+    """Variables that hold Python or NumPy scalars whenever ``scalar_params`` do.
+
+    Used to specialise code for Python-float arguments: there ``unbroadcast`` is the identity
+    and ``math`` replaces NumPy in adjoint expressions. Optimistic fixed point: every name is a
+    scalar until one of its assignments may produce something else.
+    """
+    import numpy as np
+
+    edges = []
+    loop_vars: set[str] = set()
+    for s in gast.walk(norm.node):
+        if isinstance(s, gast.For):
+            loop_vars.add(s.target.id)  # range() loops only, after normalize
+    for s in assignments(norm.node.body):
+        edges.append((s.targets[0].id, s, op_of(s)))
+    # a parameter that is not a scalar stays one even where the body reassigns it
+    not_scalar = (set(norm.params) | {norm.vararg}) - set(scalar_params)
+    scalars = ({t for t, _, _ in edges} | set(scalar_params) | loop_vars) - not_scalar
+    objects = norm.namespace.objects
+
+    def is_scalar(node) -> bool:
+        if isinstance(node, gast.Constant):
+            return isinstance(node.value, (int, float))
+        if isinstance(node, gast.Name):
+            if node.id in objects:
+                return isinstance(objects[node.id], (int, float))
+            return node.id in scalars
+        return False
+
+    def produces_scalar(s, op) -> bool:
+        if op.kind == "inert":
+            return True
+        if op.kind == "const":
+            return is_scalar(s.value)
+        if op.kind == "copy":
+            return is_scalar(s.value)
+        if op.kind == "call":
+            elementwise = isinstance(op.obj, np.ufunc) or getattr(
+                op.obj, "__module__", None) in ("math", "_operator", "operator")
+            return elementwise and not op.keywords and all(is_scalar(a) for a in op.args)
+        return False
+
+    changed = True
+    while changed:
+        changed = False
+        for target, s, op in edges:
+            if target in scalars and not produces_scalar(s, op):
+                scalars.discard(target)
+                changed = True
+    return scalars

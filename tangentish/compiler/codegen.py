@@ -172,24 +172,45 @@ def generate_jvp(tan: Any) -> gast.FunctionDef:
 
 
 def _captured(adj: Adjoint) -> list[str]:
-    """Primal values the pullback reads or restores, in a stable order."""
+    """Primal values the pullback assigns and also reads first: passed as default arguments.
+
+    Everything else the pullback reads is a plain closure read, looked up when (and only if)
+    it runs, so a value the primal defined on one path only is never touched on the other.
+    """
     norm = adj.norm
     defined = set(norm.params) | set(adj.preset)
     if norm.vararg:
         defined.add(norm.vararg)
     for s in assignments(adj.primal):
         defined.add(s.targets[0].id)
-    for node in gast.walk(gast.Module(body=adj.primal, type_ignores=[])):
-        if isinstance(node, gast.For):
-            defined.add(node.target.id)
     if adj.stack is not None:
         defined.add(adj.stack)
-    used: set[str] = set()
+    assigned: set[str] = set()
     for s in adj.adjoint:
-        used |= names_in(s, None)
+        assigned |= names_in(s, gast.Store)
+    loads = _loads_outside_own_loop(adj.adjoint)
     for g in adj.grads.values():
-        used |= names_in(g)
-    return sorted(used & defined - {adj.seed})
+        loads |= names_in(g)
+    names = (assigned & loads & defined) - {adj.seed}
+    if adj.stack is not None:
+        names.add(adj.stack)
+    return sorted(names)
+
+
+def _loads_outside_own_loop(stmts: list[gast.stmt], bound: frozenset = frozenset()) -> set[str]:
+    """Names loaded, except a reverse loop's variable inside that loop (it sets them)."""
+    out: set[str] = set()
+    for s in stmts:
+        if isinstance(s, gast.For):
+            out |= names_in(s.iter) - bound
+            out |= _loads_outside_own_loop(s.body, bound | {s.target.id})
+        elif isinstance(s, (gast.If, gast.While)):
+            out |= names_in(s.test) - bound
+            out |= _loads_outside_own_loop(s.body, bound)
+            out |= _loads_outside_own_loop(s.orelse, bound)
+        else:
+            out |= names_in(s) - bound
+    return out
 
 
 def to_source(fdef: gast.FunctionDef) -> str:

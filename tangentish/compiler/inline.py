@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import gast
+import numpy as np
 
 from tangentish.compiler.namespace import Namespace
 from tangentish.compiler.nodes import call, const, load
@@ -108,7 +109,7 @@ def _substitute(expr: gast.expr, bound: dict[str, gast.expr], rule: Callable[...
                 node.id = ns.ref(obj, node.id)
             return node
 
-    return fold(_Sub().visit(expr))
+    return fold(_Sub().visit(expr), ns)
 
 
 _COMPARE = {gast.Is: lambda a, b: a is b, gast.IsNot: lambda a, b: a is not b,
@@ -117,15 +118,32 @@ _ARITH = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
           gast.Mult: lambda a, b: a * b}
 
 
-def fold(expr: gast.expr) -> gast.expr:
-    """Fold what a rule's defaults made constant: ``None is None``, ``x if True else y``.
+def fold(expr: gast.expr, ns: Namespace | None = None) -> gast.expr:
+    """Fold what a rule's defaults made constant: ``None is None``, ``x if True else y``,
+    ``np.where(False, a, b)``, ``np.power(a, 1)``, ``a * 1``.
 
     >>> from tangentish.compiler.nodes import unparse
     >>> unparse(fold(gast.parse("a if None is None or False else b").body[0].value))
     'a'
     """
 
+    def numpy_function(node: gast.expr, name: str) -> bool:
+        if ns is None or not (isinstance(node, gast.Attribute) and node.attr == name):
+            return False
+        return isinstance(node.value, gast.Name) and ns.objects.get(node.value.id) is np
+
     class _Fold(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            args = node.args
+            if numpy_function(node.func, "where") and len(args) == 3 and not node.keywords \
+                    and isinstance(args[0], gast.Constant) and isinstance(args[2], gast.Name):
+                return args[1] if args[0].value else args[2]
+            if numpy_function(node.func, "power") and len(args) == 2 and not node.keywords \
+                    and isinstance(args[1], gast.Constant) and args[1].value == 1:
+                return args[0]
+            return node
+
         def visit_Compare(self, node):
             self.generic_visit(node)
             if (len(node.ops) == 1 and type(node.ops[0]) in _COMPARE
@@ -137,6 +155,11 @@ def fold(expr: gast.expr) -> gast.expr:
 
         def visit_BinOp(self, node):
             self.generic_visit(node)
+            if isinstance(node.op, gast.Mult):  # a * 1, 1 * a
+                for one, other in ((node.right, node.left), (node.left, node.right)):
+                    if isinstance(one, gast.Constant) and type(one.value) is int \
+                            and one.value == 1:
+                        return other
             if (type(node.op) in _ARITH and isinstance(node.left, gast.Constant)
                     and isinstance(node.right, gast.Constant)
                     and type(node.left.value) in (int, float)

@@ -35,7 +35,8 @@ class Namer:
 
     def fresh(self, base: str) -> str:
         """``base`` itself if free, else ``base_1``, ``base_2``, ..."""
-        base = re.sub(r"\W", "_", base).strip("_") or "v"
+        if re.search(r"\W", base):  # "<lambda>" and the like
+            base = re.sub(r"\W", "_", base).strip("_") or "f"
         if base[0].isdigit() or keyword.iskeyword(base):
             base = f"v_{base}"
         if base not in self.used:
@@ -64,7 +65,7 @@ class Namer:
     def adjoint(self, name: str) -> str:
         """The adjoint of variable ``name``: ``dname``, the same answer every time."""
         if name not in self._adjoints:
-            base = "d" + name if not name.startswith("_") else "d" + name
+            base = "d" + name
             self._adjoints[name] = self.fresh(base)
         return self._adjoints[name]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import copy
 from collections.abc import Iterable
+from typing import Any
 
 import gast
 
 __all__ = ["load", "store", "const", "assign", "call", "attr", "unparse", "names_in", "is_atom",
-           "stmt_copy", "expr_stmt"]
+           "stmt_copy", "expr_stmt", "gload", "generated", "index_value", "store_counts"]
 
 
 def load(name: str) -> gast.Name:
@@ -56,10 +57,23 @@ def expr_stmt(value: gast.expr) -> gast.Expr:
 
 
 def unparse(node: gast.AST) -> str:
-    """Python source of a gast node (statement, expression or module)."""
-    tree = gast.gast_to_ast(node)
+    """Python source of a gast node (statement, expression or module).
+
+    A negative number is printed as unary minus on a positive one, so ``ast.unparse`` knows to
+    parenthesize it where precedence needs it: ``(-0.3) ** 2``, not ``-0.3 ** 2``.
+    """
+    tree = gast.gast_to_ast(_NegativeConstants().visit(copy.deepcopy(node)))
     ast.fix_missing_locations(tree)
     return ast.unparse(tree)
+
+
+class _NegativeConstants(gast.NodeTransformer):
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+                value < 0 or (value == 0 and str(value).startswith("-"))):
+            return gast.UnaryOp(op=gast.USub(), operand=const(-value))
+        return node
 
 
 def names_in(node: gast.AST, ctx: type | None = gast.Load) -> set[str]:
@@ -74,3 +88,36 @@ def is_atom(node: gast.AST) -> bool:
 
 def stmt_copy(node: gast.AST) -> gast.AST:
     return copy.deepcopy(node)
+
+
+def gload(name: str) -> gast.Name:
+    """A Load of a name the normalizer made (already mapped: never looked up again)."""
+    node = load(name)
+    node.tg_gen = True
+    return node
+
+
+def generated(node: gast.AST) -> bool:
+    return getattr(node, "tg_gen", False)
+
+
+def index_value(idx: gast.expr, ns: Any) -> gast.expr:
+    """An index as a value (``1:`` becomes ``slice(1, None)``), to pass to a helper."""
+    if isinstance(idx, gast.Slice):
+        parts = [copy.deepcopy(p) if p is not None else const(None)
+                 for p in (idx.lower, idx.upper, idx.step)]
+        if idx.step is None:
+            parts = parts[:2]
+        return call(gload(ns.ref(slice, "slice")), parts)
+    if isinstance(idx, gast.Tuple):
+        return gast.Tuple(elts=[index_value(p, ns) for p in idx.elts], ctx=gast.Load())
+    return copy.deepcopy(idx)
+
+
+def store_counts(node: gast.AST) -> dict[str, int]:
+    """How many times each name is assigned in ``node``."""
+    counts: dict[str, int] = {}
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
+            counts[sub.id] = counts.get(sub.id, 0) + 1
+    return counts

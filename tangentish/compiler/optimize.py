@@ -1,9 +1,14 @@
 """Pass 6, optimize: remove what neither sweep needs.
 
-The sweeps are built to be correct first; this pass makes them lean. It deletes primal
-assignments whose value nobody reads (a value the user computed but that neither the result,
-the adjoint sweep nor a side effect uses). Unused stack pushes are already dropped by the
-reverse pass, and adjoints are never accumulated into zeros, so nothing else needs folding.
+The sweeps are built to be correct first; this pass makes them lean:
+
+* stack pushes (and their pops) of values the adjoint sweep never reads are dropped;
+* subscript adjoints accumulate in place into arrays the adjoint sweep made itself;
+* primal assignments whose value nobody reads are deleted;
+* single-use temporaries without adjoints go back into their one use.
+
+(Adjoints are never accumulated into zeros in the first place: reverse assigns the first
+contribution. Constant folding of inlined rules happens in ``inline.fold``.)
 
 >>> import gast
 >>> from tangentish.compiler.nodes import assign, load, unparse
@@ -20,17 +25,21 @@ from typing import Any
 
 import gast
 
-from tangentish.compiler.nodes import names_in
+from tangentish.compiler.nodes import call, load, names_in
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.reverse import Adjoint
+from tangentish.runtime import adjoint_helpers as helpers
 
-__all__ = ["optimize", "optimize_tangent", "dead_code", "fold_temporaries"]
+__all__ = ["optimize", "optimize_tangent", "dead_code", "fold_temporaries", "prune_stack",
+           "accumulate_in_place"]
 
 #: ops without side effects, safe to delete when their value is unused
 _PURE = {"copy", "const", "inert", "call", "getitem", "build", "append", "index_set", "iter"}
 
 
 def optimize(adj: Adjoint) -> Adjoint:
+    adj.adjoint = accumulate_in_place(adj)
+    prune_stack(adj)
     keep = {adj.norm.result} | set(adj.norm.params)
     for s in adj.adjoint:
         keep |= names_in(s)
@@ -97,6 +106,109 @@ def _sweep(stmts: list[gast.stmt], used: set[str]) -> list[gast.stmt]:
             s.orelse = _sweep(s.orelse, used)
         out.append(s)
     return out
+
+
+def prune_stack(adj: Adjoint) -> None:
+    """Drop pushes and pops of values the adjoint sweep never reads."""
+    needed: set[str] = set()
+    for node in _walk(adj.adjoint):
+        if not getattr(node, "tg_pop", None):
+            needed |= _loads(node)
+    for g in adj.grads.values():
+        needed |= names_in(g)
+    pushed: set[str] = set()
+
+    def walk(stmts: list[gast.stmt]) -> list[gast.stmt]:
+        out = []
+        for s in stmts:
+            name = getattr(s, "tg_push", None) or getattr(s, "tg_pop", None)
+            if name is not None and name not in needed:
+                continue
+            if getattr(s, "tg_push", None):
+                pushed.add(name)
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s.body, s.orelse = walk(s.body), walk(s.orelse)
+            out.append(s)
+        return out
+
+    adj.primal, adj.adjoint = walk(adj.primal), walk(adj.adjoint)
+    adj.preset = [p for p in adj.preset if p in pushed]
+    if not pushed:
+        adj.stack = None
+
+
+def _walk(stmts: list[gast.stmt]):
+    """Every statement, nested ones included (not expressions)."""
+    for s in stmts:
+        yield s
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            yield from _walk(s.body)
+            yield from _walk(s.orelse)
+
+
+def _loads(s: gast.stmt) -> set[str]:
+    """Names a statement itself loads (for a loop or if: its header only)."""
+    if isinstance(s, gast.If):
+        return names_in(s.test)
+    if isinstance(s, gast.While):
+        return names_in(s.test)
+    if isinstance(s, gast.For):
+        return names_in(s.iter)
+    return names_in(s)
+
+
+def accumulate_in_place(adj: Adjoint) -> list[gast.stmt]:
+    """``dx = dx + getitem_grad(g, x, i)`` -> ``dx = getitem_accumulate(dx, g, x, i)``.
+
+    Only for adjoints that hold nothing but arrays this code made (every assignment to them is
+    a sum, zeros or a scatter), so updating them in place is invisible: a loop reading
+    ``xs[t]`` then costs one slice per step instead of one xs-sized array.
+    """
+    ns, namer = adj.norm.namespace, adj.norm.namer
+    getitem = ns.helper(helpers.getitem_grad)
+    add = ns.helper(helpers.add_grad)
+    fresh_calls = {getitem, add, ns.helper(helpers.zero_grad)}
+    owned = set(namer.adjoint_names().values()) - {adj.seed}
+    for node in gast.walk(gast.Module(body=adj.adjoint, type_ignores=[])):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+            name = node.targets[0].id
+            if name in owned and not _fresh(node.value, name, fresh_calls):
+                owned.discard(name)
+
+    class _Rewrite(gast.NodeTransformer):
+        def visit_Assign(self, node):
+            name = node.targets[0].id if isinstance(node.targets[0], gast.Name) else None
+            g = _summand(node.value, name, add)
+            if name in owned and isinstance(g, gast.Call) and isinstance(
+                    g.func, gast.Name) and g.func.id == getitem:
+                dy, x, idx = g.args
+                node.value = call(load(ns.helper(helpers.getitem_accumulate)),
+                                  [load(name), dy, x, idx])
+            return node
+
+    return [_Rewrite().visit(s) for s in adj.adjoint]
+
+
+def _fresh(value: gast.expr, name: str, fresh_calls: set[str]) -> bool:
+    """Does ``name = value`` always make a new array (never an alias of another value)?"""
+    if isinstance(value, gast.BinOp) and isinstance(value.left, gast.Name) and \
+            value.left.id == name:
+        return True
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
+        value.func.id in fresh_calls
+
+
+def _summand(value: gast.expr, name: str | None, add_grad: str) -> gast.expr | None:
+    """``g`` in ``name + g`` or ``add_grad(name, g)``."""
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and isinstance(
+            value.left, gast.Name) and value.left.id == name:
+        return value.right
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
+            value.func.id == add_grad and isinstance(value.args[0], gast.Name) and \
+            value.args[0].id == name:
+        return value.args[1]
+    return None
+
 
 
 _FOLDABLE = {"inert", "getitem", "const", "copy", "call", "build"}

@@ -24,7 +24,7 @@ the same way VJP rules are inlined; generated functions are ordinary Python, so
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tangentish.compiler import activity, codegen, forward, optimize, reverse
@@ -48,6 +48,8 @@ class Options:
     verbose: int = 0
     #: keep untransformable user calls as calls for ``Reverser.opaque_call`` (issue 5)
     call_site_fallback: bool = False
+    #: parameters that are Python numbers in this specialisation (``math``, no unbroadcast)
+    scalars: tuple[str, ...] = ()
 
 
 @dataclass
@@ -63,6 +65,10 @@ class Compiled:
     #: a bound method's self, passed as the first argument
     bound_self: Any = None
     has_self: bool = False
+    #: globals and closure cells read at compile time (``resolve.still_valid`` checks them)
+    reads: list = field(default_factory=list)
+    #: the differentiated function, kept alive so the ids in the cache key stay its own
+    origin: Any = None
 
 
 def front_end(fn: Callable[..., Any], call_site_fallback: bool = False) -> Normalized:
@@ -108,7 +114,8 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
             tan = optimize.optimize_tangent(tan)
         fdef = codegen.generate_jvp(tan)
     else:
-        adj = reverse.reverse(norm, act, names)
+        scalars = activity.scalar_vars(norm, set(options.scalars)) if options.scalars else set()
+        adj = reverse.reverse(norm, act, names, scalars)
         if options.optimize:
             adj = optimize.optimize(adj)
         fdef = codegen.generate(adj, form, names, single)
@@ -118,4 +125,4 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     label = f"{form} of {norm.parsed.name}"
     function = codegen.compile_function(source, fdef.name, norm.namespace.objects, label)
     return Compiled(function, source, names, single, norm.parsed.bound_self,
-                    norm.parsed.has_self)
+                    norm.parsed.has_self, norm.reads, fn)

@@ -29,7 +29,7 @@ import gast
 from tangentish.compiler.parse import Parsed
 from tangentish.runtime.rules import table
 
-__all__ = ["Scope", "UNRESOLVED", "local_names", "kind_of"]
+__all__ = ["Scope", "UNRESOLVED", "local_names", "kind_of", "still_valid"]
 
 
 class _Unresolved:
@@ -59,13 +59,18 @@ class Scope:
         fn = parsed.fn
         self.globals: dict[str, Any] = getattr(fn, "__globals__", {})
         self.closure: dict[str, Any] = {}
+        self.cells: dict[str, Any] = {}
         cells = getattr(fn, "__closure__", None) or ()
         for name, cell in zip(fn.__code__.co_freevars, cells):
             try:
                 self.closure[name] = cell.cell_contents
+                self.cells[name] = cell
             except ValueError:  # an empty cell: the name is assigned after f was defined
                 pass
         self.locals = local_names(parsed.node)
+        #: (where, name, object) of every global and closure name resolved: the compiled code
+        #: stays valid while each still holds the same object (see ``still_valid``)
+        self.reads: list[tuple[Any, str, Any]] = []
 
     def is_local(self, name: str) -> bool:
         return name in self.locals
@@ -75,8 +80,10 @@ class Scope:
         if name in self.locals:
             return UNRESOLVED
         if name in self.closure:
+            self.reads.append((self.cells[name], name, self.closure[name]))
             return self.closure[name]
         if name in self.globals:
+            self.reads.append((self.globals, name, self.globals[name]))
             return self.globals[name]
         return getattr(builtins, name, UNRESOLVED)
 
@@ -94,6 +101,24 @@ class Scope:
                 return UNRESOLVED
             return getattr(base, node.attr, UNRESOLVED)
         return UNRESOLVED
+
+
+_MISSING = object()
+
+
+def still_valid(reads: list[tuple[Any, str, Any]]) -> bool:
+    """Does every name resolved at compile time still refer to the same object?"""
+    for where, name, obj in reads:
+        if isinstance(where, dict):
+            if where.get(name, _MISSING) is not obj:
+                return False
+        else:  # a closure cell
+            try:
+                if where.cell_contents is not obj:
+                    return False
+            except ValueError:
+                return False
+    return True
 
 
 #: Builtins whose meaning the normalizer knows (the rest are opaque).

@@ -17,7 +17,8 @@ adjoint sweep always sees the values the primal saw.
 
 Adjoints are assigned on their first contribution and accumulated after (never accumulated into
 zeros). The set of adjoints holding a value is tracked statically; where control flow joins
-paths that disagree, the missing adjoint is set to zeros on the path that lacks it.
+paths that disagree, the missing adjoint is set to zeros on the path that lacks it. Every
+overwritten value is pushed here; ``optimize`` drops the pushes the adjoint sweep never reads.
 
 Hook for issue 5 (per-call-site fallback, custom call adjoints): ``Reverser.opaque_call`` is
 called for an ``opaque`` op whose result is active. The default raises TransformError; a
@@ -28,6 +29,8 @@ list of ``(operand_name, adjoint_expression)`` evaluated in the adjoint sweep.
 from __future__ import annotations
 
 import copy
+import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,16 +41,29 @@ import numpy as np
 from tangentish.compiler.activity import Activity, assignments
 from tangentish.compiler.diagnostics import Location, error_at
 from tangentish.compiler.inline import inline_rule
-from tangentish.compiler.nodes import assign, attr, call, const, expr_stmt, load, names_in, unparse
-from tangentish.compiler.normalize import Normalized, index_value
+from tangentish.compiler.nodes import (
+    assign,
+    attr,
+    call,
+    const,
+    expr_stmt,
+    index_value,
+    load,
+    unparse,
+)
+from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import Op, op_of, shape_only_arg
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.rules import table
+from tangentish.runtime.support import unbroadcast
 
 __all__ = ["Adjoint", "Reverser", "reverse", "COMMENT", "comment"]
 
 #: Prefix of the string constants that codegen turns into ``# ...`` comment lines.
 COMMENT = "\x00tg-comment\x00"
+
+#: NumPy functions whose ``math`` twin is total on floats (no domain or overflow errors)
+_MATH = {"sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "arctan": "atan"}
 
 _SCALAR_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.vdot, np.linalg.norm}
 
@@ -72,8 +88,6 @@ class Adjoint:
     #: variables set to None before the primal, since the stack may save them undefined
     preset: list[str] = field(default_factory=list)
     result_is_scalar: bool = False
-    #: names the adjoint sweep reads from the primal sweep (the pullback's closure)
-    needed: set[str] = field(default_factory=set)
     #: variables with an adjoint
     active: set[str] = field(default_factory=set)
 
@@ -86,21 +100,26 @@ class _Pop(gast.Assign):
     """Marker: ``name = stack.pop()``."""
 
 
-def reverse(norm: Normalized, act: Activity, wrt: list[str]) -> Adjoint:
-    return Reverser(norm, act).run(wrt)
+def reverse(norm: Normalized, act: Activity, wrt: list[str],
+            scalars: set[str] | None = None) -> Adjoint:
+    """Both sweeps; ``scalars`` (from ``activity.scalar_vars``) specialises scalar code."""
+    return Reverser(norm, act, scalars).run(wrt)
 
 
 class Reverser:
     """Builds the two sweeps; subclass to handle opaque calls (see the module docstring)."""
 
-    def __init__(self, norm: Normalized, act: Activity):
+    def __init__(self, norm: Normalized, act: Activity, scalars: set[str] | None = None):
         self.norm, self.act = norm, act
+        #: variables known to hold scalars (Python-float specialisation), else empty
+        self.scalars: set[str] = set(scalars or ())
         self.namer, self.ns = norm.namer, norm.namespace
         self.stack_name: str | None = None
         self._names: dict[tuple[int, str], str] = {}
         # First definitions outside loops overwrite nothing: they push nothing. Variables first
         # assigned inside a loop may be pushed before they exist: they are preset to None.
         self.first_defs: set[int] = set()
+        #: names some assignment may push before they exist (preset to None if pushed)
         self.undefined_in_loop: set[str] = set()
         params = set(norm.params) | ({norm.vararg} - {None})
         self._scan(norm.node.body, set(params), False)
@@ -131,6 +150,8 @@ class Reverser:
         return self.stack_name
 
     def zero(self, name: str) -> gast.stmt:
+        if name in self.scalars:
+            return assign(self.d(name), const(0.0))
         return assign(self.d(name), call(self.helper(helpers.zero_grad), [load(name)]))
 
     def accumulate(self, out: list, init: set[str], name: str, value: gast.expr) -> None:
@@ -150,27 +171,27 @@ class Reverser:
         body = norm.node.body[:-1]  # the final ``return result``
         init = {norm.result}
         primal, adjoint, init = self.block(body, init, in_loop=False)
-        needed = set()
-        for s in adjoint:
-            if not isinstance(s, _Pop):
-                needed |= names_in(s)
-        primal, adjoint, pushed = self.prune(primal, adjoint, needed)
+        pushed: set[str] = set()
+        primal, adjoint = _plain(primal, pushed), _plain(adjoint, pushed)
         grads: dict[str, gast.expr] = {}
         for p in wrt:
             if p in init:
                 g: gast.expr = load(self.d(p))
                 if p in self.act.structured or p in self.maybe:
                     g = call(self.helper(helpers.complete_grad), [g, load(p)])
+            elif p in self.scalars:
+                g = const(0.0)
             else:
                 g = call(self.helper(helpers.zero_grad), [load(p)])
-                needed.add(p)
             grads[p] = g
-        preset = self.presets(pushed)
         return Adjoint(norm, primal, adjoint, self.d(norm.result), grads,
-                       self.stack_name if pushed else None, preset, self.scalar_result(body),
-                       needed | {p for p in norm.params}, set(self.act.active))
+                       self.stack_name if pushed else None,
+                       sorted(pushed & self.undefined_in_loop), self.scalar_result(body),
+                       set(self.act.active))
 
     def scalar_result(self, body: list[gast.stmt]) -> bool:
+        if self.norm.result in self.scalars:
+            return True
         for s in assignments(body):
             if s.targets[0].id == self.norm.result:
                 op = op_of(s)
@@ -202,8 +223,6 @@ class Reverser:
                 name = s.targets[0].id
                 if not in_loop and name not in seen:
                     self.first_defs.add(id(s))
-                elif in_loop and name not in seen:
-                    self.undefined_in_loop.add(name)
                 seen.add(name)
             elif isinstance(s, gast.If):
                 before = set(seen)
@@ -218,6 +237,9 @@ class Reverser:
     def _definite(self, stmts: list[gast.stmt], defined: set[str]) -> set[str]:
         for s in stmts:
             if isinstance(s, gast.Assign):
+                if s.targets[0].id not in defined and id(s) not in self.first_defs:
+                    # a push here may find it undefined
+                    self.undefined_in_loop.add(s.targets[0].id)
                 defined.add(s.targets[0].id)
             elif isinstance(s, gast.If):
                 self.defined_at[id(s)] = set(defined)
@@ -361,9 +383,9 @@ class Reverser:
             x, v = op.args
             idx = op.index
             if isinstance(v, gast.Name) and v.id in active:
-                g = call(self.helper(helpers.index_set_grad_v), [dt, copy.deepcopy(idx), v])
+                g = call(self.helper(helpers.value_grad), [dt, copy.deepcopy(idx), v])
                 self.accumulate(out, init, v.id, g)
-            g = call(self.helper(helpers.index_set_grad_x), [dt, copy.deepcopy(idx)])
+            g = call(self.helper(helpers.zero_at), [dt, copy.deepcopy(idx)])
             if x.id == name:
                 out.append(assign(self.d(name), g))
                 keep_target = True
@@ -400,6 +422,7 @@ class Reverser:
             if rule is None:
                 raise self.missing_rule(s, op, i)
             g = inline_rule(rule, [dy, load(name), *positional], keywords, self.ns)
+            g = self.simplify(g, op, a.id)
             self.accumulate(out, init, a.id, g)
         for k, v in op.keywords:
             if isinstance(v, gast.Name) and v.id in self.act.active:
@@ -419,6 +442,46 @@ class Reverser:
         values = list(op.args) + [v for _, v in op.keywords]
         return [v.id for v in values if isinstance(v, gast.Name) and v.id in self.act.active]
 
+    def is_scalar(self, node: gast.expr) -> bool:
+        if isinstance(node, gast.Constant):
+            return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+        return isinstance(node, gast.Name) and node.id in self.scalars
+
+    def simplify(self, g: gast.expr, op: Op, operand: str) -> gast.expr:
+        """Drop ``unbroadcast(e, x)`` where shapes provably agree; math for scalar code.
+
+        Shapes agree when every other operand is a number (``x * 2.0``), or when every operand
+        is a scalar, where NumPy's functions on floats also become ``math``'s.
+        """
+        elementwise = op.obj not in (operator.matmul, np.matmul) and not op.keywords and (
+            isinstance(op.obj, np.ufunc) or getattr(op.obj, "__module__", None) in (
+                "math", "_operator"))
+        if not elementwise:
+            return g
+        others = [a for a in op.args if not (isinstance(a, gast.Name) and a.id == operand)]
+        numbers = all(isinstance(a, gast.Constant) and self.is_scalar(a) for a in others)
+        scalar = bool(self.scalars) and all(self.is_scalar(a) for a in op.args)
+        if not (numbers or scalar):
+            return g
+        objects = self.ns.objects
+        namespace = self.ns
+
+        class _Simplify(gast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                func = node.func
+                if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
+                        and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
+                        and (scalar or node.args[1].id == operand)):
+                    return node.args[0]
+                if (scalar and isinstance(func, gast.Attribute)
+                        and isinstance(func.value, gast.Name)
+                        and objects.get(func.value.id) is np and func.attr in _MATH):
+                    node.func = attr(load(namespace.module_ref(math)), _MATH[func.attr])
+                return node
+
+        return _Simplify().visit(g)
+
     def missing_rule(self, s: gast.Assign, op: Op, arg: int | str) -> Exception:
         name = table._qualname(op.obj)
         return error_at(getattr(s, "tg_loc", None),
@@ -433,7 +496,8 @@ class Reverser:
         if op.index is not None:  # a user function normalize could not inline: say why
             raise op.index
         raise error_at(loc, f"tangentish cannot differentiate a call to {what}: it has no "
-                            "derivative rule and no Python source")
+                            "derivative rule and no Python source; register one with "
+                            f"tg.defvjp({what}, ...)")
 
     def adjoint_if(self, s: gast.If, init: set[str], in_loop: bool) -> list[gast.stmt]:
         _, body, init_body = self.block(s.body, init, in_loop)
@@ -489,44 +553,25 @@ class Reverser:
                             body=body, orelse=[], type_comment=None)
         return pre + [gast.copy_location(loop, s)] + post
 
-    # ------------------------------------------------------------ stack pruning
 
-    def prune(self, primal: list, adjoint: list, needed: set[str]
-              ) -> tuple[list, list, set[str]]:
-        """Drop pushes and pops of variables the adjoint sweep never reads."""
-        pushed: set[str] = set()
-
-        def keep(s: gast.stmt) -> bool:
-            if isinstance(s, _Push):
-                name = s.value.args[0].id
-                if name in needed:
-                    pushed.add(name)
-                    return True
-                return False
-            if isinstance(s, _Pop):
-                return s.targets[0].id in needed
-            return True
-
-        def walk(stmts: list) -> list:
-            out = []
-            for s in stmts:
-                if not keep(s):
-                    continue
-                if isinstance(s, _Push):
-                    s = expr_stmt(s.value)
-                elif isinstance(s, _Pop):
-                    s = assign(s.targets[0].id, s.value)
-                for field_name in ("body", "orelse"):
-                    if isinstance(s, (gast.If, gast.For, gast.While)):
-                        setattr(s, field_name, walk(getattr(s, field_name)))
-                out.append(s)
-            return out
-
-        return walk(primal), walk(adjoint), pushed
-
-    def presets(self, pushed: set[str]) -> list[str]:
-        """Pushed variables that may be undefined when first pushed: preset them to None."""
-        return sorted(pushed & self.undefined_in_loop)
+def _plain(stmts: list[gast.stmt], pushed: set[str]) -> list[gast.stmt]:
+    """Push and pop markers as ordinary statements tagged ``tg_push``/``tg_pop`` (the name), so
+    optimize can drop the ones whose value the adjoint sweep never reads."""
+    out: list[gast.stmt] = []
+    for s in stmts:
+        if isinstance(s, _Push):
+            name = s.value.args[0].id
+            s = expr_stmt(s.value)
+            s.tg_push = name
+            pushed.add(name)
+        elif isinstance(s, _Pop):
+            name = s.targets[0].id
+            s = assign(name, s.value)
+            s.tg_pop = name
+        elif isinstance(s, (gast.If, gast.For, gast.While)):
+            s.body, s.orelse = _plain(s.body, pushed), _plain(s.orelse, pushed)
+        out.append(s)
+    return out
 
 
 def _breaks(stmts: list[gast.stmt]) -> bool:

@@ -336,6 +336,14 @@ def if_value_defined_on_one_path_taken(x):
     return y
 
 
+@case(lambda rng: (rng.standard_normal(3), -1))
+def if_then_overwritten(x, c):
+    if c > 0:
+        t = x * 2.0
+    t = x * 3.0
+    return np.sum(t * x)
+
+
 # ---------------------------------------------------------------- for loops
 
 
@@ -486,6 +494,21 @@ def for_data_dependent_branch(x):
         else:
             s = s - x
     return s
+
+
+@case(mat(3, 2))
+def for_reversed(x):
+    s = 0.0
+    k = 1.0
+    for row in reversed(x):
+        s = s + np.sum(row) * k
+        k = k + 1.0
+    return s
+
+
+@case(lambda rng: (0.4, 0.9), wrt=(0, 1), duck=False)
+def builtin_max_min(a, b):
+    return max(a, b) * min(a * a, b)
 
 
 # ---------------------------------------------------------------- while loops
@@ -944,6 +967,18 @@ def shadowed_names(x):
     dx = d + 1.0
     np_ = dx * d
     return np.sum(np_)
+
+
+@case(lambda rng: (rng.standard_normal(3), 3))
+def names_the_compiler_uses(stack, trips):
+    unbroadcast = stack * 2.0
+    zero_grad = 0.0
+    cond, items, dy, y, tg = 1.0, 2.0, 3.0, 4.0, 5.0
+    for i in range(trips):
+        if np.sum(unbroadcast) > -100.0:
+            zero_grad = zero_grad + np.sum(np.sin(unbroadcast * i)) * cond
+    d_t1 = items * dy * y * tg
+    return zero_grad * d_t1
 
 
 @case(lambda rng: (rng.standard_normal(3), rng.standard_normal(3)), wrt="y")

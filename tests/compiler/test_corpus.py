@@ -91,3 +91,15 @@ def test_on_backend(case, backend):
             assert isinstance(g, DuckArray), f"gradient left the duck array: {type(g)}"
         np.testing.assert_allclose(np.asarray(backend.back(g), dtype=float), e, rtol=1e-10,
                                    atol=1e-12)
+
+
+UNOPTIMIZED = [c for c in CASES if c.id in (
+    "for_break", "while_in_for", "rnn_collect_states", "assign_subscript_in_loop",
+    "if_value_defined_on_one_path", "dict_params_loop", "for_nested_break")]
+
+
+@pytest.mark.parametrize("case", UNOPTIMIZED, ids=[c.id for c in UNOPTIMIZED])
+def test_unoptimized_sweeps_are_right_too(case):
+    args = _args(case, seed=3)
+    gradcheck(case.fn, args, wrt=_positions(case),
+              grad=tg.grad(case.fn, wrt=case.wrt, fallback="error", optimize=False))

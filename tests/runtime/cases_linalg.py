@@ -212,12 +212,22 @@ def weights_args(x_shape, y_shape, *rest):
 
 
 for _ord in (None, 2, 3):
-    CASES.append(Case(mx.norm_weights, weights_args((3, 4), (3,), _ord, (1,), False, False),
+    CASES.append(Case(mx.norm_weights, weights_args((3, 4), (3,), _ord, 1, False),
                       wrt=(0, 1), id=f"norm_weights(ord={_ord})"))
 CASES += [
-    Case(mx.norm_weights, weights_args((3, 4), (1, 4), 1, (0,), False, True), wrt=(0, 1)),
-    Case(mx.norm_weights, weights_args((2, 3, 4), (2,), "fro", (1, 2), True, False),
+    Case(mx.norm_weights, weights_args((3, 4), (1, 4), 1, 0, True), wrt=(0, 1)),
+    Case(mx.norm_weights, weights_args((2, 3, 4), (2,), "fro", (1, 2), False), wrt=(0, 1)),
+    Case(mx.norm_weights, weights_args((3, 4), ()), wrt=(0, 1)),
+    Case(mx.norm_weights, weights_args((3, 4), (3, 1), 4, -1, True), wrt=(0, 1)),
+    Case(mx.norm_weights, weights_args((2, 3, 4), (2, 4), 3, 1, False, "vector"), wrt=(0, 1)),
+    Case(mx.norm_weights, weights_args((2, 3, 4), (2, 1, 1), "fro", (-2, -1), True, "matrix"),
          wrt=(0, 1)),
-    Case(mx.norm_weights, weights_args((3, 4), (), None, (0, 1), False, False), wrt=(0, 1)),
-    Case(mx.norm_weights, weights_args((3, 4), (3, 1), 4, (1,), False, True), wrt=(0, 1)),
+]
+CASES += [
+    Case(mx.phi, normal((2, 3, 3))),
+    Case(mx.lower_factor, normal((3, 3)), kwargs={"upper": True}),
+    Case(mx.triangle_read, normal((2, 3, 3))),
+    Case(mx.triangle_read, normal((3, 3)), kwargs={"uplo": "U"}),
+    Case(mx.triangle_seen, normal((3, 3))),
+    Case(mx.triangle_seen, normal((2, 3, 3)), kwargs={"uplo": "U"}),
 ]

@@ -32,9 +32,10 @@ def weighted(shape_a, shape_w, axis):
     return lambda rng: (rng.standard_normal(shape_a), axis, rng.uniform(0.5, 1.5, shape_w))
 
 
+MASK = np.array([[True, False, True, True], [False, True, True, True], [True, True, False, True]])
 CASES = []
-for _f in (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin,
-           np.ptp, np.var, np.std):
+for _f in (np.sum, np.mean, np.prod, np.median, np.max, np.min, np.amax, np.amin, np.nanmax,
+           np.nanmin, np.ptp, np.var, np.std):
     CASES += [
         Case(_f, normal(3, 4)),
         Case(_f, normal(2, 3, 4), kwargs={"axis": -1}),
@@ -43,12 +44,25 @@ for _f in (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.nanmax
     ]
 CASES += [
     Case(np.sum, normal()),
+    Case(np.median, normal(4, 3), kwargs={"axis": 0}),
+    Case(np.median, normal(5, 2), kwargs={"axis": 0, "keepdims": True}),
+    Case(np.sum, normal(3, 4), kwargs={"axis": 1, "where": MASK}),
+    Case(np.sum, normal(3, 4), kwargs={"where": MASK[0], "initial": 2.0}),
+    Case(np.mean, normal(3, 4), kwargs={"axis": 1, "where": MASK}),
+    Case(np.mean, normal(3, 4), kwargs={"where": MASK, "keepdims": True}),
+    Case(np.prod, normal(3, 4), kwargs={"axis": 0, "where": MASK}),
+    Case(np.prod, with_zeros, kwargs={"axis": 1, "initial": 3.0}),
+    Case(np.prod, normal(3, 4), kwargs={"where": MASK[1], "initial": -2.0}),
+    Case(np.max, normal(3, 4), kwargs={"axis": 1, "initial": 10.0}),
     Case(np.sum, normal(2, 0, 3), kwargs={"axis": 1}),
     Case(np.mean, normal(2, 3), kwargs={"axis": (-1, -2)}),
     Case(np.prod, with_zeros, kwargs={"axis": 1}),
     Case(np.prod, with_zeros),
     Case(np.prod, normal(2, 0, 3), kwargs={"axis": 1}),
     Case(np.var, normal(3, 4), kwargs={"axis": 0, "ddof": 1}),
+    Case(np.var, normal(3, 4), kwargs={"axis": 1, "correction": 1}),
+    Case(np.std, normal(3, 4), kwargs={"correction": 1.5}),
+    Case(np.nanstd, with_nans, kwargs={"axis": 1, "correction": 1}),
     Case(np.std, normal(3, 4), kwargs={"axis": 1, "ddof": 1, "keepdims": True}),
     Case(np.nansum, with_nans),
     Case(np.nansum, with_nans, kwargs={"axis": 0, "keepdims": True}),

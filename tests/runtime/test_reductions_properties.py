@@ -11,8 +11,8 @@ from tests.runtime.rulecheck import Case, check_jvp, check_vjp
 # Reductions defined on empty groups (sum of nothing is 0, prod 1, cumsum empty).
 EMPTY_OK = (np.sum, np.prod, np.nansum, np.nanprod, np.mean)
 # Extrema and moments need at least one element per group (NumPy raises or returns NaN).
-NONEMPTY = (np.max, np.min, np.amax, np.amin, np.ptp, np.var, np.std, np.nanmax, np.nanmin,
-            np.nanvar, np.nanstd, np.average)
+NONEMPTY = (np.median, np.max, np.min, np.amax, np.amin, np.ptp, np.var, np.std, np.nanmax,
+            np.nanmin, np.nanvar, np.nanstd, np.average)
 # The backend fixture holds no state, so reusing it across drawn examples is safe.
 backend_ok = settings(suppress_health_check=[HealthCheck.function_scoped_fixture,
                                              HealthCheck.too_slow])
@@ -93,6 +93,15 @@ def test_min_ties_share_equally_over_all_axes(backend):
     x = np.array([[0.0, 1.0], [0.0, 0.0]])
     got = table.vjp_rule(np.min, 0)(2.0, backend.to(np.min(x)), backend.to(x))
     np.testing.assert_allclose(backend.back(got), [[2 / 3, 0], [2 / 3, 2 / 3]])
+
+
+def test_median_ties_share_equally(backend):
+    x = np.array([[1.0, 2.0, 2.0, 5.0], [3.0, 1.0, 3.0, 3.0], [4.0, 1.0, 3.0, 2.0]])
+    y = np.median(x, axis=1)
+    got = table.vjp_rule(np.median, 0)(backend.to(np.ones(3)), backend.to(y), backend.to(x),
+                                       axis=1)
+    np.testing.assert_allclose(backend.back(got), [[0, 0.5, 0.5, 0], [1 / 3, 0, 1 / 3, 1 / 3],
+                                                   [0, 0, 0.5, 0.5]])
 
 
 def test_prod_gradient_at_zero_is_product_of_others(backend):

@@ -1,0 +1,174 @@
+"""``apply``: the one door every differentiable operation goes through.
+
+It runs the primitive on raw arrays and, when recording, attaches an ``OpNode`` whose backward
+calls the shared rule table. NumPy's dispatch protocols (NEP 13 ``__array_ufunc__``, NEP 18
+``__array_function__``) land here too, so ``np.sin(t)`` records exactly like ``tg.sin(t)``.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ..backend import is_array
+from ..rules.table import is_nondiff
+from ..support import index_set
+from .dtypes import get_default_dtype
+from .engine import edge
+from .function import node_class, torch_name
+from .grad_mode import is_grad_enabled
+
+__all__ = ["apply", "raw", "array_ufunc", "array_function", "SEQUENCE_PRIMITIVES"]
+
+#: Set by tensor.py once the class exists (the two modules import each other).
+Tensor: type = None  # type: ignore[assignment]
+
+#: Primitives whose first argument is a sequence of arrays (one gradient slot per element).
+SEQUENCE_PRIMITIVES = {np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack,
+                       np.dstack}
+#: Results that depend only on shapes and dtypes: constants, whatever the table says.
+_CONSTANT_RESULTS = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
+#: Primitives whose Python-number arguments are data (``x * 2``), not axes or shapes.
+_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+               operator.matmul, np.where, index_set}
+#: Primitives with index arguments: only these positions carry data (and a gradient slot).
+_DATA_POSITIONS = {operator.getitem: (0,), index_set: (0, 2), np.where: (1, 2)}
+
+
+def raw(a):
+    """The array inside a Tensor (recursing into lists and tuples); anything else unchanged."""
+
+    if isinstance(a, Tensor):
+        return a._data
+    if type(a) in (list, tuple):
+        return type(a)(raw(v) for v in a)
+    return a
+
+
+def _tensors(args):
+
+    for a in args:
+        if isinstance(a, Tensor):
+            yield a
+        elif type(a) in (list, tuple):
+            yield from (v for v in a if isinstance(v, Tensor))
+
+
+def apply(prim, *args, name=None, **kwargs):
+    """``prim(*args, **kwargs)`` on raw arrays, recorded on the tape when a Tensor needs grad."""
+    out = prim(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
+    return record(prim, args, kwargs, out, name)
+
+
+def record(prim, args, kwargs, out, name=None):
+    """Wrap ``out`` as a Tensor and, when any Tensor argument requires grad, give it a node."""
+
+    if isinstance(out, np.generic):
+        out = np.asarray(out)
+    multi = isinstance(out, (tuple, list))
+    if multi and not all(is_array(o) for o in out):
+        return out
+    if not multi and not is_array(out):
+        return out
+    outs = [_fresh_layout(_default_float(np.asarray(o) if isinstance(o, np.generic) else o,
+                                         args), prim)
+            for o in (out if multi else (out,))]
+    results = [Tensor._wrap(o) for o in outs]
+    if not multi:
+        result = results[0]
+        if prim in VIEW_PRIMITIVES and isinstance(args[0], Tensor):
+            mark_view(result, prim, args, kwargs)
+    else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
+        result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
+    if (not is_grad_enabled() or not any(o.dtype.kind in "fc" for o in outs)
+            or is_nondiff(prim) or prim in _CONSTANT_RESULTS
+            or not any(t.requires_grad for t in _tensors(args))):
+        return result
+
+    slots, nexts, versions = [], [], []
+    numbers_are_data = prim in _ARITHMETIC or isinstance(prim, np.ufunc)
+    positions = _DATA_POSITIONS.get(prim, range(len(args)))
+    for pos in positions:
+        a = args[pos]
+        parts = list(enumerate(a)) if prim in SEQUENCE_PRIMITIVES and pos == 0 else [(None, a)]
+        for sub, v in parts:
+            if isinstance(v, Tensor):
+                versions.append((pos, v, v._vc.value, None, 0))
+                slots.append((pos, sub))
+                nexts.append(edge(v) if v.requires_grad else (None, 0))
+            elif is_array(v) or (numbers_are_data and isinstance(v, (int, float, complex))
+                                 and not isinstance(v, bool)):
+                slots.append((pos, sub))
+                nexts.append((None, 0))
+    node = node_class(name or torch_name(prim, args, kwargs))(
+        prim, args, kwargs, slots, nexts, versions)
+    node.output = result
+    for nr, r in enumerate(results):
+        if r._data.dtype.kind in "fc":
+            r._grad_fn, r._output_nr = node, nr
+    if not multi:
+        versions.append(("y", result, 0, node, 0))
+    return result
+
+
+from .views import VIEW_PRIMITIVES, mark_view  # noqa: E402  (views builds on apply)
+
+
+def _fresh_layout(out, prim):
+    """New results in row-major order, as torch makes them, so that ``view`` of a result is a
+    view (NumPy keeps the layout of fancy-indexed or transposed inputs)."""
+    flags = getattr(out, "flags", None)
+    if flags is None or flags.c_contiguous or prim in VIEW_PRIMITIVES or prim is np.broadcast_to:
+        return out
+    return np.ascontiguousarray(out)
+
+
+def _default_float(out, args):
+    """Integer tensors promoted by a Python float get torch's default dtype, not float64."""
+    if out.dtype != np.float64 or get_default_dtype().dtype == np.float64:
+        return out
+    for a in args:
+        for v in (a if type(a) in (list, tuple) else (a,)):
+            if is_array(v) and not isinstance(v, np.generic) and raw(v).dtype.kind in "fc":
+                return out
+    return out.astype(get_default_dtype().dtype)
+
+
+# ---------------------------------------------------------------- NumPy's dispatch protocols
+
+_REDUCTIONS = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    """``np.sin(t)``, ``np.add(t, 1, out=t)``, ``np.add.reduce(t)``, ``np.add.at(t, i, v)``."""
+
+    out = kwargs.pop("out", None)
+    if method == "__call__":
+        result = apply(ufunc, *inputs, **kwargs)
+    elif method == "reduce" and ufunc in _REDUCTIONS:
+        result = apply(_REDUCTIONS[ufunc], *inputs, **kwargs)
+    elif method == "at" and ufunc is np.add and isinstance(inputs[0], Tensor):
+        from .structural import index_add
+
+        index_add(inputs[0], raw(inputs[1]), inputs[2])
+        return None
+    else:
+        return NotImplemented
+    if out is not None:
+        target = out[0]
+        target._assign_result(result)
+        return target
+    return result
+
+
+def array_function(func, types, args, kwargs):
+    """``np.sum(t)``, ``np.matmul(a, t)``, ``np.zeros_like(t)``, ``np.asarray(v, like=t)``."""
+    if "like" in kwargs:  # creation in the like-array's library: a constant, never promoted
+
+        kwargs = dict(kwargs, like=raw(kwargs["like"]))
+        if isinstance(kwargs["like"], np.ndarray):
+            kwargs.pop("like")
+        out = func(*[raw(a) for a in args], **kwargs)
+        return Tensor._wrap(np.asarray(out) if isinstance(out, np.generic) else out)
+    return apply(func, *args, **kwargs)

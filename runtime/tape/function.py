@@ -1,0 +1,283 @@
+"""grad_fn nodes: one per recorded operation, named as torch names them.
+
+An ``OpNode`` remembers a primitive, the arguments it ran on and its output, and sends
+gradients back by calling the shared rule table (``runtime.rules.table.vjp_rule``); there is no
+derivative written here. ``AccumulateGrad`` is the node of a leaf.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import itertools
+import operator
+import textwrap
+from typing import Any
+
+import numpy as np
+
+from ..rules.table import vjp_rule
+
+__all__ = ["Node", "OpNode", "AccumulateGrad", "torch_name", "node_class"]
+
+#: Set by tensor.py once the class exists (the two modules import each other).
+Tensor: type = None  # type: ignore[assignment]
+
+_SEQ = itertools.count()
+
+FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward."
+)
+
+
+class Node:
+    """A node of the backward graph (torch's ``grad_fn``)."""
+
+    def __init__(self, next_functions=()):
+        self.next_functions = tuple(next_functions)
+        self.metadata: dict = {}
+        self._pre_hooks: dict[int, list] = {}   # output number -> tensor hooks
+        self._retain: dict[int, Any] = {}       # output number -> weakref of a retain_grad tensor
+        self._post_hooks: list = []
+        self._seq = next(_SEQ)
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def register_hook(self, hook):
+        """``hook(grad_inputs, grad_outputs)`` runs after this node computed its gradients."""
+        from .hooks import RemovableHandle
+
+        self._post_hooks.append(hook)
+        return RemovableHandle(self._post_hooks, hook)
+
+    def register_prehook(self, hook):
+        from .hooks import RemovableHandle
+
+        hooks = self._pre_hooks.setdefault(0, [])
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def release(self) -> None:
+        """Free what backward needed (called after a backward without retain_graph)."""
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor: gradients arriving here are added to ``variable.grad``."""
+
+    def __init__(self, variable):
+        super().__init__(())
+        self.variable = variable
+
+
+# ---------------------------------------------------------------- recorded operations
+
+
+class OpNode(Node):
+    """A primitive call ``out = prim(*args, **kwargs)`` whose VJP comes from the rule table.
+
+    ``slots`` lists the data arguments as ``(position, index in a sequence argument or None)``,
+    aligned with ``next_functions``.
+    """
+
+    def __init__(self, prim, args, kwargs, slots, next_functions, versions):
+        super().__init__(next_functions)
+        self.prim, self.args, self.kwargs, self.slots = prim, list(args), kwargs, slots
+        self.output = None
+        # (position or "y", tensor, version, its grad_fn, output nr) for every Tensor input
+        self._versions = versions
+        self._freed = False
+        self._used = None
+
+    def _saved_positions(self) -> set:
+        """Argument positions (and "y") whose data the rules we will call read."""
+        if self._used is None:
+            self._used = set()
+            for (pos, _), (nxt, _) in zip(self.slots, self.next_functions):
+                if nxt is not None:
+                    self._used |= data_params(vjp_rule(self.prim, pos), len(self.args))
+        return self._used
+
+    def check_saved(self) -> None:
+        used = self._saved_positions()
+        saved = [entry for entry in self._versions if entry[0] in used]
+        if self._freed and saved:
+            raise RuntimeError(FREED)
+        for _, tensor, version, node, nr in saved:
+            if tensor._vc.value != version:
+                raise RuntimeError(_modified_message(tensor, version, node, nr))
+
+    def apply(self, grads, create_graph):
+        self.check_saved()
+        raw = not create_graph
+        args = [_raw(a) if raw else a for a in self.args]
+        y = _raw(self.output) if raw else self.output
+        if isinstance(self.output, (list, tuple)):  # several outputs: dy is a list too
+            dy = [grads[i] if i in grads else np.zeros_like(o) for i, o in enumerate(y)]
+        else:
+            dy = grads[0]
+        cache: dict[int, Any] = {}
+        out = []
+        for (pos, sub), (nxt, _) in zip(self.slots, self.next_functions):
+            if nxt is None:
+                out.append(None)
+                continue
+            if pos not in cache:
+                cache[pos] = vjp_rule(self.prim, pos)(dy, y, *args, **self.kwargs)
+            g = cache[pos]
+            out.append(g if sub is None else g[sub])
+        return out
+
+    def release(self) -> None:
+        """Drop the saved tensors (those the rules read as data); keep what is read only for
+        its shape, so a node that saved nothing can run again, as in torch."""
+        self._freed = True
+        used = self._saved_positions()
+        self.args = [None if i in used else a for i, a in enumerate(self.args)]
+        if "y" in used:
+            self.output = None
+
+
+def _raw(a):
+
+    if isinstance(a, Tensor):
+        return a._data
+    if isinstance(a, (list, tuple)):
+        items = [_raw(v) for v in a]
+        return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
+    return a
+
+
+def _modified_message(tensor, version, node=None, nr=0) -> str:
+    """torch's message. It names the tensor's grad_fn now, except for an op's own output,
+    which is named after the op that produced it (``node``)."""
+    what = f"[{tensor.type()} {list(tensor.shape)}]"
+    if node is None:
+        node, nr = tensor.grad_fn, tensor._output_nr
+    if node is not None:
+        name = node.name()
+        base = name[: name.rfind("Backward")] if "Backward" in name else name
+        what += f", which is output {nr} of {base},"
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {what} is at version {tensor._vc.value}; expected version {version} "
+        "instead. Hint: enable anomaly detection to find the operation that failed to compute "
+        "its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
+
+
+# ---------------------------------------------------------------- which inputs a rule reads
+
+_SHAPE_ONLY_ATTRS = {"shape", "ndim", "dtype", "size"}
+#: Calls that read an argument (at this position) only for its shape, dtype or library.
+_SHAPE_ONLY_CALLS = {
+    "shape": 0, "ndim": 0, "size": 0, "shape_of": 0, "dtype_of": 0, "kept_shape": 0,
+    "reduced_size": 0, "empty_grad": 0, "zeros_like": 0, "ones_like": 0, "empty_like": 0,
+    "zeros_like_tree": 0, "unbroadcast": 1, "unreduce": 1, "getitem_grad": 1,
+    "broadcast_like": 1, "arange_like": 1, "fill_none": 1, "asarray_like": 1, "value_grad": 2,
+}
+
+
+@functools.cache
+def data_params(rule, nargs: int) -> frozenset:
+    """Which of ``y`` and the argument positions a rule reads as data (not only for a shape).
+
+    This is what torch calls the saved tensors of a node: only those make a second backward
+    fail once the graph is freed, and only those are checked for in-place modification.
+    """
+    try:
+        params = list(inspect.signature(rule).parameters.values())
+        tree = ast.parse(textwrap.dedent(inspect.getsource(rule)))
+    except (TypeError, OSError, ValueError, SyntaxError):
+        return frozenset({"y", *range(nargs)})
+    names: dict[str, Any] = {}
+    for i, p in enumerate(params[1:nargs + 2]):
+        if p.kind == p.VAR_POSITIONAL:
+            return frozenset({"y", *range(nargs)})
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names[p.name] = "y" if i == 0 else i - 1
+    shape_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in _SHAPE_ONLY_ATTRS:
+            shape_only.add(id(node.value))
+        elif isinstance(node, ast.Call):
+            fname = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            pos = _SHAPE_ONLY_CALLS.get(fname)
+            if pos is not None and len(node.args) > pos:
+                shape_only.add(id(node.args[pos]))
+    used = {names[n.id] for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and n.id in names and id(n) not in shape_only}
+    return frozenset(used)
+
+
+# ---------------------------------------------------------------- torch's names
+
+
+@functools.cache
+def node_class(name: str) -> type:
+    """A subclass of OpNode called ``name``, so ``type(grad_fn).__name__`` reads as torch's."""
+    return type(name, (OpNode,), {"__module__": __name__})
+
+
+_NAMES = {
+    np.add: "Add", operator.add: "Add", np.subtract: "Sub", operator.sub: "Sub",
+    np.multiply: "Mul", operator.mul: "Mul", np.true_divide: "Div", operator.truediv: "Div",
+    np.negative: "Neg", operator.neg: "Neg", np.absolute: "Abs", np.power: "Pow",
+    operator.pow: "Pow", np.sqrt: "Sqrt", np.arcsin: "Asin", np.arccos: "Acos",
+    np.arctan: "Atan", np.arcsinh: "Asinh", np.arccosh: "Acosh", np.arctanh: "Atanh",
+    np.arctan2: "Atan2", np.log1p: "Log1P", np.expm1: "Expm1", np.reciprocal: "Reciprocal",
+    np.maximum: "Maximum", np.minimum: "Minimum", np.where: "Where", np.clip: "Clamp",
+    np.sum: "Sum", np.mean: "Mean", np.prod: "Prod", np.cumsum: "Cumsum", np.var: "Var",
+    np.std: "Std", np.concatenate: "Cat", np.stack: "Stack", np.transpose: "Permute",
+    np.reshape: "View", np.broadcast_to: "Expand", np.expand_dims: "Unsqueeze",
+    np.squeeze: "Squeeze", np.linalg.norm: "LinalgVectorNorm", np.copy: "Clone",
+    np.flip: "Flip", np.roll: "Roll", np.tile: "Repeat", np.trace: "Trace",
+    np.outer: "Outer", np.einsum: "Einsum", np.linalg.inv: "LinalgInv",
+    np.linalg.det: "LinalgDet", np.linalg.solve: "LinalgSolve",
+    np.linalg.cholesky: "LinalgCholesky", np.swapaxes: "Transpose", np.square: "Pow",
+}
+
+
+def torch_name(prim, args, kwargs) -> str:
+    """torch's grad_fn name for ``prim(*args, **kwargs)``."""
+    if prim in (np.matmul, operator.matmul, np.dot):
+        nd = tuple(getattr(a, "ndim", 0) for a in args[:2])
+        return {(2, 2): "MmBackward0", (1, 1): "DotBackward0",
+                (2, 1): "MvBackward0"}.get(nd, "UnsafeViewBackward0")
+    if prim in (np.sum, np.mean):
+        full = kwargs.get("axis", args[1] if len(args) > 1 else None) is None
+        return f"{_NAMES[prim]}Backward{0 if full else 1}"
+    if prim in (np.amax, np.amin, np.max, np.min):
+        full = kwargs.get("axis", args[1] if len(args) > 1 else None) is None
+        return ("Max" if prim in (np.amax, np.max) else "Min") + f"Backward{1 if full else 0}"
+    if prim in (np.power, operator.pow):
+        exponent_tensor = hasattr(args[1], "shape")
+        base_tensor = hasattr(args[0], "shape")
+        return f"PowBackward{2 if not base_tensor else 1 if exponent_tensor else 0}"
+    if prim is np.clip:
+        return "ClampBackward1"
+    if prim is operator.getitem:
+        return _index_name(args[1])
+    name = _NAMES.get(prim)
+    if name is None:
+        name = getattr(prim, "__name__", type(prim).__name__).strip("_")
+        name = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+    return f"{name}Backward0"
+
+
+def _index_name(index) -> str:
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(hasattr(p, "shape") or isinstance(p, list) for p in parts):
+        return "IndexBackward0"
+    if all(isinstance(p, int) for p in parts if p is not Ellipsis):
+        return "SelectBackward0"
+    return "SliceBackward0"
+

@@ -1,0 +1,107 @@
+"""Bookkeeping beside the engine: hook handles and version counters.
+
+A ``VersionCounter`` is shared by a tensor and the tensors that alias its memory for autograd
+(``detach()``); in-place operations bump it, and a node refuses to backward when a tensor it
+saved has moved on since it was saved (torch's "modified by an inplace operation" error).
+"""
+
+from __future__ import annotations
+
+__all__ = ["RemovableHandle", "VersionCounter", "run_tensor_hooks"]
+
+#: Set by tensor.py once the class exists (the two modules import each other).
+Tensor: type = None  # type: ignore[assignment]
+
+
+class VersionCounter:
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+    def bump(self) -> None:
+        self.value += 1
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook out again."""
+
+    def __init__(self, hooks: list, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def run_tensor_hooks(hooks: list, grad):
+    """Each hook sees the gradient and may return a replacement (torch's tensor hooks)."""
+    for hook in list(hooks):
+        new = hook(grad)
+        if new is not None:
+            grad = new
+    return grad
+
+
+# ---------------------------------------------------------------- used by the engine
+
+
+def add_grad(grads: dict, nr: int, g) -> None:
+    """Sum gradients that reach the same output from several paths (never in place)."""
+    grads[nr] = g if nr not in grads else grads[nr] + g
+
+
+def run_pre_hooks(node, grads: dict, create_graph: bool) -> dict:
+    """Tensor hooks of each output, then ``retain_grad``, as torch runs them."""
+
+    for nr in list(grads):
+        hooks = node._pre_hooks.get(nr)
+        if hooks:
+            g = grads[nr]
+            wrapped = g if isinstance(g, Tensor) else Tensor._wrap(g)
+            new = run_tensor_hooks(hooks, wrapped)
+            grads[nr] = new if create_graph else new._data
+        ref = node._retain.get(nr)
+        tensor = ref() if ref is not None else None
+        if tensor is not None:
+            accumulate_into(tensor, grads[nr], create_graph)
+    return grads
+
+
+def accumulate_into(tensor, g, create_graph: bool) -> None:
+    """``tensor.grad += g`` with torch's rules: a fresh copy first, in place after (unless
+    ``create_graph``, where the sum is out of place and stays differentiable)."""
+
+    if isinstance(g, Tensor):
+        if g.shape != tensor.shape or g.dtype != tensor.dtype:
+            g = g.expand(tensor.shape).to(tensor.dtype)
+        if tensor._grad is None:
+            tensor._grad = g if create_graph else Tensor._wrap(_fresh(g._data, tensor))
+        else:
+            tensor._grad = tensor._grad + g
+        return
+    g = _fresh(g, tensor)
+    if tensor._grad is None:
+        tensor._grad = Tensor._wrap(g)
+    elif create_graph:
+        tensor._grad = tensor._grad + Tensor._wrap(g)
+    else:
+        tensor._grad._data += g
+        tensor._grad._vc.bump()
+
+
+def _fresh(g, tensor):
+    """A writable copy of ``g`` with the tensor's shape and dtype (gradients may alias)."""
+    import numpy as np
+
+    if isinstance(g, (np.generic, int, float)):
+        g = np.asarray(g)
+    if tuple(g.shape) != tuple(tensor.shape):
+        g = np.broadcast_to(g, tuple(tensor.shape))
+    return g.astype(tensor._data.dtype, copy=True)

@@ -1,0 +1,238 @@
+"""Tensor methods for shapes and reductions (``reshape``, ``view``, ``t``, ``sum(dim)``...).
+
+A mixin of ``Tensor``, kept apart so that tensor.py holds what autograd needs (attributes,
+conversions, in-place machinery, operators) and this file the long tail of torch's methods.
+Each method is one ``apply`` of a NumPy primitive, named as torch names its node.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..rules.table import lookup
+from .dispatch import apply
+
+__all__ = ["ShapeAndReductionMethods"]
+
+_ValuesIndices = namedtuple("_ValuesIndices", ["values", "indices"])
+
+
+def _dims(args):
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the tuple (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _axis(dim, axis):
+    d = axis if dim is None else dim
+    return tuple(d) if isinstance(d, list) else d
+
+
+def registered(*candidates):
+    """The first of several NumPy spellings (``np.max``/``np.amax``) the rule table knows."""
+    for prim in candidates:
+        entry = lookup(prim)
+        if entry is not None and entry.vjp:
+            return prim
+    return candidates[0]
+
+
+def _reduce(prim, x, axis, keepdim, dtype=None, name=None, **kwargs):
+    if axis is not None:
+        kwargs["axis"] = axis
+    if keepdim:
+        kwargs["keepdims"] = True
+    out = apply(prim, x, name=name, **kwargs)
+    return out if dtype is None else out.to(dtype)
+
+
+def _extreme(prim, argprim, x, dim, keepdim, axis, keepdims):
+    """torch's ``max()`` (a value), ``max(dim)`` (values and indices); NumPy's ``max(axis=)``."""
+    kind = "Max" if prim is np.max else "Min"
+    prim = registered(prim, np.amax if prim is np.max else np.amin)
+    if dim is None:
+        return _reduce(prim, x, axis, bool(keepdims), name=kind + "Backward1")
+    values = _reduce(prim, x, dim, keepdim, name=kind + "Backward0")
+    indices = apply(argprim, x, axis=dim, keepdims=keepdim)
+    return _ValuesIndices(values, indices)
+
+
+
+class ShapeAndReductionMethods:
+    """Methods shared by every Tensor; ``self`` is a Tensor."""
+
+    __slots__ = ()
+
+    # ------------------------------------------------------------ shape
+
+    def reshape(self, *shape):
+        return apply(np.reshape, self, _dims(shape), name="ViewBackward0")
+
+    def view(self, *shape):
+        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
+            return self.to(shape[0])
+        shape = _dims(shape)
+        known = int(np.prod([s for s in shape if s != -1]))
+        n = self.numel()
+        if (-1 not in shape and known != n) or (-1 in shape and (known == 0 or n % known)):
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+        return self.reshape(shape)
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        shape = list(self.shape)
+        if not shape:
+            return self.reshape(1)
+        end = end_dim % len(shape)
+        start = start_dim % len(shape)
+        return self.reshape(shape[:start] + [-1] + shape[end + 1:])
+
+    def ravel(self):
+        return self.reshape(-1)
+
+    def t(self):
+        if self.ndim < 2:
+            return self
+        return apply(np.transpose, self, name="TBackward0")
+
+    @property
+    def T(self):  # noqa: N802
+        return apply(np.transpose, self)
+
+    @property
+    def mT(self):  # noqa: N802
+        return self.transpose(-2, -1)
+
+    def transpose(self, *dims):
+        if not dims:
+            return self.T
+        if len(dims) == 2 and all(isinstance(d, int) for d in dims):
+            return apply(np.swapaxes, self, dims[0], dims[1], name="TransposeBackward0")
+        return self.permute(*dims)
+
+    def swapaxes(self, a, b):
+        return self.transpose(a, b)
+
+    def permute(self, *dims):
+        return apply(np.transpose, self, _dims(dims), name="PermuteBackward0")
+
+    def unsqueeze(self, dim):
+        return apply(np.expand_dims, self, dim, name="UnsqueezeBackward0")
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return apply(np.squeeze, self, name="SqueezeBackward0")
+        dims = tuple(d for d in (_dims((dim,)) if isinstance(dim, (tuple, list)) else (dim,))
+                     if self.shape[d] == 1)
+        if not dims:
+            return self.reshape(self.shape)
+        return apply(np.squeeze, self, dims, name="SqueezeBackward1")
+
+    def expand(self, *sizes):
+        sizes = _dims(sizes)
+        lead = len(sizes) - self.ndim
+        shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        if shape == tuple(self.shape):
+            return self
+        return apply(np.broadcast_to, self, shape, name="ExpandBackward0")
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        return apply(np.tile, self, _dims(sizes), name="RepeatBackward0")
+
+    def flip(self, *dims):
+        return apply(np.flip, self, _dims(dims))
+
+    def chunk(self, chunks, dim=0):
+        from .ops import chunk
+
+        return chunk(self, chunks, dim)
+
+    def split(self, size, dim=0):
+        from .ops import split
+
+        return split(self, size, dim)
+
+    def unbind(self, dim=0):
+        return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+
+    def select(self, dim, index):
+        idx = (slice(None),) * (dim % self.ndim) + (index,)
+        return self[idx]
+
+    def narrow(self, dim, start, length):
+        idx = (slice(None),) * (dim % self.ndim) + (slice(start, start + length),)
+        return self[idx]
+
+    # ------------------------------------------------------------ reductions
+
+    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        return _reduce(np.sum, self, _axis(dim, axis), keepdim or bool(keepdims), dtype)
+
+    def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        return _reduce(np.mean, self, _axis(dim, axis), keepdim or bool(keepdims), dtype)
+
+    def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        name = "ProdBackward0" if _axis(dim, axis) is None else "ProdBackward1"
+        return _reduce(np.prod, self, _axis(dim, axis), keepdim or bool(keepdims), dtype, name)
+
+    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+            ddof=None, keepdims=None):
+        ddof = correction if correction is not None else ddof if ddof is not None else int(
+            unbiased)
+        return _reduce(np.var, self, _axis(dim, axis), keepdim or bool(keepdims), None,
+                       "VarBackward0", ddof=ddof)
+
+    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+            ddof=None, keepdims=None):
+        ddof = correction if correction is not None else ddof if ddof is not None else int(
+            unbiased)
+        return _reduce(np.std, self, _axis(dim, axis), keepdim or bool(keepdims), None,
+                       "StdBackward0", ddof=ddof)
+
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _extreme(np.max, np.argmax, self, dim, keepdim, axis, keepdims)
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _extreme(np.min, np.argmin, self, dim, keepdim, axis, keepdims)
+
+    def amax(self, dim=None, keepdim=False):
+        return _reduce(registered(np.amax, np.max), self, dim, keepdim, None, "AmaxBackward0")
+
+    def amin(self, dim=None, keepdim=False):
+        return _reduce(registered(np.amin, np.min), self, dim, keepdim, None, "AminBackward0")
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None):
+        return apply(np.argmax, self, axis=_axis(dim, axis), keepdims=keepdim)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None):
+        return apply(np.argmin, self, axis=_axis(dim, axis), keepdims=keepdim)
+
+    def cumsum(self, dim=None, *, axis=None):
+        return apply(np.cumsum, self, axis=_axis(dim, axis), name="CumsumBackward0")
+
+    def all(self, dim=None, keepdim=False):
+        return apply(np.all, self, axis=dim, keepdims=keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return apply(np.any, self, axis=dim, keepdims=keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        from .linalg import vector_norm
+
+        return vector_norm(self, 2 if p == "fro" else p, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        from .ops import logsumexp
+
+        return logsumexp(self, dim, keepdim)
+

@@ -1,0 +1,670 @@
+"""``Tensor``: an array (NumPy or CuPy) plus what autograd needs to know about it.
+
+Every operation goes through ``dispatch.apply``; in-place operations go through
+``Tensor._inplace``, which checks torch's leaf rule, records the op on a snapshot of the old
+value and bumps the version counter that saved-tensor checks read.
+"""
+
+from __future__ import annotations
+
+import operator
+import warnings
+
+import numpy as np
+
+from ..support import index_set
+from . import dtypes as _dt
+from .dispatch import apply, array_function, array_ufunc, raw
+from .function import AccumulateGrad, Node
+from .grad_mode import is_grad_enabled, no_grad
+from .hooks import RemovableHandle, VersionCounter
+from .methods import ShapeAndReductionMethods, _dims
+from .printing import tensor_repr
+from .views import check_view_inplace, rebase
+
+__all__ = ["Tensor"]
+
+LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+NOT_FLOAT = "only Tensors of floating point dtype can require gradients"
+NONLEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If "
+    "you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. "
+    "See github.com/pytorch/pytorch/pull/30531 for more information."
+)
+NUMPY_REQUIRES_GRAD = ("Can't call numpy() on Tensor that requires grad. "
+                       "Use tensor.detach().numpy() instead.")
+
+def _host(a):
+    """A NumPy copy of any array, for printing and ``.tolist()`` (explicit, like ``.cpu()``)."""
+    if hasattr(a, "__tangentish_host__"):
+        return a.__tangentish_host__()
+    if type(a).__module__.startswith("cupy"):
+        return a.get()
+    return np.asarray(a)
+
+
+class _SizeInt(int):
+    """``t.size`` is NumPy's element count and torch's ``t.size()``/``t.size(dim)`` at once."""
+
+    def __new__(cls, n, shape):
+        obj = super().__new__(cls, n)
+        obj._shape = shape
+        return obj
+
+    def __call__(self, dim=None):
+        return self._shape if dim is None else self._shape[dim]
+
+
+class Tensor(ShapeAndReductionMethods):
+    """A multi-dimensional array that can record the operations applied to it."""
+
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
+                 "_acc", "_hooks", "_view", "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, *args, **kwargs):
+        """``Tensor(data)`` or ``Tensor(*sizes)``: float32, as torch's legacy constructor."""
+        from .factories import tensor
+
+        if len(args) == 1 and not isinstance(args[0], int):
+            data = tensor(args[0], dtype=kwargs.pop("dtype", _dt.float32), **kwargs)
+        else:
+            data = tensor(np.zeros(_dims(args), dtype=np.float32), **kwargs)
+        self._init(data._data)
+
+    def _init(self, data, requires_grad=False):
+        self._data = data
+        self._requires_grad = requires_grad
+        self._grad_fn = None
+        self._output_nr = 0
+        self._grad = None
+        self._vc = VersionCounter()
+        self._acc = None
+        self._hooks = None
+        self._view = None  # (base, primitive, other args, kwargs) when sharing base's memory
+
+    @classmethod
+    def _wrap(cls, data, requires_grad=False):
+        """A Tensor around ``data`` without copying (internal constructor)."""
+        t = object.__new__(cls)
+        t._init(data, requires_grad)
+        return t
+
+    # ------------------------------------------------------------ autograd attributes
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad or self._grad_fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self._grad_fn is not None:
+            if not value:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach().")
+            return
+        if value and self._data.dtype.kind not in "fc":
+            raise RuntimeError(NOT_FLOAT)
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad_fn(self) -> Node | None:
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not self.retains_grad:
+            warnings.warn(NONLEAF_GRAD, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        node = self._grad_fn
+        return node is not None and node._retain.get(self._output_nr) is not None
+
+    def retain_grad(self):
+        if self._grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        import weakref
+
+        self._grad_fn._retain[self._output_nr] = weakref.ref(self)
+
+    def _accumulator(self) -> AccumulateGrad:
+        if self._acc is None:
+            self._acc = AccumulateGrad(self)
+            if self._hooks is not None:
+                self._acc._pre_hooks[0] = self._hooks
+        return self._acc
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when the gradient of this tensor is computed; it may return a
+        replacement gradient. Returns a handle whose ``remove()`` unregisters it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            hooks = self._grad_fn._pre_hooks.setdefault(self._output_nr, [])
+        else:
+            if self._hooks is None:
+                self._hooks = []
+                self._accumulator()._pre_hooks[0] = self._hooks
+            hooks = self._hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd_api import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        """A leaf sharing this tensor's memory and version counter, outside the graph."""
+        t = Tensor._wrap(self._data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self):
+        if self._grad_fn is not None and self._output_nr is not None:
+            self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = raw(value)
+
+    @property
+    def _base(self):
+        return None
+
+    @property
+    def _version(self) -> int:
+        """How many in-place operations changed this memory (torch's ``t._version``)."""
+        return self._vc.value
+
+    # ------------------------------------------------------------ array attributes
+
+    @property
+    def shape(self) -> _dt.Size:
+        return _dt.Size(self._data.shape)
+
+    @property
+    def size(self):
+        return _SizeInt(int(np.prod(self._data.shape)), self.shape)
+
+    @property
+    def dtype(self) -> _dt.DType:
+        return _dt.to_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> _dt.device:
+        if type(self._data).__module__.startswith("cupy"):
+            return _dt.device("cuda", self._data.device.id)
+        return _dt.device("cpu")
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(np.prod(self._data.shape))
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def type(self, dtype=None):
+        if dtype is not None:
+            return self.to(dtype)
+        prefix = "torch.cuda." if self.is_cuda else "torch."
+        return prefix + self.dtype.legacy
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __repr__(self):
+        node = self._grad_fn
+        return tensor_repr(
+            _host(self._data), dtype_name=self.dtype.name, device=str(self.device),
+            default_dtype=self._data.dtype in (_dt.get_default_dtype().dtype, np.int64,
+                                               np.bool_),
+            grad_fn_name=node.name() if node is not None else None,
+            requires_grad=self.requires_grad)
+
+    __str__ = __repr__
+
+    def __hash__(self):
+        return id(self)
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.  If you were "
+                               "attempting to deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        t = Tensor._wrap(self._data.copy(), self._requires_grad)
+        if self._grad is not None:
+            t._grad = Tensor._wrap(self._grad._data.copy())
+        memo[id(self)] = t
+        return t
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    # ------------------------------------------------------------ conversions
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted "
+                               "to Scalar")
+        return _host(self._data).reshape(()).item()
+
+    def tolist(self):
+        return _host(self._data).tolist()
+
+    def numpy(self, force=False):
+        if self.requires_grad and not force:
+            raise RuntimeError(NUMPY_REQUIRES_GRAD)
+        if self.is_cuda and not force:
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                            "Tensor.cpu() to copy the tensor to host memory first.")
+        return _host(self._data) if force else np.asarray(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        if self.requires_grad:
+            raise RuntimeError(NUMPY_REQUIRES_GRAD)
+        a = np.asarray(self._data)
+        return a if dtype is None else a.astype(dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return array_function(func, types, args, kwargs)
+
+    def to(self, *args, **kwargs):
+        """``to(dtype)``, ``to(device)``, ``to(other)``, ``to(device, dtype)``; differentiable."""
+        dtype, dev = kwargs.get("dtype"), kwargs.get("device")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, dev = a.dtype, a.device
+            elif isinstance(a, (str, _dt.device)):
+                dev = a
+            elif a is not None:
+                dtype = a
+        from .structural import cast
+
+        return cast(self, None if dtype is None else _dt.to_dtype(dtype),
+                    None if dev is None else _dt.device(dev))
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else f"cuda:{device}")
+
+    def float(self):
+        return self.to(_dt.float32)
+
+    def double(self):
+        return self.to(_dt.float64)
+
+    def half(self):
+        return self.to(_dt.float16)
+
+    def long(self):
+        return self.to(_dt.int64)
+
+    def int(self):
+        return self.to(_dt.int32)
+
+    def bool(self):
+        return self.to(_dt.bool)
+
+    def astype(self, dtype):
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from .factories import tensor
+
+        return tensor(data, dtype or self.dtype, device or self.device, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from .factories import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                     requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from .factories import ones
+
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        from .factories import full
+
+        return full(size, fill_value, dtype or self.dtype, device or self.device, requires_grad)
+
+    def contiguous(self, memory_format=None):
+        return self
+
+    def clone(self, memory_format=None):
+        from .structural import clone
+
+        return clone(self)
+
+    def copy(self):
+        return self.clone()
+
+    # ------------------------------------------------------------ in-place machinery
+
+    def _check_inplace(self):
+        if not is_grad_enabled():
+            return
+        if self._grad_fn is None and self._requires_grad:
+            raise RuntimeError(LEAF_INPLACE)
+        if self._view is not None:
+            check_view_inplace(self)
+
+    def _assign_result(self, result):
+        """Make this tensor hold ``result`` (a Tensor computed from its old value)."""
+        if isinstance(result, Tensor) and result._grad_fn is not None:
+            self._check_inplace()
+            self._write(result._data)
+            node = result._grad_fn
+            node.output = self
+            node._versions[-1] = ("y", self, self._vc.value, node, 0)
+            self._grad_fn, self._output_nr = node, 0
+            if self._view is not None:
+                rebase(self)
+        else:
+            self._write(raw(result))
+
+    def _write(self, value):
+        if self._data.ndim == 0 and isinstance(self._data, np.ndarray):
+            self._data[()] = value
+        else:
+            self._data[...] = value
+        self._vc.bump()
+
+    def _add_at(self, index, value):
+        np.add.at(self._data, index, value)
+        self._vc.bump()
+
+    def _snapshot(self):
+        """The current value as its own tensor, so a recorded op keeps the pre-update value."""
+        t = Tensor._wrap(self._data.copy(), self._requires_grad)
+        t._grad_fn, t._output_nr = self._grad_fn, self._output_nr
+        if self._grad_fn is None and self._requires_grad:
+            t._acc = self._accumulator()
+        return t
+
+    def _inplace(self, prim, *args, name=None, **kwargs):
+        recording = is_grad_enabled() and (
+            self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
+        if not recording:
+            self._write(prim(self._data, *[raw(a) for a in args], **kwargs))
+            return self
+        self._check_inplace()
+        self._assign_result(apply(prim, self._snapshot(), *args, name=name, **kwargs))
+        return self
+
+    def __setitem__(self, index, value):
+        """``x[index] = value``: the table's ``index_set``, recorded as torch's CopySlices."""
+        self._inplace(index_set, _index(index), value, name="torch::autograd::CopySlices")
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace(np.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace(np.subtract, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return self._inplace(np.multiply, other)
+
+    def div_(self, other):
+        return self._inplace(np.true_divide, other)
+
+    def pow_(self, other):
+        return self._inplace(np.power, other)
+
+    def neg_(self):
+        return self._inplace(np.negative)
+
+    def exp_(self):
+        return self._inplace(np.exp)
+
+    def sqrt_(self):
+        return self._inplace(np.sqrt)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        return self._inplace(np.clip, min, max)
+
+    def zero_(self):
+        return self._inplace(np.multiply, 0)
+
+    def fill_(self, value):
+        with no_grad():
+            self._write(raw(value))
+        return self
+
+    def copy_(self, src, non_blocking=False):
+        if is_grad_enabled() and isinstance(src, Tensor) and src.requires_grad:
+            self._check_inplace()
+            self._assign_result(src.to(self.dtype).expand(self.shape).clone())
+        else:
+            self._write(raw(src))
+        return self
+
+    def uniform_(self, a=0.0, b=1.0):
+        from .factories import _rng
+
+        return self.fill_(_rng().uniform(a, b, self.shape).astype(self._data.dtype))
+
+    def normal_(self, mean=0.0, std=1.0):
+        from .factories import _rng
+
+        return self.fill_(_rng().normal(mean, std, self.shape).astype(self._data.dtype))
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    # ------------------------------------------------------------ operators
+
+    def __add__(self, other):
+        return apply(np.add, self, other)
+
+    def __radd__(self, other):
+        return apply(np.add, self, other)
+
+    def __sub__(self, other):
+        return apply(np.subtract, self, other)
+
+    def __rsub__(self, other):
+        return apply(np.subtract, other, self, name="RsubBackward1")
+
+    def __mul__(self, other):
+        return apply(np.multiply, self, other)
+
+    def __rmul__(self, other):
+        return apply(np.multiply, self, other)
+
+    def __truediv__(self, other):
+        return apply(np.true_divide, self, other)
+
+    def __rtruediv__(self, other):
+        # torch computes ``2 / t`` as ``t.reciprocal() * 2``
+        return apply(np.true_divide, other, self, name="MulBackward0")
+
+    def __floordiv__(self, other):
+        return apply(np.floor_divide, self, other)
+
+    def __mod__(self, other):
+        return apply(np.remainder, self, other)
+
+    def __pow__(self, other):
+        return apply(np.power, self, other)
+
+    def __rpow__(self, other):
+        return apply(np.power, other, self)
+
+    def __matmul__(self, other):
+        return apply(np.matmul, self, other)
+
+    def __rmatmul__(self, other):
+        return apply(np.matmul, other, self)
+
+    def __neg__(self):
+        return apply(np.negative, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return apply(np.absolute, self)
+
+    def __invert__(self):
+        return apply(np.invert, self)
+
+    def __and__(self, other):
+        return apply(np.logical_and if self._data.dtype == bool else np.bitwise_and, self, other)
+
+    def __or__(self, other):
+        return apply(np.logical_or if self._data.dtype == bool else np.bitwise_or, self, other)
+
+    def __xor__(self, other):
+        return apply(np.logical_xor if self._data.dtype == bool else np.bitwise_xor, self, other)
+
+    def __eq__(self, other):
+        return apply(np.equal, self, other)
+
+    def __ne__(self, other):
+        return apply(np.not_equal, self, other)
+
+    def __lt__(self, other):
+        return apply(np.less, self, other)
+
+    def __le__(self, other):
+        return apply(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return apply(np.greater, self, other)
+
+    def __ge__(self, other):
+        return apply(np.greater_equal, self, other)
+
+    def __getitem__(self, index):
+        index = _index(index)
+        if isinstance(index, int) or (isinstance(index, tuple) and index
+                                      and all(isinstance(i, int) for i in index)):
+            # NumPy returns a copy (a scalar) for x[0]; torch a 0-d view, so x[0].add_(1)
+            # writes into x. An Ellipsis asks NumPy for the view.
+            index = (*(index if isinstance(index, tuple) else (index,)), Ellipsis)
+        return apply(operator.getitem, self, index)
+
+    # ------------------------------------------------------------ elementwise and algebra
+
+    def __getattr__(self, name):
+        from . import ops
+
+        func = getattr(ops, name, None) if not name.startswith("_") else None
+        if func is None or name not in ops.METHODS:
+            raise AttributeError(f"'Tensor' object has no attribute '{name}'")
+        return lambda *args, **kwargs: func(self, *args, **kwargs)
+
+
+def _index(index):
+    """An index with Tensors replaced by their arrays (indices are never differentiated)."""
+    if isinstance(index, tuple):
+        return tuple(_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index._data
+    if isinstance(index, list) and any(isinstance(i, Tensor) for i in index):
+        return [_index(i) for i in index]
+    return index
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+
+def _wire() -> None:
+    """Hand the class to the modules that need it but cannot import this one."""
+    from . import dispatch, function, hooks, structural
+
+    for module in (dispatch, function, hooks, structural):
+        module.Tensor = Tensor
+
+
+_wire()

@@ -1,0 +1,77 @@
+"""Views: tensors that share memory with a base (``x[0]``, ``x.view(6)``, ``x.t()``).
+
+An in-place operation on a view changes the base's memory (NumPy views do that by themselves);
+for autograd the base's history must change too, as torch rewrites it: the base becomes "the
+old base with the new view put back" (the table's ``index_set`` for an index, the inverse
+reshape/transpose otherwise), and the view becomes that view of the new base. A view shares
+its base's version counter, so saved-tensor checks see writes through either.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ..support import index_set
+from .dispatch import apply
+
+__all__ = ["VIEW_PRIMITIVES", "mark_view", "rebase", "check_view_inplace"]
+
+VIEW_PRIMITIVES = {operator.getitem, np.reshape, np.transpose, np.swapaxes, np.expand_dims,
+                   np.squeeze}
+
+VIEW_OF_LEAF = ("a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation.")
+
+
+def _shares_memory(out, base) -> bool:
+    if isinstance(out, np.ndarray):
+        return isinstance(base, np.ndarray) and np.may_share_memory(out, base)
+    return getattr(out, "base", None) is not None
+
+
+def mark_view(result, prim, args, kwargs) -> None:
+    """Remember how ``result`` was cut from ``args[0]`` when it shares the memory."""
+    base = args[0]
+    if _shares_memory(result._data, base._data):
+        result._view = (base, prim, args[1:], kwargs)
+        result._vc = base._vc
+
+
+def check_view_inplace(t) -> None:
+    """torch refuses in-place writes through a view of a leaf that requires grad."""
+    while t._view is not None:
+        t = t._view[0]
+    if t._grad_fn is None and t._requires_grad:
+        raise RuntimeError(VIEW_OF_LEAF)
+
+
+def _put_back(base, prim, rest, view):
+    """The base with ``view`` (just updated in place) written back where it was cut from."""
+    if prim is operator.getitem:
+        return apply(index_set, base._snapshot(), rest[0], view,
+                     name="torch::autograd::CopySlices")
+    if prim is np.transpose:
+        axes = rest[0] if rest and rest[0] is not None else tuple(range(view.ndim))[::-1]
+        return apply(np.transpose, view, tuple(np.argsort(axes).tolist()))
+    if prim is np.swapaxes:
+        return apply(np.swapaxes, view, rest[0], rest[1])
+    return apply(np.reshape, view, tuple(base.shape))
+
+
+def _rebind(t, result) -> None:
+    """Give ``t`` the history of ``result`` (same values; ``t`` keeps its memory)."""
+    node = result._grad_fn
+    node.output = t
+    node._versions[-1] = ("y", t, t._vc.value, node, 0)
+    t._grad_fn, t._output_nr = node, 0
+
+
+def rebase(view) -> None:
+    """After an in-place op recorded on ``view``: rewrite its base's history, then its own."""
+    base, prim, rest, kwargs = view._view
+    _rebind(base, _put_back(base, prim, rest, view))
+    if base._view is not None:
+        rebase(base)
+    _rebind(view, apply(prim, base, *rest, **kwargs))

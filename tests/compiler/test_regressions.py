@@ -1,0 +1,93 @@
+"""Bugs found by the fuzzer (BUGS.md), each kept as a test."""
+
+from __future__ import annotations
+
+import linecache
+import types
+
+import numpy as np
+import pytest
+
+import tangentish as tg
+from tangentish.errors import TransformError
+
+
+def test_c1_negative_constant_base_of_power():
+    def f(x):
+        return x * (-0.3) ** 2
+
+    assert np.isclose(tg.grad(f, fallback="error")(0.5), 0.09)
+    assert np.allclose(tg.value_and_grad(f, fallback="error")(0.5), (0.045, 0.09))
+
+
+def _identity(a):
+    return a
+
+
+def test_c2_inlined_parameter_bound_to_a_constant():
+    def f(x):
+        t = _identity(0.5)
+        return t * x
+
+    assert tg.grad(f, fallback="error")(0.3) == 0.5
+
+
+def test_c3_missing_rule_says_how_to_register_one():
+    def f(x):
+        return np.sum(np.interp(x, [0.0, 1.0], [0.0, 3.0]))
+
+    with pytest.raises(TransformError, match=r"tg\.defvjp\(np\.interp"):
+        tg.grad(f, fallback="error")(np.array([0.2, 0.4]))
+
+
+def _run(source, path, namespace):
+    linecache.cache[path] = (len(source), None, source.splitlines(True), path)
+    exec(compile(source, path, "exec"), namespace)
+
+
+def _module(name, constant):
+    source = f"def h0(a0):\n    return {constant}\n\ndef f(x):\n    return h0(x) * x\n"
+    module = types.ModuleType(name)
+    _run(source, f"<regression-{name}>", module.__dict__)
+    return module
+
+
+def test_c4_equal_code_in_two_modules_is_not_confused():
+    a, b = _module("mod_a", 0.7), _module("mod_b", 0.2)
+    assert np.allclose(tg.value_and_grad(a.f)(1.0), (0.7, 0.7))
+    assert np.allclose(tg.value_and_grad(b.f)(1.0), (0.2, 0.2))
+
+
+def test_c4_redefined_helper_compiles_again():
+    m = _module("mod_c", 0.7)
+    assert np.isclose(tg.grad(m.f)(1.0), 0.7)
+    _run("def h0(a0):\n    return 0.2\n", "<regression-mod_c-2>", m.__dict__)  # the helper only
+    assert np.isclose(tg.grad(m.f)(1.0), 0.2)
+
+
+def test_c5_vjp_when_a_name_is_bound_only_on_a_path_not_taken():
+    def g(y):
+        if y > 2.0:
+            for _ in range(2):
+                y = y * 2.0
+        return y
+
+    for y in (1.0, 3.0):
+        value, pullback = tg.vjp(g, y, fallback="error")
+        assert value == g(y) and pullback(1.0) == (tg.grad(g)(y),)
+
+    def h(y):
+        if y > 2.0:
+            while y < 100.0:
+                y = y * 2.0
+            t = y * 3.0
+        else:
+            t = y
+        for _ in range(2):
+            if y > 50.0:
+                t = t * y
+        return t
+
+    for y in (1.0, 3.0, 60.0):
+        value, pullback = tg.vjp(h, y, fallback="error")
+        assert np.isclose(pullback(1.0)[0], tg.grad(h)(y))

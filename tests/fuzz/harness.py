@@ -1,0 +1,355 @@
+"""Runs one generated program through every differentiator and says whether they agree.
+
+The program is written to a real module file and imported, so the compiler reads it with
+``inspect.getsource`` exactly as it reads user code. Gradients come from
+
+* ``compiled``: ``tg.value_and_grad(f, wrt, fallback="error")``, the source transformation;
+* ``vjp``: ``tg.vjp(f, *args, fallback="error")`` pulled back from 1.0 (its own generated code);
+* ``tape``: ``grad_via_tape(f, args, wrt)``, the dynamic tape the compiler falls back to;
+* ``autograd``: HIPS autograd on the same source with ``np`` bound to ``autograd.numpy``, a
+  check on the generator itself (skipped for subscript writes, which autograd cannot do);
+
+and each is compared with central finite differences in float64. The automatic methods must
+also agree with each other to near machine precision, which catches errors too small for
+finite differences to see.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import hashlib
+import importlib.util
+import re
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tangentish.checking import numerical_grad
+
+#: Where generated modules are written (one directory per test session).
+_MODULE_DIR = Path(tempfile.mkdtemp(prefix="tangentish-fuzz-"))
+
+#: Finite differences against automatic gradients: ``|g - n| <= ATOL * scale + RTOL * |n|``.
+FD_RTOL, FD_ATOL = 1e-4, 1e-5
+#: Two automatic methods against each other (both exact up to rounding).
+AD_RTOL, AD_ATOL = 1e-8, 1e-10
+
+#: A branch condition closer than this to flipping at the drawn inputs is rejected.
+MIN_MARGIN = 1e-3
+#: Values and gradients above this are rejected: finite differences lose their digits.
+MAX_MAGNITUDE = 1e4
+
+
+class Mismatch(AssertionError):
+    """Two differentiators disagree, or one of them failed on a valid program."""
+
+
+def load_module(source: str, path: Path | None = None, tag: str = "") -> Any:
+    """Import ``source`` as a real module (written to ``path`` or a fresh temporary file)."""
+    digest = hashlib.sha1(source.encode()).hexdigest()[:16]
+    if path is None:
+        path = _MODULE_DIR / f"fuzz_{digest}.py"
+        if not path.exists():
+            path.write_text(source)
+    name = f"tangentish_fuzz{tag}_{path.stem}_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # inspect.getsource looks the module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def writes_subscripts(source: str) -> bool:
+    """Whether the program assigns into an array element (autograd cannot differentiate that)."""
+    return any(isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)
+               for node in ast.walk(ast.parse(source)))
+
+
+class _Probe(ast.NodeTransformer):
+    """Rewrites ``a > b`` / ``a < b`` into ``_compare(a, b, op)`` so margins can be recorded."""
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Gt, ast.Lt)):
+            return node
+        op = ast.Constant(">" if isinstance(node.ops[0], ast.Gt) else "<")
+        call = ast.Call(ast.Name("_compare", ast.Load()), [node.left, node.comparators[0], op], [])
+        return ast.copy_location(call, node)
+
+
+def condition_margin(source: str, args: tuple[Any, ...], name: str = "f") -> float:
+    """The smallest ``|a - b|`` over every comparison evaluated when calling ``name(*args)``."""
+    margins = [np.inf]
+
+    def _compare(a: Any, b: Any, op: str) -> bool:
+        if not (isinstance(a, int) and isinstance(b, int)):  # loop counters compare exactly
+            margins.append(abs(float(a) - float(b)))
+        return a > b if op == ">" else a < b
+
+    tree = ast.fix_missing_locations(_Probe().visit(ast.parse(source)))
+    namespace: dict[str, Any] = {"_compare": _compare}
+    exec(compile(tree, "<fuzz probe>", "exec"), namespace)
+    namespace[name](*copy.deepcopy(args))
+    return min(margins)
+
+
+# ---------------------------------------------------------------------- differentiators
+
+
+def _compiled(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
+    import tangentish as tg
+
+    value, grads = tg.value_and_grad(module.f, wrt=wrt, fallback="error")(*args)
+    return value, tuple(grads)
+
+
+def _vjp(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
+    import tangentish as tg
+
+    value, pullback = tg.vjp(module.f, *args, fallback="error")
+    grads = pullback(1.0)
+    return value, tuple(grads[pos] for pos in wrt)
+
+
+def _tape(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
+    from tangentish.runtime.tape.fallback import value_and_grad_via_tape
+
+    value, grads = value_and_grad_via_tape(module.f, args, wrt)
+    return value, tuple(grads)
+
+
+class _Functional(ast.NodeTransformer):
+    """``a += b`` -> ``a = a + b``: the same thing for unaliased arrays, and what autograd needs
+    (NumPy's in-place ``ndarray.__iadd__`` refuses autograd's boxes)."""
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        if not isinstance(node.target, ast.Name):
+            return node
+        value = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
+        return ast.copy_location(ast.Assign([node.target], value), node)
+
+
+def _autograd(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
+    import autograd
+    import autograd.numpy as anp
+
+    # A functional twin of the same file, with its global ``np`` swapped for autograd's.
+    path = Path(module.__file__)
+    tree = ast.fix_missing_locations(_Functional().visit(ast.parse(path.read_text())))
+    twin = load_module(ast.unparse(tree), tag="_autograd")
+    twin.np = anp
+    with warnings.catch_warnings():  # a constant program is valid; autograd warns about it
+        warnings.simplefilter("ignore", UserWarning)
+        return None, tuple(autograd.grad(twin.f, argnum=pos)(*args) for pos in wrt)
+
+
+def available_methods() -> dict[str, Callable[..., tuple[Any, ...]]]:
+    """The differentiators present in this checkout (the compiler and tape land separately)."""
+    import tangentish as tg
+
+    methods: dict[str, Callable[..., tuple[Any, ...]]] = {"autograd": _autograd}
+    if hasattr(tg, "grad"):
+        methods["compiled"] = _compiled
+    if hasattr(tg, "vjp"):
+        methods["vjp"] = _vjp
+    try:
+        from tangentish.runtime.tape.fallback import value_and_grad_via_tape  # noqa: F401
+
+        methods["tape"] = _tape
+    except ImportError:
+        pass
+    return methods
+
+
+# ---------------------------------------------------------------------- comparison
+
+
+def leaves(x: Any) -> list[np.ndarray]:
+    """Leaves of a dict/list/tuple nest as float64 host arrays, in insertion order."""
+    if isinstance(x, dict):
+        return [leaf for k in x for leaf in leaves(x[k])]
+    if isinstance(x, (list, tuple)):
+        return [leaf for v in x for leaf in leaves(v)]
+    unwrap = getattr(x, "__tangentish_host__", None)
+    if unwrap is not None:
+        x = unwrap()
+    return [np.asarray(x, dtype=np.float64)]
+
+
+@dataclass
+class Case:
+    """A loaded program with its finite-difference gradients."""
+
+    module: Any
+    args: tuple[Any, ...]
+    wrt: tuple[int, ...]
+    value: float
+    numeric: list[list[np.ndarray]]  # per wrt position, per leaf
+    margin: float
+
+    @property
+    def scale(self) -> float:
+        return max([1.0] + [float(np.max(np.abs(n), initial=0.0))
+                            for per in self.numeric for n in per])
+
+    @property
+    def well_conditioned(self) -> bool:
+        """Smooth enough at the inputs for finite differences to be a trustworthy oracle."""
+        return (self.margin > MIN_MARGIN and np.isfinite(self.value)
+                and abs(self.value) < MAX_MAGNITUDE and self.scale < MAX_MAGNITUDE)
+
+
+def prepare(source: str, args: tuple[Any, ...], wrt: tuple[int, ...],
+            path: Path | None = None) -> Case:
+    module = load_module(source, path)
+    margin = condition_margin(source, args)
+    used = copy.deepcopy(args)
+    value = float(module.f(*used))
+    # The generator's promise (no aliasing, in-place only on owned arrays), checked.
+    assert _same(used, args), "generator bug: the program mutates its own arguments"
+    numeric = [numerical_grad(module.f, copy.deepcopy(args), pos)[0] for pos in wrt]
+    return Case(module, args, wrt, value, numeric, margin)
+
+
+def _compare(label: str, got: list[np.ndarray], want: list[np.ndarray], rtol: float,
+             atol: float) -> None:
+    if len(got) != len(want):
+        raise Mismatch(f"{label}: {len(got)} gradient leaves, expected {len(want)}")
+    for k, (g, w) in enumerate(zip(got, want)):
+        if g.shape != w.shape:
+            raise Mismatch(f"{label} leaf {k}: shape {g.shape}, expected {w.shape}")
+        if not np.all(np.abs(g - w) <= atol + rtol * np.abs(w)):
+            raise Mismatch(f"{label} leaf {k}: got {g.tolist()}, expected {w.tolist()}")
+
+
+@dataclass(frozen=True)
+class OpenBug:
+    """A reported, not yet fixed bug. A failure of one of ``methods`` is counted
+    (``hypothesis.event``) instead of failing the run when the program has one of ``features``
+    (if given), its source matches ``source`` (if given) and the failure message matches
+    ``message`` (if given). Each entry is in /work/wt/BUGS.md and docs/reliability.md; delete
+    it when the fix lands."""
+
+    id: str
+    methods: frozenset[str]
+    features: frozenset[str] = frozenset()
+    source: str = ""
+    message: str = ""
+
+    def explains(self, method: str, features: frozenset[str], source: str, failure: str) -> bool:
+        return (method in self.methods
+                and (not self.features or bool(self.features & features))
+                and (not self.source or re.search(self.source, source) is not None)
+                and (not self.message or re.search(self.message, failure) is not None))
+
+
+TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp"})
+
+OPEN_BUGS: tuple[OpenBug, ...] = (
+    OpenBug("T1 (tape: += mutates 0-d tensors standing for scalars)", TAPE,
+            features=frozenset({"scalar_augassign"})),
+    OpenBug("T2/T3/T4 (tape: in-place ops between ndarrays and Tensors, saved tensors)",
+            TAPE, features=frozenset({"array_inplace"})),
+    OpenBug("C1 (compiler: (-c) ** 2 emitted as -c ** 2)", COMPILER,
+            source=r"\(-[0-9.]+\) \*\*"),
+    OpenBug("C2 (compiler: inlined helper returning a parameter given a constant)", COMPILER,
+            message="'Constant' object has no attribute 'id'"),
+    OpenBug("C5 (compiler: vjp pullback captures names bound only on a path not taken)",
+            frozenset({"vjp"}), message="UnboundLocalError"),
+)
+
+
+STALE_CACHE = OpenBug("C4 (compiler: cache confuses equal code objects of two modules)",
+                      COMPILER)
+
+
+def _passes_with_a_cold_cache(case: Case, name: str, method: Callable[..., Any]) -> bool:
+    """Whether a compiled failure goes away once the compile cache is emptied (open bug C4)."""
+    from tangentish.compiler import cache
+
+    cache.clear()
+    try:
+        _run_method(case, name, method)
+    except Mismatch:
+        return False
+    return True
+
+
+def _known(method: str, features: frozenset[str], source: str, failure: str) -> OpenBug | None:
+    return next((bug for bug in OPEN_BUGS if bug.explains(method, features, source, failure)),
+                None)
+
+
+def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
+          features: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Differentiate with every method; raise Mismatch on any error or disagreement.
+
+    Returns the gradients per method, and under ``"open_bugs"`` the ids of open bugs that
+    explain a failure (only possible for programs whose ``features`` match an entry).
+    """
+    source = Path(case.module.__file__).read_text()
+    results: dict[str, Any] = {"open_bugs": []}
+    for name, method in methods.items():
+        if name == "autograd" and writes_subscripts(source):
+            continue
+        try:
+            results[name] = _run_method(case, name, method)
+        except Mismatch as failure:
+            bug = _known(name, features, source, str(failure))
+            if (bug is None and name in COMPILER
+                    and _passes_with_a_cold_cache(case, name, method)):
+                bug = STALE_CACHE
+            if bug is None:
+                raise
+            results["open_bugs"].append(bug.id)
+    names = sorted(k for k in results if k != "open_bugs")
+    for a, b in zip(names, names[1:]):
+        try:
+            for pos, got, want in zip(case.wrt, results[a], results[b]):
+                _compare(f"{a} vs {b}, argument {pos}", got, want, AD_RTOL,
+                         AD_ATOL * case.scale)
+        except Mismatch as failure:
+            # Too small for finite differences to see, but one side has a known bug.
+            bug = (_known(a, features, source, str(failure))
+                   or _known(b, features, source, str(failure)))
+            if bug is None:
+                raise
+            results["open_bugs"].append(bug.id)
+    return results
+
+
+def _run_method(case: Case, name: str, method: Callable[..., tuple[Any, ...]]) -> Any:
+    snapshot = copy.deepcopy(case.args)
+    try:
+        value, grads = method(case.module, snapshot, case.wrt)
+    except Exception as exc:
+        raise Mismatch(f"{name} raised {type(exc).__name__}: {exc}") from exc
+    if value is not None and not np.allclose(float(leaves(value)[0]), case.value,
+                                             rtol=AD_RTOL, atol=AD_ATOL):
+        raise Mismatch(f"{name} returned the value {leaves(value)[0]!r}, f returns {case.value!r}")
+    if len(grads) != len(case.wrt):
+        raise Mismatch(f"{name} returned {len(grads)} gradients for wrt={case.wrt}")
+    _assert_unmutated(name, snapshot, case.args)
+    got_all = [leaves(g) for g in grads]
+    for pos, got, want in zip(case.wrt, got_all, case.numeric):
+        _compare(f"{name} vs finite differences, argument {pos}", got, want,
+                 FD_RTOL, FD_ATOL * case.scale)
+    return got_all
+
+
+def _same(used: Any, original: Any) -> bool:
+    got, want = leaves(used), leaves(original)
+    return len(got) == len(want) and all(
+        g.shape == w.shape and np.array_equal(g, w) for g, w in zip(got, want))
+
+
+def _assert_unmutated(name: str, used: Any, original: Any) -> None:
+    if not _same(used, original):
+        raise Mismatch(f"{name} mutated the caller's arguments")

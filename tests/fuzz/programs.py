@@ -1,0 +1,494 @@
+"""Hypothesis strategies that write random, well-typed, smooth Python functions as source text.
+
+A drawn ``Program`` is the text of a module (helpers, then ``def f(...)``), the arguments to call
+``f`` with, and which of them to differentiate. Values have one of three static types:
+
+* ``S`` a float, ``V`` a vector of shape ``(3,)``, ``M`` a matrix of shape ``(2, 3)``;
+
+binary operators broadcast (``S`` with ``V``, ``V`` with ``M``), reductions and subscripts move
+between types, and statements cover what users write in numerical code: assignment and
+overwriting, ``+=`` and subscript writes, ``if``/``else`` on data, ``for`` loops that accumulate,
+``while`` loops with data-dependent exits, ``break``/``continue``, helper calls, lists that grow
+by ``append`` and dictionaries passed as parameters.
+
+Every function is smooth where it is evaluated: transcendental functions only see bounded or
+shifted arguments (``np.exp(-x ** 2)``, ``np.log(1.0 + x ** 2)``), and branch conditions are
+checked for a margin at the drawn inputs by the harness (see ``harness.condition_margin``).
+
+No array is ever aliased by two names: every array-valued assignment or ``append`` gets a freshly
+computed array, and in-place updates only target such fresh locals. So NumPy's in-place
+semantics and the functional semantics of an autodiff system agree, and a mismatch is a bug.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+S, V, M = "S", "V", "M"
+SHAPES = {S: (), V: (3,), M: (2, 3)}
+RANK = {S: 0, V: 1, M: 2}
+
+#: Constants the generator writes; small, non-zero, and exact in decimal.
+CONSTANTS = (0.5, -0.3, 1.25, 0.2, -1.5, 2.0, 0.7)
+
+#: Same-type operations, ``{0}`` is an atom. Each is smooth everywhere on the reals.
+UNARY = (
+    "np.sin({0})",
+    "np.cos({0})",
+    "np.tanh({0})",
+    "np.exp(-{0} ** 2)",
+    "np.log(1.0 + {0} ** 2)",
+    "np.sqrt(1.0 + {0} ** 2)",
+    "({0} ** 2)",
+    "(-{0})",
+    "(0.5 * {0})",
+    "({0} / 2.0)",
+)
+
+#: Broadcasting binary operations; the divisor is kept away from zero.
+BINARY = (
+    "({0} + {1})",
+    "({0} * {1})",
+    "({0} - {1})",
+    "({0} / (1.0 + {1} ** 2))",
+)
+
+#: Statement kinds, simplest first (hypothesis shrinks towards the front of the list).
+STATEMENTS = (
+    "assign", "overwrite", "augassign", "subscript", "if", "for", "for_rows", "while",
+    "break", "continue", "list", "append", "dict", "dict_write",
+)
+
+FEATURE_OF = {
+    "augassign": "augassign", "subscript": "subscript_write", "if": "if", "for": "for",
+    "for_rows": "for", "while": "while", "break": "break", "continue": "continue",
+    "list": "list", "append": "list", "dict": "dict", "dict_write": "dict",
+}
+
+
+@dataclass(frozen=True)
+class Program:
+    """One generated function: module source, call arguments, differentiated positions."""
+
+    source: str
+    args: tuple[Any, ...]
+    wrt: tuple[int, ...]
+    features: frozenset[str]
+    name: str = "f"
+
+    def __repr__(self) -> str:
+        return (f"Program(wrt={self.wrt!r}, features={sorted(self.features)})\n"
+                f"{self.source}\nARGS = {args_source(self.args)}")
+
+
+def args_source(value: Any) -> str:
+    """Python source that rebuilds ``value`` (floats, ints, ndarrays, lists, tuples, dicts)."""
+    if isinstance(value, np.ndarray):
+        return f"np.array({value.tolist()!r})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {args_source(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(args_source(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(args_source(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+@dataclass
+class Scope:
+    """What a statement may read and write at one point of the function."""
+
+    vars: dict[str, str] = field(default_factory=dict)  # name -> S/V/M
+    fresh: set[str] = field(default_factory=set)  # arrays this function owns (may be mutated)
+    lists: dict[str, str] = field(default_factory=dict)  # name -> element type, never empty
+    local_lists: set[str] = field(default_factory=set)  # lists built here (may be appended to)
+    dicts: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> key -> type
+    local_dicts: set[str] = field(default_factory=set)  # dicts built here (may be written)
+    loop_ints: dict[str, int] = field(default_factory=dict)  # int name -> exclusive bound
+    in_loop: bool = False
+
+    def child(self, *, in_loop: bool | None = None) -> Scope:
+        """A nested block: sees everything; its new names are dropped when it ends."""
+        return Scope(dict(self.vars), set(self.fresh), dict(self.lists), set(self.local_lists),
+                     {k: dict(v) for k, v in self.dicts.items()}, set(self.local_dicts),
+                     dict(self.loop_ints), self.in_loop if in_loop is None else in_loop)
+
+
+@dataclass(frozen=True)
+class Helper:
+    name: str
+    params: tuple[str, ...]  # types
+    result: str
+
+
+class _Writer:
+    """Draws one program; all randomness comes from hypothesis ``draw`` so it shrinks."""
+
+    def __init__(self, draw: Any, max_depth: int, statements: tuple[str, ...]):
+        self.draw = draw
+        self.max_depth = max_depth
+        self.statements = statements
+        self.lines: list[str] = []
+        self.indent = 1
+        self.helpers: list[Helper] = []
+        self.features: set[str] = set()
+        self._ids = itertools.count()
+
+    # ------------------------------------------------------------------ small draws
+
+    def pick(self, options: Any) -> Any:
+        return self.draw(st.sampled_from(list(options)))
+
+    def coin(self, p_true: float = 0.5) -> bool:
+        # integers shrink to 0, so the shrunk program takes the "False" (simpler) branch.
+        return self.draw(st.integers(0, 99)) < int(p_true * 100)
+
+    def new_name(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids)}"
+
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.indent + line)
+
+    def const(self) -> str:
+        c = self.pick(CONSTANTS)
+        return f"({c})" if c < 0 else repr(c)
+
+    # ------------------------------------------------------------------ expressions
+
+    def index(self, sc: Scope, bound: int) -> str:
+        """A valid index below ``bound``: a constant or a loop counter known to stay below it."""
+        ints = [n for n, b in sc.loop_ints.items() if b <= bound]
+        if ints and self.coin(0.4):
+            return self.pick(sorted(ints))
+        return str(self.draw(st.integers(0, bound - 1)))
+
+    def leaves(self, sc: Scope, t: str) -> list[str]:
+        out = [n for n, ty in sorted(sc.vars.items()) if ty == t]
+        out += [f"{n}[{k}]" for n, ty in sorted(sc.lists.items()) if ty == t for k in (0, -1)]
+        out += [f'{n}["{k}"]' for n, keys in sorted(sc.dicts.items())
+                for k, ty in sorted(keys.items()) if ty == t]
+        if t == S:
+            out += [f"{n}[{self.index(sc, 3)}]" for n, ty in sorted(sc.vars.items()) if ty == V]
+            out += [f"{n}[{self.index(sc, 2)}, {self.index(sc, 3)}]"
+                    for n, ty in sorted(sc.vars.items()) if ty == M]
+            out += [f"({n} * 0.25)" for n in sorted(sc.loop_ints)]
+        if t == V:
+            out += [f"{n}[{self.index(sc, 2)}]" for n, ty in sorted(sc.vars.items()) if ty == M]
+            out += [f"{n}[::-1]" for n, ty in sorted(sc.vars.items()) if ty == V]
+        return out
+
+    def constant(self, t: str) -> str:
+        if t == S:
+            return self.const()
+        values = [self.pick(CONSTANTS) for _ in range(int(np.prod(SHAPES[t])))]
+        return f"np.array({np.reshape(values, SHAPES[t]).tolist()!r})"
+
+    def expr(self, sc: Scope, t: str, depth: int, fresh: bool = False) -> str:
+        """An atom of type ``t``; with ``fresh`` an array result is a new array, never a view."""
+        if depth <= 0 or self.coin(0.3):
+            options = self.leaves(sc, t)
+            if options and self.coin(0.85):
+                text = self.pick(options)
+            else:
+                text = self.constant(t)
+                # A constant array scaled by data keeps the expression data-dependent.
+                lower = [u for u in (S, V) if RANK[u] < RANK[t] and self.leaves(sc, u)]
+                if lower and not options:
+                    return f"({text} * {self.pick(self.leaves(sc, self.pick(lower)))})"
+            if fresh and t != S and not text.startswith("np.array("):
+                text = self.pick(UNARY).format(text)
+            return text
+        kind = self.pick(["unary", "binary", "binary", "reduce", "helper"])
+        if kind == "unary":
+            return self.pick(UNARY).format(self.expr(sc, t, depth - 1))
+        if kind == "reduce" and t != M:
+            text = self.reduce(sc, t, depth)
+            # ``m[i]`` of a variable is a view of it: an owned array must be a copy.
+            return self.pick(UNARY).format(text) if fresh and text.endswith("]") else text
+        if kind == "helper":
+            helpers = [h for h in self.helpers if h.result == t]
+            if helpers:
+                h = self.pick(helpers)
+                args = ", ".join(self.expr(sc, p, depth - 1) for p in h.params)
+                return f"{h.name}({args})"
+        # binary with broadcasting: one operand has type t, the other any type of rank <= t.
+        other = self.pick([u for u in (S, V, M) if RANK[u] <= RANK[t]])
+        a, b = (t, other) if self.coin() else (other, t)
+        return self.pick(BINARY).format(self.expr(sc, a, depth - 1), self.expr(sc, b, depth - 1))
+
+    def reduce(self, sc: Scope, t: str, depth: int) -> str:
+        if t == V:
+            m = self.expr(sc, M, depth - 1)
+            return self.pick([f"np.sum({m}, axis=0)", f"np.mean({m}, axis=0)",
+                              f"{m}[{self.index(sc, 2)}]"])
+        form = self.pick(["sum", "mean", "dot", "matvec", "index"])
+        if form == "dot":
+            return f"np.dot({self.expr(sc, V, depth - 1)}, {self.expr(sc, V, depth - 1)})"
+        if form == "matvec":
+            return f"np.sum({self.expr(sc, M, depth - 1)} @ {self.expr(sc, V, depth - 1)})"
+        if form == "index":
+            return f"{self.expr(sc, V, depth - 1)}[{self.index(sc, 3)}]"
+        arr = self.expr(sc, self.pick([V, M]), depth - 1)
+        return f"np.{form}({arr})"
+
+    def condition(self, sc: Scope) -> str:
+        op = self.pick([">", "<"])
+        return f"{self.expr(sc, S, 2)} {op} {self.const()}"
+
+    # ------------------------------------------------------------------ statements
+
+    def block(self, sc: Scope, depth: int, count: int) -> None:
+        for _ in range(count):
+            self.statement(sc, depth)
+
+    def statement(self, sc: Scope, depth: int) -> None:
+        kind = self.pick(self.statements)
+        nested = depth < self.max_depth
+        fresh_arrays = sorted(n for n in sc.fresh if sc.vars.get(n) in (V, M))
+        if kind in ("if", "for", "for_rows", "while") and not nested:
+            kind = "assign"
+        if kind in ("break", "continue") and not sc.in_loop:
+            kind = "assign"
+        if kind == "subscript" and not fresh_arrays:
+            kind = "assign"
+        if kind == "for_rows" and not any(t == M for t in sc.vars.values()):
+            kind = "for"
+        if kind == "append" and not sc.local_lists:
+            kind = "list"
+        if kind == "dict_write" and not sc.local_dicts:
+            kind = "dict"
+        if kind == "overwrite" and not sc.vars:
+            kind = "assign"
+        self.features.add(FEATURE_OF.get(kind, kind))
+        getattr(self, "st_" + kind)(sc, depth)
+
+    def st_assign(self, sc: Scope, depth: int) -> None:
+        t = self.pick([S, V, M])
+        name = self.new_name("t")
+        self.emit(f"{name} = {self.expr(sc, t, 3, fresh=True)}")
+        sc.vars[name] = t
+        if t != S:
+            sc.fresh.add(name)
+
+    def st_overwrite(self, sc: Scope, depth: int) -> None:
+        name = self.pick(sorted(sc.vars))
+        t = sc.vars[name]
+        self.emit(f"{name} = {self.expr(sc, t, 3, fresh=True)}")
+        # Only a straight-line overwrite makes the name owned for what follows; inside a branch
+        # or loop body the other path may keep the caller's array.
+        if t != S and depth == 0:
+            sc.fresh.add(name)
+
+    def st_augassign(self, sc: Scope, depth: int) -> None:
+        targets = sorted(n for n, t in sc.vars.items() if t == S or n in sc.fresh)
+        if not targets:
+            return self.st_assign(sc, depth)
+        name = self.pick(targets)
+        t = sc.vars[name]
+        value_type = self.pick([u for u in (S, V, M) if RANK[u] <= RANK[t]])
+        op = self.pick(["+=", "-=", "*="])
+        self.features.add("scalar_augassign" if t == S else "array_inplace")
+        self.emit(f"{name} {op} {self.expr(sc, value_type, 2)}")
+
+    def st_subscript(self, sc: Scope, depth: int) -> None:
+        name = self.pick(sorted(n for n in sc.fresh if sc.vars.get(n) in (V, M)))
+        op = self.pick(["=", "+=", "*="])
+        if sc.vars[name] == V:
+            target, value_type = f"{name}[{self.index(sc, 3)}]", S
+        elif self.coin():
+            target, value_type = f"{name}[{self.index(sc, 2)}]", self.pick([S, V])
+        else:
+            target, value_type = f"{name}[{self.index(sc, 2)}, {self.index(sc, 3)}]", S
+        self.features.add("array_inplace")
+        self.emit(f"{target} {op} {self.expr(sc, value_type, 2)}")
+
+    def nested(self, sc: Scope, depth: int, *, in_loop: bool | None = None) -> None:
+        self.indent += 1
+        self.block(sc.child(in_loop=in_loop), depth + 1, self.draw(st.integers(1, 3)))
+        self.indent -= 1
+
+    def st_if(self, sc: Scope, depth: int) -> None:
+        self.emit(f"if {self.condition(sc)}:")
+        self.nested(sc, depth)
+        if self.coin(0.7):
+            self.emit("else:")
+            self.nested(sc, depth)
+
+    def st_for(self, sc: Scope, depth: int) -> None:
+        i = self.new_name("i")
+        if self.coin(0.2) and "k" in sc.loop_ints:
+            bound_text, bound = "k", 2  # k is 1 or 2
+        else:
+            bound = self.draw(st.integers(1, 4))
+            bound_text = str(bound)
+        self.emit(f"for {i} in range({bound_text}):")
+        inner = sc.child(in_loop=True)
+        inner.loop_ints[i] = bound
+        self.indent += 1
+        self.block(inner, depth + 1, self.draw(st.integers(1, 3)))
+        self.indent -= 1
+
+    def st_for_rows(self, sc: Scope, depth: int) -> None:
+        matrices = sorted(n for n, t in sc.vars.items() if t == M)
+        row, source = self.new_name("row"), self.pick(matrices)
+        self.emit(f"for {row} in {source}:")
+        inner = sc.child(in_loop=True)
+        inner.vars[row] = V
+        inner.fresh.discard(row)
+        # Writing the matrix while iterating its rows would be legal but obscure; forbid it.
+        inner.fresh.discard(source)
+        self.indent += 1
+        self.block(inner, depth + 1, self.draw(st.integers(1, 3)))
+        self.indent -= 1
+
+    def st_while(self, sc: Scope, depth: int) -> None:
+        k = self.new_name("k")
+        bound = self.draw(st.integers(1, 4))
+        self.emit(f"{k} = 0")
+        self.emit(f"while {k} < {bound} and {self.condition(sc)}:")
+        self.indent += 1
+        # The counter goes first so a ``continue`` in the body cannot skip it.
+        self.emit(f"{k} += 1")
+        self.block(sc.child(in_loop=True), depth + 1, self.draw(st.integers(1, 3)))
+        self.indent -= 1
+
+    def st_break(self, sc: Scope, depth: int) -> None:
+        self.emit(f"if {self.condition(sc)}:")
+        self.emit("    break")
+
+    def st_continue(self, sc: Scope, depth: int) -> None:
+        self.emit(f"if {self.condition(sc)}:")
+        self.emit("    continue")
+
+    def st_list(self, sc: Scope, depth: int) -> None:
+        t = self.pick([S, V])
+        name = self.new_name("xs")
+        self.emit(f"{name} = [{self.expr(sc, t, 2, fresh=True)}]")
+        sc.lists[name] = t
+        sc.local_lists.add(name)
+
+    def st_append(self, sc: Scope, depth: int) -> None:
+        name = self.pick(sorted(sc.local_lists))
+        self.emit(f"{name}.append({self.expr(sc, sc.lists[name], 2, fresh=True)})")
+
+    def st_dict(self, sc: Scope, depth: int) -> None:
+        name = self.new_name("d")
+        keys = {"a": self.pick([S, V]), "b": self.pick([S, V])}
+        items = ", ".join(f'"{k}": {self.expr(sc, t, 2, fresh=True)}' for k, t in keys.items())
+        self.emit(f"{name} = {{{items}}}")
+        sc.dicts[name] = keys
+        sc.local_dicts.add(name)
+
+    def st_dict_write(self, sc: Scope, depth: int) -> None:
+        name = self.pick(sorted(sc.local_dicts))
+        key = self.pick(sorted(sc.dicts[name]))
+        self.emit(f'{name}["{key}"] = {self.expr(sc, sc.dicts[name][key], 2, fresh=True)}')
+
+    def st_return(self, sc: Scope, locals_: list[str]) -> None:
+        terms = []
+        for name in locals_[-4:]:
+            if name in sc.vars:
+                terms.append(name if sc.vars[name] == S else f"np.sum({name})")
+        for name in sorted(sc.local_lists)[-1:]:
+            last = f"{name}[-1]"
+            terms.append(last if sc.lists[name] == S else f"np.sum({last})")
+        terms.append(self.expr(sc, S, 2))
+        self.emit("return " + " + ".join(terms))
+
+    # ------------------------------------------------------------------ whole functions
+
+    def helper(self, index: int) -> None:
+        params = tuple(self.pick([S, V, M]) for _ in range(self.draw(st.integers(1, 2))))
+        result = self.pick([S, max(params, key=RANK.get)])
+        names = [f"a{j}" for j in range(len(params))]
+        sc = Scope(vars=dict(zip(names, params)))
+        self.lines.append(f"def h{index}({', '.join(names)}):")
+        self.indent = 1
+        self.block(sc, self.max_depth, self.draw(st.integers(0, 2)))
+        self.emit(f"return {self.expr(sc, result, 2, fresh=True)}")
+        self.lines += ["", ""]
+        self.helpers.append(Helper(f"h{index}", params, result))
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The parameters of ``f``: names, static kinds, and which may be differentiated."""
+
+    names: tuple[str, ...]
+    kinds: tuple[Any, ...]  # S/V/M, ("dict", {key: type}), ("list", type, length), ("int",)
+
+
+def _value(draw: Any, kind: Any) -> Any:
+    # Three decimals: readable regressions, and shrinking moves towards 0.0.
+    floats = st.integers(-1500, 1500).map(lambda i: i / 1000)
+    if kind == S:
+        return draw(floats)
+    if kind in (V, M):
+        flat = draw(st.lists(floats, min_size=int(np.prod(SHAPES[kind])),
+                             max_size=int(np.prod(SHAPES[kind]))))
+        return np.array(flat, dtype=np.float64).reshape(SHAPES[kind])
+    if kind[0] == "dict":
+        return {k: _value(draw, t) for k, t in kind[1].items()}
+    if kind[0] == "list":
+        return [_value(draw, kind[1]) for _ in range(kind[2])]
+    return draw(st.integers(1, 2))  # "int": a loop bound
+
+
+@st.composite
+def programs(draw: Any, statements: tuple[str, ...] = STATEMENTS, max_statements: int = 6,
+             max_depth: int = 2, helpers: bool = True, containers: bool = True) -> Program:
+    """A random program using the given statement kinds (see module docstring)."""
+    w = _Writer(draw, max_depth, statements)
+    for index in range(draw(st.integers(0, 2)) if helpers else 0):
+        w.helper(index)
+    if w.helpers:
+        w.features.add("helper")
+
+    names, kinds = [], []
+    for j in range(draw(st.integers(1, 3))):
+        names.append("xyz"[j])
+        kinds.append(w.pick([S, V, M]))
+    if containers and w.coin(0.3):
+        keys = {k: w.pick([S, V, M]) for k in ("w", "b")[: draw(st.integers(1, 2))]}
+        names.append("p")
+        kinds.append(("dict", keys))
+        w.features.add("dict_param")
+    if containers and w.coin(0.3):
+        names.append("ps")
+        kinds.append(("list", w.pick([S, V]), 2))
+        w.features.add("list_param")
+    if w.coin(0.2):
+        names.append("k")
+        kinds.append(("int",))
+        w.features.add("int_param")
+
+    sc = Scope()
+    for name, kind in zip(names, kinds):
+        if kind in (S, V, M):
+            sc.vars[name] = kind
+        elif kind[0] == "dict":
+            sc.dicts[name] = dict(kind[1])
+        elif kind[0] == "list":
+            sc.lists[name] = kind[1]  # read by index, never appended to (the caller's list)
+        else:
+            sc.loop_ints[name] = 3  # k is 1 or 2: a valid index below 3
+
+    w.lines.append(f"def f({', '.join(names)}):")
+    w.indent = 1
+    before = set(sc.vars)
+    for _ in range(draw(st.integers(1, max_statements))):
+        w.statement(sc, 0)
+    locals_ = [n for n in sc.vars if n not in before]
+    w.st_return(sc, locals_)
+    source = "import numpy as np\n\n\n" + "\n".join(w.lines) + "\n"
+
+    args = tuple(_value(draw, kind) for kind in kinds)
+    diff = [j for j, kind in enumerate(kinds) if kind != ("int",)]
+    chosen = draw(st.lists(st.sampled_from(diff), min_size=1, max_size=len(diff), unique=True))
+    return Program(source, args, tuple(sorted(chosen)), frozenset(w.features))

@@ -1,0 +1,86 @@
+"""Generated programs, and saved regressions, differentiated every way must agree.
+
+The CI run draws a few hundred programs split across families of statement kinds (so each
+construct is exercised on its own as well as mixed with the rest); the long run is
+``pytest -m fuzz tests/fuzz --hypothesis-profile=long`` (see docs/reliability.md). A failing
+program is shrunk by hypothesis and written, minimal, to ``$TANGENTISH_FUZZ_FAILURES`` (default:
+a ``tangentish-fuzz-failures`` folder in the temp dir) in the format of ``regressions/``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+
+from tests.fuzz.harness import Mismatch, available_methods, check, load_module, prepare
+from tests.fuzz.programs import STATEMENTS, Program, args_source, programs
+
+REGRESSIONS = Path(__file__).parent / "regressions"
+
+FAMILIES = {
+    "straight_line": dict(statements=("assign", "overwrite"), helpers=False, containers=False),
+    "in_place": dict(statements=("assign", "overwrite", "augassign", "subscript"),
+                     helpers=False),
+    "branches": dict(statements=("assign", "overwrite", "augassign", "if")),
+    "for_loops": dict(statements=("assign", "overwrite", "augassign", "for", "for_rows",
+                                  "break", "continue")),
+    "while_loops": dict(statements=("assign", "augassign", "while", "if", "break",
+                                    "continue")),
+    "containers": dict(statements=("assign", "list", "append", "dict", "dict_write", "for")),
+    "helpers": dict(statements=("assign", "overwrite", "augassign", "if"), helpers=True),
+    "everything": dict(statements=STATEMENTS),
+}
+
+#: Programs per run, all families together, by hypothesis profile.
+_TOTAL = {"ci": 320, "dev": 800, "long": 10000}
+_PER_FAMILY = max(1, _TOTAL.get(settings.get_current_profile_name(),
+                                settings.default.max_examples * len(FAMILIES)) // len(FAMILIES))
+
+METHODS = available_methods()
+
+
+def failure_dir() -> Path:
+    return Path(os.environ.get("TANGENTISH_FUZZ_FAILURES",
+                               Path(tempfile.gettempdir()) / "tangentish-fuzz-failures"))
+
+
+def regression_text(program: Program, why: str) -> str:
+    """A regression file: the program, its arguments and wrt, and why it was saved."""
+    header = why.strip().splitlines()[0][:90] if why.strip() else "saved by the fuzzer"
+    return (f'"""{header}"""\n\n' + program.source + "\n" +
+            f"ARGS = {args_source(program.args)}\nWRT = {program.wrt!r}\n")
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+@settings(max_examples=_PER_FAMILY, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_generated_programs_agree(family, data):
+    program = data.draw(programs(**FAMILIES[family]), label="program")
+    case = prepare(program.source, program.args, program.wrt)
+    assume(case.well_conditioned)
+    try:
+        outcome = check(case, METHODS, program.features)
+    except Mismatch as exc:
+        # Hypothesis replays the minimal failing example last, so this file ends up minimal.
+        folder = failure_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{family}.py").write_text(regression_text(program, str(exc)))
+        raise
+    for bug in outcome["open_bugs"]:
+        event(f"failure explained by open bug {bug}")
+
+
+@pytest.mark.parametrize("path", sorted(REGRESSIONS.glob("*.py")), ids=lambda p: p.stem)
+def test_saved_regressions_agree(path):
+    source = path.read_text()
+    module = load_module(source, path)
+    case = prepare(source, tuple(module.ARGS), tuple(module.WRT), path)
+    assert case.well_conditioned, "a regression must be smooth at its saved arguments"
+    check(case, METHODS)

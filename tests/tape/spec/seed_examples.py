@@ -1,0 +1,93 @@
+# ruff: noqa  (a verbatim copy of /work/shared/spec/seed_examples.py, torch style kept)
+import math, numpy as np, torch
+torch.manual_seed(0)
+print("== S1 x**3")
+x = torch.tensor(1.0, requires_grad=True); z = x ** 3; z.backward(); print(x.grad.data)
+print("== S2 from_numpy")
+x = np.array([1., 2., 3.]); x = torch.from_numpy(x); x.requires_grad_(True); print(x)
+print("== S3 z=x*y with gradient")
+x = torch.tensor([0.0, 2.0, 8.0], requires_grad=True); y = torch.tensor([5.0, 1.0, 7.0], requires_grad=True)
+z = x * y; z.backward(torch.FloatTensor([1.0, 1.0, 1.0])); print(x.grad, y.grad)
+try:
+    z = x * y; z.backward()
+except RuntimeError as e: print("RuntimeError:", e)
+print("== S4 linspace sin chain")
+a = torch.linspace(0., 2. * math.pi, steps=25, requires_grad=True); print(a)
+b = torch.sin(a); c = 2 * b; d = c + 1; out = d.sum()
+print(b.grad_fn.name(), c.grad_fn.name(), d.grad_fn.name(), out.grad_fn.name())
+print(d.grad_fn.next_functions)
+print(d.grad_fn.next_functions[0][0].next_functions)
+print(d.grad_fn.next_functions[0][0].next_functions[0][0].next_functions)
+print(d.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0].next_functions)
+print(a.grad_fn)
+out.backward(); print(a.grad)
+print("== S5 no_grad matmul")
+with torch.no_grad():
+    x_t = torch.rand(3, 4); y_np = np.ones((4, 2), dtype=np.float32)
+    r = x_t @ torch.from_numpy(y_np); print(r.requires_grad, r.shape)
+print("== S6 detach")
+x = torch.rand(5, requires_grad=True); y = x.detach(); print(y.requires_grad, x.requires_grad)
+print("== S7 jacobian exp_adder")
+inputs = (torch.tensor([0.7074, 0.9178, 0.3003]), torch.tensor([0.9081, 0.2903, 0.7643]))
+def exp_adder(x, y): return 2 * x.exp() + 3 * y
+print(torch.autograd.functional.jacobian(exp_adder, inputs))
+print("== S8 linear regression leaf")
+w = torch.tensor([[3.0, 1.0]], requires_grad=True); b = torch.tensor([[3.0]], requires_grad=True)
+X = torch.tensor([[1.0, 2.0], [0.5, -1.0], [-2.0, 0.0]]); Y = torch.tensor([[1.0], [2.0], [3.0]])
+Y_hat = X @ w.t() + b; loss = torch.mean(torch.pow(Y_hat - Y, 2)); loss.backward()
+print("is_leaf:", w.is_leaf, X.is_leaf, b.is_leaf, Y.is_leaf, Y_hat.is_leaf, loss.is_leaf)
+import warnings
+with warnings.catch_warnings(record=True) as ws:
+    warnings.simplefilter("always")
+    print("gradient:", w.grad, X.grad, b.grad, Y.grad, Y_hat.grad, loss.grad)
+    print("warnings:", len(ws))
+print("== S9 MyReLU")
+class MyReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input); return input.clamp(min=0)
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, = ctx.saved_tensors; grad_input = grad_output.clone(); grad_input[input < 0] = 0; return grad_input
+w = torch.tensor([[3.0, 1.0]], requires_grad=True); b = torch.tensor([[3.0]], requires_grad=True)
+X = torch.tensor([[-1.0, -1.0], [1.0, 1.0]]); Y = torch.tensor([[2.0, 3.0]])
+relu = MyReLU.apply; Y_hat = relu(X @ w.t() + b); loss = torch.mean(torch.pow(Y_hat - Y, 2)); loss.backward()
+print(w.grad, b.grad, type(Y_hat.grad_fn).__name__, Y_hat.grad_fn.name())
+print("== S10 is_leaf")
+a = torch.randn(10, 2); print(a.is_leaf)
+a = torch.randn(10, 2, requires_grad=True); print(a.is_leaf)
+c = torch.randn(10, 2, requires_grad=True).reshape(4, 5); print(c.is_leaf)
+print("== S11 hook + retain_grad")
+w = torch.tensor([[3.0, 1.0]], requires_grad=True); b = torch.tensor([[3.0]], requires_grad=True)
+X = torch.tensor([[1.0, 2.0], [0.5, -1.0]]); Y = torch.tensor([[1.0], [2.0]])
+Y_hat = X @ w.t() + b; seen = []
+Y_hat.register_hook(lambda grad: seen.append(grad.clone()))
+loss = torch.mean(torch.pow(Y_hat - Y, 2)); loss.retain_grad(); loss.backward()
+print(seen, loss.grad, w.grad, b.grad)
+print("== S12 grad_tensors cat")
+w = torch.tensor([1.], requires_grad=True); x = torch.tensor([2.], requires_grad=True)
+a = torch.add(w, x); b = torch.add(w, 1); y0 = torch.mul(a, b); y1 = torch.add(a, b)
+loss = torch.cat([y0, y1], dim=0); grad_tensors = torch.tensor([1., 2.]); loss.backward(gradient=grad_tensors); print(w.grad)
+print("== S13 second derivative")
+x = torch.tensor(0.0, requires_grad=True); a = torch.tensor(1.0); b = torch.tensor(-2.0); c = torch.tensor(1.0)
+y = a * torch.pow(x, 2) + b * x + c
+dy_dx = torch.autograd.grad(y, x, create_graph=True)[0]; print(dy_dx.data)
+dy2_dx2 = torch.autograd.grad(dy_dx, x)[0]; print(dy2_dx2.data)
+print("== S14 multi")
+x1 = torch.tensor(1.0, requires_grad=True); x2 = torch.tensor(2.0, requires_grad=True)
+y1 = x1 * x2; y2 = x1 + x2
+(dy1_dx1, dy1_dx2) = torch.autograd.grad(outputs=y1, inputs=[x1, x2], retain_graph=True); print(dy1_dx1, dy1_dx2)
+(dy12_dx1, dy12_dx2) = torch.autograd.grad(outputs=[y1, y2], inputs=[x1, x2]); print(dy12_dx1, dy12_dx2)
+print("== S15 backward twice")
+w = torch.tensor([[3.0, 1.0]], requires_grad=True); X = torch.tensor([[1.0, 2.0]])
+loss = (X @ w.t()).pow(2).mean(); loss.backward()
+try: loss.backward()
+except RuntimeError as e: print("RuntimeError:", str(e)[:120])
+print("== S16 y[i] assignment")
+x1 = torch.tensor(1, requires_grad=True, dtype=torch.float); x2 = torch.tensor(2, requires_grad=True, dtype=torch.float); x3 = torch.tensor(3, requires_grad=True, dtype=torch.float)
+y = torch.randn(3)
+y[0] = x1 ** 3 + 2 * x2 ** 2 + 3 * x3; y[1] = 3 * x1 + 2 * x2 ** 2 + x3 ** 3; y[2] = 2 * x1 + x2 ** 3 + 3 * x3 ** 2
+v = torch.tensor([3, 2, 1], dtype=torch.float); y.backward(v); print(x1.grad, x2.grad, x3.grad, y.grad_fn.name())
+print("== S17 Variable norm")
+from torch.autograd import Variable
+x = Variable(torch.ones(2), requires_grad=True); z = 4 * x * x; y = z.norm(); print(y); y.backward(); print(x.grad)

@@ -1,0 +1,31 @@
+"""The benchmark harness keeps working: a tiny cell end to end, and the agreement check."""
+
+import json
+
+import numpy as np
+
+from benchmarks.__main__ import main
+from benchmarks.agreement import check
+from benchmarks.workloads import lse
+
+
+def test_one_tiny_cell_runs_end_to_end(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["--only", "lse", "--size", "1000", "--tools", "numpy,autograd",
+            "--budget", "0.02", "--out", str(out), "--no-plot"]
+    assert main(argv) == 0
+    data = json.loads(out.read_text())
+    (cell,) = data["cells"]
+    assert cell["fd_check"] is True
+    autograd = cell["tools"]["autograd"]
+    assert autograd["status"] == "ok" and 0 < autograd["min_s"] <= autograd["median_s"]
+    assert "| lse | n=1000 |" in capsys.readouterr().out
+
+
+def test_a_wrong_gradient_is_reported_not_timed():
+    x = np.linspace(-1.0, 1.0, 7)
+    right = np.exp(x - np.max(x)) / np.sum(np.exp(x - np.max(x)))
+    results = {"a": (right,), "b": (right.copy(),), "c": (2 * right,)}
+    status, fd_ok = check(lse, (x,), (0,), results, np.random.default_rng(0))
+    assert fd_ok and status["a"] == status["b"] == "ok"
+    assert status["c"].startswith("failed: gradient disagrees")
