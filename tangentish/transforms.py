@@ -37,25 +37,37 @@ __all__ = ["jvp", "jacobian", "hessian", "hvp", "JVP"]
 _MODES = ("reverse", "forward")
 
 
-def _generated(f: Callable[..., Any]) -> Callable[..., Any]:
-    """A ``tg.grad`` result stands for its generated function (so it is transformed again)."""
+_NO_SELF = object()
+
+
+def _generated(f: Callable[..., Any]) -> tuple[Callable[..., Any], Any]:
+    """A ``tg.grad`` result stands for its generated function (so it is transformed again),
+    with the ``self`` a bound method's gradient is called with (``_NO_SELF`` for none)."""
     compiled = getattr(f, "compiled", None)
     if callable(compiled):
         c = compiled()
-        if c is not None and not c.has_self:
-            return c.function
-    return f
+        if c is not None:
+            return c.function, (c.bound_self if c.has_self else _NO_SELF)
+    return f, _NO_SELF
+
+
+def _plain(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f``'s generated function where it can stand alone (no bound ``self``), else ``f``."""
+    fn, bound = _generated(f)
+    return fn if bound is _NO_SELF else f
 
 
 class JVP:
-    """``f``'s forward-mode derivative: ``JVP(f, wrt)(*primals, tangents)`` ->
+    """``f``'s forward-mode derivative: ``JVP(f, wrt)(primals, tangents)`` ->
     ``(value, tangent_out)``, one tangent per ``wrt`` position. ``tg.source`` shows the code."""
 
-    def __init__(self, f: Callable[..., Any], wrt: tuple[int, ...] | int = 0,
-                 fallback: str = "tape"):
+    def __init__(self, f: Callable[..., Any], wrt: tuple[int, ...] | int = 0):
         if not callable(f):
             raise TypeError(f"tg.jvp needs a function, got {type(f).__name__}")
-        self.fn, self.wrt, self.fallback = _generated(f), wrt, fallback
+        self.fn, self.bound = _generated(f)
+        if self.bound is not _NO_SELF:  # the generated gradient of a method takes self first
+            wrt = tuple(p + 1 for p in wrt) if isinstance(wrt, tuple) else wrt + 1
+        self.wrt = wrt
         self._compiled: Compiled | None = None
 
     def compiled(self) -> Compiled:
@@ -81,6 +93,8 @@ class JVP:
         kwargs = dict(zip(names, tangents))
         if compiled.has_self:
             return fn(compiled.bound_self, *primals, **kwargs)
+        if self.bound is not _NO_SELF:
+            return fn(self.bound, *primals, **kwargs)
         return fn(*primals, **kwargs)
 
 
@@ -140,7 +154,7 @@ def jacobian(f: Callable[..., Any], wrt: Any = 0, mode: str = "reverse") -> Call
     """
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, not {mode!r}")
-    fn = _generated(f)
+    fn = _plain(f)
     positions, single = _positions(fn, wrt)
 
     def jac(*args: Any) -> Any:
@@ -200,7 +214,7 @@ def _forward_jacobian(fn: Callable[..., Any], args: tuple, p: int) -> tuple[Any,
 def _grad_function(f: Callable[..., Any], wrt: int) -> Callable[..., Any]:
     from tangentish.api import grad
 
-    return _generated(grad(_generated(f), wrt=wrt, fallback="error"))
+    return grad(_plain(f), wrt=wrt, fallback="error")
 
 
 def hessian(f: Callable[..., Any], wrt: int = 0) -> Callable[..., Any]:

@@ -13,9 +13,9 @@ from tests.compiler import corpus
 from tests.compiler.directions import assert_close, directional, positions, random_like
 from tests.duck import DuckArray
 
-# Bound methods are differentiated with their self (not yet transformed again); a loop over
-# dict keys, and the adjoint of ``reversed``, read back as calls to ``list``: first order only.
-FIRST_ORDER_ONLY = {"loss", "dict_params_items", "for_reversed"}
+# A loop over dict keys, and the adjoint of ``reversed``, read back as calls to ``list``: first
+# order only.
+FIRST_ORDER_ONLY = {"dict_params_items", "for_reversed"}
 CASES = [c for c in corpus.CASES if c.id not in FIRST_ORDER_ONLY]
 
 
@@ -76,8 +76,8 @@ def test_hessian_matches_differences_and_contracts_to_hvp(case):
 
 # Reverse over reverse needs VJPs of the container helpers generated adjoints call (item_grad,
 # as_list_grad: not registered yet, since the reverse pass would add the containers they
-# return with ``+``).
-NOT_REVERSE_TWICE = {
+# return with ``+``); tg.grad does not take the gradient of a method's gradient ("loss").
+NOT_REVERSE_TWICE = {"loss",
     "for_over_array_rows", "for_enumerate", "for_zip", "call_varargs", "call_tuple_result",
     "list_append_and_index", "list_stack", "list_comprehension", "list_comprehension_filtered",
     "list_literal", "tuple_literal", "dict_literal", "rnn_collect_states", "float_of_array",
