@@ -19,8 +19,8 @@ computed from constants has no tangent (zero, and no code). Where paths join wit
 tangents, the missing one is set to zeros (``zero_tangent``) on the path that lacks it; a
 loop's tangents are made the same at its head on every iteration by a fixed point.
 
-Known limit: a variable assigned a constant on some paths only, and later an active value on
-others, may meet an undefined tangent where the paths join (no test case needs it yet).
+A variable given a constant inside a branch or loop gets its zero tangent right there, where it
+surely exists (``tt = zero_tangent(t)``): a later join may not know whether it does.
 
 >>> import numpy as np
 >>> from tangentish.compiler import activity
@@ -100,6 +100,7 @@ class Forwarder(gast.NodeTransformer):
         self.live: set[str] = set()
         self.defined: set[str] = set()
         self.loops: list[_Loop] = []
+        self.depth = 0  # how many branches and loop bodies enclose the current statement
 
     def t(self, name: str) -> str:
         return self.namer.tangent(name)
@@ -144,6 +145,10 @@ class Forwarder(gast.NodeTransformer):
         value = None
         if name in self.act.active and op is not None:
             value = self.tangent_value(s, op)
+        if value is None and name in self.act.active and self.depth:
+            # A zero tangent in a branch or loop: written out here, where the variable surely
+            # exists, since a later join may not know whether it does.
+            value = call(self.helper(forward_helpers.zero_tangent), [load(name)])
         if value is None:
             self.live.discard(name)
             return [s]
@@ -267,10 +272,12 @@ class Forwarder(gast.NodeTransformer):
 
     def visit_If(self, s: gast.If) -> list[gast.stmt]:
         live, defined = set(self.live), set(self.defined)
+        self.depth += 1
         body = self.block(s.body)
         paths = [(body, self.live, self.defined)]
         self.live, self.defined = set(live), set(defined)
         orelse = self.block(s.orelse)
+        self.depth -= 1
         paths.append((orelse, self.live, self.defined))
         # A branch that ends in break leaves the loop (its tangents were made the loop's
         # there): only the branches that fall through meet after the if.
@@ -300,7 +307,9 @@ class Forwarder(gast.NodeTransformer):
             loop = _Loop(set(entry))
             self.loops.append(loop)
             self.live, self.defined = set(entry), set(inside)
+            self.depth += 1
             body = self.block(s.body)
+            self.depth -= 1
             self.loops.pop()
             ends = set() if _exits(body) else self.live
             out = ends.union(*loop.breaks)

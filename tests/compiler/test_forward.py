@@ -69,6 +69,28 @@ def test_tg_jvp_takes_tuples_of_primals_and_tangents():
         tg.jvp(np.sin, (x,), (tx, tx))
 
 
+def _constant_on_some_paths(x, a, b, n):
+    if a:
+        t = 3.0
+    if b:
+        t = x * 2.0
+    for i in range(n):  # noqa: B007  (the compiler must handle it)
+        u = 1.0
+    if b:
+        u = x * x
+    return t * x + u
+
+
+@pytest.mark.parametrize("a,b,n", [(True, False, 1), (True, True, 0), (False, True, 2)])
+def test_tangent_of_a_constant_given_on_some_paths_only(a, b, n):
+    push = JVP(_constant_on_some_paths, 0)
+    value, tangent = push((0.7, a, b, n), (1.0,))
+    (expected,) = directional(_constant_on_some_paths, (0.7, a, b, n), (0,), (1.0,))
+    assert value == _constant_on_some_paths(0.7, a, b, n)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-7)
+    assert "tt = zero_tangent(t)" in tg.source(push)
+
+
 # ---------------------------------------------------------------- jacobians
 
 
