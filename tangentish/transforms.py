@@ -87,6 +87,8 @@ class JVP:
         return self.compiled().source
 
     def __call__(self, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
+        if not isinstance(tangents, (tuple, list)):
+            tangents = (tangents,)
         compiled = self.compiled()
         fn = compiled.function
         names = list(inspect.signature(fn).parameters)[-len(compiled.wrt):]
@@ -98,9 +100,16 @@ class JVP:
         return fn(*primals, **kwargs)
 
 
-def jvp(f: Callable[..., Any], primals: tuple | list, tangents: tuple | list) -> tuple[Any, Any]:
+def jvp(f: Callable[..., Any], primals: tuple | list | None = None,
+        tangents: tuple | list | None = None, *, wrt: Any = None) -> Any:
     """``(f(*primals), J @ tangents)`` by generated forward-mode code (one tangent per primal,
-    each of its primal's structure)."""
+    each of its primal's structure).
+
+    Without primals, ``tg.jvp(f, wrt=0)`` returns the forward-mode function itself,
+    ``jf(primals, tangents)`` with one tangent per ``wrt`` position, for ``tg.source(jf)``.
+    """
+    if primals is None and tangents is None:
+        return JVP(f, 0 if wrt is None else wrt)
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("tg.jvp(f, primals, tangents) takes tuples: tg.jvp(f, (x,), (tx,))")
     if len(primals) != len(tangents):

@@ -38,7 +38,8 @@ def test_jvp_matches_finite_differences(case):
 
 
 def test_jvp_needs_no_stack_and_says_tangent_of():
-    text = tg.source(JVP(corpus.rnn_collect_states, (0, 1)))
+    jf = tg.jvp(corpus.rnn_collect_states, wrt=(0, 1))
+    text = tg.source(jf)
     assert ".pop()" not in text and ".append(" not in text and "stack = []" not in text
     assert "# tangent of: h = " in text
     assert text.startswith("def rnn_collect_states_jvp(xs, w, txs, tw):")
@@ -65,6 +66,8 @@ def test_tg_jvp_takes_tuples_of_primals_and_tangents():
     np.testing.assert_allclose(tangent, (1 - np.tanh(x @ w) ** 2) * w[0])
     with pytest.raises(TypeError, match="tuples"):
         tg.jvp(np.sin, x, tx)
+    with pytest.raises(TypeError, match="tuples"):
+        tg.jvp(np.sin, x)
     with pytest.raises(ValueError, match="1 primal"):
         tg.jvp(np.sin, (x,), (tx, tx))
 
