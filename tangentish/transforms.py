@@ -234,11 +234,10 @@ def hessian(f: Callable[..., Any], wrt: int = 0) -> Callable[..., Any]:
 
     def hess(*args: Any) -> Any:
         p = wrt % len(args)
-        hessian, hess.vectorised = _forward_jacobian(_grad_function(f, p), tuple(args), p)
-        return hessian
+        h, hess.vectorised = _forward_jacobian(_grad_function(f, p), tuple(args), p)
+        return h
 
     hess.vectorised = False  # did the last call push all seeds through df_jvp at once?
-
     hess.__name__ = f"hessian_{getattr(f, '__name__', 'f')}"
     return hess
 
