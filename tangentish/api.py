@@ -19,11 +19,12 @@ from tangentish.checking import gradcheck
 from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
+from tangentish.custom import defjvp, defvjp
 from tangentish.errors import TransformError
 from tangentish.transforms import hessian, hvp, jacobian, jvp
 
 __all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck", "jvp", "jacobian", "hessian",
-           "hvp"]
+           "hvp", "defvjp", "defjvp"]
 
 _FALLBACKS = ("tape", "error")
 

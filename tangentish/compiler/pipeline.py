@@ -27,10 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tangentish import custom
 from tangentish.compiler import activity, codegen, forward, optimize, reverse
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
-from tangentish.compiler.resolve import Scope
+from tangentish.compiler.resolve import Scope, kind_of
 
 __all__ = ["WrtError", "PASSES", "Options", "Compiled", "front_end", "resolve_wrt",
            "compile_gradient"]
@@ -73,6 +74,8 @@ class Compiled:
 
 def front_end(fn: Callable[..., Any], call_site_fallback: bool = False) -> Normalized:
     """Passes 1-3: parse, resolve and normalize ``fn``."""
+    if kind_of(fn) == "rule":  # tg.grad of a function with its own rules: differentiate a call
+        fn = custom.calling(fn)
     parsed = parse(fn)
     return normalize(parsed, Scope(parsed), call_site_fallback)
 
