@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from tangentish.checking import gradcheck
+from tangentish.checkpointing import checkpoint
 from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
@@ -24,7 +25,7 @@ from tangentish.errors import TransformError
 from tangentish.transforms import hessian, hvp, jacobian, jvp
 
 __all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck", "jvp", "jacobian", "hessian",
-           "hvp", "defvjp", "defjvp"]
+           "hvp", "defvjp", "defjvp", "checkpoint"]
 
 _FALLBACKS = ("tape", "error")
 
@@ -172,7 +173,7 @@ def _tape(form: str, fn: Callable[..., Any], args: tuple, wrt: Any, kwargs: dict
 
 def _decorator(form: str, f: Callable[..., Any] | None, wrt: Any, optimize: bool,
                fallback: str, verbose: int) -> Any:
-    options = Options(optimize=optimize, verbose=verbose)
+    options = Options(optimize=optimize, verbose=verbose, call_site_fallback=fallback == "tape")
     if f is None:  # @tg.grad(wrt=(0, 1))
         return lambda fn: _Transformed(fn, wrt, form, fallback, options)
     if isinstance(f, (int, str, tuple, list)):
@@ -203,7 +204,8 @@ def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any,
     """``(f(*args), pullback)``; ``pullback(cotangent)`` returns one gradient per argument
     (zeros for integer arguments, which carry no gradient)."""
     floats = tuple(i for i, a in enumerate(args) if not _is_integer(a))
-    return _Transformed(f, floats, "vjp", fallback, Options())(*args)
+    options = Options(call_site_fallback=fallback == "tape")
+    return _Transformed(f, floats, "vjp", fallback, options)(*args)
 
 
 def source(df: Any) -> str:

@@ -21,6 +21,7 @@ from tangentish.compiler.nodes import attr, call, const, gload, store_counts
 from tangentish.compiler.ops import Op
 from tangentish.compiler.parse import Parsed, parse
 from tangentish.compiler.resolve import UNRESOLVED, Scope, kind_of, local_names
+from tangentish.compiler.sites import checkpoint_call
 from tangentish.errors import TransformError
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.rules import shape as shape_rules
@@ -194,6 +195,12 @@ class CallsMixin:
 
     def call_value(self, e: gast.Call, out: list) -> tuple[gast.expr, Op]:
         func = e.func
+        checkpointed = checkpoint_call(e, self.resolve)
+        if checkpointed is not None:  # the plain call here; callsite handles its adjoint
+            args, kws = self.call_args(e, out)
+            fn = checkpointed.fn
+            ref = gload(self.ctx.ns.ref(fn, getattr(fn, "__name__", "checkpointed")))
+            return call(ref, args, kws), Op("opaque", checkpointed, tuple(args), tuple(kws))
         obj = self.resolve(func)
         if obj is UNRESOLVED and isinstance(func, gast.Attribute):
             return self.method(e, out)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tangentish import custom
-from tangentish.compiler import activity, codegen, forward, optimize, reverse
+from tangentish.compiler import activity, callsite, codegen, optimize
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope, kind_of
@@ -115,13 +115,13 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
         seeds = [names[i] for i in wrt]
     act = activity.analyze(norm, seeds)
     if form == "jvp":
-        tan = forward.forward(norm, act, names)
+        tan = callsite.forward(norm, act, names)
         if options.optimize:
             tan = optimize.optimize_tangent(tan)
         fdef = codegen.generate_jvp(tan)
     else:
         scalars = activity.scalar_vars(norm, set(options.scalars)) if options.scalars else set()
-        adj = reverse.reverse(norm, act, names, scalars)
+        adj = callsite.reverse(norm, act, names, scalars)
         if options.optimize:
             adj = optimize.optimize(adj)
         fdef = codegen.generate(adj, form, names, single)
