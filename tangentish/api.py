@@ -20,8 +20,10 @@ from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.errors import TransformError
+from tangentish.transforms import hessian, hvp, jacobian, jvp
 
-__all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck"]
+__all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck", "jvp", "jacobian", "hessian",
+           "hvp"]
 
 _FALLBACKS = ("tape", "error")
 

@@ -40,13 +40,15 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, inputs=None, accum
             if grads is None or (needed is not None and node not in needed
                                  and node not in target_nodes):
                 continue
-            grads = run_pre_hooks(node, grads, create_graph)
-            for nr, g in grads.items():
-                i = targets.get((node, nr))
-                if i is not None:
-                    captured[i] = g
-                    if accumulate:
-                        accumulate_into(inputs[i], g, create_graph)
+            if node._pre_hooks or node._retain:
+                grads = run_pre_hooks(node, grads, create_graph)
+            if node in target_nodes:
+                for nr, g in grads.items():
+                    i = targets.get((node, nr))
+                    if i is not None:
+                        captured[i] = g
+                        if accumulate:
+                            accumulate_into(inputs[i], g, create_graph)
             if isinstance(node, AccumulateGrad):
                 if accumulate and inputs is None:
                     accumulate_into(node.variable, grads[0], create_graph)

@@ -143,15 +143,13 @@ class Tensor(ShapeAndReductionMethods):
             if not self._requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        import weakref
-
-        self._grad_fn._retain[self._output_nr] = weakref.ref(self)
+        self._grad_fn.retain(self._output_nr, self)
 
     def _accumulator(self) -> AccumulateGrad:
         if self._acc is None:
             self._acc = AccumulateGrad(self)
             if self._hooks is not None:
-                self._acc._pre_hooks[0] = self._hooks
+                self._acc._pre_hooks = {0: self._hooks}
         return self._acc
 
     def register_hook(self, hook):
@@ -160,11 +158,11 @@ class Tensor(ShapeAndReductionMethods):
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
-            hooks = self._grad_fn._pre_hooks.setdefault(self._output_nr, [])
+            hooks = self._grad_fn.tensor_hooks(self._output_nr)
         else:
             if self._hooks is None:
                 self._hooks = []
-                self._accumulator()._pre_hooks[0] = self._hooks
+                self._accumulator()._pre_hooks = {0: self._hooks}
             hooks = self._hooks
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
@@ -437,8 +435,7 @@ class Tensor(ShapeAndReductionMethods):
             self._check_inplace()
             self._write(result._data)
             node = result._grad_fn
-            node.output = self
-            node._versions[-1] = ("y", self, self._vc.value, node, 0)
+            node.set_output(self)
             self._grad_fn, self._output_nr = node, 0
             if self._view is not None:
                 rebase(self)

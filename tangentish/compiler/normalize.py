@@ -348,10 +348,9 @@ class _Function(CallsMixin, StatementsMixin):
         if isinstance(e, gast.Attribute):
             return self.attribute(e, out)
         if (isinstance(e, gast.List) and len(e.elts) == 2 and isinstance(e.elts[0], gast.Starred)
-                and isinstance(e.elts[0].value, gast.Name)):
-            # [*xs, v]: an append, as generated code writes it
-            xs = self.atom(e.elts[0].value, out)
-            item = self.atom(e.elts[1], out)
+                and isinstance(e.elts[0].value, gast.Name)
+                and not isinstance(e.elts[1], gast.Starred)):  # [*xs, v]: generated append
+            xs, item = self.atom(e.elts[0].value, out), self.atom(e.elts[1], out)
             node = gast.List(elts=[gast.Starred(value=xs, ctx=gast.Load()), item],
                              ctx=gast.Load())
             return node, Op("append", args=(xs, item))

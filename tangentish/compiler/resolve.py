@@ -138,7 +138,7 @@ def kind_of(obj: Any) -> str:
     ``"opaque"``: anything else (no rule and no source).
     """
     entry = table.lookup(obj)
-    if entry is not None and (entry.vjp or entry.nondiff):
+    if entry is not None and (entry.vjp or entry.jvp or entry.nondiff):
         return "rule"
     if getattr(type(obj), "__tangentish_function__", None) is not None and \
             obj.__tangentish_function__ is not None:
