@@ -7,6 +7,7 @@ the user's line) and ``np.array`` of Tensors (torch's ``numpy()`` error).
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -16,11 +17,18 @@ from tangentish.checking import gradcheck
 from tangentish.runtime.tape.fallback import grad_via_tape
 from tangentish.runtime.tape.tensor import TapeWarning
 from tests.compiler import corpus
-from tests.compiler.test_corpus import _positions
 
 OUT_OF_REACH = {"scalar_math_module": TapeWarning, "assign_subscript_in_loop": TapeWarning,
                 "float_of_array": RuntimeError}
 CASES = [c for c in corpus.CASES if c.id not in OUT_OF_REACH]
+
+
+def _positions(case):
+    """``case.wrt`` (positions or parameter names) as positions, for gradcheck."""
+    params = list(inspect.signature(case.fn).parameters)
+    wrt = case.wrt if isinstance(case.wrt, tuple) else (case.wrt,)
+    pos = tuple(params.index(w) if isinstance(w, str) else w for w in wrt)
+    return pos if isinstance(case.wrt, tuple) else pos[0]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
