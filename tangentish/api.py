@@ -20,8 +20,10 @@ from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.errors import TransformError
+from tangentish.transforms import hessian, hvp, jacobian, jvp
 
-__all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck"]
+__all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck", "jvp", "jacobian", "hessian",
+           "hvp"]
 
 _FALLBACKS = ("tape", "error")
 
@@ -69,6 +71,15 @@ class _Transformed:
                 warn_fallback(internal)
                 self._tape_reason = internal
         return self._compiled
+
+    @property
+    def __tangentish_function__(self) -> Any:
+        """The generated function, for the compiler to inline when this gradient is itself
+        called inside a function being differentiated (None when it runs on the tape)."""
+        compiled = self.compiled()
+        if compiled is None or compiled.has_self:
+            return None
+        return compiled.function
 
     @property
     def source(self) -> str:
@@ -188,8 +199,10 @@ def value_and_grad(f: Callable[..., Any] | None = None, wrt: Any = 0, *,
 
 
 def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any, Any]:
-    """``(f(*args), pullback)``; ``pullback(cotangent)`` returns one gradient per argument."""
-    return _Transformed(f, None, "vjp", fallback, Options())(*args)
+    """``(f(*args), pullback)``; ``pullback(cotangent)`` returns one gradient per argument
+    (zeros for integer arguments, which carry no gradient)."""
+    floats = tuple(i for i, a in enumerate(args) if not _is_integer(a))
+    return _Transformed(f, floats, "vjp", fallback, Options())(*args)
 
 
 def source(df: Any) -> str:

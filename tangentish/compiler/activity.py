@@ -110,10 +110,25 @@ def analyze(norm: Normalized, wrt: list[str]) -> Activity:
     return act
 
 
+def _container_prims() -> set:
+    from tangentish.runtime import adjoint_helpers as h
+    from tangentish.runtime import support
+
+    return {h.subscript_grad, h.add_grad, h.complete_grad, h.drop_last, h.item_grad,
+            h.zero_grad, h.as_list, h.as_list_grad, h.getitem_add, h.reversed_list,
+            h.sum_grads, h.read_back, support.getitem_grad, support.zero_at,
+            support.value_grad, support.index_set}
+
+
+_CONTAINER_PRIMS = _container_prims()
+
+
 def _structured(edges) -> set[str]:
     seeds: set[str] = set()
     links: list[tuple[str, str]] = []
     for target, deps, op in edges:
+        if op.kind == "call" and op.obj in _CONTAINER_PRIMS:
+            seeds.add(target)  # generated code transformed again: adjoints of containers
         if op.kind == "getitem":
             seeds.update(deps)
         elif op.kind in ("build", "append", "iter"):

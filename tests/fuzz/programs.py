@@ -64,10 +64,19 @@ STATEMENTS = (
     "break", "continue", "list", "append", "dict", "dict_write",
 )
 
+#: Further Python the compiler claims (docs/supported-python.md): tuple assignment and swaps,
+#: ``elif``, ``enumerate`` over a list, list comprehensions.
+EXTRA_STATEMENTS = ("unpack", "swap", "elif", "enumerate", "comprehension")
+
+#: Math-module functions on floats (the tape must not turn them into ``float(tensor)``).
+MATH = ("math.sin({0})", "math.cos({0})", "math.tanh({0})", "math.exp(-{0} ** 2)")
+
 FEATURE_OF = {
     "augassign": "augassign", "subscript": "subscript_write", "if": "if", "for": "for",
     "for_rows": "for", "while": "while", "break": "break", "continue": "continue",
     "list": "list", "append": "list", "dict": "dict", "dict_write": "dict",
+    "unpack": "unpack", "swap": "unpack", "elif": "if", "enumerate": "for",
+    "comprehension": "comprehension",
 }
 
 
@@ -130,8 +139,10 @@ class Helper:
 class _Writer:
     """Draws one program; all randomness comes from hypothesis ``draw`` so it shrinks."""
 
-    def __init__(self, draw: Any, max_depth: int, statements: tuple[str, ...]):
+    def __init__(self, draw: Any, max_depth: int, statements: tuple[str, ...],
+                 extras: bool = False):
         self.draw = draw
+        self.extras = extras
         self.max_depth = max_depth
         self.statements = statements
         self.lines: list[str] = []
@@ -166,13 +177,16 @@ class _Writer:
         ints = [n for n, b in sc.loop_ints.items() if b <= bound]
         if ints and self.coin(0.4):
             return self.pick(sorted(ints))
-        return str(self.draw(st.integers(0, bound - 1)))
+        low = -bound if self.extras else 0
+        return str(self.draw(st.integers(0, bound - 1 - low)) + low)
 
     def leaves(self, sc: Scope, t: str) -> list[str]:
         out = [n for n, ty in sorted(sc.vars.items()) if ty == t]
         out += [f"{n}[{k}]" for n, ty in sorted(sc.lists.items()) if ty == t for k in (0, -1)]
         out += [f'{n}["{k}"]' for n, keys in sorted(sc.dicts.items())
                 for k, ty in sorted(keys.items()) if ty == t]
+        if self.extras:
+            out += [f"sum({n})" for n, ty in sorted(sc.lists.items()) if ty == t]
         if t == S:
             out += [f"{n}[{self.index(sc, 3)}]" for n, ty in sorted(sc.vars.items()) if ty == V]
             out += [f"{n}[{self.index(sc, 2)}, {self.index(sc, 3)}]"
@@ -204,7 +218,21 @@ class _Writer:
             if fresh and t != S and not text.startswith("np.array("):
                 text = self.pick(UNARY).format(text)
             return text
-        kind = self.pick(["unary", "binary", "binary", "reduce", "helper"])
+        kinds = ["unary", "binary", "binary", "reduce", "helper"]
+        kind = self.pick(kinds + ["method", "ifexp", "math", "stack"] if self.extras else kinds)
+        if kind == "ifexp":
+            a, b = self.expr(sc, t, depth - 1), self.expr(sc, t, depth - 1)
+            text = f"({a} if {self.condition(sc)} else {b})"
+            return self.pick(UNARY).format(text) if fresh else text
+        if kind == "method" and t != M:
+            if t == S:
+                arr = self.expr(sc, self.pick([V, M]), depth - 1)
+                return f"{arr}.{self.pick(['sum', 'mean'])}()"
+            return f"{self.expr(sc, M, depth - 1)}.{self.pick(['sum', 'mean'])}(axis=0)"
+        if kind == "math" and t == S:
+            return self.pick(MATH).format(self.expr(sc, S, depth - 1))
+        if kind == "stack" and t == M:
+            return f"np.stack([{self.expr(sc, V, depth - 1)}, {self.expr(sc, V, depth - 1)}])"
         if kind == "unary":
             return self.pick(UNARY).format(self.expr(sc, t, depth - 1))
         if kind == "reduce" and t != M:
@@ -265,6 +293,12 @@ class _Writer:
             kind = "dict"
         if kind == "overwrite" and not sc.vars:
             kind = "assign"
+        if kind == "elif" and not nested:
+            kind = "assign"
+        if kind in ("enumerate", "comprehension") and (not sc.lists or not nested):
+            kind = "list"
+        if kind == "swap" and not self._swappable(sc):
+            kind = "unpack"
         self.features.add(FEATURE_OF.get(kind, kind))
         getattr(self, "st_" + kind)(sc, depth)
 
@@ -313,10 +347,13 @@ class _Writer:
         self.block(sc.child(in_loop=in_loop), depth + 1, self.draw(st.integers(1, 3)))
         self.indent -= 1
 
-    def st_if(self, sc: Scope, depth: int) -> None:
+    def st_if(self, sc: Scope, depth: int, elifs: int = 0, p_else: float = 0.7) -> None:
         self.emit(f"if {self.condition(sc)}:")
         self.nested(sc, depth)
-        if self.coin(0.7):
+        for _ in range(elifs):
+            self.emit(f"elif {self.condition(sc)}:")
+            self.nested(sc, depth)
+        if self.coin(p_else):
             self.emit("else:")
             self.nested(sc, depth)
 
@@ -365,6 +402,51 @@ class _Writer:
     def st_continue(self, sc: Scope, depth: int) -> None:
         self.emit(f"if {self.condition(sc)}:")
         self.emit("    continue")
+
+    def st_unpack(self, sc: Scope, depth: int) -> None:
+        a, b = self.new_name("t"), self.new_name("t")
+        ta, tb = self.pick([S, V, M]), self.pick([S, V, M])
+        self.emit(f"{a}, {b} = {self.expr(sc, ta, 2, fresh=True)}, "
+                  f"{self.expr(sc, tb, 2, fresh=True)}")
+        for name, t in ((a, ta), (b, tb)):
+            sc.vars[name] = t
+            if t != S:
+                sc.fresh.add(name)
+
+    def st_swap(self, sc: Scope, depth: int) -> None:
+        a, b = self.pick(self._swappable(sc))
+        # Both or neither owned: a swap inside a branch leaves ownership as it was either way.
+        self.emit(f"{a}, {b} = {b}, {a}")
+
+    @staticmethod
+    def _swappable(sc: Scope) -> list[tuple[str, str]]:
+        return sorted((n, m) for n in sc.vars for m in sc.vars
+                      if n < m and sc.vars[n] == sc.vars[m] and (n in sc.fresh) == (m in sc.fresh))
+
+    def st_elif(self, sc: Scope, depth: int) -> None:
+        self.st_if(sc, depth, elifs=1, p_else=0.5)
+
+    def st_enumerate(self, sc: Scope, depth: int) -> None:
+        source = self.pick(sorted(sc.lists))
+        j, item = self.new_name("j"), self.new_name("v")
+        self.emit(f"for {j}, {item} in enumerate({source}):")
+        inner = sc.child(in_loop=True)
+        inner.vars[item] = sc.lists[source]
+        inner.loop_ints[j] = 99  # only used as a number, never as an index
+        inner.local_lists.discard(source)  # appending to the list being iterated never ends
+        self.indent += 1
+        self.block(inner, depth + 1, self.draw(st.integers(1, 3)))
+        self.indent -= 1
+
+    def st_comprehension(self, sc: Scope, depth: int) -> None:
+        source = self.pick(sorted(sc.lists))
+        item, name = self.new_name("v"), self.new_name("xs")
+        inner = sc.child()
+        inner.vars[item] = sc.lists[source]
+        t = self.pick([S, V])
+        self.emit(f"{name} = [{self.expr(inner, t, 2, fresh=True)} for {item} in {source}]")
+        sc.lists[name] = t
+        sc.local_lists.add(name)
 
     def st_list(self, sc: Scope, depth: int) -> None:
         t = self.pick([S, V])
@@ -442,9 +524,12 @@ def _value(draw: Any, kind: Any) -> Any:
 
 @st.composite
 def programs(draw: Any, statements: tuple[str, ...] = STATEMENTS, max_statements: int = 6,
-             max_depth: int = 2, helpers: bool = True, containers: bool = True) -> Program:
-    """A random program using the given statement kinds (see module docstring)."""
-    w = _Writer(draw, max_depth, statements)
+             max_depth: int = 2, helpers: bool = True, containers: bool = True,
+             extras: bool = False) -> Program:
+    """A random program using the given statement kinds (see module docstring); ``extras``
+    adds methods, conditional expressions, ``math``, ``np.stack``, negative indices and
+    ``sum`` of lists to the expressions."""
+    w = _Writer(draw, max_depth, statements, extras)
     for index in range(draw(st.integers(0, 2)) if helpers else 0):
         w.helper(index)
     if w.helpers:
@@ -486,7 +571,8 @@ def programs(draw: Any, statements: tuple[str, ...] = STATEMENTS, max_statements
         w.statement(sc, 0)
     locals_ = [n for n in sc.vars if n not in before]
     w.st_return(sc, locals_)
-    source = "import numpy as np\n\n\n" + "\n".join(w.lines) + "\n"
+    header = "import math\n\nimport numpy as np\n\n\n" if extras else "import numpy as np\n\n\n"
+    source = header + "\n".join(w.lines) + "\n"
 
     args = tuple(_value(draw, kind) for kind in kinds)
     diff = [j for j, kind in enumerate(kinds) if kind != ("int",)]

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from tests.fuzz.harness import Mismatch, available_methods, check, load_module, prepare
-from tests.fuzz.programs import STATEMENTS, Program, args_source, programs
+from tests.fuzz.programs import EXTRA_STATEMENTS, STATEMENTS, Program, args_source, programs
 
 REGRESSIONS = Path(__file__).parent / "regressions"
 
@@ -33,13 +33,17 @@ FAMILIES = {
                                     "continue")),
     "containers": dict(statements=("assign", "list", "append", "dict", "dict_write", "for")),
     "helpers": dict(statements=("assign", "overwrite", "augassign", "if"), helpers=True),
-    "everything": dict(statements=STATEMENTS),
+    "extended": dict(statements=("assign", "overwrite", "list", "append") + EXTRA_STATEMENTS,
+                     extras=True),
+    "everything": dict(statements=STATEMENTS + EXTRA_STATEMENTS, extras=True),
 }
 
-#: Programs per run, all families together, by hypothesis profile.
-_TOTAL = {"ci": 320, "dev": 800, "long": 10000}
-_PER_FAMILY = max(1, _TOTAL.get(settings.get_current_profile_name(),
-                                settings.default.max_examples * len(FAMILIES)) // len(FAMILIES))
+#: Programs per run, all families together, by hypothesis profile; $TANGENTISH_FUZZ_PROGRAMS
+#: overrides it (to fit a long run into the time at hand).
+_TOTAL = {"ci": 270, "dev": 810, "long": 10000}
+_PROGRAMS = int(os.environ.get("TANGENTISH_FUZZ_PROGRAMS", 0)) or _TOTAL.get(
+    settings.get_current_profile_name(), settings.default.max_examples * len(FAMILIES))
+_PER_FAMILY = max(1, _PROGRAMS // len(FAMILIES))
 
 METHODS = available_methods()
 
@@ -52,6 +56,7 @@ def failure_dir() -> Path:
 def regression_text(program: Program, why: str) -> str:
     """A regression file: the program, its arguments and wrt, and why it was saved."""
     header = why.strip().splitlines()[0][:90] if why.strip() else "saved by the fuzzer"
+    header = header.replace("\\", "/").replace('"', "'")  # keep the docstring a plain string
     return (f'"""{header}"""\n\n' + program.source + "\n" +
             f"ARGS = {args_source(program.args)}\nWRT = {program.wrt!r}\n")
 
@@ -84,3 +89,15 @@ def test_saved_regressions_agree(path):
     case = prepare(source, tuple(module.ARGS), tuple(module.WRT), path)
     assert case.well_conditioned, "a regression must be smooth at its saved arguments"
     check(case, METHODS)
+
+
+@given(program=programs(max_statements=3))
+@settings(max_examples=10, deadline=None)
+def test_a_saved_failure_replays_as_the_same_program(program, tmp_path_factory):
+    path = tmp_path_factory.mktemp("saved") / "failure.py"
+    path.write_text(regression_text(program, 'tape vs "x": got [1.0]\\nmore'))
+    module = load_module(path.read_text(), path)
+    assert module.__doc__ == "tape vs 'x': got [1.0]/nmore"
+    assert tuple(module.WRT) == program.wrt
+    assert args_source(tuple(module.ARGS)) == args_source(program.args)
+    assert Path(module.__file__).read_text().startswith(f'"""{module.__doc__}"""')
