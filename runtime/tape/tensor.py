@@ -644,10 +644,11 @@ class Tensor(ShapeAndReductionMethods):
 
     def __getitem__(self, index):
         index = _index(index)
-        if isinstance(index, int) or (isinstance(index, tuple) and index
-                                      and all(isinstance(i, int) for i in index)):
+        if not _grad_state.fallback and (isinstance(index, int) or (
+                isinstance(index, tuple) and index and all(isinstance(i, int) for i in index))):
             # NumPy returns a copy (a scalar) for x[0]; torch a 0-d view, so x[0].add_(1)
-            # writes into x. An Ellipsis asks NumPy for the view.
+            # writes into x. An Ellipsis asks NumPy for the view. NumPy code run for the
+            # compiler's fallback keeps NumPy's meaning.
             index = (*(index if isinstance(index, tuple) else (index,)), Ellipsis)
         return apply(operator.getitem, self, index)
 
