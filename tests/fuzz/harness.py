@@ -260,6 +260,8 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T2/T3/T4 (tape: in-place ops between ndarrays and Tensors, saved tensors)",
             TAPE, features=frozenset({"array_inplace"})),
     OpenBug("T7 (tape: math.* detaches tensors silently)", TAPE, source=r"\bmath\."),
+    OpenBug("C5b (compiler: vjp pullback and a name re-bound in the branch not taken)",
+            frozenset({"vjp"}), message="UnboundLocalError"),
 )
 
 
