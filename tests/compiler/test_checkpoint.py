@@ -107,3 +107,12 @@ def test_a_checkpointed_call_with_an_inactive_input():
 
     dh = tg.grad(f, fallback="error")(H, W)
     gradcheck(f, [H, W], wrt=0, grad=lambda h, w: dh)
+
+
+def test_memory_benchmark_runs_and_checkpointing_cuts_the_peak(capsys):
+    from benchmarks import checkpoint_memory
+
+    rows = checkpoint_memory.main(["--steps", "64", "--hidden", "32", "--batch", "4"])
+    peaks = {name.split()[0]: peak for name, peak, _ in rows}
+    assert peaks["segments"] * 3 < peaks["plain"] and peaks["per"] < peaks["plain"]
+    assert "memory cut" in capsys.readouterr().out
