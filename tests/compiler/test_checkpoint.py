@@ -114,5 +114,5 @@ def test_memory_benchmark_runs_and_checkpointing_cuts_the_peak(capsys):
 
     rows = checkpoint_memory.main(["--steps", "64", "--hidden", "32", "--batch", "4"])
     peaks = {name.split()[0]: peak for name, peak, _ in rows}
-    assert peaks["segments"] * 3 < peaks["plain"] and peaks["per"] < peaks["plain"]
+    assert peaks["segments"] * 1.5 < peaks["plain"] and peaks["per"] < peaks["plain"]
     assert "memory cut" in capsys.readouterr().out
