@@ -7,7 +7,9 @@ which NumPy reports its array buffers to), the best time of three runs, and both
 the plain gradient:
 
 * ``plain``: the generated adjoint as is, which keeps every step's intermediates;
-* ``per step``: each step checkpointed, which keeps only each step's inputs;
+* ``checkpoint=True``: the same unmodified function, ``tg.grad(rnn, checkpoint=True)``, which
+  outlines the loop body and checkpoints every iteration;
+* ``per step``: each step checkpointed by hand (``tg.checkpoint(rnn_step)``), the same thing;
 * ``segments``: the loop cut into about sqrt(N) segments, each checkpointed (one state kept per
   segment; a segment's steps are recomputed, and their intermediates kept, one segment at a
   time in the reverse sweep).
@@ -60,9 +62,10 @@ def _segment_length(steps: int) -> int:
     return min((d for d in range(1, steps + 1) if steps % d == 0), key=lambda d: abs(d - root))
 
 
-def measure(fn, args: tuple, repeats: int = 3) -> tuple[float, float, tuple]:
+def measure(fn, args: tuple, repeats: int = 3, checkpoint: bool = False
+            ) -> tuple[float, float, tuple]:
     """(peak bytes allocated during one gradient, best seconds, the gradients)."""
-    df = tg.grad(fn, wrt=(0, 1, 2), fallback="error")
+    df = tg.grad(fn, wrt=(0, 1, 2), fallback="error", checkpoint=checkpoint)
     grads = df(*args)  # compile outside the measurement
     tracemalloc.start()
     tracemalloc.reset_peak()
@@ -89,13 +92,14 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
                             batch=opts.batch)
     seg = _segment_length(opts.steps)
     xss = xs.reshape(opts.steps // seg, seg, *xs.shape[1:])
-    ways = [("plain", workloads.rnn, (wx, wh, b, xs, h)),
-            ("per step", rnn_per_step, (wx, wh, b, xs, h)),
-            (f"segments of {seg}", rnn_segments, (wx, wh, b, xss, h))]
+    ways = [("plain", workloads.rnn, (wx, wh, b, xs, h), False),
+            ("checkpoint=True", workloads.rnn, (wx, wh, b, xs, h), True),
+            ("per step", rnn_per_step, (wx, wh, b, xs, h), False),
+            (f"segments of {seg}", rnn_segments, (wx, wh, b, xss, h), False)]
     rows = []
     reference = None
-    for name, fn, args in ways:
-        peak, seconds, grads = measure(fn, args)
+    for name, fn, args, whole in ways:
+        peak, seconds, grads = measure(fn, args, checkpoint=whole)
         if reference is None:
             reference = grads
         for g, r in zip(grads, reference):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tangentish import custom
-from tangentish.compiler import activity, callsite, codegen, optimize
+from tangentish.compiler import activity, callsite, codegen, optimize, outline
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope, kind_of
@@ -49,6 +49,8 @@ class Options:
     verbose: int = 0
     #: keep untransformable user calls as calls for ``Reverser.opaque_call`` (issue 5)
     call_site_fallback: bool = False
+    #: ``tg.grad(checkpoint=True)``: loop bodies outlined and checkpointed (``outline``)
+    checkpoint: bool = False
     #: parameters that are Python numbers in this specialisation (``math``, no unbroadcast)
     scalars: tuple[str, ...] = ()
 
@@ -72,12 +74,16 @@ class Compiled:
     origin: Any = None
 
 
-def front_end(fn: Callable[..., Any], call_site_fallback: bool = False) -> Normalized:
-    """Passes 1-3: parse, resolve and normalize ``fn``."""
+def front_end(fn: Callable[..., Any], call_site_fallback: bool = False,
+              checkpoint: bool = False) -> Normalized:
+    """Passes 1-3: parse, resolve and normalize ``fn`` (``checkpoint``: outline its loops)."""
     if kind_of(fn) == "rule":  # tg.grad of a function with its own rules: differentiate a call
         fn = custom.calling(fn)
     parsed = parse(fn)
-    return normalize(parsed, Scope(parsed), call_site_fallback)
+    scope = Scope(parsed)
+    if checkpoint:
+        outline.checkpoint_loops(parsed, scope)
+    return normalize(parsed, scope, call_site_fallback)
 
 
 def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]:
@@ -110,7 +116,7 @@ def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]
 
 def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Options) -> Compiled:
     """Run every pass on ``fn`` and return the generated function of ``form``."""
-    norm = front_end(fn, options.call_site_fallback)
+    norm = front_end(fn, options.call_site_fallback, options.checkpoint)
     names, single = resolve_wrt(norm, wrt, form)
     seeds = names
     if form == "vjp" and isinstance(wrt, tuple):  # integer arguments get zeros, no adjoint

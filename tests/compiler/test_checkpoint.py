@@ -109,6 +109,52 @@ def test_a_checkpointed_call_with_an_inactive_input():
     gradcheck(f, [H, W], wrt=0, grad=lambda h, w: dh)
 
 
+# ---------------------------------------------------------------- tg.grad(checkpoint=True)
+
+
+def cell(h, c, xs, w, n):
+    for i in range(n):
+        z = h * w + xs[i]
+        if i > 1:
+            c = c + np.sin(z)
+        h = np.tanh(c) * z
+    total = np.sum(h * c)
+    return total
+
+
+@pytest.mark.parametrize("f, args", [
+    (rnn_plain, (H, XS, W)),
+    (cell, (H, 0.5 * H, XS, W[0], 5)),
+], ids=["rnn", "two-states-and-a-branch"])
+def test_checkpoint_option_outlines_each_loop_body(f, args, backend):
+    wrt = (0, 1, 2, 3) if f is cell else (0, 1, 2)
+    moved = [backend.to(a) if isinstance(a, np.ndarray) else a for a in args]
+    df = tg.grad(f, wrt=wrt, checkpoint=True, fallback="error")
+    grads = df(*moved)
+    gradcheck(f, list(args), wrt=wrt, grad=lambda *a: tuple(backend.back(g) for g in grads))
+    source = tg.source(df)
+    assert f"{f.__name__}_loop_body_" in source and "checkpointed: recomputed here" in source
+    assert "np.tanh" not in source  # the body is recomputed by its own VJP
+
+
+def test_checkpoint_option_passes_rows_not_sequences():
+    source = tg.source(tg.grad(rnn_plain, wrt=2, checkpoint=True))
+    assert "_t" in source and "(t, W, h, _t" in source  # xs[t] goes in, not xs
+
+
+def test_checkpoint_option_leaves_loops_with_jumps_alone():
+    def f(x):
+        for i in range(4):
+            if np.sum(x) > 10.0:
+                break
+            x = x * 1.5
+        return np.sum(x)
+
+    df = tg.grad(f, checkpoint=True, fallback="error")
+    assert "loop_body" not in tg.source(df)
+    np.testing.assert_allclose(df(np.ones(2)), np.full(2, 1.5 ** 4))
+
+
 def test_memory_benchmark_runs_and_checkpointing_cuts_the_peak(capsys):
     from benchmarks import checkpoint_memory
 
