@@ -12,7 +12,9 @@ Each pass is a module with one job and a docstring example:
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
 Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
-``codegen`` the same way.
+``codegen`` the same way. Both sweeps run through ``callsite``, whose subclasses give a pullback
+to helpers left to the tape and to ``tg.checkpoint`` calls; with ``checkpoint=True``,
+``outline`` turns loop bodies into checkpointed functions between parse and normalize.
 
 Issue 5 (forward mode, higher order) plugs in beside ``reverse``: ``front_end`` gives the
 normalized function and its Scope-resolved namespace; ``inline.inline_rule`` inlines JVP rules

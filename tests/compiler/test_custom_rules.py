@@ -216,3 +216,12 @@ def test_missing_argument_rule_is_reported():
 def test_first_argument_must_be_callable():
     with pytest.raises(TypeError, match="function the rule is for"):
         tg.defvjp(3.0, lambda dy, y, x: dy)
+
+
+def test_second_order_through_an_inlined_rule():
+    # the generated adjoint reads y = logsumexp(_t1) and np.exp(_t1 - y): transformed again,
+    # the rule of logsumexp differentiates y, so the Hessian is softmax's Jacobian
+    x = RNG.normal(size=4)
+    hess = tg.hessian(logsumexp)(x)
+    p = np.exp(x - logsumexp(x))
+    np.testing.assert_allclose(hess, np.diag(p) - np.outer(p, p), rtol=1e-9, atol=1e-12)
