@@ -62,35 +62,69 @@ def tape_vjp(fn: Any, *args: Any, **kwargs: Any) -> Pullback:
 
 
 def tape_jvp(fn: Any, args: tuple, tangents: tuple, **kwargs: Any) -> Any:
-    """The tangent of ``fn(*args, **kwargs)`` along ``tangents`` (one per argument)."""
-    leaves = [_leaf(a) for a in args]
+    """The tangent of ``fn(*args, **kwargs)`` along ``tangents`` (one nest per argument, the
+    shape of the arguments), shaped like the output (tuples, lists and dicts of arrays too)."""
+    leaves: list = []
+    wrapped = [fallback._wrap(a, leaves, ints=False) for a in args]
+    directions: list = []
+    for a, t in zip(args, tangents):
+        _pair(a, t, directions)
     with enable_grad():
-        out = fn(*leaves, **kwargs)
-        if not isinstance(out, Tensor) or not out.requires_grad:
-            return np.zeros_like(out._data if isinstance(out, Tensor) else out)
-        u = Tensor._wrap(np.zeros_like(out._data)).requires_grad_(True)
-        wanted = [t for t in leaves if isinstance(t, Tensor)]
-        grads = autograd_grad([out], wanted, [u], create_graph=True, allow_unused=True)
-        total = None
-        for g, t, dt in zip(grads, leaves, tangents):
-            if g is None or not isinstance(t, Tensor):
-                continue
-            term = (g * Tensor._wrap(_array(dt, t))).sum()
-            total = term if total is None else total + term
-        if total is None:
-            return np.zeros_like(out._data)
-        (jv,) = autograd_grad([total], [u], allow_unused=True)
-    return np.zeros_like(out._data) if jv is None else jv._data
+        out = fn(*wrapped, **kwargs)
+        flat: list = []
+        rebuild = _flatten(out, flat)
+        live = [i for i, o in enumerate(flat) if isinstance(o, Tensor) and o.requires_grad]
+        seeds = [Tensor._wrap(np.zeros_like(flat[i]._data)).requires_grad_(True) for i in live]
+        tangent_of: dict[int, Any] = {}
+        if live and leaves:
+            grads = autograd_grad([flat[i] for i in live], [t for _, t, _ in leaves], seeds,
+                                  create_graph=True, allow_unused=True)
+            total = None
+            for g, (_, t, _), d in zip(grads, leaves, directions):
+                if g is not None:
+                    term = (g * Tensor._wrap(_array(d, t))).sum()
+                    total = term if total is None else total + term
+            if total is not None:
+                jvs = autograd_grad([total], seeds, allow_unused=True)
+                tangent_of = {i: jv._data for i, jv in zip(live, jvs) if jv is not None}
+    return rebuild([tangent_of[i] if i in tangent_of else _zeros(o)
+                    for i, o in enumerate(flat)])
 
 
-def _leaf(a: Any) -> Any:
-    """A float leaf Tensor for arrays and floats; ints, containers and the rest unchanged."""
-    if is_array(a) and not isinstance(a, np.generic):
-        data = a.copy() if a.dtype.kind in "fc" else a.astype(np.float64)
-        return Tensor._wrap(data, requires_grad=True)
-    if isinstance(a, (float, np.floating)):
-        return Tensor._wrap(np.asarray(a, dtype=np.float64), requires_grad=True)
-    return a
+def _pair(x: Any, t: Any, out: list) -> None:
+    """The tangents of ``x``'s leaves, in the order ``fallback._wrap`` makes leaves of them."""
+    if isinstance(x, dict):
+        for k in x:
+            _pair(x[k], t[k], out)
+    elif isinstance(x, (list, tuple)):
+        for a, b in zip(x, t):
+            _pair(a, b, out)
+    elif isinstance(x, int):  # Python ints (and bools) stay ints: no leaf
+        return
+    elif isinstance(x, Tensor) or (is_array(x) and not isinstance(x, np.generic)) or (
+            isinstance(x, (float, complex, np.number)) and not isinstance(x, np.bool_)):
+        out.append(t)
+
+
+def _flatten(x: Any, out: list) -> Any:
+    """Append ``x``'s leaves to ``out``; return a function rebuilding ``x``'s shape from a
+    list of values, one per leaf."""
+    start = len(out)
+    if isinstance(x, dict):
+        keys = list(x)
+        parts = [_flatten(x[k], out) for k in keys]
+        return lambda vs: {k: p(vs) for k, p in zip(keys, parts)}
+    if isinstance(x, (list, tuple)):
+        parts = [_flatten(v, out) for v in x]
+        kind = type(x)
+        return lambda vs: kind(p(vs) for p in parts)
+    out.append(x)
+    return lambda vs: vs[start]
+
+
+def _zeros(value: Any) -> Any:
+    data = value._data if isinstance(value, Tensor) else value
+    return np.zeros_like(data) if is_array(data) else 0.0
 
 
 def _array(dt: Any, like: Tensor) -> Any:

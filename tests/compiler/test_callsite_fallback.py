@@ -162,3 +162,62 @@ def test_an_inactive_helper_call_is_just_a_call():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_allclose(tg.grad(f)(X), np.full(4, 8.0))
+
+
+# ---------------------------------------------------------------- shapes of call sites
+
+
+def pair(x):
+    try:
+        return np.sin(x), x * x
+    finally:
+        pass
+
+
+def total_of(p):
+    try:
+        return np.sum(p["w"] * p["b"])
+    finally:
+        pass
+
+
+def raised(x, n=1):
+    try:
+        return x ** n
+    finally:
+        pass
+
+
+def tuple_result(x, y):
+    a, b = pair(x * 2.0)
+    return np.sum(a * b * y)
+
+
+def dict_argument(x, y):
+    return total_of({"w": x, "b": y}) * 2.0
+
+
+def keyword_constant(x, y):
+    return np.sum(raised(x, n=3) * y)
+
+
+def in_a_while_loop(x, y):
+    i = 0
+    while i < 3:
+        x = pair(x)[0] + x * y
+        i += 1
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("f", [tuple_result, dict_argument, keyword_constant, in_a_while_loop],
+                         ids=lambda f: f.__name__)
+def test_call_site_shapes_in_both_modes(f):
+    df = tg.grad(f, wrt=(0, 1))
+    grads = quiet(df, X, W)
+    assert "tape_vjp(" in tg.source(df)
+    gradcheck(f, [X, W], wrt=(0, 1), grad=lambda x, w: grads)
+    tx, tw = RNG.normal(size=4), RNG.normal(size=4)
+    _, tangent = quiet(tg.jvp, f, (X, W), (tx, tw))
+    eps = 1e-6
+    expected = (f(X + eps * tx, W + eps * tw) - f(X - eps * tx, W - eps * tw)) / (2 * eps)
+    assert tangent == pytest.approx(expected, rel=1e-6, abs=1e-9)
