@@ -14,6 +14,19 @@ so the adjoint sweep keeps one iteration's inputs per iteration, and recomputes 
 (see ``callsite``). The outlined function is compiled from generated source registered with
 linecache; its name is bound for ``f``'s resolution only (``Scope.closure``), never in the
 user's module.
+
+>>> import numpy as np
+>>> from tangentish.compiler.parse import parse
+>>> def f(xs, h):
+...     for t in range(3):
+...         z = xs[t] + h
+...         h = np.tanh(z)
+...     return h
+>>> parsed = parse(f)
+>>> checkpoint_loops(parsed, Scope(parsed))
+>>> print(unparse(parsed.node.body[0]))
+for t in range(3):
+    h = f_loop_body_1(t, h, xs[t])
 """
 
 from __future__ import annotations
@@ -44,19 +57,19 @@ def checkpoint_loops(parsed: Parsed, scope: Scope) -> None:
     params = {a.id for a in parsed.node.args.posonlyargs + parsed.node.args.args +
               parsed.node.args.kwonlyargs}
     known = local_names(parsed.node) | params | set(fn.__code__.co_freevars)
-    _block(parsed.node.body, parsed, scope, known, set())
+    _block(parsed.node.body, parsed, scope, known, set(), itertools.count(1))
 
 
 def _block(stmts: list[gast.stmt], parsed: Parsed, scope: Scope, known: set[str],
-           outer: set[str]) -> None:
+           outer: set[str], numbers: Any) -> None:
     """``outer``: the names read after this block (by the blocks enclosing it)."""
     for i, s in enumerate(stmts):
         after = _loads(stmts[i + 1:]) | outer
         if isinstance(s, gast.If):
-            _block(s.body, parsed, scope, known, after)
-            _block(s.orelse, parsed, scope, known, after)
+            _block(s.body, parsed, scope, known, after, numbers)
+            _block(s.orelse, parsed, scope, known, after, numbers)
         elif isinstance(s, gast.For) and _eligible(s):
-            s.body = [_outline(s, parsed, scope, known, after)]
+            s.body = [_outline(s, parsed, scope, known, after, next(numbers))]
 
 
 def _eligible(loop: gast.For) -> bool:
@@ -107,15 +120,14 @@ def _exposed(stmts: list[gast.stmt], defined: set[str]) -> set[str]:
 
 
 def _outline(loop: gast.For, parsed: Parsed, scope: Scope, known: set[str],
-             after: set[str]) -> gast.stmt:
+             after: set[str], number: int) -> gast.stmt:
     target = loop.target.id
     exposed = _exposed(loop.body, {target}) & known
     written = _stores(loop.body) - {target}
     outputs = sorted(written & (after | exposed))
     rows = _rows(loop.body, target, exposed - written)
     inputs = [target] + sorted((exposed - {target} - set(rows)) | set(rows.values()))
-    number = next(_counter)
-    name = f"{parsed.node.name}_loop_body_{number}"
+    name = f"{parsed.node.name}_loop_body_{number}"  # numbered in f, the same every time
     returned = (gast.Name(id=outputs[0], ctx=gast.Load(), annotation=None, type_comment=None)
                 if len(outputs) == 1 else
                 gast.Tuple(elts=[gast.Name(id=o, ctx=gast.Load(), annotation=None,
@@ -193,7 +205,7 @@ def _load_row(seq: str, target: str) -> gast.expr:
 def _compile(fdef: gast.FunctionDef, parsed: Parsed) -> Any:
     """The outlined body as a function of ``f``'s module (its source in linecache)."""
     source = unparse(gast.Module(body=[fdef], type_ignores=[])) + "\n"
-    filename = f"<tangentish {fdef.name} of {parsed.filename}>"
+    filename = f"<tangentish {fdef.name} of {parsed.filename} #{next(_counter)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     module = compile(source, filename, "exec")
     code = next(c for c in module.co_consts if isinstance(c, types.CodeType))

@@ -162,3 +162,14 @@ def test_memory_benchmark_runs_and_checkpointing_cuts_the_peak(capsys):
     peaks = {name.split()[0]: peak for name, peak, _ in rows}
     assert peaks["segments"] * 1.5 < peaks["plain"] and peaks["per"] < peaks["plain"]
     assert "memory cut" in capsys.readouterr().out
+
+
+def test_docstring_examples():
+    import doctest
+
+    from tangentish import checkpointing
+    from tangentish.compiler import outline
+
+    for module in (outline, checkpointing):
+        result = doctest.testmod(module)
+        assert result.attempted and not result.failed, module.__name__

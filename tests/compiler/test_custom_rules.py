@@ -225,3 +225,12 @@ def test_second_order_through_an_inlined_rule():
     hess = tg.hessian(logsumexp)(x)
     p = np.exp(x - logsumexp(x))
     np.testing.assert_allclose(hess, np.diag(p) - np.outer(p, p), rtol=1e-9, atol=1e-12)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from tangentish import custom
+
+    result = doctest.testmod(custom)
+    assert result.attempted and not result.failed
