@@ -144,7 +144,7 @@ def test_checkpoint_option_passes_rows_not_sequences():
 
 def test_checkpoint_option_leaves_loops_with_jumps_alone():
     def f(x):
-        for i in range(4):
+        for _ in range(4):
             if np.sum(x) > 10.0:
                 break
             x = x * 1.5
