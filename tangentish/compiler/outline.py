@@ -1,13 +1,13 @@
 """``tg.grad(f, checkpoint=True)``: every loop body of ``f`` becomes a checkpointed function.
 
 Runs between parse and normalize. A ``for`` loop directly in ``f``'s body (or in an ``if`` of
-it) whose body has no ``break``, ``continue`` or ``return`` is outlined: its body becomes a
-function of the loop variable and the locals it reads before writing, returning the locals it
-writes that are read later (after the loop, or by the next iteration), and the loop calls it
-through ``tg.checkpoint``::
+it) whose body has no ``break``, ``continue`` or ``return`` and changes nothing in place
+(``x[i] = v``, ``xs.append(v)``) is outlined: its body becomes a function of the loop variable
+and the locals it reads before writing, returning the locals it writes that are read later
+(after the loop, or by the next iteration), and the loop calls it through ``tg.checkpoint``::
 
     for t in range(n):                     for t in range(n):
-        z = xs[t] @ wx + h @ wh       ->       h = rnn_step_1(t, h, xs, wx, wh)
+        z = xs[t] @ wx + h @ wh       ->       h = rnn_loop_body_1(t, h, wh, wx, xs[t])
         h = np.tanh(z)
 
 so the adjoint sweep keeps one iteration's inputs per iteration, and recomputes the iteration
@@ -72,10 +72,25 @@ def _block(stmts: list[gast.stmt], parsed: Parsed, scope: Scope, known: set[str]
             s.body = [_outline(s, parsed, scope, known, after, next(numbers))]
 
 
+#: methods that change their object in place: a body calling one stays inline (an outlined
+#: body would change the caller's object behind the adjoint's back)
+_MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
+             "popitem", "sort", "reverse", "fill", "put", "resize", "itemset", "add",
+             "discard"}
+
+
 def _eligible(loop: gast.For) -> bool:
     if loop.orelse or not isinstance(loop.target, gast.Name):
         return False
-    return not any(isinstance(n, _JUMPS) for s in loop.body for n in gast.walk(s))
+    for n in (n for s in loop.body for n in gast.walk(s)):
+        if isinstance(n, _JUMPS):
+            return False
+        if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
+            return False  # x[i] = v, obj.a = v: in place
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                n.func.attr in _MUTATORS:
+            return False
+    return True
 
 
 def _loads(stmts: list[gast.stmt]) -> set[str]:

@@ -155,6 +155,22 @@ def test_checkpoint_option_leaves_loops_with_jumps_alone():
     np.testing.assert_allclose(df(np.ones(2)), np.full(2, 1.5 ** 4))
 
 
+def test_checkpoint_option_leaves_loops_that_change_things_in_place_alone():
+    def f(x):
+        ys = []
+        z = x * 1.0
+        for i in range(3):
+            ys.append(np.sin(x) * i)
+            z[0] = z[0] * 2.0
+        return np.sum(np.stack(ys)) + np.sum(z)
+
+    x = np.array([0.2, 0.7])
+    df = tg.grad(f, checkpoint=True, fallback="error")
+    assert "loop_body" not in tg.source(df)
+    gradcheck(f, [x], grad=df)
+    np.testing.assert_array_equal(x, [0.2, 0.7])
+
+
 def test_memory_benchmark_runs_and_checkpointing_cuts_the_peak(capsys):
     from benchmarks import checkpoint_memory
 
