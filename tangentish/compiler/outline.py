@@ -69,7 +69,9 @@ def _block(stmts: list[gast.stmt], parsed: Parsed, scope: Scope, known: set[str]
             _block(s.body, parsed, scope, known, after, numbers)
             _block(s.orelse, parsed, scope, known, after, numbers)
         elif isinstance(s, gast.For) and _eligible(s):
-            s.body = [_outline(s, parsed, scope, known, after, next(numbers))]
+            call = _outline(s, parsed, scope, known, after, numbers)
+            if call is not None:
+                s.body = [call]
 
 
 #: methods that change their object in place: a body calling one stays inline (an outlined
@@ -135,11 +137,15 @@ def _exposed(stmts: list[gast.stmt], defined: set[str]) -> set[str]:
 
 
 def _outline(loop: gast.For, parsed: Parsed, scope: Scope, known: set[str],
-             after: set[str], number: int) -> gast.stmt:
+             after: set[str], numbers: Any) -> gast.stmt | None:
     target = loop.target.id
-    exposed = _exposed(loop.body, {target}) & known
+    surely = {target}
+    exposed = _exposed(loop.body, surely) & known
     written = _stores(loop.body) - {target}
     outputs = sorted(written & (after | exposed))
+    if set(outputs) - surely - exposed:  # assigned on some paths only: it may not exist
+        return None
+    number = next(numbers)
     rows = _rows(loop.body, target, exposed - written)
     inputs = [target] + sorted((exposed - {target} - set(rows)) | set(rows.values()))
     name = f"{parsed.node.name}_loop_body_{number}"  # numbered in f, the same every time

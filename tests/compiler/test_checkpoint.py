@@ -189,3 +189,15 @@ def test_docstring_examples():
     for module in (outline, checkpointing):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
+
+
+def test_checkpoint_option_leaves_a_loop_alone_when_an_output_may_not_exist():
+    def f(x):
+        for i in range(3):
+            if i == 1:
+                found = x * float(i)
+        return np.sum(found * x)
+
+    df = tg.grad(f, checkpoint=True, fallback="error")
+    assert "loop_body" not in tg.source(df)
+    np.testing.assert_allclose(df(np.array([0.5, 2.0])), [1.0, 4.0])
