@@ -3,11 +3,10 @@
 Inside a function being differentiated, ``h = tg.checkpoint(step)(h, x)`` makes the primal
 sweep call ``step`` plainly, keeping nothing of its internals; the adjoint sweep keeps only
 ``step``'s inputs (``h`` and ``x``, pushed like any overwritten value) and, when it reaches the
-call, runs ``step``'s own generated VJP on them, recomputing its internals right then::
+call, runs ``step``'s own generated adjoint on them, recomputing its internals right then::
 
     # grad of: _t2 = step(h, _t1)   (checkpointed: recomputed here)
-    step_pullback = step_vjp(h, _t1)[1]
-    dh, d_t1 = step_pullback(d_t2)
+    dh, d_t1 = dstep(h, _t1, dy=d_t2)
 
 A loop of N steps then stores N inputs instead of N times every intermediate of a step;
 checkpointing a whole segment of K steps (a function with the loop inside) stores N/K.

@@ -13,8 +13,11 @@ Two kinds of ``opaque`` call keep the generated code of the function around them
       dh, d_t1 = helper_pullback(d_t2)
 
 * a **checkpoint**, ``tg.checkpoint(step)(h, x)``. The primal sweep calls ``step`` plainly;
-  the adjoint sweep runs ``step``'s own generated VJP on its inputs there, recomputing its
-  internals (see ``tangentish.checkpointing``).
+  the adjoint sweep runs ``step``'s own generated adjoint (both sweeps) on its inputs there,
+  recomputing its internals (see ``tangentish.checkpointing``)::
+
+      # grad of: _t2 = step(h, _t1)   (checkpointed: recomputed here)
+      dh, d_t1 = dstep(h, _t1, dy=d_t2)
 
 Forward mode asks the tape for a tape site's tangent (``tape_jvp``) and ``step``'s generated
 JVP for a checkpoint's. A function with tape sites warns once, naming the first site's helper
@@ -116,15 +119,16 @@ class SiteReverser(rev.Reverser):
             dy: gast.expr = load(self.d(name))
             if name in self.act.subscripted:
                 dy = call(self.helper(helpers.complete_grad), [dy, load(name)])
-            count = len(op.args)
-            if kind == "checkpoint":
-                vjp, count = self.checkpoint_vjp(s, op)
-                recompute = call(load(self.ns.ref(vjp, _name(op.obj.fn) + "_vjp")),
-                                 copy.deepcopy(list(op.args)), copy.deepcopy(list(op.keywords)))
-                body.append(assign(pb, gast.Subscript(value=recompute, slice=gast.Constant(
-                    value=1, kind=None), ctx=gast.Load())))
+            positions = list(range(len(op.args)))
+            if kind == "checkpoint":  # dh, dx = dstep(h, x, dy=d_t2): recomputed here
+                adjoint, seed, positions = self.checkpoint_adjoint(s, op)
+                value = call(load(self.ns.ref(adjoint, "d" + _name(op.obj.fn))),
+                             copy.deepcopy(list(op.args)),
+                             copy.deepcopy(list(op.keywords)) + [(seed, dy)])
+            else:
+                value = call(load(pb), [dy])
             before = set(init)
-            self.unpack(body, init, op, count, call(load(pb), [dy]))
+            self.unpack(body, init, [op.args[i] for i in positions], value)
             if name in self.maybe:  # the adjoint may be None (zero) on some paths
                 test = gast.Compare(left=load(self.d(name)), ops=[gast.IsNot()],
                                     comparators=[gast.Constant(value=None, kind=None)])
@@ -142,13 +146,12 @@ class SiteReverser(rev.Reverser):
             out.append(self.pop(name))
         return out
 
-    def unpack(self, body: list, init: set[str], op: Op, count: int, value: gast.expr) -> None:
-        """``da, db = pullback(dy)``: straight into adjoints that hold nothing yet, through a
-        temporary into the others (then accumulated)."""
+    def unpack(self, body: list, init: set[str], operands: list, value: gast.expr) -> None:
+        """``da, db = pullback(dy)``, one gradient per operand: straight into adjoints that
+        hold nothing yet, through a temporary into the others (then accumulated)."""
         targets: list[str] = []
         later: list[tuple[str, str]] = []
-        for i in range(count):
-            a = op.args[i] if i < len(op.args) else None
+        for a in operands:
             if not (isinstance(a, gast.Name) and a.id in self.act.active):
                 if self._unused is None:
                     self._unused = self.namer.fresh("_")
@@ -167,15 +170,16 @@ class SiteReverser(rev.Reverser):
         for operand, temp in later:
             self.accumulate(body, init, operand, load(temp))
 
-    def checkpoint_vjp(self, s: gast.Assign, op: Op) -> tuple[Any, int]:
-        """The generated VJP of the checkpointed function, and how many gradients it returns."""
+    def checkpoint_adjoint(self, s: gast.Assign, op: Op) -> tuple[Any, str, list[int]]:
+        """The checkpointed function's generated adjoint (``def dstep(h, x, dy)``: both sweeps,
+        a gradient per active argument), its seed's name, and those arguments' positions."""
         from tangentish.compiler.cache import cached_compile
         from tangentish.compiler.pipeline import Options
 
-        positions = tuple(i for i, a in enumerate(op.args)
-                          if isinstance(a, gast.Name) and a.id in self.act.active)
+        positions = [i for i, a in enumerate(op.args)
+                     if isinstance(a, gast.Name) and a.id in self.act.active]
         try:
-            compiled = cached_compile(op.obj.fn, positions, "vjp",
+            compiled = cached_compile(op.obj.fn, tuple(positions), "adjoint",
                                       Options(call_site_fallback=True))
         except TransformError as err:
             raise error_at(getattr(s, "tg_loc", None),
@@ -184,7 +188,9 @@ class SiteReverser(rev.Reverser):
         if compiled.has_self:
             raise error_at(getattr(s, "tg_loc", None),
                            "tangentish cannot checkpoint a bound method (checkpoint a function)")
-        return compiled.function, len(compiled.wrt)
+        code = compiled.function.__code__
+        seed = code.co_varnames[code.co_argcount + code.co_kwonlyargcount - 1]
+        return compiled.function, seed, positions
 
 
 def _callee(op: Op) -> Any:

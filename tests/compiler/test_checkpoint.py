@@ -71,8 +71,23 @@ def test_only_the_inputs_are_stored_and_the_step_is_recomputed():
     pushes = sorted(line.strip() for line in source.splitlines() if ".append(" in line)
     assert pushes == ["stack.append(_t3)", "stack.append(h)"]  # the step's inputs xs[t], h
     assert plain.count(".append(") > len(pushes)  # inlined, the step's internals are pushed
-    assert "step_vjp(h, _t3, W)[1]" in source and "checkpointed: recomputed here" in source
-    assert "np.tanh" not in source  # the step's code lives in its own generated VJP
+    assert "dh, d_t3, dW_1 = dstep(h, _t3, W, dy=d_t4)" in source
+    assert "checkpointed: recomputed here" in source
+    assert "np.tanh" not in source  # the step's code lives in its own generated adjoint
+
+
+def test_second_order_through_a_checkpoint():
+    def f(w):
+        h = w
+        for _ in range(3):
+            h = tg.checkpoint(step)(h, XS[0], w[:, None] * W)
+        return np.sum(h)
+
+    w = RNG.normal(size=3)
+    hess = tg.hessian(f)(w)  # the generated adjoint, dstep included, transformed again
+    expected = np.stack([tg.grad(f)(w + 1e-6 * e) - tg.grad(f)(w - 1e-6 * e)
+                         for e in np.eye(3)]) / 2e-6
+    np.testing.assert_allclose(hess, expected, rtol=1e-5, atol=1e-7)
 
 
 def test_outside_a_gradient_a_checkpoint_is_the_function():
