@@ -68,11 +68,11 @@ def record(prim, args, kwargs, out, name=None, raws=None):
         if isinstance(out, np.generic):
             out = np.asarray(out)
         multi = isinstance(out, (tuple, list))
-        if not (all(is_array(o) for o in out) if multi else is_array(out)):
+        parts = [np.asarray(o) if isinstance(o, np.generic) else o
+                 for o in (out if multi else (out,))]
+        if not all(is_array(o) for o in parts):
             return out
-        outs = [_fresh_layout(_default_float(np.asarray(o) if isinstance(o, np.generic) else o,
-                                             args), prim)
-                for o in (out if multi else (out,))]
+        outs = [_fresh_layout(_default_float(o, args), prim) for o in parts]
     results = [Tensor._wrap(o) for o in outs]
     if not multi:
         result = results[0]

@@ -1026,3 +1026,12 @@ def sort_and_topk(T, rec):
     (k.values ** 2).sum().backward()
     rec(s.values, s.indices, d.values, d.indices, k.values, k.indices, x.grad,
         s.values.grad_fn.name(), T.argsort(x, dim=1))
+
+
+@case
+def linalg_top_level_names(T, rec):
+    a = T.tensor(np.array([[2.0, 0.5, 0.1], [0.3, 3.0, -0.2], [0.1, 0.4, 1.5]],
+                          dtype=np.float32), requires_grad=True)
+    outs = [T.det(a), a.det(), T.inverse(a), a.inverse(), T.logdet(a), T.pinverse(a)]
+    T.autograd.backward([o.sum() for o in outs])
+    rec([o.detach() for o in outs], a.grad)
