@@ -162,3 +162,14 @@ def test_python_numbers_made_from_tensors_are_reported_at_the_users_line():
     tape_warnings = [w for w in caught if issubclass(w.category, TapeWarning)]
     assert tape_warnings and tape_warnings[0].filename == __file__
     assert "math.sin" in str(tape_warnings[0].message)
+
+
+def test_wrt_may_name_keyword_defaulted_and_star_arguments():
+    def f(x, *rest, y=1.5, **options):
+        return x * y * y + sum(r * r for r in rest)
+
+    assert grad_via_tape(f, (3.0,), "y", {"y": 2.0}) == 12.0
+    assert grad_via_tape(f, (3.0,), "y") == 9.0            # the default is differentiated
+    assert grad_via_tape(f, (3.0, 4.0, 5.0), (0, 2)) == (2.25, 10.0)
+    value, g = value_and_grad_via_tape(f, (3.0,), ("x", "y"), {"y": 2.0, "z": 0})
+    assert value == 12.0 and g == (4.0, 12.0)
