@@ -248,6 +248,23 @@ class Tensor(ShapeAndReductionMethods):
     def element_size(self) -> int:
         return self._data.dtype.itemsize
 
+    itemsize = property(element_size)
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel() * self._data.dtype.itemsize
+
+    @property
+    def real(self):
+        return self if self._data.dtype.kind != "c" else apply(np.real, self)
+
+    @property
+    def imag(self):
+        return apply(np.imag, self)
+
+    def conj(self):
+        return self if self._data.dtype.kind != "c" else apply(np.conjugate, self)
+
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
