@@ -115,8 +115,24 @@ class _Transformed:
         if self.form != "vjp":
             _check_float_args(compiled, args, kwargs)
         if compiled.has_self:
-            return compiled.function(compiled.bound_self, *args, **kwargs)
-        return compiled.function(*args, **kwargs)
+            out = compiled.function(compiled.bound_self, *args, **kwargs)
+        else:
+            out = compiled.function(*args, **kwargs)
+        return out if self.form == "vjp" else _writable(out)
+
+
+def _writable(tree: Any) -> Any:
+    """Gradients the caller may update in place: copy read-only views (a broadcast seed)."""
+    flags = getattr(tree, "flags", None)
+    if flags is not None:
+        return tree.copy() if not getattr(flags, "writeable", True) else tree
+    if isinstance(tree, tuple) and not hasattr(tree, "_fields"):
+        return tuple(_writable(t) for t in tree)
+    if isinstance(tree, list):
+        return [_writable(t) for t in tree]
+    if isinstance(tree, dict):
+        return type(tree)((k, _writable(v)) for k, v in tree.items())
+    return tree
 
 
 def _check_float_args(compiled: Compiled, args: tuple, kwargs: dict) -> None:
@@ -130,6 +146,11 @@ def _check_float_args(compiled: Compiled, args: tuple, kwargs: dict) -> None:
             if pos >= len(args):
                 continue
             value = args[pos]
+        if isinstance(value, (str, bytes)) or value is None:
+            raise TypeError(
+                f"cannot differentiate with respect to argument '{name}': it is "
+                f"{type(value).__name__ if value is not None else 'None'}; tg.grad "
+                "differentiates floats, arrays, and dict/list/tuple nests of them")
         if _is_integer(value):
             raise TypeError(
                 f"cannot differentiate with respect to argument '{name}': it is an integer "

@@ -86,24 +86,8 @@ def analyze(norm: Normalized, wrt: list[str]) -> Activity:
             deps = deps_of(op)
         edges.append((target, deps, op))
     act = Activity()
-    act.varied = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for target, deps, _ in edges:
-            if target not in act.varied and any(d in act.varied for d in deps):
-                act.varied.add(target)
-                changed = True
-    act.useful = {norm.result}
-    changed = True
-    while changed:
-        changed = False
-        for target, deps, _ in edges:
-            if target in act.useful:
-                for d in deps:
-                    if d not in act.useful:
-                        act.useful.add(d)
-                        changed = True
+    act.varied = _reach(set(wrt), [(deps, [target]) for target, deps, _ in edges])
+    act.useful = _reach({norm.result}, [([target], deps) for target, deps, _ in edges])
     act.active = act.varied & act.useful
     act.structured = _structured(edges)
     act.subscripted = {d for _, deps, op in edges if op.kind == "getitem" for d in deps}
@@ -121,6 +105,21 @@ def _container_prims() -> set:
 
 
 _CONTAINER_PRIMS = _container_prims()
+
+
+def _reach(start: set[str], links: list[tuple[list[str], list[str]]]) -> set[str]:
+    """Every name reachable from ``start`` along (sources -> targets) links (a worklist)."""
+    graph: dict[str, set[str]] = {}
+    for sources, targets in links:
+        for a in sources:
+            graph.setdefault(a, set()).update(targets)
+    seen, todo = set(start), list(start)
+    while todo:
+        for b in graph.get(todo.pop(), ()):
+            if b not in seen:
+                seen.add(b)
+                todo.append(b)
+    return seen
 
 
 def _structured(edges) -> set[str]:

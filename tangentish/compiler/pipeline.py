@@ -87,6 +87,8 @@ def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]
         return [a.id for a in positional][offset:], False
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
+    if not items:
+        raise WrtError("wrt=() asks for no gradient; name at least one argument")
     names = []
     for w in items:
         if isinstance(w, bool) or not isinstance(w, (int, str)):

@@ -137,3 +137,43 @@ def test_c7_list_of_lists_gradient_has_zeros_not_none():
         return qs[-1] * 3.0
 
     assert tg.grad(g2, fallback="error")([0.5, 0.25]) == [0.0, 3.0]
+
+
+def test_c5b_vjp_name_assigned_twice_in_the_branch_not_taken():
+    def f(x, y):
+        if y > 0.0:
+            x = x * 2.0
+        else:
+            t2 = y * 3.0
+            t2 = t2 * x
+            x = x + t2
+        return x
+
+    for y in (0.5, -0.5):
+        value, pullback = tg.vjp(f, 1.0, y, fallback="error")
+        assert value == f(1.0, y)
+        assert np.allclose(pullback(1.0), tg.grad(f, wrt=(0, 1))(1.0, y))
+
+
+def test_r6_returned_gradients_are_writable():
+    def f(x):
+        return np.sum(x)
+
+    g = tg.grad(f)(np.ones((2, 3)))
+    g -= 1.0
+    assert np.array_equal(g, np.zeros((2, 3)))
+    value, grads = tg.value_and_grad(lambda p: np.sum(p["w"]))({"w": np.ones(2)})
+    grads["w"] *= 2.0
+    assert np.array_equal(grads["w"], [2.0, 2.0])
+
+
+def test_c8_non_numeric_argument_and_empty_wrt_say_so():
+    def f(x, y):
+        return np.sum(np.sin(x) * y)
+
+    with pytest.raises(TypeError, match="argument 'x': it is str"):
+        tg.grad(f)("abc", 1.0)
+    with pytest.raises(TypeError, match="argument 'x': it is None"):
+        tg.grad(f)(None, 1.0)
+    with pytest.raises(ValueError, match="no gradient"):
+        tg.grad(f, wrt=())(1.0, 2.0)
