@@ -801,7 +801,8 @@ def printing(T, rec):
         repr(T.tensor(V, requires_grad=True)), repr(T.tensor(V, requires_grad=True) * 2),
         repr(T.arange(12.0).reshape(2, 3, 2)), repr(T.tensor([1.5, float("nan"), -float("inf")])),
         repr(T.linspace(0, 1, 30)), repr(T.tensor([123456.0, 0.001])), str(T.float32),
-        repr(T.ones(2, 3).shape), repr(T.zeros(3, dtype=T.int64) - 1))
+        repr(T.ones(2, 3).shape), repr(T.zeros(3, dtype=T.int64) - 1),
+        repr(T.tensor(np.array([1 + 2j, 3.5 - 1j]))), repr(T.tensor(np.array([[1j, 2]]))))
 
 
 @case
