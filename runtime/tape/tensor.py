@@ -567,13 +567,27 @@ class Tensor(ShapeAndReductionMethods):
 
         return self.fill_(_rng().normal(mean, std, self.shape).astype(self._data.dtype))
 
-    __iadd__ = add_
-    __isub__ = sub_
-    __imul__ = mul_
-    __itruediv__ = div_
+    def _augmented(self, prim, other):
+        """``x op= y``: in place, as torch; but NumPy code run for the compiler's fallback
+        rebinds a 0-d value (it stands for a NumPy or Python scalar, which are immutable)."""
+        if _grad_state.fallback and self._data.ndim == 0:
+            return apply(prim, self, other)
+        return self._inplace(prim, other)
+
+    def __iadd__(self, other):
+        return self._augmented(np.add, other)
+
+    def __isub__(self, other):
+        return self._augmented(np.subtract, other)
+
+    def __imul__(self, other):
+        return self._augmented(np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._augmented(np.true_divide, other)
 
     def __ipow__(self, other):
-        return self.pow_(other)
+        return self._augmented(np.power, other)
 
     # ------------------------------------------------------------ operators
 

@@ -173,3 +173,57 @@ def test_wrt_may_name_keyword_defaulted_and_star_arguments():
     assert grad_via_tape(f, (3.0, 4.0, 5.0), (0, 2)) == (2.25, 10.0)
     value, g = value_and_grad_via_tape(f, (3.0,), ("x", "y"), {"y": 2.0, "z": 0})
     assert value == 12.0 and g == (4.0, 12.0)
+
+
+def test_augmented_assignment_on_scalars_rebinds_as_numpy_does():
+    def f(x, y):
+        t0 = np.dot(y, y)  # a NumPy scalar: t1 += x must not change t0
+        t1 = t0
+        t1 += x
+        return t0 + t1
+
+    gx, gy = grad_via_tape(f, (0.5, np.array([1.0, 2.0])), (0, 1))
+    assert gx == 1.0
+    np.testing.assert_array_equal(gy, [4.0, 8.0])
+
+    def g(x):
+        x += 1.0
+        return x * x
+
+    assert grad_via_tape(g, (0.5,)) == 3.0
+
+
+def test_ndarray_updated_in_place_by_a_tracked_value():
+    def f(x, y):
+        t = np.cos(x)  # x is not differentiated: t is a plain ndarray
+        t *= y
+        return np.sum(t)
+
+    g = grad_via_tape(f, (np.array([0.1, 0.2]), 0.5), 1)
+    assert g == pytest.approx(np.cos(0.1) + np.cos(0.2))
+
+
+def test_object_dtype_ufunc_without_rule_is_a_missing_rule_not_zero():
+    from tangentish.runtime.rules.table import MissingRuleError
+
+    weird = np.frompyfunc(lambda a: a * 2.0, 1, 1)
+    with pytest.raises(MissingRuleError):
+        grad_via_tape(lambda x: np.sum(weird(x)), (np.array([0.1, 0.2]),))
+
+
+def test_a_dropped_graph_is_freed_without_the_cycle_collector():
+    import gc
+    import weakref
+
+    import tangentish as tg
+
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    gc.disable()
+    try:
+        loss = ((w * 3.0).exp() ** 2).sum()
+        loss.backward()
+        ref = weakref.ref(loss)
+        del loss
+        assert ref() is None
+    finally:
+        gc.enable()
