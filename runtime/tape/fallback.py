@@ -17,6 +17,7 @@ from ..backend import is_array
 from .autograd_api import grad as autograd_grad
 from .grad_mode import _state as _grad_state
 from .grad_mode import enable_grad
+from .mathshim import with_math_on_tensors
 from .tensor import Tensor
 
 __all__ = ["grad_via_tape", "value_and_grad_via_tape", "vjp_via_tape"]
@@ -120,6 +121,7 @@ def _run(f, args, wrt, kwargs, ints=True):
     """Call ``f`` with wrapped copies of the ``wrt`` arguments; return (output, the wrapped
     value of each wrt entry, leaves)."""
     bound, keys = _bind(f, args, kwargs, wrt)
+    f = with_math_on_tensors(f)
     leaves: list = []
     wrapped = []
     if bound is None:
