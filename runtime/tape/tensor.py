@@ -67,7 +67,7 @@ class Tensor(ShapeAndReductionMethods):
     """A multi-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
-                 "_acc", "_hooks", "_view", "__weakref__")
+                 "_acc", "_hooks", "_view", "_has_views", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, *args, **kwargs):
@@ -90,6 +90,7 @@ class Tensor(ShapeAndReductionMethods):
         self._acc = None
         self._hooks = None
         self._view = None  # (base, primitive, other args, kwargs) when sharing base's memory
+        self._has_views = False
 
     @classmethod
     def _wrap(cls, data, requires_grad=False):
@@ -472,7 +473,12 @@ class Tensor(ShapeAndReductionMethods):
         """Make this tensor hold ``result`` (a Tensor computed from its old value)."""
         if isinstance(result, Tensor) and result._grad_fn is not None:
             self._check_inplace()
-            self._write(result._data)
+            if _grad_state.fallback and self._view is None and not self._has_views:
+                # NumPy code updating an array its backward still needs (t = np.exp(x);
+                # t *= 2): fresh memory for the new values keeps the saved ones intact
+                self._data, self._vc = result._data, VersionCounter()
+            else:
+                self._write(result._data)
             node = result._grad_fn
             node.set_output(self)
             self._grad_fn, self._output_nr = node, 0

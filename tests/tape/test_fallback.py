@@ -240,3 +240,24 @@ def test_a_dropped_graph_is_freed_without_the_cycle_collector():
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_numpy_code_may_update_in_place_an_array_its_backward_needs():
+    def f(x):
+        t = np.exp(x)  # exp's backward reads t
+        t *= 2.0
+        u = t          # an alias is the same object: it sees the update, as in NumPy
+        u += x
+        return np.sum(t)
+
+    x = np.array([0.1, 0.2])
+    np.testing.assert_allclose(grad_via_tape(f, (x,)), 2 * np.exp(x) + 1, rtol=1e-12)
+
+    def g(x):
+        t = np.exp(x)
+        v = t[0:1]     # a view must see the update: then the tape keeps torch's error
+        t *= 2.0
+        return np.sum(v) + np.sum(t)
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        grad_via_tape(g, (x,))
