@@ -15,6 +15,7 @@ import numpy as np
 
 from ..backend import is_array
 from .autograd_api import grad as autograd_grad
+from .grad_mode import _state as _grad_state
 from .grad_mode import enable_grad
 from .tensor import Tensor
 
@@ -104,8 +105,12 @@ def _run(f, args, positions, kwargs, ints=True):
     for p in positions:
         wrapped[p] = _wrap(args[p], leaves, ints)
         args[p] = wrapped[p]
-    with enable_grad():
-        out = f(*args, **(kwargs or {}))
+    previous, _grad_state.fallback = _grad_state.fallback, True
+    try:
+        with enable_grad():
+            out = f(*args, **(kwargs or {}))
+    finally:
+        _grad_state.fallback = previous
     return out, wrapped, leaves
 
 

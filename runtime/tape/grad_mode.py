@@ -12,6 +12,7 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inf
 
 class _State(threading.local):
     enabled = True  # each thread starts with recording on, as in torch
+    fallback = False  # running a function for the compiler's fallback (fallback.py)
 
 
 _state = _State()

@@ -74,14 +74,8 @@ def test_hessian_matches_differences_and_contracts_to_hvp(case):
                                atol=1e-10)
 
 
-# Reverse over reverse needs VJPs of the container helpers generated adjoints call (item_grad,
-# as_list_grad: not registered yet, since the reverse pass would add the containers they
-# return with ``+``); tg.grad does not take the gradient of a method's gradient ("loss").
-NOT_REVERSE_TWICE = {"loss",
-    "for_over_array_rows", "for_enumerate", "for_zip", "call_varargs", "call_tuple_result",
-    "list_append_and_index", "list_stack", "list_comprehension", "list_comprehension_filtered",
-    "list_literal", "tuple_literal", "dict_literal", "rnn_collect_states", "float_of_array",
-    "sum_builtin_over_list"}
+# tg.grad does not take the gradient of a method's gradient.
+NOT_REVERSE_TWICE = {"loss"}
 TWICE = [c for c in PLAIN if c.id not in NOT_REVERSE_TWICE]
 
 
@@ -97,7 +91,7 @@ def test_hessian_equals_reverse_jacobian_of_gradient(case):
 
 SCALAR = [c for c in corpus.CASES
           if c.wrt == 0 and isinstance(c.make(np.random.default_rng(0))[0], float)
-          and len(c.make(np.random.default_rng(0))) == 1 and c.id != "float_of_array"]
+          and len(c.make(np.random.default_rng(0))) == 1]
 
 
 @pytest.mark.parametrize("case", SCALAR, ids=[c.id for c in SCALAR])

@@ -260,26 +260,9 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T2/T3/T4 (tape: in-place ops between ndarrays and Tensors, saved tensors)",
             TAPE, features=frozenset({"array_inplace"})),
     OpenBug("T7 (tape: math.* detaches tensors silently)", TAPE, source=r"\bmath\."),
-    OpenBug("C2 (compiler: inlined helper returning a parameter given a constant)", COMPILER,
-            message="'Constant' object has no attribute 'id'"),
-    OpenBug("C5 (compiler: vjp pullback captures names bound only on a path not taken)",
+    OpenBug("C5b (compiler: vjp pullback and a name re-bound in the branch not taken)",
             frozenset({"vjp"}), message="UnboundLocalError"),
 )
-
-
-STALE_CACHE = OpenBug("C4 (compiler: cache confuses equal code objects of two modules)",
-                      COMPILER)
-
-
-NEGATIVE_POWER = OpenBug("C1 (compiler: (-c) ** 2 emitted as -c ** 2)", COMPILER)
-
-
-def _passes_without_negative_literals(case: Case, name: str, method: Callable[..., Any]) -> bool:
-    """Whether a compiled failure goes away when ``(-0.3)`` is written ``(0.0 - 0.3)`` (C1:
-    directly, or through a helper's ``a ** 2`` after inlining)."""
-    source = Path(case.module.__file__).read_text()
-    rewritten = re.sub(r"\(-([0-9.]+)\)", r"(0.0 - \1)", source)
-    return rewritten != source and _passes_as(rewritten, "_c1", case, name, method)
 
 
 HOISTED_PARAMETER = OpenBug("C6 (compiler: a parameter's assignment hoisted out of a loop)",
@@ -322,18 +305,6 @@ def _passes_as(source: str, tag: str, case: Case, name: str,
     return True
 
 
-def _passes_with_a_cold_cache(case: Case, name: str, method: Callable[..., Any]) -> bool:
-    """Whether a compiled failure goes away once the compile cache is emptied (open bug C4)."""
-    from tangentish.compiler import cache
-
-    cache.clear()
-    try:
-        _run_method(case, name, method)
-    except Mismatch:
-        return False
-    return True
-
-
 def _known(method: str, features: frozenset[str], source: str, failure: str) -> OpenBug | None:
     return next((bug for bug in OPEN_BUGS if bug.explains(method, features, source, failure)),
                 None)
@@ -355,13 +326,9 @@ def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
             results[name] = _run_method(case, name, method)
         except Mismatch as failure:
             bug = _known(name, features, source, str(failure))
-            if bug is None and name in COMPILER:
-                if _passes_with_a_cold_cache(case, name, method):
-                    bug = STALE_CACHE
-                elif _passes_without_negative_literals(case, name, method):
-                    bug = NEGATIVE_POWER
-                elif _passes_with_rebound_parameters(case, name, method):
-                    bug = HOISTED_PARAMETER
+            if (bug is None and name in COMPILER
+                    and _passes_with_rebound_parameters(case, name, method)):
+                bug = HOISTED_PARAMETER
             if bug is None:
                 raise
             results["open_bugs"].append(bug.id)

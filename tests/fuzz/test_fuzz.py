@@ -40,7 +40,7 @@ FAMILIES = {
 
 #: Programs per run, all families together, by hypothesis profile; $TANGENTISH_FUZZ_PROGRAMS
 #: overrides it (to fit a long run into the time at hand).
-_TOTAL = {"ci": 270, "dev": 810, "long": 10000}
+_TOTAL = {"ci": 225, "dev": 810, "long": 10000}
 _PROGRAMS = int(os.environ.get("TANGENTISH_FUZZ_PROGRAMS", 0)) or _TOTAL.get(
     settings.get_current_profile_name(), settings.default.max_examples * len(FAMILIES))
 _PER_FAMILY = max(1, _PROGRAMS // len(FAMILIES))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import linecache
 import sys
 
 import numpy as np
@@ -86,3 +87,26 @@ def test_redefined_function_with_the_same_name_in_one_namespace():
     second = load_module(source.format("np.cos(x)"))
     np.testing.assert_allclose(tg.grad(first.f)(X), np.sin(X) + X * np.cos(X), rtol=1e-12)
     np.testing.assert_allclose(tg.grad(second.f)(X), np.cos(X) - X * np.sin(X), rtol=1e-12)
+
+
+HELPER = "import numpy as np\n\n\ndef h0(a):\n    return {}\n\n\ndef f(x):\n    return h0(x) * x\n"
+
+
+def test_equal_code_in_two_modules_uses_each_modules_helper():
+    """``f`` has equal code objects in both modules; each must inline its own ``h0`` (C4)."""
+    first, second = load_module(HELPER.format("0.7")), load_module(HELPER.format("0.2"))
+    assert first.f.__code__ == second.f.__code__
+    assert tg.value_and_grad(first.f)(1.0) == (0.7, 0.7)
+    assert tg.value_and_grad(second.f)(1.0) == (0.2, 0.2)
+
+
+def test_redefining_a_helper_reaches_a_new_grad_of_an_unchanged_function():
+    """A notebook: ``h0`` is redefined in the same namespace, ``f`` is not; a new tg.grad must
+    see the new helper."""
+    module = load_module(HELPER.format("0.7"))
+    assert tg.grad(module.f, fallback="error")(1.0) == 0.7
+    cell, name = "def h0(a):\n    return 0.2\n", "<ipython-input-2-fuzz>"
+    # What IPython does with a cell: its source goes to linecache under a pseudo file name.
+    linecache.cache[name] = (len(cell), None, cell.splitlines(True), name)
+    exec(compile(cell, name, "exec"), vars(module))
+    assert tg.grad(module.f, fallback="error")(1.0) == 0.2

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import tangentish as tg
-from tests.reliability.modules import module_from, needs_tape
+from tests.reliability.modules import module_from
 
 LONG_LINES = 2000
 LONG_COMPILE_S = 60.0
@@ -52,7 +52,6 @@ def test_non_finite_inputs_propagate_like_numpy(backend, bad):
     np.testing.assert_array_equal(got[~finite & ~np.isnan(want)], want[~finite & ~np.isnan(want)])
 
 
-@needs_tape
 def test_non_finite_inputs_on_the_tape_match_the_compiled_gradient():
     from tangentish.runtime.tape.fallback import grad_via_tape
 

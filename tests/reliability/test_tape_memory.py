@@ -12,9 +12,6 @@ import tracemalloc
 import numpy as np
 
 import tangentish as tg
-from tests.reliability.modules import needs_tape
-
-pytestmark = needs_tape
 
 STEPS = 10_000
 #: The last WINDOW steps run under tracemalloc (it slows Python down several times).
