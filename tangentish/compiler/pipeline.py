@@ -103,7 +103,7 @@ def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]
                 names.append(f"{norm.vararg}[{w - len(positional)}]")
             else:
                 raise WrtError(f"wrt={w} is out of range for {norm.parsed.name}, which takes "
-                               f"{len(positional)} positional argument(s)")
+                               f"{len(positional)} argument(s) by position")
         elif w in names_ok:
             names.append(w)
         else:
