@@ -10,7 +10,9 @@ The sweeps are built to be correct first; this pass makes them lean:
 (Adjoints are never accumulated into zeros in the first place: reverse assigns the first
 contribution. Constant folding of inlined rules happens in ``inline.fold``.)
 
->>> import gast
+>>> import copy
+
+import gast
 >>> from tangentish.compiler.nodes import assign, load, unparse
 >>> from tangentish.compiler.ops import Op, set_op
 >>> a = set_op(assign("a", load("x")), Op("copy"), None)
@@ -21,11 +23,12 @@ contribution. Constant folding of inlined rules happens in ``inline.fold``.)
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import gast
 
-from tangentish.compiler.nodes import call, load, names_in
+from tangentish.compiler.nodes import assign, call, load, names_in
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.reverse import Adjoint
 from tangentish.runtime import adjoint_helpers as helpers
@@ -40,6 +43,7 @@ _PURE = {"copy", "const", "inert", "call", "getitem", "build", "append", "index_
 def optimize(adj: Adjoint) -> Adjoint:
     adj.adjoint = accumulate_in_place(adj)
     prune_stack(adj)
+    reread_items(adj)
     keep = {adj.norm.result} | set(adj.norm.params)
     for s in adj.adjoint:
         keep |= names_in(s)
@@ -132,6 +136,52 @@ def prune_stack(adj: Adjoint) -> None:
         return out
 
     adj.primal, adj.adjoint = walk(adj.primal), walk(adj.adjoint)
+    adj.preset = [p for p in adj.preset if p in pushed]
+    if not pushed:
+        adj.stack = None
+
+
+def reread_items(adj: Adjoint) -> None:
+    """``x = items[i]`` at the top of a loop is read again in the reverse loop, not saved.
+
+    The loop variable ``i`` runs backwards in the reverse loop, and ``items`` does not change
+    inside the loop, so ``items[i]`` there is the value the primal had: its push and pop go.
+    """
+    primal_loops = {getattr(s, "tg_loop", None): s for s in _walk(adj.primal)
+                    if isinstance(s, gast.For)}
+    stores: dict[str, int] = {}
+    for s in _walk(adj.primal):
+        for n in gast.walk(s if not isinstance(s, (gast.If, gast.For, gast.While)) else
+                           gast.Pass()):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                stores[n.id] = stores.get(n.id, 0) + 1
+    for loop in _walk(adj.adjoint):
+        forward = primal_loops.get(getattr(loop, "tg_loop", None)) if isinstance(
+            loop, gast.For) else None
+        if forward is None or loop.target.id != forward.target.id:
+            continue
+        assigned = names_in(forward, gast.Store)
+        body = forward.body
+        for k, s in enumerate(body[:-1]):
+            read = body[k + 1]
+            if not (getattr(s, "tg_push", None) and isinstance(read, gast.Assign)
+                    and read.targets[0].id == s.tg_push):
+                continue
+            value = read.value
+            if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                    and isinstance(value.slice, gast.Name)
+                    and value.slice.id == forward.target.id
+                    and value.value.id not in assigned
+                    and stores.get(s.tg_push) == 1):
+                continue
+            pops = [p for p in loop.body if getattr(p, "tg_pop", None) == s.tg_push]
+            if len(pops) != 1 or loop.body[-1] is not pops[0]:
+                continue
+            del body[k]
+            loop.body[-1:] = []
+            loop.body.insert(0, assign(s.tg_push, copy.deepcopy(value)))
+            break
+    pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
     adj.preset = [p for p in adj.preset if p in pushed]
     if not pushed:
         adj.stack = None

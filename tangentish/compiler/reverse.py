@@ -284,6 +284,7 @@ class Reverser:
                 body = [inc] + body
             node = gast.For(target=s.target, iter=s.iter, body=body, orelse=[],
                             type_comment=None)
+            node.tg_loop = id(s)  # pairs the primal loop with its reverse (see optimize)
             return pre + [gast.copy_location(node, s)]
         if isinstance(s, gast.While):
             trips = self.loop_name(s, "trips")
@@ -544,6 +545,7 @@ class Reverser:
             it = call(load(self.ns.ref(reversed, "reversed")), [copy.deepcopy(rng)])
             loop = gast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[],
                             type_comment=None)
+            loop.tg_loop = id(s)
         else:
             trips = self.loop_name(s, "trips")
             target = gast.Name(id=self.loop_name(s, "_"), ctx=gast.Store(), annotation=None,
