@@ -3,6 +3,7 @@
 The sweeps are built to be correct first; this pass makes them lean:
 
 * stack pushes (and their pops) of values the adjoint sweep never reads are dropped;
+* ``x = items[i]`` at the top of a loop is read again in the reverse loop instead of saved;
 * subscript adjoints accumulate in place into arrays the adjoint sweep made itself;
 * primal assignments whose value nobody reads are deleted;
 * single-use temporaries without adjoints go back into their one use.
