@@ -14,7 +14,7 @@ contribution. Constant folding of inlined rules happens in ``inline.fold``.)
 >>> import copy
 
 import gast
->>> from tangentish.compiler.nodes import assign, load, unparse
+>>> from tangentish.compiler.nodes import clone, assign, load, unparse
 >>> from tangentish.compiler.ops import Op, set_op
 >>> a = set_op(assign("a", load("x")), Op("copy"), None)
 >>> b = set_op(assign("b", load("x")), Op("copy"), None)
@@ -24,12 +24,11 @@ import gast
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import gast
 
-from tangentish.compiler.nodes import assign, call, load, names_in
+from tangentish.compiler.nodes import assign, call, clone, load, names_in
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.reverse import Adjoint
 from tangentish.runtime import adjoint_helpers as helpers
@@ -180,7 +179,7 @@ def reread_items(adj: Adjoint) -> None:
                 continue
             del body[k]
             loop.body[-1:] = []
-            loop.body.insert(0, assign(s.tg_push, copy.deepcopy(value)))
+            loop.body.insert(0, assign(s.tg_push, clone(value)))
             break
     pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
     adj.preset = [p for p in adj.preset if p in pushed]

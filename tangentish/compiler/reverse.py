@@ -28,7 +28,6 @@ list of ``(operand_name, adjoint_expression)`` evaluated in the adjoint sweep.
 
 from __future__ import annotations
 
-import copy
 import math
 import operator
 from collections.abc import Callable
@@ -45,6 +44,7 @@ from tangentish.compiler.nodes import (
     assign,
     attr,
     call,
+    clone,
     const,
     expr_stmt,
     index_value,
@@ -367,7 +367,7 @@ class Reverser:
             keys = op.index if op.index is not None else [const(i) for i in range(len(op.args))]
             for key, a in zip(keys, op.args):
                 if isinstance(a, gast.Name) and a.id in active:
-                    g = call(self.helper(helpers.item_grad), [dt, load(name), copy.deepcopy(key)])
+                    g = call(self.helper(helpers.item_grad), [dt, load(name), clone(key)])
                     self.accumulate(out, init, a.id, g)
         elif kind == "append":
             xs, item = op.args
@@ -384,9 +384,9 @@ class Reverser:
             x, v = op.args
             idx = op.index
             if isinstance(v, gast.Name) and v.id in active:
-                g = call(self.helper(helpers.value_grad), [dt, copy.deepcopy(idx), v])
+                g = call(self.helper(helpers.value_grad), [dt, clone(idx), v])
                 self.accumulate(out, init, v.id, g)
-            g = call(self.helper(helpers.zero_at), [dt, copy.deepcopy(idx)])
+            g = call(self.helper(helpers.zero_at), [dt, clone(idx)])
             if x.id == name:
                 out.append(assign(self.d(name), g))
                 keep_target = True
@@ -540,10 +540,10 @@ class Reverser:
             rng = s.iter
             if _breaks(s.body):
                 trips = self.loop_name(s, "trips")
-                rng = gast.Subscript(value=copy.deepcopy(rng), slice=gast.Slice(
+                rng = gast.Subscript(value=clone(rng), slice=gast.Slice(
                     lower=None, upper=load(trips), step=None), ctx=gast.Load())
-            it = call(load(self.ns.ref(reversed, "reversed")), [copy.deepcopy(rng)])
-            loop = gast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[],
+            it = call(load(self.ns.ref(reversed, "reversed")), [clone(rng)])
+            loop = gast.For(target=clone(s.target), iter=it, body=body, orelse=[],
                             type_comment=None)
             loop.tg_loop = id(s)
         else:
