@@ -5,10 +5,13 @@ Each pass is a module with one job and a docstring example:
 
 1. ``parse``: source -> gast FunctionDef with the file's line numbers;
 2. ``resolve``: free names -> objects (closures, globals, builtins);
-3. ``normalize``: one primitive per statement, user functions inlined, structured jumps;
-4. ``activity``: which variables need an adjoint;
+3. ``normalize``: one primitive per statement (with ``statements``, ``calls``, ``jumps``,
+   ``ssa``, ``hoist``), user functions inlined, jumps structured;
+4. ``activity``: which variables need an adjoint (and, for Python-number arguments, which
+   hold scalars);
 5. ``reverse``: the primal and adjoint sweeps (rules inlined by ``inline``);
-6. ``optimize``: dead code removed;
+6. ``optimize``: unused stack pushes, dead code and single-use temporaries removed, subscript
+   adjoints accumulated in place;
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
 Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
