@@ -267,7 +267,7 @@ class Reverser:
             if op.kind == "opaque" and name in self.act.active and self.active_args(op):
                 stmts, _ = self.opaque_call(s, op)
                 return out + stmts
-            return out + [s]
+            return out + [self.scalar_primal(s, op)]
         if isinstance(s, gast.If):
             node = gast.If(test=s.test, body=self.primal_block(s.body, in_loop),
                            orelse=self.primal_block(s.orelse, in_loop))
@@ -340,7 +340,7 @@ class Reverser:
                 body = [gast.If(test=test, body=body,
                                 orelse=[assign(self.d(n), const(None)) for n in fresh])]
             if body:
-                out.append(comment("grad of: " + unparse(s)))
+                out.append(comment("grad of: " + unparse(self.scalar_primal(s, op))))
                 out.extend(body)
         if self.saves(s, in_loop):
             out.append(self.pop(name))
@@ -442,6 +442,19 @@ class Reverser:
     def active_args(self, op: Op) -> list[str]:
         values = list(op.args) + [v for _, v in op.keywords]
         return [v.id for v in values if isinstance(v, gast.Name) and v.id in self.act.active]
+
+    def scalar_primal(self, s: gast.Assign, op: Op) -> gast.Assign:
+        """In code specialised to scalars, ``np.sin(x)`` of a float is ``math.sin(x)``: the
+        same number, without NumPy's per-call cost."""
+        func = s.value.func if isinstance(s.value, gast.Call) else None
+        if not (self.scalars and op.kind == "call" and isinstance(func, gast.Attribute)
+                and isinstance(op.obj, np.ufunc) and func.attr in _MATH
+                and getattr(np, func.attr, None) is op.obj
+                and all(self.is_scalar(a) for a in op.args) and not op.keywords):
+            return s
+        new = clone(s)
+        new.value.func = attr(load(self.ns.module_ref(math)), _MATH[func.attr])
+        return new
 
     def is_scalar(self, node: gast.expr) -> bool:
         if isinstance(node, gast.Constant):
