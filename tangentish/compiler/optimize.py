@@ -113,32 +113,64 @@ def _sweep(stmts: list[gast.stmt], used: set[str]) -> list[gast.stmt]:
 
 
 def prune_stack(adj: Adjoint) -> None:
-    """Drop pushes and pops of values the adjoint sweep never reads."""
-    needed: set[str] = set()
-    for node in _walk(adj.adjoint):
-        if not getattr(node, "tg_pop", None):
-            needed |= _loads(node)
+    """Drop each push whose pop restores a value the adjoint sweep never reads afterwards.
+
+    A backward liveness pass over the adjoint sweep (loops to a fixed point) finds the pops
+    whose restored value is read before being overwritten; every other pop goes, with the push
+    it is paired with (same ``tg_site``), so the stack stays balanced.
+    """
+    final: set[str] = set()
     for g in adj.grads.values():
-        needed |= names_in(g)
-    pushed: set[str] = set()
+        final |= names_in(g)
+    live_sites: set = set()
+    _live_block(adj.adjoint, final, live_sites)
 
     def walk(stmts: list[gast.stmt]) -> list[gast.stmt]:
         out = []
         for s in stmts:
-            name = getattr(s, "tg_push", None) or getattr(s, "tg_pop", None)
-            if name is not None and name not in needed:
+            site = getattr(s, "tg_site", None)
+            if site is not None and (getattr(s, "tg_push", None) or getattr(s, "tg_pop", None)) \
+                    and site not in live_sites:
                 continue
-            if getattr(s, "tg_push", None):
-                pushed.add(name)
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 s.body, s.orelse = walk(s.body), walk(s.orelse)
             out.append(s)
         return out
 
     adj.primal, adj.adjoint = walk(adj.primal), walk(adj.adjoint)
+    pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
     adj.preset = [p for p in adj.preset if p in pushed]
     if not pushed:
         adj.stack = None
+
+
+def _live_block(stmts: list[gast.stmt], live: set[str], live_sites: set) -> set[str]:
+    """Names live before ``stmts`` given ``live`` after them; records pops found live."""
+    for s in reversed(stmts):
+        live = _live_stmt(s, live, live_sites)
+    return live
+
+
+def _live_stmt(s: gast.stmt, live: set[str], live_sites: set) -> set[str]:
+    if isinstance(s, gast.Assign):
+        target = s.targets[0].id if isinstance(s.targets[0], gast.Name) else None
+        if getattr(s, "tg_pop", None) and target in live:
+            live_sites.add(s.tg_site)
+        return (live - names_in(s.targets[0], gast.Store)) | names_in(s.value)
+    if isinstance(s, gast.If):
+        return (_live_block(s.body, set(live), live_sites)
+                | _live_block(s.orelse, set(live), live_sites) | names_in(s.test))
+    if isinstance(s, (gast.For, gast.While)):
+        header = names_in(s.iter) if isinstance(s, gast.For) else names_in(s.test)
+        target = {s.target.id} if isinstance(s, gast.For) else set()
+        out = set(live)
+        while True:  # live after the body: after the loop, or before the next iteration
+            inside = _live_block(s.body, set(out), live_sites) - target
+            if live | inside <= out:
+                break
+            out |= inside
+        return live | inside | header
+    return live | names_in(s)
 
 
 def reread_items(adj: Adjoint) -> None:

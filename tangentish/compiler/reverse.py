@@ -262,7 +262,7 @@ class Reverser:
             name = s.targets[0].id
             out: list[gast.stmt] = []
             if self.saves(s, in_loop):
-                out.append(_Push(value=call(attr(load(self.stack()), "append"), [load(name)])))
+                out.append(self.push(name, id(s)))
             op = op_of(s)
             if op.kind == "opaque" and name in self.act.active and self.active_args(op):
                 stmts, _ = self.opaque_call(s, op)
@@ -302,9 +302,20 @@ class Reverser:
         if not in_loop:
             return [reset]
         self.undefined_in_loop.add(trips)
-        return [_Push(value=call(attr(load(self.stack()), "append"), [load(trips)])), reset]
+        return [self.push(trips, ("trips", id(s))), reset]
 
-    def pop(self, name: str) -> gast.stmt:
+    def push(self, name: str, site: Any) -> gast.stmt:
+        """``stack.append(name)``; ``site`` pairs it with its pop (see optimize.prune_stack)."""
+        node = _Push(value=call(attr(load(self.stack()), "append"), [load(name)]))
+        node.tg_site = site
+        return node
+
+    def pop(self, name: str, site: Any) -> gast.stmt:
+        node = self._pop(name)
+        node.tg_site = site
+        return node
+
+    def _pop(self, name: str) -> gast.stmt:
         return _Pop(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
                                        type_comment=None)],
                     value=call(attr(load(self.stack()), "pop"), []), type_comment=None)
@@ -343,7 +354,7 @@ class Reverser:
                 out.append(comment("grad of: " + unparse(self.scalar_primal(s, op))))
                 out.extend(body)
         if self.saves(s, in_loop):
-            out.append(self.pop(name))
+            out.append(self.pop(name, id(s)))
         return out
 
     def contributions(self, s: gast.Assign, op: Op, init: set[str], out: list) -> None:
@@ -546,7 +557,8 @@ class Reverser:
         init.clear()
         init.update(entry)
         counted = isinstance(s, gast.While) or _breaks(s.body)
-        post = [self.pop(self.loop_name(s, "trips"))] if counted and in_loop else []
+        post = [self.pop(self.loop_name(s, "trips"), ("trips", id(s)))] if counted and in_loop \
+            else []
         if not body:
             return pre + post
         if isinstance(s, gast.For):
@@ -575,14 +587,14 @@ def _plain(stmts: list[gast.stmt], pushed: set[str]) -> list[gast.stmt]:
     out: list[gast.stmt] = []
     for s in stmts:
         if isinstance(s, _Push):
-            name = s.value.args[0].id
+            name, site = s.value.args[0].id, s.tg_site
             s = expr_stmt(s.value)
-            s.tg_push = name
+            s.tg_push, s.tg_site = name, site
             pushed.add(name)
         elif isinstance(s, _Pop):
-            name = s.targets[0].id
+            name, site = s.targets[0].id, s.tg_site
             s = assign(name, s.value)
-            s.tg_pop = name
+            s.tg_pop, s.tg_site = name, site
         elif isinstance(s, (gast.If, gast.For, gast.While)):
             s.body, s.orelse = _plain(s.body, pushed), _plain(s.orelse, pushed)
         out.append(s)
