@@ -5,6 +5,8 @@ The program is written to a real module file and imported, so the compiler reads
 
 * ``compiled``: ``tg.value_and_grad(f, wrt, fallback="error")``, the source transformation;
 * ``vjp``: ``tg.vjp(f, *args, fallback="error")`` pulled back from 1.0 (its own generated code);
+* ``duck``: ``compiled`` on the test-only duck array that refuses conversion to NumPy like CuPy
+  (for programs whose primal runs on it);
 * ``tape``: ``grad_via_tape(f, args, wrt)``, the dynamic tape the compiler falls back to;
 * ``autograd``: HIPS autograd on the same source with ``np`` bound to ``autograd.numpy``, a
   check on the generator itself (skipped for subscript writes, which autograd cannot do);
@@ -110,6 +112,20 @@ def _compiled(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple
     return value, tuple(grads)
 
 
+def _compiled_duck(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
+    """The compiled gradient on the duck array, which refuses implicit conversion to NumPy as
+    CuPy does: generated code must stay in the arrays' own library."""
+    import tangentish as tg
+    from tests.duck import duck, host
+
+    try:
+        module.f(*duck(copy.deepcopy(args)))
+    except TypeError:
+        return None, None  # the program itself cannot run on a duck array (math.sin, ...)
+    value, grads = tg.value_and_grad(module.f, wrt=wrt, fallback="error")(*duck(args))
+    return host(value), tuple(host(grads))
+
+
 def _vjp(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
     import tangentish as tg
 
@@ -161,6 +177,8 @@ def available_methods() -> dict[str, Callable[..., tuple[Any, ...]]]:
         methods["compiled"] = _compiled
     if hasattr(tg, "vjp"):
         methods["vjp"] = _vjp
+    if hasattr(tg, "grad"):
+        methods["duck"] = _compiled_duck
     try:
         from tangentish.runtime.tape.fallback import value_and_grad_via_tape  # noqa: F401
 
@@ -252,7 +270,7 @@ class OpenBug:
                 and (not self.message or re.search(self.message, failure) is not None))
 
 
-TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp"})
+TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
 OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T1 (tape: += mutates 0-d tensors standing for scalars)", TAPE,
@@ -260,6 +278,8 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T2/T3/T4 (tape: in-place ops between ndarrays and Tensors, saved tensors)",
             TAPE, features=frozenset({"array_inplace"})),
     OpenBug("T7 (tape: math.* detaches tensors silently)", TAPE, source=r"\bmath\."),
+    OpenBug("R1 (support: getitem_grad allocates in x's library, not the cotangent's)",
+            frozenset({"duck"}), source=r"np\.array\(", message="Implicit conversion"),
     OpenBug("C5b (compiler: vjp pullback and a name re-bound in the branch not taken)",
             frozenset({"vjp"}), message="UnboundLocalError"),
 )
@@ -323,7 +343,9 @@ def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
         if name == "autograd" and writes_subscripts(source):
             continue
         try:
-            results[name] = _run_method(case, name, method)
+            got = _run_method(case, name, method)
+            if got is not None:
+                results[name] = got
         except Mismatch as failure:
             bug = _known(name, features, source, str(failure))
             if (bug is None and name in COMPILER
@@ -354,6 +376,8 @@ def _run_method(case: Case, name: str, method: Callable[..., tuple[Any, ...]]) -
         value, grads = method(case.module, snapshot, case.wrt)
     except Exception as exc:
         raise Mismatch(f"{name} raised {type(exc).__name__}: {exc}") from exc
+    if grads is None:  # the method does not apply to this program
+        return None
     if value is not None and not np.allclose(float(leaves(value)[0]), case.value,
                                              rtol=AD_RTOL, atol=AD_ATOL):
         raise Mismatch(f"{name} returned the value {leaves(value)[0]!r}, f returns {case.value!r}")
