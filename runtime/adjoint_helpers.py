@@ -29,10 +29,10 @@ from .support import (
 )
 
 __all__ = [
-    "index_set", "as_list", "getitem_grad", "getitem_accumulate", "getitem_add", "item_grad",
-    "add_grad", "complete_grad",
-    "zero_grad", "zero_at", "value_grad", "as_list_grad", "drop_last",
-    "sum_grads", "item", "reversed_list", "check_scalar", "list_sum", "shape_only",
+    "index_set", "as_list", "getitem_grad", "subscript_grad", "read_back", "getitem_accumulate",
+    "getitem_add", "item_grad", "add_grad", "complete_grad", "zero_grad", "zero_at",
+    "value_grad", "as_list_grad", "drop_last", "sum_grads", "item", "reversed_list",
+    "check_scalar", "list_sum", "shape_only",
 ]
 
 
@@ -49,10 +49,6 @@ def as_list(x: Any) -> list:
 def reversed_list(xs: list) -> list:
     """``list(reversed(xs))``: a loop over ``reversed(xs)`` visits these."""
     return xs[::-1]
-
-
-def reversed_list_vjp(dy, y, xs):
-    return None if dy is None else list(dy[::-1])
 
 
 def item(x: Any) -> Any:
@@ -108,12 +104,29 @@ def complete_grad(g: Any, x: Any) -> Any:
     return g
 
 
+def subscript_grad(dy: Any, x: Any, idx: Any) -> Any:
+    """The adjoint of ``x`` from ``y = x[idx]``: ``support.getitem_grad`` (sparse for lists,
+    tuples and dicts), with rules that read sparse adjoints back densely (higher orders)."""
+    return getitem_grad(dy, x, idx)
+
+
+def read_back(dz: Any, x: Any, idx: Any) -> Any:
+    """``dz[idx]`` for an adjoint ``dz`` of ``x`` that may be sparse (None, missing keys)."""
+    if isinstance(x, dict):
+        return item_grad(dz, x, idx)
+    if isinstance(x, (list, tuple)):
+        if not isinstance(idx, slice):
+            return item_grad(dz, x, idx)
+        return [item_grad(dz, x, i) for i in range(*idx.indices(len(x)))]
+    return dz[idx]
+
+
 def getitem_accumulate(acc: Any, dy: Any, x: Any, idx: Any) -> Any:
     """``acc + getitem_grad(dy, x, idx)``, in place when ``acc`` is an array the generated code
     made itself (the compiler only emits this for such adjoints): a loop reading ``xs[t]``
     costs one slice per step, not one array of xs's size."""
     if acc is None or not is_array(acc) or isinstance(x, (list, tuple, dict)):
-        return add_grad(acc, getitem_grad(dy, x, idx))
+        return add_grad(acc, subscript_grad(dy, x, idx))
     if _is_fancy(idx):  # repeated indices must all count
         return scatter_add(acc, idx, dy)
     acc[idx] += dy
@@ -123,7 +136,7 @@ def getitem_accumulate(acc: Any, dy: Any, x: Any, idx: Any) -> Any:
 def getitem_add(acc: Any, dy: Any, x: Any, idx: Any) -> Any:
     """``getitem_accumulate`` without the in-place update: what transforming generated code
     again (higher derivatives) sees, so every value it saves stays as it was."""
-    return add_grad(acc, getitem_grad(dy, x, idx))
+    return add_grad(acc, subscript_grad(dy, x, idx))
 
 
 def item_grad(dy: Any, y: Any, key: Any) -> Any:
@@ -133,8 +146,8 @@ def item_grad(dy: Any, y: Any, key: Any) -> Any:
     if isinstance(dy, dict):
         g = dy.get(key)
     else:
-        g = dy[key] if key < len(dy) else None
-    return zeros_like_tree(y[key]) if g is None else g
+        g = dy[key] if -len(dy) <= key < len(dy) else None
+    return complete_grad(g, y[key])  # dense: it becomes an ordinary adjoint
 
 
 def drop_last(dy: Any) -> Any:
@@ -162,45 +175,10 @@ def sum_grads(dy: Any, xs: Any) -> list:
 
 
 # ---------------------------------------------------------------- rules of the helpers above
-
-
-def list_sum_vjp(dy, y, xs, start=0):
-    return sum_grads(dy, xs)
-
-
-def list_sum_vjp_start(dy, y, xs, start=0):
-    return unbroadcast(dy, start)
-
-
-
-
-def item_vjp(dy, y, x):
-    return dy
-
-
-def float_vjp(dy, y, x):
-    return dy
-
-
-table.defvjp(list_sum, list_sum_vjp, list_sum_vjp_start)
-table.defvjp(item, item_vjp)
-table.defvjp(reversed_list, reversed_list_vjp)
-if table.lookup(float) is None:
-    table.defvjp(float, float_vjp)
-
-
-# Generated code is transformed again for higher derivatives (tg.grad(tg.grad(f))): the helpers
-# it calls are primitives too. They are linear in the adjoint they carry.
-
-
-
-
-def add_grad_vjp_a(dz, z, a, b):
-    return dz
-
-
-def complete_grad_vjp(dz, z, g, x):
-    return dz
+# Generated code calls these helpers, and generated code is itself transformed again (grad of
+# grad, forward over reverse): each helper is a primitive with VJP and JVP rules. The adjoint
+# helpers are linear in the adjoint they carry; arguments read only for their shape or
+# structure have ``shape_only`` slots (zero, and the compiler emits nothing for them).
 
 
 def shape_only(argnum: int):
@@ -213,8 +191,60 @@ def shape_only(argnum: int):
     return zero_vjp
 
 
-table.defvjp(unbroadcast, None, shape_only(1))  # arg 0: rules/shape.py
-table.defvjp(getitem_grad, None, shape_only(1))  # the dy slot is registered in rules/shape.py
+def identity_vjp(dz, z, x):
+    return dz
+
+
+def identity_jvp(dx, z, x):
+    return dx
+
+
+def list_sum_vjp(dz, z, xs, start=0):
+    return sum_grads(dz, xs)
+
+
+def list_sum_vjp_start(dz, z, xs, start=0):
+    return unbroadcast(dz, start)
+
+
+def list_sum_jvp(dxs, z, xs, start=0):
+    return list_sum(dxs)
+
+
+def list_sum_jvp_start(dstart, z, xs, start=0):
+    return dstart
+
+
+def reversed_list_vjp(dz, z, xs):
+    return None if dz is None else list(dz[::-1])
+
+
+def reversed_list_jvp(dxs, z, xs):
+    return reversed_list(dxs)
+
+
+def as_list_vjp(dz, z, x):
+    return as_list_grad(dz, x)
+
+
+def as_list_jvp(dx, z, x):
+    return as_list(dx)
+
+
+def add_grad_vjp(dz, z, a, b):
+    return dz
+
+
+def add_grad_jvp(da, z, a, b):
+    return da
+
+
+def complete_grad_vjp(dz, z, g, x):
+    return dz
+
+
+def complete_grad_jvp(dg, z, g, x):
+    return complete_grad(dg, x)
 
 
 def getitem_add_vjp_acc(dz, z, acc, dy, x, idx):
@@ -222,10 +252,68 @@ def getitem_add_vjp_acc(dz, z, acc, dy, x, idx):
 
 
 def getitem_add_vjp_dy(dz, z, acc, dy, x, idx):
-    return dz[idx]
+    return read_back(dz, x, idx)
 
 
-table.defvjp(getitem_add, getitem_add_vjp_acc, getitem_add_vjp_dy, shape_only(2))
-table.defvjp(add_grad, add_grad_vjp_a, add_grad_vjp_a)
-table.defvjp(complete_grad, complete_grad_vjp)
+def getitem_add_jvp_acc(dacc, z, acc, dy, x, idx):
+    return dacc
+
+
+def getitem_add_jvp_dy(ddy, z, acc, dy, x, idx):
+    return subscript_grad(ddy, x, idx)
+
+
+def subscript_grad_vjp(dz, z, dy, x, idx):
+    return read_back(dz, x, idx)
+
+
+def subscript_grad_jvp(ddy, z, dy, x, idx):
+    return subscript_grad(ddy, x, idx)
+
+
+def item_grad_vjp(dz, z, dy, y, key):
+    return subscript_grad(dz, y, key)
+
+
+def item_grad_jvp(ddy, z, dy, y, key):
+    return item_grad(ddy, y, key)
+
+
+def drop_last_vjp(dz, z, dy):
+    return None if dz is None else [*dz, None]
+
+
+def drop_last_jvp(ddy, z, dy):
+    return drop_last(ddy)
+
+
+def as_list_grad_vjp(dz, z, dy, x):
+    return as_list(dz) if is_array(dz) else dz
+
+
+def as_list_grad_jvp(ddy, z, dy, x):
+    return as_list_grad(ddy, x)
+
+
+_RULES = [
+    (list_sum, (list_sum_vjp, list_sum_vjp_start), (list_sum_jvp, list_sum_jvp_start)),
+    (item, (identity_vjp,), (identity_jvp,)),
+    (reversed_list, (reversed_list_vjp,), (reversed_list_jvp,)),
+    (as_list, (as_list_vjp,), (as_list_jvp,)),
+    (add_grad, (add_grad_vjp, add_grad_vjp), (add_grad_jvp, add_grad_jvp)),
+    (complete_grad, (complete_grad_vjp, shape_only(1)), (complete_grad_jvp,)),
+    (getitem_add, (getitem_add_vjp_acc, getitem_add_vjp_dy, shape_only(2), shape_only(3)),
+     (getitem_add_jvp_acc, getitem_add_jvp_dy)),
+    (subscript_grad, (subscript_grad_vjp, shape_only(1), shape_only(2)), (subscript_grad_jvp,)),
+    (item_grad, (item_grad_vjp, shape_only(1), shape_only(2)), (item_grad_jvp,)),
+    (drop_last, (drop_last_vjp,), (drop_last_jvp,)),
+    (as_list_grad, (as_list_grad_vjp, shape_only(1)), (as_list_grad_jvp,)),
+]
+for _helper, _vjps, _jvps in _RULES:
+    table.defvjp(_helper, *_vjps)
+    table.defjvp(_helper, *_jvps)
+table.defvjp(unbroadcast, None, shape_only(1))  # arg 0: rules/shape.py
+# Index arguments carry no gradient; in generated code they may come off the stack, which
+# activity analysis treats as one value, so they are marked rather than left without a rule.
+table.defvjp(getitem_grad, None, shape_only(1), shape_only(2))  # the dy slot: rules/shape.py
 table.defnondiff(zero_grad, check_scalar)

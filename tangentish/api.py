@@ -20,8 +20,10 @@ from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.errors import TransformError
+from tangentish.transforms import hessian, hvp, jacobian, jvp
 
-__all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck"]
+__all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck", "jvp", "jacobian", "hessian",
+           "hvp"]
 
 _FALLBACKS = ("tape", "error")
 
@@ -71,6 +73,15 @@ class _Transformed:
         return self._compiled
 
     @property
+    def __tangentish_function__(self) -> Any:
+        """The generated function, for the compiler to inline when this gradient is itself
+        called inside a function being differentiated (None when it runs on the tape)."""
+        compiled = self.compiled()
+        if compiled is None or compiled.has_self:
+            return None
+        return compiled.function
+
+    @property
     def source(self) -> str:
         compiled = self.compiled()
         if compiled is None:
@@ -104,8 +115,24 @@ class _Transformed:
         if self.form != "vjp":
             _check_float_args(compiled, args, kwargs)
         if compiled.has_self:
-            return compiled.function(compiled.bound_self, *args, **kwargs)
-        return compiled.function(*args, **kwargs)
+            out = compiled.function(compiled.bound_self, *args, **kwargs)
+        else:
+            out = compiled.function(*args, **kwargs)
+        return out if self.form == "vjp" else _writable(out)
+
+
+def _writable(tree: Any) -> Any:
+    """Gradients the caller may update in place: copy read-only views (a broadcast seed)."""
+    flags = getattr(tree, "flags", None)
+    if flags is not None:
+        return tree.copy() if not getattr(flags, "writeable", True) else tree
+    if isinstance(tree, tuple) and not hasattr(tree, "_fields"):
+        return tuple(_writable(t) for t in tree)
+    if isinstance(tree, list):
+        return [_writable(t) for t in tree]
+    if isinstance(tree, dict):
+        return type(tree)((k, _writable(v)) for k, v in tree.items())
+    return tree
 
 
 def _check_float_args(compiled: Compiled, args: tuple, kwargs: dict) -> None:
@@ -119,6 +146,11 @@ def _check_float_args(compiled: Compiled, args: tuple, kwargs: dict) -> None:
             if pos >= len(args):
                 continue
             value = args[pos]
+        if isinstance(value, (str, bytes)) or value is None:
+            raise TypeError(
+                f"cannot differentiate with respect to argument '{name}': it is "
+                f"{type(value).__name__ if value is not None else 'None'}; tg.grad "
+                "differentiates floats, arrays, and dict/list/tuple nests of them")
         if _is_integer(value):
             raise TypeError(
                 f"cannot differentiate with respect to argument '{name}': it is an integer "
@@ -188,8 +220,10 @@ def value_and_grad(f: Callable[..., Any] | None = None, wrt: Any = 0, *,
 
 
 def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any, Any]:
-    """``(f(*args), pullback)``; ``pullback(cotangent)`` returns one gradient per argument."""
-    return _Transformed(f, None, "vjp", fallback, Options())(*args)
+    """``(f(*args), pullback)``; ``pullback(cotangent)`` returns one gradient per argument
+    (zeros for integer arguments, which carry no gradient)."""
+    floats = tuple(i for i, a in enumerate(args) if not _is_integer(a))
+    return _Transformed(f, floats, "vjp", fallback, Options())(*args)
 
 
 def source(df: Any) -> str:

@@ -6,6 +6,7 @@ docs/rules.md for how to add a primitive.
 
 # Importing a family registers its rules. tape_extras: primitives torch has and NumPy lacks.
 from . import (  # noqa: F401
+    einsum,
     elementwise,
     linalg,
     matrix,

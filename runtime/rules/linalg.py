@@ -1,20 +1,16 @@
-"""Products and contractions: matmul, dot, vdot, inner, outer, tensordot, einsum, trace, kron,
-cross, vecdot (the decompositions of ``np.linalg`` live in ``matrix``).
+"""Products and contractions: matmul, dot, vdot, inner, outer, tensordot, trace, kron, cross,
+vecdot (einsum has its own module, ``einsum``; the decompositions of ``np.linalg`` live in
+``matrix``).
 
 Every product is bilinear, so each JVP is the product with one factor replaced by its tangent,
 and each VJP contracts the cotangent with the other factor. The helpers below handle the cases
-NumPy folds into one function (1-d operands of matmul, scalars in dot, ellipses in einsum).
-
-``np.einsum`` takes operands as ``*operands``; its rules are registered for the first eight
-operands. Only the subscripts-string form is supported (not the interleaved sublist form).
+NumPy folds into one function (1-d operands of matmul, scalars in dot).
 """
 
 import operator
-import string
 
 import numpy as np
 
-from ..backend import asarray_like
 from ..support import is_array, no_tangent, shape_of, shape_only, unbroadcast
 from .table import defjvp, defnondiff, defvjp
 
@@ -156,70 +152,6 @@ def vecdot_grad(dy, x1, x2, axis=-1):
     return unbroadcast(np.expand_dims(dy, axis) * x2, x1)
 
 
-# ---------------------------------------------------------------- einsum
-
-
-def einsum_terms(subscripts, operands):
-    """The input terms and output term of an einsum, every ``...`` spelled out as letters.
-
-    Ellipsis dimensions line up from the right (broadcasting), so an operand with fewer of them
-    takes the last letters; the implicit output is NumPy's: ellipsis, then once-used letters in
-    sorted order.
-    """
-    spec = subscripts.replace(" ", "")
-    inputs, _, out = spec.partition("->")
-    terms = inputs.split(",")
-    spare = [c for c in string.ascii_letters if c not in spec]
-    widths = [np.ndim(op) - len(t.replace("...", "")) for t, op in zip(terms, operands)]
-    width = max([w for t, w in zip(terms, widths) if "..." in t], default=0)
-    letters = "".join(spare[:width])
-    if "->" not in spec:
-        once = sorted(c for c in inputs if c.isalpha() and inputs.count(c) == 1)
-        out = ("..." if "..." in inputs else "") + "".join(once)
-    terms = [t.replace("...", letters[width - w:] if w else "") for t, w in zip(terms, widths)]
-    return terms, out.replace("...", letters)
-
-
-def einsum_grad(dy, subscripts, operands, i, optimize=False):
-    """Cotangent of ``operands[i]``: dy contracted with the other operands onto its term.
-
-    Letters only operand i carries make the gradient constant along them (a ones vector), and
-    a letter repeated in its term (a trace or diagonal) puts the gradient on that diagonal
-    (an identity matrix).
-    """
-    terms, out = einsum_terms(subscripts, operands)
-    x, term = operands[i], terms[i]
-    if not is_array(dy):  # a Python scalar seed: keep the result in x's library
-        dy = asarray_like(dy, x)
-    others = [t for j, t in enumerate(terms) if j != i]
-    carried = set(out + "".join(others))
-    unique = "".join(dict.fromkeys(term))
-    produced = "".join(c for c in unique if c in carried)
-    g = np.einsum(",".join([out] + others) + "->" + produced, dy,
-                  *[op for j, op in enumerate(operands) if j != i], optimize=optimize)
-    spare = [c for c in string.ascii_letters if c not in "".join(terms) + out]
-    target, extra, factors = list(term), [], []
-    for c in unique:
-        where = [k for k, t in enumerate(term) if t == c]
-        n = shape_of(x)[where[0]]
-        if c not in carried:
-            extra.append(c)
-            factors.append(np.ones_like(x, shape=(n,)))
-        for k in where[1:]:
-            target[k] = spare.pop()
-            extra.append(c + target[k])
-            factors.append(np.eye(n, dtype=x.dtype, like=x))
-    if extra:
-        g = np.einsum(",".join([produced] + extra) + "->" + "".join(target), g, *factors,
-                      optimize=optimize)
-    return unbroadcast(g, x)
-
-
-def replaced(operands, i, value):
-    """``operands`` with the i-th replaced by ``value``."""
-    return tuple(value if j == i else op for j, op in enumerate(operands))
-
-
 # ---------------------------------------------------------------- matmul, dot and friends
 
 
@@ -239,9 +171,11 @@ def matmul_jvp_b(db, y, a, b):
     return np.matmul(a, db)
 
 
-for _matmul in (np.matmul, operator.matmul, np.linalg.matmul):
-    defvjp(_matmul, matmul_vjp_a, matmul_vjp_b)
-    defjvp(_matmul, matmul_jvp_a, matmul_jvp_b)
+# np.linalg.matmul, outer, tensordot, vecdot, trace and cross are NumPy 2's array-API names.
+for _matmul in (np.matmul, operator.matmul, getattr(np.linalg, "matmul", None)):
+    if _matmul is not None:
+        defvjp(_matmul, matmul_vjp_a, matmul_vjp_b)
+        defjvp(_matmul, matmul_jvp_a, matmul_jvp_b)
 
 
 def dot_vjp_a(dy, y, a, b, out=None):
@@ -350,14 +284,16 @@ defvjp(np.inner, inner_vjp_a, inner_vjp_b)
 defjvp(np.inner, inner_jvp_a, inner_jvp_b)
 defvjp(np.vdot, vdot_vjp_a, vdot_vjp_b)
 defjvp(np.vdot, vdot_jvp_a, vdot_jvp_b)
-for _outer in (np.outer, np.linalg.outer):
-    defvjp(_outer, outer_vjp_a, outer_vjp_b)
-    defjvp(_outer, outer_jvp_a, outer_jvp_b)
-for _tensordot in (np.tensordot, np.linalg.tensordot):
-    defvjp(_tensordot, tensordot_vjp_a, tensordot_vjp_b)
-    defjvp(_tensordot, tensordot_jvp_a, tensordot_jvp_b)
-for _vecdot in (np.linalg.vecdot, getattr(np, "vecdot", None)):
-    if _vecdot is not None:  # np.vecdot is new in NumPy 2.0
+for _outer in (np.outer, getattr(np.linalg, "outer", None)):
+    if _outer is not None:
+        defvjp(_outer, outer_vjp_a, outer_vjp_b)
+        defjvp(_outer, outer_jvp_a, outer_jvp_b)
+for _tensordot in (np.tensordot, getattr(np.linalg, "tensordot", None)):
+    if _tensordot is not None:
+        defvjp(_tensordot, tensordot_vjp_a, tensordot_vjp_b)
+        defjvp(_tensordot, tensordot_jvp_a, tensordot_jvp_b)
+for _vecdot in (getattr(np.linalg, "vecdot", None), getattr(np, "vecdot", None)):
+    if _vecdot is not None:
         defvjp(_vecdot, vecdot_vjp_a, vecdot_vjp_b)
         defjvp(_vecdot, vecdot_jvp_a, vecdot_jvp_b)
 
@@ -430,87 +366,16 @@ def linalg_cross_jvp_b(dx2, y, x1, x2, axis=-1):
 
 defvjp(np.trace, trace_vjp)
 defjvp(np.trace, trace_jvp)
-defvjp(np.linalg.trace, linalg_trace_vjp)
-defjvp(np.linalg.trace, linalg_trace_jvp)
+if hasattr(np.linalg, "trace"):
+    defvjp(np.linalg.trace, linalg_trace_vjp)
+    defjvp(np.linalg.trace, linalg_trace_jvp)
 defvjp(np.kron, kron_vjp_a, kron_vjp_b)
 defjvp(np.kron, kron_jvp_a, kron_jvp_b)
 defvjp(np.cross, cross_vjp_a, cross_vjp_b)
 defjvp(np.cross, cross_jvp_a, cross_jvp_b)
-defvjp(np.linalg.cross, linalg_cross_vjp_a, linalg_cross_vjp_b)
-defjvp(np.linalg.cross, linalg_cross_jvp_a, linalg_cross_jvp_b)
-
-# ---------------------------------------------------------------- einsum, one rule per operand
-# Argument 0 is the subscripts string; operand k is argument k + 1.
-
-
-def einsum_vjp_0(dy, y, subscripts, *operands, optimize=False, **options):
-    return einsum_grad(dy, subscripts, operands, 0, optimize)
-
-
-def einsum_vjp_1(dy, y, subscripts, *operands, optimize=False, **options):
-    return einsum_grad(dy, subscripts, operands, 1, optimize)
-
-
-def einsum_vjp_2(dy, y, subscripts, *operands, optimize=False, **options):
-    return einsum_grad(dy, subscripts, operands, 2, optimize)
-
-
-def einsum_vjp_3(dy, y, subscripts, *operands, optimize=False, **options):
-    return einsum_grad(dy, subscripts, operands, 3, optimize)
-
-
-def einsum_vjp_4(dy, y, subscripts, *operands, optimize=False, **options):
-    return einsum_grad(dy, subscripts, operands, 4, optimize)
-
-
-def einsum_vjp_5(dy, y, subscripts, *operands, optimize=False, **options):
-    return einsum_grad(dy, subscripts, operands, 5, optimize)
-
-
-def einsum_vjp_6(dy, y, subscripts, *operands, optimize=False, **options):
-    return einsum_grad(dy, subscripts, operands, 6, optimize)
-
-
-def einsum_vjp_7(dy, y, subscripts, *operands, optimize=False, **options):
-    return einsum_grad(dy, subscripts, operands, 7, optimize)
-
-
-def einsum_jvp_0(dx, y, subscripts, *operands, optimize=False, **options):
-    return np.einsum(subscripts, *replaced(operands, 0, dx), optimize=optimize)
-
-
-def einsum_jvp_1(dx, y, subscripts, *operands, optimize=False, **options):
-    return np.einsum(subscripts, *replaced(operands, 1, dx), optimize=optimize)
-
-
-def einsum_jvp_2(dx, y, subscripts, *operands, optimize=False, **options):
-    return np.einsum(subscripts, *replaced(operands, 2, dx), optimize=optimize)
-
-
-def einsum_jvp_3(dx, y, subscripts, *operands, optimize=False, **options):
-    return np.einsum(subscripts, *replaced(operands, 3, dx), optimize=optimize)
-
-
-def einsum_jvp_4(dx, y, subscripts, *operands, optimize=False, **options):
-    return np.einsum(subscripts, *replaced(operands, 4, dx), optimize=optimize)
-
-
-def einsum_jvp_5(dx, y, subscripts, *operands, optimize=False, **options):
-    return np.einsum(subscripts, *replaced(operands, 5, dx), optimize=optimize)
-
-
-def einsum_jvp_6(dx, y, subscripts, *operands, optimize=False, **options):
-    return np.einsum(subscripts, *replaced(operands, 6, dx), optimize=optimize)
-
-
-def einsum_jvp_7(dx, y, subscripts, *operands, optimize=False, **options):
-    return np.einsum(subscripts, *replaced(operands, 7, dx), optimize=optimize)
-
-
-defvjp(np.einsum, None, einsum_vjp_0, einsum_vjp_1, einsum_vjp_2, einsum_vjp_3, einsum_vjp_4,
-       einsum_vjp_5, einsum_vjp_6, einsum_vjp_7)
-defjvp(np.einsum, None, einsum_jvp_0, einsum_jvp_1, einsum_jvp_2, einsum_jvp_3, einsum_jvp_4,
-       einsum_jvp_5, einsum_jvp_6, einsum_jvp_7)
+if hasattr(np.linalg, "cross"):
+    defvjp(np.linalg.cross, linalg_cross_vjp_a, linalg_cross_vjp_b)
+    defjvp(np.linalg.cross, linalg_cross_jvp_a, linalg_cross_jvp_b)
 
 # ---------------------------------------------------------------- rules of the helpers above
 # Generated adjoints call these helpers and are differentiated again (hessians, grad of grad).
@@ -687,38 +552,6 @@ def vecdot_grad_jvp_x2(dx2, z, dy, x1, x2, axis=-1):
     return vecdot_grad(dy, x1, dx2, axis)
 
 
-def einsum_operands_grad(dz, dy, subscripts, operands, i, optimize=False):
-    """Cotangents of the other operands of ``einsum_grad(dy, ..., i)``: einsum being
-    multilinear, operand j's is einsum_grad for j with dz standing in for operand i."""
-    return tuple(None if j == i else einsum_grad(dy, subscripts, replaced(operands, i, dz), j,
-                                                 optimize) for j in range(len(operands)))
-
-
-def einsum_operands_tangent(doperands, dy, subscripts, operands, i, optimize=False):
-    """Tangent of ``einsum_grad(dy, ..., i)`` for tangents of the other operands (None: none)."""
-    tangent = 0
-    for j, d in enumerate(doperands):
-        if j != i and d is not None:
-            tangent = tangent + einsum_grad(dy, subscripts, replaced(operands, j, d), i, optimize)
-    return tangent
-
-
-def einsum_grad_vjp_dy(dz, z, dy, subscripts, operands, i, optimize=False):
-    return np.einsum(subscripts, *replaced(operands, i, dz), optimize=optimize)
-
-
-def einsum_grad_vjp_operands(dz, z, dy, subscripts, operands, i, optimize=False):
-    return einsum_operands_grad(dz, dy, subscripts, operands, i, optimize)
-
-
-def einsum_grad_jvp_dy(ddy, z, dy, subscripts, operands, i, optimize=False):
-    return einsum_grad(ddy, subscripts, operands, i, optimize)
-
-
-def einsum_grad_jvp_operands(doperands, z, dy, subscripts, operands, i, optimize=False):
-    return einsum_operands_tangent(doperands, dy, subscripts, operands, i, optimize)
-
-
 defvjp(mT, mT_vjp)
 defjvp(mT, mT_jvp)
 defvjp(expand_matrix, expand_matrix_vjp)
@@ -745,10 +578,7 @@ for _helper, _vjps, _jvps in [
         (cross_grad_b, (cross_grad_b_vjp_dy, cross_grad_b_vjp_a, shape_only(2)),
          (cross_grad_b_jvp_dy, cross_grad_b_jvp_a, no_tangent)),
         (vecdot_grad, (vecdot_grad_vjp_dy, shape_only(1), vecdot_grad_vjp_x2),
-         (vecdot_grad_jvp_dy, no_tangent, vecdot_grad_jvp_x2)),
-        # (dy, subscripts, operands, i): operands carry gradients, the subscripts never do.
-        (einsum_grad, (einsum_grad_vjp_dy, None, einsum_grad_vjp_operands),
-         (einsum_grad_jvp_dy, None, einsum_grad_jvp_operands))]:
+         (vecdot_grad_jvp_dy, no_tangent, vecdot_grad_jvp_x2))]:
     defvjp(_helper, *_vjps)
     defjvp(_helper, *_jvps)
 defnondiff(dot_axes, scalar_operand, cross_axes, tensordot_axes)

@@ -1,5 +1,6 @@
 """``np.linalg`` matrix functions and decompositions: inv, det, slogdet, solve, norms, cholesky,
-eigh, eigvalsh, svd, svdvals, qr, pinv, matrix_power, multi_dot.
+eigh, eigvalsh, svd, svdvals, qr, pinv, matrix_power, multi_dot (and NumPy 2's diagonal and
+matrix_transpose; matrix_rank is non-differentiable).
 
 All rules work on stacks of matrices (``(..., M, N)``), as the primitives do.
 
@@ -8,11 +9,13 @@ per output, ``None`` standing for an output that received no gradient (a zero co
 ``y`` is the primal output tuple. The JVP rule returns a tuple of tangents, one per output (zeros
 for an output that cannot move, such as slogdet's sign).
 
-eigh, eigvalsh and cholesky read only one triangle of their input (``UPLO``, lower for
-cholesky), so their VJPs are the derivative of exactly that function: zero on the unread
-triangle. For a symmetric input built as ``A = B + B.T`` this gives the same gradient for B as
-the symmetric convention of PyTorch and JAX. Decompositions assume distinct eigen/singular
-values and full rank, where they are differentiable.
+eigh, eigvalsh and cholesky read only one triangle of their input (``UPLO``; for cholesky the
+lower one, the upper with ``upper=True``), so their VJPs are the derivative of exactly that
+function: zero on the unread triangle. For a symmetric input built as ``A = B + B.T`` this gives
+the same gradient for B as the symmetric convention of PyTorch and JAX. Decompositions assume
+distinct eigen/singular values and full rank, where they are differentiable. A
+``full_matrices=True`` SVD of a non-square matrix pads U or Vh with columns that are not unique:
+their cotangent is ignored (as PyTorch does) and its JVP raises.
 """
 
 import numpy as np
@@ -20,6 +23,7 @@ import numpy as np
 from ..support import is_array, reduced_axes, shape_of, unbroadcast, unreduce
 from .linalg import as_cols, as_rows, expand_matrix, mT
 from .reductions import safe_divisor, tie_weights
+from .shape import undiagonal
 from .table import defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- helpers
@@ -138,6 +142,29 @@ def solve_jvp_b(db, y, a, b):
     return np.linalg.solve(a, db)
 
 
+# NumPy 2's np.linalg.diagonal and matrix_transpose: the last two axes, as shape ops.
+def linalg_diagonal_vjp(dy, y, x, offset=0):
+    return undiagonal(dy, x, offset, -2, -1)
+
+
+def linalg_diagonal_jvp(dx, y, x, offset=0):
+    return np.diagonal(dx, offset, -2, -1)
+
+
+def matrix_transpose_vjp(dy, y, x):
+    return mT(dy)
+
+
+def matrix_transpose_jvp(dx, y, x):
+    return mT(dx)
+
+
+if hasattr(np.linalg, "diagonal"):
+    defvjp(np.linalg.diagonal, linalg_diagonal_vjp)
+    defjvp(np.linalg.diagonal, linalg_diagonal_jvp)
+    defvjp(np.linalg.matrix_transpose, matrix_transpose_vjp)
+    defjvp(np.linalg.matrix_transpose, matrix_transpose_jvp)
+defnondiff(np.linalg.matrix_rank)
 defvjp(np.linalg.inv, inv_vjp)
 defjvp(np.linalg.inv, inv_jvp)
 defvjp(np.linalg.det, det_vjp)
@@ -286,10 +313,11 @@ defvjp(norm_weights, norm_weights_vjp_x, norm_weights_vjp_y)
 defjvp(norm_weights, norm_weights_jvp_x, norm_weights_jvp_y)
 defvjp(np.linalg.norm, norm_vjp)
 defjvp(np.linalg.norm, norm_jvp)
-defvjp(np.linalg.vector_norm, vector_norm_vjp)
-defjvp(np.linalg.vector_norm, vector_norm_jvp)
-defvjp(np.linalg.matrix_norm, matrix_norm_vjp)
-defjvp(np.linalg.matrix_norm, matrix_norm_jvp)
+if hasattr(np.linalg, "vector_norm"):  # NumPy 2's array-API norms
+    defvjp(np.linalg.vector_norm, vector_norm_vjp)
+    defjvp(np.linalg.vector_norm, vector_norm_jvp)
+    defvjp(np.linalg.matrix_norm, matrix_norm_vjp)
+    defjvp(np.linalg.matrix_norm, matrix_norm_jvp)
 
 # ---------------------------------------------------------------- cholesky (Murray 2016)
 
@@ -401,6 +429,11 @@ def svd_grad(dy, y, a):
 
 def svd_tangent(da, y, a):
     """Tangents (dU, ds, dVh) of the thin SVD (as JAX's svd_jvp, real case)."""
+    k = shape_of(y[1])[-1]
+    if shape_of(y[0])[-1] != k or shape_of(y[2])[-2] != k:  # padded: full_matrices=True
+        raise NotImplementedError(
+            "tangentish: the JVP of np.linalg.svd(full_matrices=True) of a non-square matrix is "
+            "not unique; use full_matrices=False")
     u, s, vh = thin(y)
     v = mT(vh)
     ds_mat = np.matmul(np.matmul(mT(u), da), v)
@@ -439,8 +472,9 @@ def svdvals_jvp(dx, y, x):
 
 defvjp(np.linalg.svd, svd_vjp)
 defjvp(np.linalg.svd, svd_jvp)
-defvjp(np.linalg.svdvals, svdvals_vjp)
-defjvp(np.linalg.svdvals, svdvals_jvp)
+if hasattr(np.linalg, "svdvals"):  # NumPy 2.0
+    defvjp(np.linalg.svdvals, svdvals_vjp)
+    defjvp(np.linalg.svdvals, svdvals_jvp)
 
 # ---------------------------------------------------------------- QR
 

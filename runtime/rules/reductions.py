@@ -348,6 +348,31 @@ def cumprod_jvp(da, y, a, axis=None, dtype=None, out=None):
     return y * np.cumsum(da / a, axis=axis)
 
 
+# NumPy 2.1's array-API spellings; include_initial puts a leading 0 (sum) or 1 (prod) in y,
+# which no input reaches: np.delete drops it from the cotangent.
+def cumulative_sum_vjp(dy, y, x, axis=None, dtype=None, out=None, include_initial=False):
+    return reverse_cumsum(np.delete(dy, 0, axis=0 if axis is None else axis)
+                          if include_initial else dy, axis)
+
+
+def cumulative_sum_jvp(dx, y, x, axis=None, dtype=None, out=None, include_initial=False):
+    return np.cumulative_sum(dx, axis=axis, include_initial=include_initial)
+
+
+def cumulative_prod_vjp(dy, y, x, axis=None, dtype=None, out=None, include_initial=False):
+    return reverse_cumsum(np.delete(dy * y, 0, axis=0 if axis is None else axis)
+                          if include_initial else dy * y, axis) / x
+
+
+def cumulative_prod_jvp(dx, y, x, axis=None, dtype=None, out=None, include_initial=False):
+    return y * np.cumulative_sum(dx / x, axis=axis, include_initial=include_initial)
+
+
+if hasattr(np, "cumulative_sum"):  # new in NumPy 2.1
+    defvjp(np.cumulative_sum, cumulative_sum_vjp)
+    defjvp(np.cumulative_sum, cumulative_sum_jvp)
+    defvjp(np.cumulative_prod, cumulative_prod_vjp)
+    defjvp(np.cumulative_prod, cumulative_prod_jvp)
 defvjp(np.cumsum, cumsum_vjp)
 defjvp(np.cumsum, cumsum_jvp)
 defvjp(np.cumprod, cumprod_vjp)

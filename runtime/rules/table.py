@@ -73,7 +73,9 @@ def _qualname(primitive: Any) -> str:
     module = getattr(primitive, "__module__", None) or ""
     if module == "_operator":
         module = "operator"
-    if module in ("numpy", "builtins") or module.startswith("numpy."):
+    if module.startswith("numpy.linalg"):
+        module = "np.linalg"
+    elif module in ("numpy", "builtins") or module.startswith("numpy."):
         module = "np" if module.startswith("numpy") else ""
     if type(primitive).__name__ == "ufunc":
         module = "np"

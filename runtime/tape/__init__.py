@@ -35,12 +35,12 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .ops import *  # noqa: F403
 from .ops import __all__ as _op_names
 from .printing import set_printoptions
-from .tensor import Tensor
+from .tensor import TapeWarning, Tensor
 
 dtype = DType
 
 __all__ = [
-    "Tensor", "DType", "dtype", "Size", "device", "linalg", "set_printoptions",
+    "Tensor", "TapeWarning", "DType", "dtype", "Size", "device", "linalg", "set_printoptions",
     "bool", "complex64", "complex128", "double", "float", "float16", "float32", "float64",
     "half", "int", "int8", "int16", "int32", "int64", "long", "uint8",
     "get_default_dtype", "set_default_dtype",

@@ -17,7 +17,7 @@ from ..support import index_set
 from .dtypes import get_default_dtype
 from .engine import edge
 from .function import node_class, torch_name
-from .grad_mode import is_grad_enabled
+from .grad_mode import _state as _grad_state
 
 __all__ = ["apply", "raw", "array_ufunc", "array_function", "SEQUENCE_PRIMITIVES"]
 
@@ -46,34 +46,33 @@ def raw(a):
     return a
 
 
-def _tensors(args):
-
-    for a in args:
-        if isinstance(a, Tensor):
-            yield a
-        elif type(a) in (list, tuple):
-            yield from (v for v in a if isinstance(v, Tensor))
-
-
 def apply(prim, *args, name=None, **kwargs):
     """``prim(*args, **kwargs)`` on raw arrays, recorded on the tape when a Tensor needs grad."""
-    out = prim(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
-    return record(prim, args, kwargs, out, name)
+    raw_args = [raw(a) for a in args]
+    if kwargs:
+        raw_kwargs = {k: raw(v) for k, v in kwargs.items()}
+        out = prim(*raw_args, **raw_kwargs)
+    else:
+        raw_kwargs = kwargs
+        out = prim(*raw_args)
+    return record(prim, args, kwargs, out, name, (raw_args, raw_kwargs))
 
 
-def record(prim, args, kwargs, out, name=None):
-    """Wrap ``out`` as a Tensor and, when any Tensor argument requires grad, give it a node."""
-
-    if isinstance(out, np.generic):
-        out = np.asarray(out)
-    multi = isinstance(out, (tuple, list))
-    if multi and not all(is_array(o) for o in out):
-        return out
-    if not multi and not is_array(out):
-        return out
-    outs = [_fresh_layout(_default_float(np.asarray(o) if isinstance(o, np.generic) else o,
-                                         args), prim)
-            for o in (out if multi else (out,))]
+def record(prim, args, kwargs, out, name=None, raws=None):
+    """Wrap ``out`` as a Tensor and, when any Tensor argument requires grad, give it a node
+    (``raws``: the arguments as the primitive saw them, kept for a backward on arrays)."""
+    if type(out) is np.ndarray:  # the common case, first
+        multi = False
+        outs = [_fresh_layout(_default_float(out, args), prim)]
+    else:
+        if isinstance(out, np.generic):
+            out = np.asarray(out)
+        multi = isinstance(out, (tuple, list))
+        if not (all(is_array(o) for o in out) if multi else is_array(out)):
+            return out
+        outs = [_fresh_layout(_default_float(np.asarray(o) if isinstance(o, np.generic) else o,
+                                             args), prim)
+                for o in (out if multi else (out,))]
     results = [Tensor._wrap(o) for o in outs]
     if not multi:
         result = results[0]
@@ -81,34 +80,31 @@ def record(prim, args, kwargs, out, name=None):
             mark_view(result, prim, args, kwargs)
     else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
         result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
-    if (not is_grad_enabled() or not any(o.dtype.kind in "fc" for o in outs)
-            or is_nondiff(prim) or prim in _CONSTANT_RESULTS
-            or not any(t.requires_grad for t in _tensors(args))):
+    if (not _needs_grad(args) or not _grad_state.enabled
+            or not (outs[0].dtype.kind in "fc" or any(o.dtype.kind in "fc" for o in outs))
+            or is_nondiff(prim) or prim in _CONSTANT_RESULTS):
         return result
-
     slots, nexts, versions = [], [], []
     numbers_are_data = prim in _ARITHMETIC or isinstance(prim, np.ufunc)
-    positions = _DATA_POSITIONS.get(prim, range(len(args)))
-    for pos in positions:
+    sequence = prim in SEQUENCE_PRIMITIVES
+    for pos in _DATA_POSITIONS.get(prim, range(len(args))):
         a = args[pos]
-        parts = list(enumerate(a)) if prim in SEQUENCE_PRIMITIVES and pos == 0 else [(None, a)]
-        for sub, v in parts:
+        for sub, v in (enumerate(a) if sequence and pos == 0 else ((None, a),)):
             if isinstance(v, Tensor):
-                versions.append((pos, v, v._vc.value, None, 0))
+                versions.append((pos, v, v._vc.value))
                 slots.append((pos, sub))
-                nexts.append(edge(v) if v.requires_grad else (None, 0))
+                nexts.append(edge(v) if v._requires_grad or v._grad_fn is not None
+                             else (None, 0))
             elif is_array(v) or (numbers_are_data and isinstance(v, (int, float, complex))
                                  and not isinstance(v, bool)):
                 slots.append((pos, sub))
                 nexts.append((None, 0))
     node = node_class(name or torch_name(prim, args, kwargs))(
-        prim, args, kwargs, slots, nexts, versions)
-    node.output = result
+        prim, args, kwargs, slots, nexts, versions, raws)
+    node.set_output(result, multi)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fc":
             r._grad_fn, r._output_nr = node, nr
-    if not multi:
-        versions.append(("y", result, 0, node, 0))
     return result
 
 
@@ -126,13 +122,27 @@ def _fresh_layout(out, prim):
 
 def _default_float(out, args):
     """Integer tensors promoted by a Python float get torch's default dtype, not float64."""
-    if out.dtype != np.float64 or get_default_dtype().dtype == np.float64:
+    if out.dtype != np.float64:
         return out
     for a in args:
         for v in (a if type(a) in (list, tuple) else (a,)):
-            if is_array(v) and not isinstance(v, np.generic) and raw(v).dtype.kind in "fc":
+            data = v._data if isinstance(v, Tensor) else v
+            dtype = None if isinstance(data, np.generic) else getattr(data, "dtype", None)
+            if dtype is not None and dtype.kind in "fc":
                 return out
-    return out.astype(get_default_dtype().dtype)
+    default = get_default_dtype().dtype
+    return out if default == np.float64 else out.astype(default)
+
+
+def _needs_grad(args) -> bool:
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._requires_grad or a._grad_fn is not None:
+                return True
+        elif type(a) in (list, tuple):
+            if any(isinstance(v, Tensor) and v.requires_grad for v in a):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------- NumPy's dispatch protocols

@@ -25,7 +25,9 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, inputs=None, accum
     ``accumulate`` adds gradients into ``.grad`` (of every leaf, or of ``inputs`` only);
     otherwise (``autograd.grad``) no ``.grad`` is touched.
     """
-    targets = {edge(t): i for i, t in enumerate(inputs or ())}
+    targets: dict = {}  # (node, output nr) -> positions in inputs (a tensor may repeat)
+    for i, t in enumerate(inputs or ()):
+        targets.setdefault(edge(t), []).append(i)
     order = _toposort([edge(r)[0] for r in roots])
     target_nodes = {n for n, _ in targets}
     needed = _needed(order, target_nodes) if inputs is not None else None
@@ -33,20 +35,21 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, inputs=None, accum
     for r, s in zip(roots, seeds):
         node, nr = edge(r)
         add_grad(pending.setdefault(node, {}), nr, s)
-    captured = [None] * len(targets)
+    captured = [None] * len(inputs or ())
     with set_grad_enabled(create_graph):
         for node in order:
             grads = pending.pop(node, None)
             if grads is None or (needed is not None and node not in needed
                                  and node not in target_nodes):
                 continue
-            grads = run_pre_hooks(node, grads, create_graph)
-            for nr, g in grads.items():
-                i = targets.get((node, nr))
-                if i is not None:
-                    captured[i] = g
-                    if accumulate:
-                        accumulate_into(inputs[i], g, create_graph)
+            if node._pre_hooks or node._retain:
+                grads = run_pre_hooks(node, grads, create_graph)
+            if node in target_nodes:
+                for nr, g in grads.items():
+                    for i in targets.get((node, nr), ()):
+                        captured[i] = g
+                        if accumulate:
+                            accumulate_into(inputs[i], g, create_graph)
             if isinstance(node, AccumulateGrad):
                 if accumulate and inputs is None:
                     accumulate_into(node.variable, grads[0], create_graph)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..backend import is_array
 from .autograd_api import grad as autograd_grad
+from .grad_mode import _state as _grad_state
 from .grad_mode import enable_grad
 from .tensor import Tensor
 
@@ -24,14 +25,17 @@ __all__ = ["grad_via_tape", "value_and_grad_via_tape", "vjp_via_tape"]
 # ---------------------------------------------------------------- nests of leaves
 
 
-def _wrap(x, leaves: list):
-    """A copy of nest ``x`` with every float/array leaf replaced by a fresh leaf Tensor."""
+def _wrap(x, leaves: list, ints: bool = True):
+    """A copy of nest ``x`` with every number/array leaf replaced by a fresh leaf Tensor
+    (Python ints too unless ``ints`` is false: then they stay ints, with gradient 0.0)."""
     if isinstance(x, dict):
-        return type(x)((k, _wrap(v, leaves)) for k, v in x.items())
+        return type(x)((k, _wrap(v, leaves, ints)) for k, v in x.items())
     if isinstance(x, tuple) and hasattr(x, "_fields"):
-        return type(x)(*(_wrap(v, leaves) for v in x))
+        return type(x)(*(_wrap(v, leaves, ints) for v in x))
     if isinstance(x, (list, tuple)):
-        return type(x)(_wrap(v, leaves) for v in x)
+        return type(x)(_wrap(v, leaves, ints) for v in x)
+    if not ints and isinstance(x, int):
+        return x
     if isinstance(x, Tensor):
         t = x.detach().clone().requires_grad_(True)
     elif is_array(x) and not isinstance(x, np.generic):
@@ -93,16 +97,20 @@ def _positions(f, wrt) -> tuple[tuple[int, ...], bool]:
 # ---------------------------------------------------------------- entry points
 
 
-def _run(f, args, positions, kwargs):
+def _run(f, args, positions, kwargs, ints=True):
     """Call ``f`` on wrapped copies of ``args[positions]``; return (output, wrapped, leaves)."""
     args = list(args)
     leaves: list = []
     wrapped = {}
     for p in positions:
-        wrapped[p] = _wrap(args[p], leaves)
+        wrapped[p] = _wrap(args[p], leaves, ints)
         args[p] = wrapped[p]
-    with enable_grad():
-        out = f(*args, **(kwargs or {}))
+    previous, _grad_state.fallback = _grad_state.fallback, True
+    try:
+        with enable_grad():
+            out = f(*args, **(kwargs or {}))
+    finally:
+        _grad_state.fallback = previous
     return out, wrapped, leaves
 
 
@@ -159,9 +167,13 @@ def grad_via_tape(f, args, wrt=0, kwargs=None) -> Any:
 
 
 def vjp_via_tape(f, *args):
-    """``(f(*args), pullback)``; ``pullback(cotangent)`` is a tuple of one gradient per arg."""
+    """``(f(*args), pullback)``; ``pullback(cotangent)`` is a tuple of one gradient per arg.
+
+    Every argument is differentiated except Python ints, which a helper run on the tape most
+    often uses as a count or an index (``range(n)``, ``x[i]``); their gradient is 0.0.
+    """
     positions = tuple(range(len(args)))
-    out, wrapped, leaves = _run(f, args, positions, None)
+    out, wrapped, leaves = _run(f, args, positions, None, ints=False)
 
     def pullback(cotangent):
         grads = _gradients(out, leaves, cotangent, retain=True)

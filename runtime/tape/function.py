@@ -10,9 +10,9 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
-import itertools
 import operator
 import textwrap
+import weakref
 from typing import Any
 
 import numpy as np
@@ -24,8 +24,6 @@ __all__ = ["Node", "OpNode", "AccumulateGrad", "torch_name", "node_class"]
 #: Set by tensor.py once the class exists (the two modules import each other).
 Tensor: type = None  # type: ignore[assignment]
 
-_SEQ = itertools.count()
-
 FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you "
@@ -35,16 +33,35 @@ FREED = (
 )
 
 
+_NONE: dict = {}  # shared "no hooks" until a node gets its own (most never do)
+
+
 class Node:
     """A node of the backward graph (torch's ``grad_fn``)."""
 
+    _pre_hooks: dict = _NONE   # output number -> tensor hooks
+    _retain: dict = _NONE      # output number -> weakref of a retain_grad tensor
+    _post_hooks: tuple | list = ()
+
     def __init__(self, next_functions=()):
         self.next_functions = tuple(next_functions)
-        self.metadata: dict = {}
-        self._pre_hooks: dict[int, list] = {}   # output number -> tensor hooks
-        self._retain: dict[int, Any] = {}       # output number -> weakref of a retain_grad tensor
-        self._post_hooks: list = []
-        self._seq = next(_SEQ)
+
+    @property
+    def metadata(self) -> dict:
+        if "_metadata" not in self.__dict__:
+            self._metadata = {}
+        return self._metadata
+
+    def tensor_hooks(self, nr: int) -> list:
+        """The (mutable) list of tensor hooks of output ``nr``."""
+        if self._pre_hooks is _NONE:
+            self._pre_hooks = {}
+        return self._pre_hooks.setdefault(nr, [])
+
+    def retain(self, nr: int, tensor) -> None:
+        if self._retain is _NONE:
+            self._retain = {}
+        self._retain[nr] = weakref.ref(tensor)
 
     def name(self) -> str:
         return type(self).__name__
@@ -56,13 +73,15 @@ class Node:
         """``hook(grad_inputs, grad_outputs)`` runs after this node computed its gradients."""
         from .hooks import RemovableHandle
 
+        if not isinstance(self._post_hooks, list):
+            self._post_hooks = []
         self._post_hooks.append(hook)
         return RemovableHandle(self._post_hooks, hook)
 
     def register_prehook(self, hook):
         from .hooks import RemovableHandle
 
-        hooks = self._pre_hooks.setdefault(0, [])
+        hooks = self.tensor_hooks(0)
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
@@ -88,14 +107,45 @@ class OpNode(Node):
     aligned with ``next_functions``.
     """
 
-    def __init__(self, prim, args, kwargs, slots, next_functions, versions):
+    def __init__(self, prim, args, kwargs, slots, next_functions, versions, raws=None):
         super().__init__(next_functions)
         self.prim, self.args, self.kwargs, self.slots = prim, list(args), kwargs, slots
-        self.output = None
-        # (position or "y", tensor, version, its grad_fn, output nr) for every Tensor input
+        if raws is None:
+            raws = ([_raw(a) for a in args], {k: _raw(v) for k, v in kwargs.items()})
+        self._raw_args, self._raw_kwargs = raws
+        # (position, tensor, version when recorded) for every Tensor input
         self._versions = versions
         self._freed = False
         self._used = None
+        # The output is held weakly (a strong reference would make every node a reference
+        # cycle for the garbage collector); its array and version counter strongly.
+        self._out_refs, self._out_data, self._out_vc, self._out_version = (), None, None, 0
+        self._multi = False
+
+    def set_output(self, out, multi=False) -> None:
+        """Record the op's output Tensor (or list of them, for several outputs)."""
+        self._multi, self._out_type = multi, type(out)
+        if multi:
+            self._out_refs = [weakref.ref(t) for t in out]
+            self._out_data = [t._data for t in out]
+            out = out[0]
+        else:
+            self._out_refs, self._out_data = (weakref.ref(out),), [out._data]
+        self._out_vc, self._out_version = out._vc, out._vc.value
+
+    @property
+    def output(self):
+        """The output Tensor(s), rebuilt around the kept array if the caller dropped them."""
+        outs = []
+        for nr, (ref, data) in enumerate(zip(self._out_refs, self._out_data)):
+            t = ref()
+            if t is None:
+                t = Tensor._wrap(data)
+                t._grad_fn, t._output_nr, t._vc = self, nr, self._out_vc
+            outs.append(t)
+        if not self._multi:
+            return outs[0]
+        return self._out_type(*outs) if hasattr(self._out_type, "_fields") else outs
 
     def _saved_positions(self) -> set:
         """Argument positions (and "y") whose data the rules we will call read."""
@@ -107,21 +157,29 @@ class OpNode(Node):
         return self._used
 
     def check_saved(self) -> None:
-        used = self._saved_positions()
+        used = self._used if self._used is not None else self._saved_positions()
+        if not used:
+            return
         saved = [entry for entry in self._versions if entry[0] in used]
-        if self._freed and saved:
+        y_saved = "y" in used and not self._multi
+        if self._freed and (saved or y_saved):
             raise RuntimeError(FREED)
-        for _, tensor, version, node, nr in saved:
+        for _, tensor, version in saved:
             if tensor._vc.value != version:
-                raise RuntimeError(_modified_message(tensor, version, node, nr))
+                raise RuntimeError(_modified_message(tensor, version))
+        if y_saved and self._out_vc.value != self._out_version:
+            raise RuntimeError(_modified_message(self.output, self._out_version, self, 0))
 
     def apply(self, grads, create_graph):
         self.check_saved()
-        raw = not create_graph
-        args = [_raw(a) if raw else a for a in self.args]
-        y = _raw(self.output) if raw else self.output
-        if isinstance(self.output, (list, tuple)):  # several outputs: dy is a list too
-            dy = [grads[i] if i in grads else np.zeros_like(o) for i, o in enumerate(y)]
+        if create_graph:
+            args, kwargs, y = self.args, self.kwargs, self.output
+        else:
+            args, kwargs = self._raw_args, self._raw_kwargs
+            y = self._out_data if self._multi else self._out_data[0]
+        if self._multi:  # several outputs: dy is a list too
+            dy = [grads[i] if i in grads else np.zeros_like(o)
+                  for i, o in enumerate(self._out_data)]
         else:
             dy = grads[0]
         cache: dict[int, Any] = {}
@@ -131,7 +189,7 @@ class OpNode(Node):
                 out.append(None)
                 continue
             if pos not in cache:
-                cache[pos] = vjp_rule(self.prim, pos)(dy, y, *args, **self.kwargs)
+                cache[pos] = vjp_rule(self.prim, pos)(dy, y, *args, **kwargs)
             g = cache[pos]
             out.append(g if sub is None else g[sub])
         return out
@@ -140,10 +198,12 @@ class OpNode(Node):
         """Drop the saved tensors (those the rules read as data); keep what is read only for
         its shape, so a node that saved nothing can run again, as in torch."""
         self._freed = True
-        used = self._saved_positions()
-        self.args = [None if i in used else a for i, a in enumerate(self.args)]
-        if "y" in used:
-            self.output = None
+        used = self._used if self._used is not None else self._saved_positions()
+        if used:
+            self.args = [None if i in used else a for i, a in enumerate(self.args)]
+            self._raw_args = [None if i in used else a for i, a in enumerate(self._raw_args)]
+        if "y" in used and not self._multi:
+            self._out_data = [None]
 
 
 def _raw(a):
@@ -246,8 +306,23 @@ _NAMES = {
 }
 
 
+_ARG_DEPENDENT = {np.matmul, operator.matmul, np.dot, np.sum, np.mean, np.amax, np.amin, np.max,
+                  np.min, np.power, operator.pow, np.clip, operator.getitem}
+_FIXED: dict = {}  # primitive -> name, for the primitives whose name needs no arguments
+
+
 def torch_name(prim, args, kwargs) -> str:
     """torch's grad_fn name for ``prim(*args, **kwargs)``."""
+    name = _FIXED.get(prim)
+    if name is not None:
+        return name
+    if prim not in _ARG_DEPENDENT:
+        name = _NAMES.get(prim)
+        if name is None:
+            name = getattr(prim, "__name__", type(prim).__name__).strip("_")
+            name = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+        _FIXED[prim] = name = f"{name}Backward0"
+        return name
     if prim in (np.matmul, operator.matmul, np.dot):
         nd = tuple(getattr(a, "ndim", 0) for a in args[:2])
         return {(2, 2): "MmBackward0", (1, 1): "DotBackward0",
@@ -264,13 +339,7 @@ def torch_name(prim, args, kwargs) -> str:
         return f"PowBackward{2 if not base_tensor else 1 if exponent_tensor else 0}"
     if prim is np.clip:
         return "ClampBackward1"
-    if prim is operator.getitem:
-        return _index_name(args[1])
-    name = _NAMES.get(prim)
-    if name is None:
-        name = getattr(prim, "__name__", type(prim).__name__).strip("_")
-        name = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
-    return f"{name}Backward0"
+    return _index_name(args[1])
 
 
 def _index_name(index) -> str:

@@ -10,12 +10,17 @@ import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
 
-_state = threading.local()
+class _State(threading.local):
+    enabled = True  # each thread starts with recording on, as in torch
+    fallback = False  # running a function for the compiler's fallback (fallback.py)
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
     """True when tensor operations record the graph for backward."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def _set(enabled: bool) -> None:

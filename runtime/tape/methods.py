@@ -7,6 +7,7 @@ Each method is one ``apply`` of a NumPy primitive, named as torch names its node
 
 from __future__ import annotations
 
+import operator
 from collections import namedtuple
 
 import numpy as np
@@ -17,6 +18,8 @@ from .dispatch import apply
 __all__ = ["ShapeAndReductionMethods"]
 
 _ValuesIndices = namedtuple("_ValuesIndices", ["values", "indices"])
+_SortResult = namedtuple("_SortResult", ["values", "indices"])
+_TopkResult = namedtuple("_TopkResult", ["values", "indices"])
 
 
 def _dims(args):
@@ -216,6 +219,23 @@ class ShapeAndReductionMethods:
 
     def argmin(self, dim=None, keepdim=False, *, axis=None):
         return apply(np.argmin, self, axis=_axis(dim, axis), keepdims=keepdim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """``(values, indices)``: the values gathered with the table's ``take_along_axis``."""
+        indices = self.argsort(dim, descending)
+        values = apply(np.take_along_axis, self, indices._data, dim, name="SortBackward0")
+        return _SortResult(values, indices)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        order = apply(np.argsort, self._data if not descending else -self._data, axis=dim,
+                      kind="stable")
+        return order
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        values, indices = self.sort(dim, descending=largest)
+        keep = (slice(None),) * (dim % self.ndim) + (slice(0, k),)
+        return _TopkResult(apply(operator.getitem, values, keep, name="TopkBackward0"),
+                           indices[keep])
 
     def cumsum(self, dim=None, *, axis=None):
         return apply(np.cumsum, self, axis=_axis(dim, axis), name="CumsumBackward0")

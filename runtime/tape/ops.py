@@ -251,6 +251,18 @@ def argmin(input, dim=None, keepdim=False):  # noqa: A002
     return input.argmin(dim, keepdim)
 
 
+def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002
+    return input.sort(dim, descending, stable)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
+    return input.argsort(dim, descending, stable)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    return input.topk(k, dim, largest, sorted)
+
+
 def cumsum(input, dim):  # noqa: A002
     return input.cumsum(dim)
 
@@ -400,7 +412,7 @@ def is_floating_point(input) -> bool:  # noqa: A002
 
 #: NumPy names whose torch namesake means something else (torch.repeat is np.tile, torch.sort
 #: returns indices too...) or that create arrays rather than compute on them.
-_NOT_EXPORTED = {"repeat", "sort", "unique", "array", "asarray", "asanyarray",
+_NOT_EXPORTED = {"repeat", "sort", "argsort", "unique", "array", "asarray", "asanyarray",
                  "ascontiguousarray", "copy", "split", "real", "imag", "svd"}
 
 
@@ -444,7 +456,8 @@ METHODS = frozenset([*_TABLE_NAMES,
 
 __all__ = sorted(
     [*METHODS, "logsumexp", "sum", "mean", "prod", "var", "std", "max", "min", "amax", "amin",
-     "argmax", "argmin", "cumsum", "norm", "all", "any", "einsum", "cat", "concat",
+     "argmax", "argmin", "cumsum", "sort", "argsort", "topk", "norm", "all", "any", "einsum",
+     "cat", "concat",
      "concatenate", "stack", "hstack", "vstack", "reshape", "flatten", "transpose", "swapaxes",
      "permute", "t", "squeeze", "unsqueeze", "flip", "broadcast_to", "split", "chunk", "clone",
      "detach", "numel", "is_tensor", "is_floating_point", "where", "rsqrt"])

@@ -16,13 +16,19 @@ from ..support import index_set
 from . import dtypes as _dt
 from .dispatch import apply, array_function, array_ufunc, raw
 from .function import AccumulateGrad, Node
+from .grad_mode import _state as _grad_state
 from .grad_mode import is_grad_enabled, no_grad
 from .hooks import RemovableHandle, VersionCounter
 from .methods import ShapeAndReductionMethods, _dims
 from .printing import tensor_repr
 from .views import check_view_inplace, rebase
 
-__all__ = ["Tensor"]
+__all__ = ["Tensor", "TapeWarning"]
+
+
+class TapeWarning(UserWarning):
+    """The tape computed a gradient that may miss part of the function."""
+
 
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 NOT_FLOAT = "only Tensors of floating point dtype can require gradients"
@@ -143,15 +149,13 @@ class Tensor(ShapeAndReductionMethods):
             if not self._requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        import weakref
-
-        self._grad_fn._retain[self._output_nr] = weakref.ref(self)
+        self._grad_fn.retain(self._output_nr, self)
 
     def _accumulator(self) -> AccumulateGrad:
         if self._acc is None:
             self._acc = AccumulateGrad(self)
             if self._hooks is not None:
-                self._acc._pre_hooks[0] = self._hooks
+                self._acc._pre_hooks = {0: self._hooks}
         return self._acc
 
     def register_hook(self, hook):
@@ -160,11 +164,11 @@ class Tensor(ShapeAndReductionMethods):
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
-            hooks = self._grad_fn._pre_hooks.setdefault(self._output_nr, [])
+            hooks = self._grad_fn.tensor_hooks(self._output_nr)
         else:
             if self._hooks is None:
                 self._hooks = []
-                self._accumulator()._pre_hooks[0] = self._hooks
+                self._accumulator()._pre_hooks = {0: self._hooks}
             hooks = self._hooks
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
@@ -301,10 +305,23 @@ class Tensor(ShapeAndReductionMethods):
         if self.numel() != 1:
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted "
                                "to Scalar")
+        self._warn_leaving_graph("item()")
         return _host(self._data).reshape(()).item()
 
     def tolist(self):
+        self._warn_leaving_graph("tolist()")
         return _host(self._data).tolist()
+
+    def _warn_leaving_graph(self, what: str) -> None:
+        """Under the compiler's fallback, a Python number made from a Tensor that requires
+        grad is a path the gradient cannot follow (``math.sin(x)``, ``float(loss)``): say so
+        at the user's line rather than return a gradient that silently misses it."""
+        if _grad_state.fallback and self.requires_grad:
+            warnings.warn(
+                f"{what} of a value being differentiated turns it into a Python number, which "
+                "the tape cannot follow: the gradient misses this path (use NumPy functions, "
+                "e.g. np.sin instead of math.sin, and keep values as arrays)",
+                TapeWarning, stacklevel=3)
 
     def numpy(self, force=False):
         if self.requires_grad and not force:
@@ -321,10 +338,13 @@ class Tensor(ShapeAndReductionMethods):
         return a if dtype is None else a.astype(dtype)
 
     def __float__(self):
-        return float(self.item())
+        self._warn_leaving_graph("float()")
+        return float(_host(self._data).reshape(()).item()) if self.numel() == 1 else float(
+            self.item())
 
     def __int__(self):
-        return int(self.item())
+        return int(_host(self._data).reshape(()).item()) if self.numel() == 1 else int(
+            self.item())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub":
@@ -437,8 +457,7 @@ class Tensor(ShapeAndReductionMethods):
             self._check_inplace()
             self._write(result._data)
             node = result._grad_fn
-            node.output = self
-            node._versions[-1] = ("y", self, self._vc.value, node, 0)
+            node.set_output(self)
             self._grad_fn, self._output_nr = node, 0
             if self._view is not None:
                 rebase(self)
@@ -625,10 +644,11 @@ class Tensor(ShapeAndReductionMethods):
 
     def __getitem__(self, index):
         index = _index(index)
-        if isinstance(index, int) or (isinstance(index, tuple) and index
-                                      and all(isinstance(i, int) for i in index)):
+        if not _grad_state.fallback and (isinstance(index, int) or (
+                isinstance(index, tuple) and index and all(isinstance(i, int) for i in index))):
             # NumPy returns a copy (a scalar) for x[0]; torch a 0-d view, so x[0].add_(1)
-            # writes into x. An Ellipsis asks NumPy for the view.
+            # writes into x. An Ellipsis asks NumPy for the view. NumPy code run for the
+            # compiler's fallback keeps NumPy's meaning.
             index = (*(index if isinstance(index, tuple) else (index,)), Ellipsis)
         return apply(operator.getitem, self, index)
 

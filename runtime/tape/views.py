@@ -63,8 +63,7 @@ def _put_back(base, prim, rest, view):
 def _rebind(t, result) -> None:
     """Give ``t`` the history of ``result`` (same values; ``t`` keeps its memory)."""
     node = result._grad_fn
-    node.output = t
-    node._versions[-1] = ("y", t, t._vc.value, node, 0)
+    node.set_output(t)
     t._grad_fn, t._output_nr = node, 0
 
 

@@ -86,34 +86,48 @@ def analyze(norm: Normalized, wrt: list[str]) -> Activity:
             deps = deps_of(op)
         edges.append((target, deps, op))
     act = Activity()
-    act.varied = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for target, deps, _ in edges:
-            if target not in act.varied and any(d in act.varied for d in deps):
-                act.varied.add(target)
-                changed = True
-    act.useful = {norm.result}
-    changed = True
-    while changed:
-        changed = False
-        for target, deps, _ in edges:
-            if target in act.useful:
-                for d in deps:
-                    if d not in act.useful:
-                        act.useful.add(d)
-                        changed = True
+    act.varied = _reach(set(wrt), [(deps, [target]) for target, deps, _ in edges])
+    act.useful = _reach({norm.result}, [([target], deps) for target, deps, _ in edges])
     act.active = act.varied & act.useful
     act.structured = _structured(edges)
     act.subscripted = {d for _, deps, op in edges if op.kind == "getitem" for d in deps}
     return act
 
 
+def _container_prims() -> set:
+    from tangentish.runtime import adjoint_helpers as h
+    from tangentish.runtime import support
+
+    return {h.subscript_grad, h.add_grad, h.complete_grad, h.drop_last, h.item_grad,
+            h.zero_grad, h.as_list, h.as_list_grad, h.getitem_add, h.reversed_list,
+            h.sum_grads, h.read_back, support.getitem_grad, support.zero_at,
+            support.value_grad, support.index_set}
+
+
+_CONTAINER_PRIMS = _container_prims()
+
+
+def _reach(start: set[str], links: list[tuple[list[str], list[str]]]) -> set[str]:
+    """Every name reachable from ``start`` along (sources -> targets) links (a worklist)."""
+    graph: dict[str, set[str]] = {}
+    for sources, targets in links:
+        for a in sources:
+            graph.setdefault(a, set()).update(targets)
+    seen, todo = set(start), list(start)
+    while todo:
+        for b in graph.get(todo.pop(), ()):
+            if b not in seen:
+                seen.add(b)
+                todo.append(b)
+    return seen
+
+
 def _structured(edges) -> set[str]:
     seeds: set[str] = set()
     links: list[tuple[str, str]] = []
     for target, deps, op in edges:
+        if op.kind == "call" and op.obj in _CONTAINER_PRIMS:
+            seeds.add(target)  # generated code transformed again: adjoints of containers
         if op.kind == "getitem":
             seeds.update(deps)
         elif op.kind in ("build", "append", "iter"):

@@ -6,7 +6,10 @@ Three shapes of generated function, one per API:
 * ``value_and_grad``: the same, returning ``(y, gradients)``;
 * ``vjp``: ``def f_vjp(x, w)`` runs the primal sweep and returns ``(y, pullback)``, where the
   nested ``pullback(dy)`` runs the adjoint sweep on the values it captured (as default
-  arguments, so it can be called any number of times).
+  arguments, so it can be called any number of times);
+* ``jvp`` (forward mode, ``generate_jvp``): ``def f_jvp(x, w, tx, tw)`` runs the primal with
+  the tangents beside it and returns ``(y, ty)``. The tangent parameters are keyword-only when
+  the user's parameters have defaults, ``*args`` or keyword-only parameters.
 
 The source is registered with ``linecache`` under a ``<tangentish ...>`` file name, so
 tracebacks and pdb show generated lines.
@@ -26,9 +29,9 @@ from tangentish.compiler.nodes import assign, call, const, load, names_in, unpar
 from tangentish.compiler.reverse import COMMENT, Adjoint
 from tangentish.runtime import adjoint_helpers as helpers
 
-__all__ = ["generate", "compile_function", "FORMS"]
+__all__ = ["generate", "generate_jvp", "compile_function", "FORMS"]
 
-FORMS = ("grad", "value_and_grad", "vjp")
+FORMS = ("grad", "value_and_grad", "vjp", "jvp")
 _counter = itertools.count(1)
 
 
@@ -110,6 +113,11 @@ def generate(adj: Adjoint, form: str, wrt: list[str], single: bool) -> gast.Func
     base = norm.node.name if norm.node.name.isidentifier() else "f"
     result = load(norm.result)
     body: list[gast.stmt] = [gast.Expr(value=const(COMMENT + "primal"))]
+    if form == "vjp":
+        # The pullback's default arguments must exist even on paths that never bound them.
+        bound = set(norm.params) | {adj.stack} | {s.targets[0].id for s in adj.primal
+                                                  if isinstance(s, gast.Assign)}
+        adj.preset = sorted(set(adj.preset) | (set(_captured(adj)) - bound))
     body += _prologue(adj) + adj.primal
     if form in ("grad", "value_and_grad") and not adj.result_is_scalar:
         body.append(gast.Expr(value=call(load(ns.helper(helpers.check_scalar)),
@@ -138,6 +146,14 @@ def generate(adj: Adjoint, form: str, wrt: list[str], single: bool) -> gast.Func
         name = namer.fresh(base + "_vjp")
         args = _args(adj, [])
     else:
+        restored = set()
+        for s in adj.adjoint:
+            restored |= names_in(s, gast.Store)
+        if form == "value_and_grad" and norm.result in restored:
+            # the adjoint sweep pops the result's old values back: keep the value first
+            value = namer.fresh("value")
+            body.append(assign(value, result))
+            result = load(value)
         body += adj.adjoint
         grads = _grads_value(adj, wrt, single)
         if form == "value_and_grad":
@@ -148,6 +164,24 @@ def generate(adj: Adjoint, form: str, wrt: list[str], single: bool) -> gast.Func
     fdef = gast.FunctionDef(name=name, args=args, body=_fill(body), decorator_list=[],
                             returns=None, type_comment=None, type_params=[])
     return fdef
+
+
+def generate_jvp(tan: Any) -> gast.FunctionDef:
+    """The tree of ``def f_jvp(x, ..., tx, ...)`` for a ``forward.Tangent``."""
+    norm = tan.norm
+    base = norm.node.name if norm.node.name.isidentifier() else "f"
+    args = _args(tan, [])
+    tangents = [gast.Name(id=t, ctx=gast.Param(), annotation=None, type_comment=None)
+                for t in tan.params.values()]
+    if args.defaults or args.vararg is not None or args.kwonlyargs:
+        args.kwonlyargs += tangents
+        args.kw_defaults += [None] * len(tangents)
+    else:
+        args.args += tangents
+    body = tan.body + [gast.Return(value=gast.Tuple(elts=[load(norm.result), tan.result],
+                                                    ctx=gast.Load()))]
+    return gast.FunctionDef(name=norm.namer.fresh(base + "_jvp"), args=args, body=_fill(body),
+                            decorator_list=[], returns=None, type_comment=None, type_params=[])
 
 
 def _captured(adj: Adjoint) -> list[str]:
@@ -162,6 +196,9 @@ def _captured(adj: Adjoint) -> list[str]:
         defined.add(norm.vararg)
     for s in assignments(adj.primal):
         defined.add(s.targets[0].id)
+    for node in gast.walk(gast.Module(body=adj.primal, type_ignores=[])):
+        if isinstance(node, gast.For):
+            defined.add(node.target.id)
     if adj.stack is not None:
         defined.add(adj.stack)
     assigned: set[str] = set()

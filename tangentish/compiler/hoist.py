@@ -8,8 +8,9 @@ the loop and passed back to ``params`` once, after it:
         _t1 = params["W"]      ->      for x in xs:
         h = np.tanh(_t1 @ h + x)           h = np.tanh(_t1 @ h + x)
 
-Only subscripts and inert values whose inputs the loop never assigns, at the top level of the
-body (not under a condition), assigned nowhere else, are hoisted.
+Only subscripts and constants whose inputs the loop never assigns, at the top level of a
+``for`` body (not under a condition), to a name bound nowhere else (parameters are bound on
+entry), are hoisted; a ``while`` loop keeps its body.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ __all__ = ["hoist_invariants"]
 _HOISTABLE = {"getitem", "const"}
 
 
-def hoist_invariants(stmts: list[gast.stmt]) -> list[gast.stmt]:
-    counts: dict[str, int] = {}
+def hoist_invariants(stmts: list[gast.stmt], params: list[str] = ()) -> list[gast.stmt]:
+    counts: dict[str, int] = {p: 1 for p in params}  # a parameter is bound on entry
     for n in gast.walk(gast.Module(body=stmts, type_ignores=[])):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             counts[n.id] = counts.get(n.id, 0) + 1
@@ -37,7 +38,9 @@ def _block(stmts: list[gast.stmt], counts: dict[str, int]) -> list[gast.stmt]:
     for s in stmts:
         if isinstance(s, gast.If):
             s.body, s.orelse = _block(s.body, counts), _block(s.orelse, counts)
-        elif isinstance(s, (gast.For, gast.While)):
+        elif isinstance(s, gast.While):  # may run zero times, and its test reads the state
+            s.body = _block(s.body, counts)
+        elif isinstance(s, gast.For):
             s.body = _block(s.body, counts)
             assigned = names_in(s, gast.Store)
             kept = []

@@ -57,25 +57,44 @@ def inline_rule(rule: Callable[..., Any], positional: Sequence[gast.expr],
     arguments of the primitive's call.
     """
     expr = rule_expression(rule)
-    sig = inspect.signature(rule)
-    params = list(sig.parameters.values())
-    plain = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-                for p in params)
-    if expr is None or not plain or len(positional) > len(params):
+    bound = None if expr is None else _bind(inspect.signature(rule), positional, keywords, ns)
+    if bound is None or any(isinstance(n, gast.Starred) for n in gast.walk(expr)) or (
+            set(bound.pop("**", ())) & {n.id for n in gast.walk(expr)
+                                        if isinstance(n, gast.Name)}):
         ref = load(ns.ref(rule, rule.__name__))
         return call(ref, list(positional), list(keywords.items()))
-    bound: dict[str, gast.expr] = {}
-    for p, value in zip(params, positional):
-        bound[p.name] = value
-    for p in params[len(positional):]:
+    return _substitute(copy.deepcopy(expr), bound, rule, ns)
+
+
+def _bind(sig: inspect.Signature, positional: Sequence[gast.expr],
+          keywords: dict[str, gast.expr], ns: Namespace) -> dict[str, Any] | None:
+    """Rule parameter name -> expression, or None when the call cannot be matched.
+
+    ``*operands`` binds to the tuple of the remaining positional arguments (einsum's rules);
+    a ``**options`` parameter must not be used by the body (key ``"**"`` lists its name).
+    """
+    params = list(sig.parameters.values())
+    plain = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    star = next((p for p in params if p.kind is p.VAR_POSITIONAL), None)
+    kwonly = [p for p in params if p.kind is p.KEYWORD_ONLY]
+    starstar = next((p for p in params if p.kind is p.VAR_KEYWORD), None)
+    if len(positional) > len(plain) and star is None:
+        return None
+    bound: dict[str, Any] = dict(zip((p.name for p in plain), positional))
+    if star is not None:
+        bound[star.name] = gast.Tuple(elts=list(positional[len(plain):]), ctx=gast.Load())
+    for p in plain[len(positional):] + kwonly:
         if p.name in keywords:
             bound[p.name] = keywords[p.name]
         elif p.default is not p.empty:
             bound[p.name] = _const(p.default, p.name, ns)
-        else:  # a required parameter the call did not pass
-            ref = load(ns.ref(rule, rule.__name__))
-            return call(ref, list(positional), list(keywords.items()))
-    return _substitute(copy.deepcopy(expr), bound, rule, ns)
+        else:
+            return None
+    if set(keywords) - set(bound) and starstar is None:
+        return None
+    if starstar is not None:
+        bound["**"] = (starstar.name,)
+    return bound
 
 
 def _const(value: Any, hint: str, ns: Namespace) -> gast.expr:

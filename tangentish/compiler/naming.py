@@ -24,6 +24,7 @@ class Namer:
     def __init__(self, used: set[str] | None = None):
         self.used: set[str] = set(used or ())
         self._adjoints: dict[str, str] = {}
+        self._tangents: dict[str, str] = {}
         self._temps = 0
         #: names the compiler made up (temporaries, conditions), which optimize may fold away
         self.synthetic_names: set[str] = set()
@@ -67,6 +68,16 @@ class Namer:
             base = "d" + name
             self._adjoints[name] = self.fresh(base)
         return self._adjoints[name]
+
+    def tangent(self, name: str) -> str:
+        """The tangent of variable ``name`` (forward mode): ``tname``, the same every time.
+
+        >>> Namer({"x", "tx"}).tangent("x")
+        'tx_1'
+        """
+        if name not in self._tangents:
+            self._tangents[name] = self.fresh("t" + name)
+        return self._tangents[name]
 
     def adjoint_names(self) -> dict[str, str]:
         return dict(self._adjoints)

@@ -62,17 +62,17 @@ def unparse(node: gast.AST) -> str:
     A negative number is printed as unary minus on a positive one, so ``ast.unparse`` knows to
     parenthesize it where precedence needs it: ``(-0.3) ** 2``, not ``-0.3 ** 2``.
     """
-    tree = gast.gast_to_ast(_NegativeConstants().visit(copy.deepcopy(node)))
+    tree = _NegativeConstants().visit(gast.gast_to_ast(node))  # a new tree: safe to edit
     ast.fix_missing_locations(tree)
     return ast.unparse(tree)
 
 
-class _NegativeConstants(gast.NodeTransformer):
+class _NegativeConstants(ast.NodeTransformer):
     def visit_Constant(self, node):
         value = node.value
         if isinstance(value, (int, float)) and not isinstance(value, bool) and (
                 value < 0 or (value == 0 and str(value).startswith("-"))):
-            return gast.UnaryOp(op=gast.USub(), operand=const(-value))
+            return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
         return node
 
 

@@ -114,8 +114,9 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
     result = _result_name(node, params, namer)
     body_fn = _Function(ctx, parsed, scope, None, {}, result)
+    vararg_name = args.vararg.id if args.vararg is not None else None
     body, result = rename_straight_line(body_fn.body(node.body), params, result, namer)
-    body = hoist_invariants(body)
+    body = hoist_invariants(body, params + ([vararg_name] if vararg_name else []))
     new = gast.FunctionDef(name=node.name, args=node.args, body=body + [gast.Return(gload(result))],
                            decorator_list=[], returns=None, type_comment=None, type_params=[])
     gast.copy_location(new, node)
@@ -346,6 +347,13 @@ class _Function(CallsMixin, StatementsMixin):
             return gast.Subscript(value=x, slice=idx, ctx=gast.Load()), Op("getitem", index=idx)
         if isinstance(e, gast.Attribute):
             return self.attribute(e, out)
+        if (isinstance(e, gast.List) and len(e.elts) == 2 and isinstance(e.elts[0], gast.Starred)
+                and isinstance(e.elts[0].value, gast.Name)
+                and not isinstance(e.elts[1], gast.Starred)):  # [*xs, v]: generated append
+            xs, item = self.atom(e.elts[0].value, out), self.atom(e.elts[1], out)
+            node = gast.List(elts=[gast.Starred(value=xs, ctx=gast.Load()), item],
+                             ctx=gast.Load())
+            return node, Op("append", args=(xs, item))
         if isinstance(e, (gast.Tuple, gast.List)):
             if any(isinstance(x, gast.Starred) for x in e.elts):
                 raise self.fail(e, "tangentish cannot transform a starred element in a literal")

@@ -10,7 +10,7 @@ copy       ``a``                                        ``da += dt``
 const      a literal or global constant                 none
 inert      any expression whose value has no gradient   none (comparisons, len, shapes, ...)
 call       ``prim(a, b, k=c)`` with ``prim`` in table   inlined VJP rules of ``prim``
-getitem    ``x[idx]`` (arrays, lists, tuples, dicts)    ``dx += getitem_grad(dt, x, idx)``
+getitem    ``x[idx]`` (arrays, lists, tuples, dicts)    ``dx += subscript_grad(dt, x, idx)``
 build      ``(a, b)``, ``[a, b]``, ``{'k': a}``          ``da += item_grad(dt, t, 0)``, ...
 append     ``[*xs, v]`` (from ``xs.append(v)``)         both, from ``dt``
 index_set  ``index_set(x, idx, v)`` (``x[idx] = v``)    ``dv``, and ``dx`` with idx zeroed
@@ -29,7 +29,7 @@ from typing import Any
 
 import gast
 
-__all__ = ["Op", "op_of", "set_op", "KINDS"]
+__all__ = ["Op", "op_of", "set_op", "KINDS", "shape_only_arg"]
 
 KINDS = ("copy", "const", "inert", "call", "getitem", "build", "append", "index_set", "iter",
          "opaque")
@@ -55,3 +55,19 @@ def set_op(stmt: gast.AST, op: Op, loc: Any) -> gast.AST:
     stmt.tg_op = op
     stmt.tg_loc = loc
     return stmt
+
+
+def shape_only_arg(obj: Any, entry: Any, i: int, mode: str) -> bool:
+    """Is argument ``i`` of primitive ``obj`` only read for its shape (a zero derivative), as
+    seen by ``mode`` ("vjp" or "jvp")?
+
+    Either its rule slot says so (``tg_zero``), or ``obj`` is one of the runtime's own helpers
+    (called by generated adjoints, read again for higher order): those register rules for the
+    arguments they are linear in, and the others are shapes, indices and axes.
+    """
+    mine, other = (entry.vjp, entry.jvp) if mode == "vjp" else (entry.jvp, entry.vjp)
+    rule = mine.get(i) or other.get(i)
+    if rule is not None:
+        return bool(getattr(rule, "tg_zero", False))
+    module = getattr(obj, "__module__", None) or ""
+    return module.startswith("tangentish.runtime") and bool(entry.jvp or entry.vjp)

@@ -21,6 +21,8 @@ contribution. Constant folding of inlined rules happens in ``inline.fold``.)
 
 from __future__ import annotations
 
+from typing import Any
+
 import gast
 
 from tangentish.compiler.nodes import call, load, names_in
@@ -28,7 +30,8 @@ from tangentish.compiler.ops import op_of
 from tangentish.compiler.reverse import Adjoint
 from tangentish.runtime import adjoint_helpers as helpers
 
-__all__ = ["optimize", "dead_code", "fold_temporaries", "prune_stack", "accumulate_in_place"]
+__all__ = ["optimize", "optimize_tangent", "dead_code", "fold_temporaries", "prune_stack",
+           "accumulate_in_place"]
 
 #: ops without side effects, safe to delete when their value is unused
 _PURE = {"copy", "const", "inert", "call", "getitem", "build", "append", "index_set", "iter"}
@@ -45,6 +48,32 @@ def optimize(adj: Adjoint) -> Adjoint:
     adj.primal = dead_code(adj.primal, keep)
     fold_temporaries(adj.primal, keep | adj.active, adj.norm.namer.synthetic_names)
     return adj
+
+
+def optimize_tangent(tan: Any) -> Any:
+    """The same for a forward-mode ``Tangent``: its one body holds primal and tangents."""
+    keep = {tan.norm.result} | set(tan.norm.params) | names_in(tan.result)
+    tan.body = _orphan_comments(dead_code(tan.body, keep))
+    fold_temporaries(tan.body, keep | tan.active, tan.norm.namer.synthetic_names)
+    return tan
+
+
+def _orphan_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
+    """Drop ``# tangent of:`` comments whose tangent statement (the next one) was removed."""
+    out = []
+    for i, s in enumerate(stmts):
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            s.body, s.orelse = _orphan_comments(s.body), _orphan_comments(s.orelse)
+        nxt = stmts[i + 1] if i + 1 < len(stmts) else None
+        if _is_comment(s) and not getattr(nxt, "tg_tangent", False):
+            continue
+        out.append(s)
+    return out
+
+
+def _is_comment(s: gast.stmt) -> bool:
+    return (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant)
+            and isinstance(s.value.value, str) and s.value.value.startswith("\x00tg-comment"))
 
 
 def dead_code(stmts: list[gast.stmt], keep: set[str]) -> list[gast.stmt]:
@@ -129,14 +158,14 @@ def _loads(s: gast.stmt) -> set[str]:
 
 
 def accumulate_in_place(adj: Adjoint) -> list[gast.stmt]:
-    """``dx = dx + getitem_grad(g, x, i)`` -> ``dx = getitem_accumulate(dx, g, x, i)``.
+    """``dx = dx + subscript_grad(g, x, i)`` -> ``dx = getitem_accumulate(dx, g, x, i)``.
 
     Only for adjoints that hold nothing but arrays this code made (every assignment to them is
     a sum, zeros or a scatter), so updating them in place is invisible: a loop reading
     ``xs[t]`` then costs one slice per step instead of one xs-sized array.
     """
     ns, namer = adj.norm.namespace, adj.norm.namer
-    getitem = ns.helper(helpers.getitem_grad)
+    getitem = ns.helper(helpers.subscript_grad)
     add = ns.helper(helpers.add_grad)
     fresh_calls = {getitem, add, ns.helper(helpers.zero_grad)}
     owned = set(namer.adjoint_names().values()) - {adj.seed}

@@ -44,6 +44,9 @@ class Parsed:
 
 def unwrap_function(fn: Any) -> tuple[Callable[..., Any], Any, bool]:
     """The plain function behind ``fn``: (function, bound self, whether self is bound)."""
+    generated = getattr(type(fn), "__tangentish_function__", None)
+    if generated is not None and fn.__tangentish_function__ is not None:
+        fn = fn.__tangentish_function__  # a tg.grad(...) result: its generated code
     if inspect.ismethod(fn):
         return fn.__func__, fn.__self__, True
     return fn, None, False

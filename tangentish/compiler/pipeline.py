@@ -11,6 +11,9 @@ Each pass is a module with one job and a docstring example:
 6. ``optimize``: dead code removed;
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
+Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
+``codegen`` the same way.
+
 Issue 5 (forward mode, higher order) plugs in beside ``reverse``: ``front_end`` gives the
 normalized function and its Scope-resolved namespace; ``inline.inline_rule`` inlines JVP rules
 the same way VJP rules are inlined; generated functions are ordinary Python, so
@@ -24,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tangentish.compiler import activity, codegen, optimize, reverse
+from tangentish.compiler import activity, codegen, forward, optimize, reverse
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope
@@ -84,6 +87,8 @@ def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]
         return [a.id for a in positional][offset:], False
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
+    if not items:
+        raise WrtError("wrt=() asks for no gradient; name at least one argument")
     names = []
     for w in items:
         if isinstance(w, bool) or not isinstance(w, (int, str)):
@@ -104,12 +109,21 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     """Run every pass on ``fn`` and return the generated function of ``form``."""
     norm = front_end(fn, options.call_site_fallback)
     names, single = resolve_wrt(norm, wrt, form)
-    act = activity.analyze(norm, names)
-    scalars = activity.scalar_vars(norm, set(options.scalars)) if options.scalars else set()
-    adj = reverse.reverse(norm, act, names, scalars)
-    if options.optimize:
-        adj = optimize.optimize(adj)
-    fdef = codegen.generate(adj, form, names, single)
+    seeds = names
+    if form == "vjp" and isinstance(wrt, tuple):  # integer arguments get zeros, no adjoint
+        seeds = [names[i] for i in wrt]
+    act = activity.analyze(norm, seeds)
+    if form == "jvp":
+        tan = forward.forward(norm, act, names)
+        if options.optimize:
+            tan = optimize.optimize_tangent(tan)
+        fdef = codegen.generate_jvp(tan)
+    else:
+        scalars = activity.scalar_vars(norm, set(options.scalars)) if options.scalars else set()
+        adj = reverse.reverse(norm, act, names, scalars)
+        if options.optimize:
+            adj = optimize.optimize(adj)
+        fdef = codegen.generate(adj, form, names, single)
     source = codegen.to_source(fdef)
     if options.verbose:
         print(source)

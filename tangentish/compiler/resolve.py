@@ -138,8 +138,11 @@ def kind_of(obj: Any) -> str:
     ``"opaque"``: anything else (no rule and no source).
     """
     entry = table.lookup(obj)
-    if entry is not None and (entry.vjp or entry.nondiff):
+    if entry is not None and (entry.vjp or entry.jvp or entry.nondiff):
         return "rule"
+    if getattr(type(obj), "__tangentish_function__", None) is not None and \
+            obj.__tangentish_function__ is not None:
+        return "user"  # a gradient made by tg.grad: its generated code is inlined
     if getattr(obj, "__module__", None) == "builtins" and getattr(
             obj, "__name__", "") in PASSTHROUGH_BUILTINS:
         return "builtin"

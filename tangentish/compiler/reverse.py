@@ -52,7 +52,7 @@ from tangentish.compiler.nodes import (
     unparse,
 )
 from tangentish.compiler.normalize import Normalized
-from tangentish.compiler.ops import Op, op_of
+from tangentish.compiler.ops import Op, op_of, shape_only_arg
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.rules import table
 from tangentish.runtime.support import unbroadcast
@@ -361,7 +361,7 @@ class Reverser:
             if isinstance(x, gast.Name) and x.id in active:
                 idx = index_value(s.value.slice, self.ns)
                 self.accumulate(out, init, x.id,
-                                call(self.helper(helpers.getitem_grad), [dt, load(x.id), idx]))
+                                call(self.helper(helpers.subscript_grad), [dt, load(x.id), idx]))
         elif kind == "build":
             keys = op.index if op.index is not None else [const(i) for i in range(len(op.args))]
             for key, a in zip(keys, op.args):
@@ -417,10 +417,10 @@ class Reverser:
             if not (isinstance(a, gast.Name) and a.id in self.act.active):
                 continue
             rule = entry.vjp.get(i)
+            if shape_only_arg(op.obj, entry, i, "vjp"):  # read only for its shape
+                continue
             if rule is None:
                 raise self.missing_rule(s, op, i)
-            if getattr(rule, "tg_zero", False):  # read only for its shape
-                continue
             g = inline_rule(rule, [dy, load(name), *positional], keywords, self.ns)
             g = self.simplify(g, op, a.id)
             self.accumulate(out, init, a.id, g)

@@ -15,7 +15,7 @@ import copy
 import gast
 
 from tangentish.compiler import jumps
-from tangentish.compiler.nodes import assign, attr, call, const, gload, names_in, store
+from tangentish.compiler.nodes import assign, attr, call, const, generated, gload, names_in, store
 from tangentish.compiler.ops import Op, set_op
 from tangentish.compiler.resolve import UNRESOLVED, kind_of
 from tangentish.runtime import adjoint_helpers as helpers
@@ -140,8 +140,24 @@ class StatementsMixin:
             self.into(value, self.target(target.id), out)
         elif isinstance(target, (gast.Tuple, gast.List)):
             self.unpack(target, value, out, s)
+        elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Subscript):
+            # x[i][j] = v: inner = x[i]; inner[j] = v; x[i] = inner
+            inner = self.ctx.namer.temp()
+            self.into(copy.deepcopy(target.value), inner, out)
+            self.assign_to(gast.Subscript(value=gload(inner), slice=target.slice,
+                                          ctx=gast.Store()), value, out, s)
+            self.assign_to(target.value, gload(inner), out, s)
         elif isinstance(target, gast.Subscript):
             base = target.value
+            if isinstance(base, gast.Name) and generated(base):  # a temporary made above
+                x = base
+                idx = self.index(target.slice, out)
+                v = self.atom(value, out)
+                ref = gload(self.ctx.ns.helper(helpers.index_set))
+                idx = self.index_value(idx)
+                self.emit(out, x.id, call(ref, [x, idx, v]),
+                          Op("index_set", args=(x, v), index=idx), s)
+                return
             if not (isinstance(base, gast.Name) and base.id in self._all_locals()):
                 raise self.fail(target, "tangentish can assign into a subscript of a local "
                                         "variable only (x[i] = v)")

@@ -624,6 +624,20 @@ def assign_subscript_overwrite_param(x):
     return np.sum(x * x)
 
 
+@case(mat(2, 3), autograd=False)
+def assign_nested_subscript(x):
+    rows = [x[0] * 1.0, x[1] * 2.0]
+    rows[1][2] = rows[0][1] * rows[1][0]
+    y = x * 1.0
+    y[1][0] = np.sin(y[0][2])
+    return np.sum(rows[1] * rows[0]) + np.sum(y * y)
+
+
+@case(vec(3), autograd=False)  # autograd has no // on traced values
+def floor_div_and_mod(x):
+    return np.sum((x % 1.0) * x + (x // 0.5) * x)
+
+
 @case(lambda rng: ((0.3, 0.8),), duck=False)
 def assign_unpack_tuple_arg(t):
     a, b = t

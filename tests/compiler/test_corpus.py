@@ -103,3 +103,19 @@ def test_unoptimized_sweeps_are_right_too(case):
     args = _args(case, seed=3)
     gradcheck(case.fn, args, wrt=_positions(case),
               grad=tg.grad(case.fn, wrt=case.wrt, fallback="error", optimize=False))
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_vjp_and_value_and_grad_agree_with_grad(case):
+    args = _args(case, seed=4)
+    wrt = _positions(case)
+    grads = tg.grad(case.fn, wrt=case.wrt, fallback="error")(*args)
+    value, again = tg.value_and_grad(case.fn, wrt=case.wrt, fallback="error")(*args)
+    out, pullback = tg.vjp(case.fn, *args, fallback="error")
+    assert np.allclose(value, case.fn(*args)) and np.allclose(out, value)
+    every = pullback(1.0)
+    picked = tuple(every[p] for p in wrt) if isinstance(wrt, tuple) else every[wrt]
+    for expected in (again, picked):
+        for a, b in zip(_flatten(grads)[0], _flatten(expected)[0]):
+            np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
+                                       rtol=1e-12, atol=1e-14)

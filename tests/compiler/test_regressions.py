@@ -91,3 +91,89 @@ def test_c5_vjp_when_a_name_is_bound_only_on_a_path_not_taken():
     for y in (1.0, 3.0, 60.0):
         value, pullback = tg.vjp(h, y, fallback="error")
         assert np.isclose(pullback(1.0)[0], tg.grad(h)(y))
+
+
+def test_c5_vjp_loop_variable_read_after_its_loop_on_one_path():
+    def g(x, c):
+        if c > 0:
+            for i in range(2):  # noqa: B007  (i is read after the loop)
+                x = x * 2.0
+        if c > 0:
+            x = x * i
+        return x
+
+    for c in (-1, 1):
+        value, pullback = tg.vjp(g, 1.5, c, fallback="error")
+        assert np.isclose(pullback(1.0)[0], tg.grad(g)(1.5, c))
+
+
+def test_c6_no_hoisting_out_of_a_loop_that_may_not_run():
+    def h(x, v):
+        k = 0
+        while k < 2 and v[0] > 0.5:
+            k += 1
+            for _ in range(2):
+                x = v[1]
+        return x
+
+    value, (dx, dv) = tg.value_and_grad(h, wrt=(0, 1), fallback="error")(0.0,
+                                                                       np.array([0.1, 0.3]))
+    assert value == 0.0 and dx == 1.0 and np.array_equal(dv, [0.0, 0.0])
+    value, (dx, dv) = tg.value_and_grad(h, wrt=(0, 1), fallback="error")(0.0,
+                                                                       np.array([0.9, 0.3]))
+    assert value == 0.3 and dx == 0.0 and np.array_equal(dv, [0.0, 1.0])
+
+
+def test_c7_list_of_lists_gradient_has_zeros_not_none():
+    def g(a, b):
+        pair = [a, b]
+        return pair[0][1] * 2.0
+
+    da, db = tg.grad(g, wrt=(0, 1), fallback="error")([0.5, 0.25], [1.0, 2.0])
+    assert da == [0.0, 2.0] and db == [0.0, 0.0]
+
+    def g2(ps):
+        qs = [ps][0]
+        return qs[-1] * 3.0
+
+    assert tg.grad(g2, fallback="error")([0.5, 0.25]) == [0.0, 3.0]
+
+
+def test_c5b_vjp_name_assigned_twice_in_the_branch_not_taken():
+    def f(x, y):
+        if y > 0.0:
+            x = x * 2.0
+        else:
+            t2 = y * 3.0
+            t2 = t2 * x
+            x = x + t2
+        return x
+
+    for y in (0.5, -0.5):
+        value, pullback = tg.vjp(f, 1.0, y, fallback="error")
+        assert value == f(1.0, y)
+        assert np.allclose(pullback(1.0), tg.grad(f, wrt=(0, 1))(1.0, y))
+
+
+def test_r6_returned_gradients_are_writable():
+    def f(x):
+        return np.sum(x)
+
+    g = tg.grad(f)(np.ones((2, 3)))
+    g -= 1.0
+    assert np.array_equal(g, np.zeros((2, 3)))
+    value, grads = tg.value_and_grad(lambda p: np.sum(p["w"]))({"w": np.ones(2)})
+    grads["w"] *= 2.0
+    assert np.array_equal(grads["w"], [2.0, 2.0])
+
+
+def test_c8_non_numeric_argument_and_empty_wrt_say_so():
+    def f(x, y):
+        return np.sum(np.sin(x) * y)
+
+    with pytest.raises(TypeError, match="argument 'x': it is str"):
+        tg.grad(f)("abc", 1.0)
+    with pytest.raises(TypeError, match="argument 'x': it is None"):
+        tg.grad(f)(None, 1.0)
+    with pytest.raises(ValueError, match="no gradient"):
+        tg.grad(f, wrt=())(1.0, 2.0)

@@ -89,6 +89,13 @@ CASES += [
     Case(np.average, weighted((3, 4), (4,), 1), wrt=(0, 2)),
     Case(np.average, weighted((2, 3, 4), (3,), -2), wrt=(0, 2)),
 ]
+if hasattr(np, "cumulative_sum"):  # NumPy 2.1
+    CASES += [
+        Case(np.cumulative_sum, normal(5)),
+        Case(np.cumulative_sum, normal(3, 4), kwargs={"axis": -1, "include_initial": True}),
+        Case(np.cumulative_prod, positive(4), kwargs={"include_initial": True}),
+        Case(np.cumulative_prod, positive(3, 4), kwargs={"axis": 0}),
+    ]
 
 # ---------------------------------------------------------------- helpers generated code calls
 # (differentiated again for second derivatives; see the end of reductions.py)

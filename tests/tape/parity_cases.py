@@ -1013,3 +1013,16 @@ def tutorial_legendre_polynomial_fit(T, rec):
                 p.grad = None
         losses.append(loss.item())
     rec(losses[::20], [p.detach() for p in params])
+
+
+@case
+def sort_and_topk(T, rec):
+    x = leaf(T)
+    s = x.sort(dim=1)
+    d = T.sort(x, dim=0, descending=True)
+    k = x.topk(2)
+    (s.values * T.arange(3.0)).sum().backward(retain_graph=True)
+    (d.values[0] * 2).sum().backward()
+    (k.values ** 2).sum().backward()
+    rec(s.values, s.indices, d.values, d.indices, k.values, k.indices, x.grad,
+        s.values.grad_fn.name(), T.argsort(x, dim=1))

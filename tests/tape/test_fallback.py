@@ -132,3 +132,33 @@ def test_tg_grad_falls_back_to_the_tape_with_one_warning():
         flat = [got["a"], got["b"]] if isinstance(got, dict) else [got]
         for g, e in zip(flat, expect):
             np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+
+
+def test_vjp_keeps_python_ints_usable_as_counts():
+    def helper(x, n):
+        for i in range(n):
+            x = np.sin(x) * x[i]
+        return x
+
+    value, pullback = vjp_via_tape(helper, np.array([0.5, 1.0]), 2)
+    gx, gn = pullback(np.ones(2))
+    assert gn == 0.0 and gx.shape == (2,)
+    numeric, _ = numerical_grad(lambda x: float(np.sum(helper(x, 2))), [np.array([0.5, 1.0])], 0)
+    np.testing.assert_allclose(gx, numeric[0], rtol=1e-6, atol=1e-8)
+
+
+def test_python_numbers_made_from_tensors_are_reported_at_the_users_line():
+    import math
+    import warnings
+
+    from tangentish.runtime.tape.tensor import TapeWarning
+
+    def f(x):
+        return math.sin(x) * 2.0  # math.sin calls float(x): the tape cannot follow it
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        grad_via_tape(f, (0.5,))
+    tape_warnings = [w for w in caught if issubclass(w.category, TapeWarning)]
+    assert tape_warnings and tape_warnings[0].filename == __file__
+    assert "math.sin" in str(tape_warnings[0].message)

@@ -1,0 +1,253 @@
+"""Forward mode and higher order, built from generated code: jvp, jacobian, hessian, hvp.
+
+``jvp`` compiles ``f`` with the forward pass (``form="jvp"``): the generated ``f_jvp`` runs the
+primal with the tangents beside it. Everything else composes generated functions, because they
+are ordinary Python that the compiler transforms again:
+
+* ``jacobian(f, mode="reverse")``: one pullback of ``tg.vjp`` per output element (rows);
+* ``jacobian(f, mode="forward")``: all input elements' unit seeds pushed through ``f_jvp`` in
+  one call, as a ``Batched`` stack of tangents, where every operation of the tangent code has a
+  batched meaning (elementwise arithmetic, matmul, sums, reshapes: see ``batched``); otherwise,
+  one call per seed (a Python loop). ``jac.vectorised`` says which the last call did. The
+  batched attempt runs the primal once more when it falls back;
+* ``hessian(f)``: forward over reverse, the Jacobian of the generated gradient ``df`` computed
+  with ``df_jvp``, the forward pass applied to the adjoint code;
+* ``hvp(f, x, v)``: one ``df_jvp`` call with tangent ``v``, never forming the Hessian.
+
+Jacobians and Hessians are of arrays and scalars: ``out.shape + x.shape`` for a Jacobian,
+``x.shape + x.shape`` for a Hessian. ``jvp`` and ``hvp`` take any nest of arrays.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tangentish.batched import Batched
+from tangentish.compiler.cache import cached_compile
+from tangentish.compiler.pipeline import Compiled, Options, WrtError
+from tangentish.errors import TransformError
+from tangentish.runtime.backend import is_array
+
+__all__ = ["jvp", "jacobian", "hessian", "hvp", "JVP"]
+
+_MODES = ("reverse", "forward")
+
+
+_NO_SELF = object()
+
+
+def _generated(f: Callable[..., Any]) -> tuple[Callable[..., Any], Any]:
+    """A ``tg.grad`` result stands for its generated function (so it is transformed again),
+    with the ``self`` a bound method's gradient is called with (``_NO_SELF`` for none)."""
+    compiled = getattr(f, "compiled", None)
+    if callable(compiled):
+        c = compiled()
+        if c is not None:
+            return c.function, (c.bound_self if c.has_self else _NO_SELF)
+    return f, _NO_SELF
+
+
+def _plain(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f``'s generated function where it can stand alone (no bound ``self``), else ``f``."""
+    fn, bound = _generated(f)
+    return fn if bound is _NO_SELF else f
+
+
+class JVP:
+    """``f``'s forward-mode derivative: ``JVP(f, wrt)(primals, tangents)`` ->
+    ``(value, tangent_out)``, one tangent per ``wrt`` position. ``tg.source`` shows the code."""
+
+    def __init__(self, f: Callable[..., Any], wrt: tuple[int, ...] | int = 0):
+        if not callable(f):
+            raise TypeError(f"tg.jvp needs a function, got {type(f).__name__}")
+        self.fn, self.bound = _generated(f)
+        if self.bound is not _NO_SELF:  # the generated gradient of a method takes self first
+            wrt = tuple(p + 1 for p in wrt) if isinstance(wrt, tuple) else wrt + 1
+        self.wrt = wrt
+        self._compiled: Compiled | None = None
+
+    def compiled(self) -> Compiled:
+        if self._compiled is None:
+            try:
+                self._compiled = cached_compile(self.fn, self.wrt, "jvp", Options())
+            except (TransformError, WrtError):
+                raise
+            except Exception as err:  # a compiler bug must not become a wrong derivative
+                raise TransformError(
+                    f"tangentish internal compiler error in forward mode ({type(err).__name__}: "
+                    f"{err}); please report it with the function's source") from err
+        return self._compiled
+
+    @property
+    def __tangentish_source__(self) -> str:
+        return self.compiled().source
+
+    def __call__(self, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
+        if not isinstance(tangents, (tuple, list)):
+            tangents = (tangents,)
+        compiled = self.compiled()
+        fn = compiled.function
+        names = list(inspect.signature(fn).parameters)[-len(compiled.wrt):]
+        kwargs = dict(zip(names, tangents))
+        if compiled.has_self:
+            return fn(compiled.bound_self, *primals, **kwargs)
+        if self.bound is not _NO_SELF:
+            return fn(self.bound, *primals, **kwargs)
+        return fn(*primals, **kwargs)
+
+
+def jvp(f: Callable[..., Any], primals: tuple | list | None = None,
+        tangents: tuple | list | None = None, *, wrt: Any = None) -> Any:
+    """``(f(*primals), J @ tangents)`` by generated forward-mode code (one tangent per primal,
+    each of its primal's structure).
+
+    Without primals, ``tg.jvp(f, wrt=0)`` returns the forward-mode function itself,
+    ``jf(primals, tangents)`` with one tangent per ``wrt`` position, for ``tg.source(jf)``.
+    """
+    if primals is None and tangents is None:
+        return JVP(f, 0 if wrt is None else wrt)
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("tg.jvp(f, primals, tangents) takes tuples: tg.jvp(f, (x,), (tx,))")
+    if len(primals) != len(tangents):
+        raise ValueError(f"tg.jvp got {len(primals)} primal(s) but {len(tangents)} tangent(s)")
+    return JVP(f, tuple(range(len(primals))))(tuple(primals), tuple(tangents))
+
+
+# ---------------------------------------------------------------- jacobians
+
+
+def _basis(x: Any) -> list[Any]:
+    """The unit seeds of ``x``'s elements, each of x's shape, in x's own array library."""
+    if not is_array(x):
+        return [1.0]
+    n = int(np.prod(x.shape))
+    eye = np.eye(n, dtype=x.dtype) if isinstance(x, np.ndarray) else np.eye(n, dtype=x.dtype,
+                                                                             like=x)
+    return [np.reshape(eye[k], x.shape) for k in range(n)]
+
+
+def _assemble(parts: list[Any], inner: Any, outer: Any, axis: int) -> Any:
+    """Rows (axis 0) or columns (axis -1) of a Jacobian, shaped ``outer.shape + inner.shape``."""
+    if not is_array(inner) and not is_array(outer):
+        return parts[0]
+    parts = [p if is_array(p) else np.asarray(p) for p in parts]
+    stacked = np.stack(parts, axis=axis)
+    return np.reshape(stacked, tuple(np.shape(outer)) + tuple(np.shape(inner)))
+
+
+def _positions(f: Callable[..., Any], wrt: Any) -> tuple[tuple[int, ...], bool]:
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    params = list(inspect.signature(f).parameters)
+    pos = []
+    for w in items:
+        if isinstance(w, str):
+            if w not in params:
+                raise WrtError(f"wrt={w!r}: {getattr(f, '__name__', f)} has no parameter "
+                               f"named {w!r}")
+            w = params.index(w)
+        pos.append(w)
+    return tuple(pos), single
+
+
+def jacobian(f: Callable[..., Any], wrt: Any = 0, mode: str = "reverse") -> Callable[..., Any]:
+    """The Jacobian of ``f`` with respect to argument(s) ``wrt``, shaped ``out + in``.
+
+    ``mode="reverse"`` pulls back one unit cotangent per output element (best for few
+    outputs); ``mode="forward"`` pushes one unit tangent per input element (best for few
+    inputs), vectorised over all seeds at once where the tangent code allows.
+    """
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, not {mode!r}")
+    fn = _plain(f)
+    positions, single = _positions(fn, wrt)
+
+    def jac(*args: Any) -> Any:
+        args = tuple(args)
+        wrt_pos = tuple(p % len(args) for p in positions)
+        if mode == "reverse":
+            out = _reverse_jacobian(fn, args, wrt_pos)
+        else:
+            parts = [_forward_jacobian(fn, args, p) for p in wrt_pos]
+            out = tuple(j for j, _ in parts)
+            jac.vectorised = all(v for _, v in parts)
+        return out[0] if single else out
+
+    jac.vectorised = False  # forward mode: did the last call run all seeds in one batch?
+    jac.__name__ = f"jacobian_{getattr(fn, '__name__', 'f')}"
+    jac.__doc__ = f"Jacobian of {getattr(fn, '__name__', 'f')} ({mode} mode)."
+    return jac
+
+
+def _reverse_jacobian(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...]) -> tuple:
+    from tangentish.api import value_and_grad, vjp
+
+    value = fn(*args)
+    if not is_array(value) or value.size == 1:  # one row: the gradient itself
+        _, grads = value_and_grad(fn, wrt=wrt, fallback="error")(*args)
+        rows = [dict(zip(wrt, grads))]
+    else:
+        value, pullback = vjp(fn, *args, fallback="error")
+        rows = [pullback(seed) for seed in _basis(value)]
+    return tuple(_assemble([r[p] for r in rows], args[p], value, axis=0) for p in wrt)
+
+
+def _forward_jacobian(fn: Callable[..., Any], args: tuple, p: int) -> tuple[Any, bool]:
+    """The Jacobian by columns, and whether it came from one batched call (else a loop)."""
+    push = JVP(fn, p)
+    push.compiled()  # compile errors are the user's, not a reason to loop
+    x = args[p]
+    seeds = _basis(x)
+    if len(seeds) > 1:
+        try:
+            value, stacked = push(args, (Batched(np.stack(seeds)),))
+        except Exception:  # an operation with no batched meaning: one call per seed instead
+            stacked = None
+        if isinstance(stacked, Batched):
+            columns = np.moveaxis(stacked.data, 0, -1)
+            return np.reshape(columns, tuple(np.shape(value)) + tuple(np.shape(x))), True
+    columns = []
+    for seed in seeds:
+        value, column = push(args, (seed,))
+        columns.append(column)
+    return _assemble(columns, x, value, axis=-1), False
+
+
+# ---------------------------------------------------------------- second order
+
+
+def _grad_function(f: Callable[..., Any], wrt: int) -> Callable[..., Any]:
+    from tangentish.api import grad
+
+    return grad(_plain(f), wrt=wrt, fallback="error")
+
+
+def hessian(f: Callable[..., Any], wrt: int = 0) -> Callable[..., Any]:
+    """The Hessian of scalar ``f`` with respect to argument ``wrt`` (``x.shape + x.shape``),
+    forward over reverse: the forward pass applied to the generated gradient."""
+    if not isinstance(wrt, int):
+        raise TypeError("tg.hessian takes one argument position as wrt")
+
+    def hess(*args: Any) -> Any:
+        p = wrt % len(args)
+        h, hess.vectorised = _forward_jacobian(_grad_function(f, p), tuple(args), p)
+        return h
+
+    hess.vectorised = False  # did the last call push all seeds through df_jvp at once?
+    hess.__name__ = f"hessian_{getattr(f, '__name__', 'f')}"
+    return hess
+
+
+def hvp(f: Callable[..., Any], x: Any, v: Any, args: tuple = (), wrt: int = 0) -> Any:
+    """The Hessian of scalar ``f`` at ``x`` times ``v`` (``x``'s structure), without forming the
+    Hessian: one call of the forward-mode code of ``f``'s generated gradient.
+
+    ``args`` are the other arguments of ``f``, held fixed; ``x`` goes in at position ``wrt``.
+    """
+    full = (*args[:wrt], x, *args[wrt:])
+    _, hv = JVP(_grad_function(f, wrt), wrt)(full, (v,))
+    return hv

@@ -1,0 +1,52 @@
+"""The compiler's corpus, differentiated by the tape (its fallback), against finite differences.
+
+Three corpus functions leave the tape's reach on purpose, and the tape says so rather than
+return a wrong gradient: ``math.*`` and ``float()`` of a differentiated value (a TapeWarning at
+the user's line) and ``np.array`` of Tensors (torch's ``numpy()`` error).
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import numpy as np
+import pytest
+
+from tangentish.checking import gradcheck
+from tangentish.runtime.tape.fallback import grad_via_tape
+from tangentish.runtime.tape.tensor import TapeWarning
+from tests.compiler import corpus
+
+OUT_OF_REACH = {"scalar_math_module": TapeWarning, "assign_subscript_in_loop": TapeWarning,
+                "float_of_array": RuntimeError}
+CASES = [c for c in corpus.CASES if c.id not in OUT_OF_REACH]
+
+
+def _positions(case):
+    """``case.wrt`` (positions or parameter names) as positions, for gradcheck."""
+    params = list(inspect.signature(case.fn).parameters)
+    wrt = case.wrt if isinstance(case.wrt, tuple) else (case.wrt,)
+    pos = tuple(params.index(w) if isinstance(w, str) else w for w in wrt)
+    return pos if isinstance(case.wrt, tuple) else pos[0]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_tape_gradient_matches_finite_differences(case):
+    args = case.make(np.random.default_rng(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TapeWarning)
+        gradcheck(case.fn, args, wrt=_positions(case),
+                  grad=lambda *a: grad_via_tape(case.fn, a, case.wrt))
+
+
+@pytest.mark.parametrize("name", sorted(OUT_OF_REACH))
+def test_out_of_reach_is_reported(name):
+    (case,) = [c for c in corpus.CASES if c.id == name]
+    args = case.make(np.random.default_rng(0))
+    if OUT_OF_REACH[name] is TapeWarning:
+        with pytest.warns(TapeWarning, match="cannot follow"):
+            grad_via_tape(case.fn, args, case.wrt)
+    else:
+        with pytest.raises(OUT_OF_REACH[name], match="Can't call numpy"):
+            grad_via_tape(case.fn, args, case.wrt)
