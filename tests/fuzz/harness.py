@@ -280,49 +280,7 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T7 (tape: math.* detaches tensors silently)", TAPE, source=r"\bmath\."),
     OpenBug("R1 (support: getitem_grad allocates in x's library, not the cotangent's)",
             frozenset({"duck"}), source=r"np\.array\(", message="Implicit conversion"),
-    OpenBug("C5b (compiler: vjp pullback and a name re-bound in the branch not taken)",
-            frozenset({"vjp"}), message="UnboundLocalError"),
 )
-
-
-HOISTED_PARAMETER = OpenBug("C6 (compiler: a parameter's assignment hoisted out of a loop)",
-                           COMPILER)
-
-
-class _RebindParameters(ast.NodeTransformer):
-    """Prepends ``p = p + 0.0`` for every float or array parameter, so no parameter looks
-    assigned only once (a plain ``p = p`` is folded away before hoisting). Helpers only take
-    floats and arrays; ``f``'s parameters are told apart by the call's arguments."""
-
-    def __init__(self, args: tuple[Any, ...]):
-        self.numeric = {i for i, a in enumerate(args)
-                        if isinstance(a, (float, np.ndarray)) and not isinstance(a, bool)}
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
-        params = [a.arg for i, a in enumerate(node.args.args)
-                  if node.name != "f" or i in self.numeric]
-        rebind = [ast.Assign([ast.Name(p, ast.Store())], ast.BinOp(
-            ast.Name(p, ast.Load()), ast.Add(), ast.Constant(0.0))) for p in params]
-        node.body = rebind + node.body
-        return node
-
-
-def _passes_with_rebound_parameters(case: Case, name: str, method: Callable[..., Any]) -> bool:
-    """Whether a compiled failure goes away once parameters are re-bound on entry (C6)."""
-    tree = ast.fix_missing_locations(_RebindParameters(case.args).visit(
-        ast.parse(Path(case.module.__file__).read_text())))
-    return _passes_as(ast.unparse(tree), "_c6", case, name, method)
-
-
-def _passes_as(source: str, tag: str, case: Case, name: str,
-               method: Callable[..., Any]) -> bool:
-    twin = Case(load_module(source, tag=tag), case.args, case.wrt, case.value, case.numeric,
-                case.margin)
-    try:
-        _run_method(twin, name, method)
-    except Mismatch:
-        return False
-    return True
 
 
 def _known(method: str, features: frozenset[str], source: str, failure: str) -> OpenBug | None:
@@ -348,9 +306,6 @@ def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
                 results[name] = got
         except Mismatch as failure:
             bug = _known(name, features, source, str(failure))
-            if (bug is None and name in COMPILER
-                    and _passes_with_rebound_parameters(case, name, method)):
-                bug = HOISTED_PARAMETER
             if bug is None:
                 raise
             results["open_bugs"].append(bug.id)
