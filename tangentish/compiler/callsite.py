@@ -86,13 +86,13 @@ class SiteReverser(rev.Reverser):
         name, op = s.targets[0].id, op_of(s)
         out: list[gast.stmt] = []
         if self.saves(s, in_loop):
-            out.append(self.push(name))
+            out.append(self.push(name, id(s)))
         if kind == "checkpoint":
             return out + [s]
         self.tape_sites[id(s)] = op.index
         pb = self.pullback(s, op)
         if in_loop:  # one pullback per iteration: the adjoint sweep pops them back
-            out.append(self.push(pb))
+            out.append(self.push(pb, ("pullback", id(s))))
             self.undefined_in_loop.add(pb)
         fn = load(self.ns.ref(op.obj, _name(op.obj)))
         value = call(self.helper(runtime.tape_vjp), [fn, *copy.deepcopy(list(op.args))],
@@ -103,9 +103,6 @@ class SiteReverser(rev.Reverser):
         get = set_op(gast.copy_location(assign(name, attr(load(pb), "value")), s), Op("inert"),
                      loc)
         return out + [run, get]
-
-    def push(self, name: str) -> gast.stmt:
-        return rev._Push(value=call(attr(load(self.stack()), "append"), [load(name)]))
 
     def adjoint_assign(self, s: gast.Assign, init: set[str], in_loop: bool) -> list[gast.stmt]:
         kind = self.site(s)
@@ -141,9 +138,9 @@ class SiteReverser(rev.Reverser):
             out.extend(body)
             init.discard(name)
         if kind == "tape" and in_loop:
-            out.append(self.pop(pb))
+            out.append(self.pop(pb, ("pullback", id(s))))
         if self.saves(s, in_loop):
-            out.append(self.pop(name))
+            out.append(self.pop(name, id(s)))
         return out
 
     def unpack(self, body: list, init: set[str], operands: list, value: gast.expr) -> None:
