@@ -68,14 +68,23 @@ def _define(register: Callable[..., None], primal: Callable[..., Any], rules: tu
     if rules:
         _tape_aware(primal)
         register(primal, *rules, argnames=argnames)
+        _forget_compiled()
         return primal
 
     def decorate(rule: Rule) -> Rule:
         _tape_aware(primal)
         register(primal, *([None] * argnum), rule, argnames=argnames)
+        _forget_compiled()
         return rule
 
     return decorate
+
+
+def _forget_compiled() -> None:
+    """Code compiled before the rule existed transformed ``primal`` itself: drop it."""
+    from tangentish.compiler import cache
+
+    cache.clear()
 
 
 # ---------------------------------------------------------------- the tape's door

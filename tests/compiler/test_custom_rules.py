@@ -234,3 +234,49 @@ def test_docstring_examples():
 
     result = doctest.testmod(custom)
     assert result.attempted and not result.failed
+
+
+def polar(x, y):
+    return np.hypot(x, y), np.arctan2(y, x)
+
+
+def polar_vjp_x(dout, out, x, y):
+    dr, dt = dout
+    r, _ = out
+    return dr * x / r - dt * y / (r * r)
+
+
+def polar_vjp_y(dout, out, x, y):
+    dr, dt = dout
+    r, _ = out
+    return dr * y / r + dt * x / (r * r)
+
+
+tg.defvjp(polar, polar_vjp_x, polar_vjp_y)
+
+
+def uses_polar(x, y):
+    r, t = polar(x, y)
+    return np.sum(r * np.sin(t) + r * r)
+
+
+def test_a_rule_for_a_function_with_two_results():
+    y = RNG.normal(size=5)
+    expected = [numerical_grad(uses_polar, [X, y], i) for i in (0, 1)]
+    got = tg.grad(uses_polar, wrt=(0, 1), fallback="error")(X, y)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+    for g, e in zip(_tape_grad(uses_polar, X, y), expected):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+
+
+def test_registering_a_rule_later_is_seen_by_new_gradients():
+    def halve(x):
+        return x * 0.5
+
+    def f(x):
+        return np.sum(halve(x))
+
+    np.testing.assert_allclose(tg.grad(f)(X), np.full(5, 0.5))
+    tg.defvjp(halve, lambda dy, y, x: dy * 3.0)  # deliberately not halve's derivative
+    np.testing.assert_allclose(tg.grad(f)(X), np.full(5, 3.0))
