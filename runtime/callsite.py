@@ -47,6 +47,8 @@ def tape_vjp(fn: Any, *args: Any, **kwargs: Any) -> Pullback:
     NumPy scalars go in as 0-d arrays and their gradients come back as scalars of the same
     dtype, as on the compiled path (a float32 scalar stays float32).
     """
+    if any(isinstance(a, Tensor) for a in args):
+        return _recorded(fn, args, kwargs)
     scalars = [isinstance(a, np.floating) for a in args]
     args = tuple(np.asarray(a) if s else a for a, s in zip(args, scalars))
     call = (lambda *a: fn(*a, **kwargs)) if kwargs else fn
@@ -59,6 +61,36 @@ def tape_vjp(fn: Any, *args: Any, **kwargs: Any) -> Pullback:
         return tuple(g[()] if s and is_array(g) else g for g, s in zip(grads, scalars))
 
     return Pullback(value, scalar_pullback)
+
+
+def _recorded(fn: Any, args: tuple, kwargs: dict) -> Pullback:
+    """The generated code is itself running on the tape (``tg.grad(tg.grad(f))`` fell back to
+    it): call ``fn`` on the tape's Tensors, so the outer tape records it, and make the
+    pullback a differentiable ``autograd.grad`` (``create_graph``)."""
+    with enable_grad():
+        out = fn(*args, **kwargs)
+
+    def pullback(dy: Any) -> tuple:
+        flat: list = []
+        _flatten(out, flat)
+        cots: list = []
+        _flatten(dy, cots) if isinstance(out, (tuple, list, dict)) else cots.append(dy)
+        pairs = [(o, c) for o, c in zip(flat, cots)
+                 if isinstance(o, Tensor) and o.requires_grad]
+        inputs = [(i, a) for i, a in enumerate(args) if isinstance(a, Tensor)
+                  and a.requires_grad]
+        grads: list = [None] * len(args)
+        if pairs and inputs:
+            with enable_grad():
+                found = autograd_grad([o for o, _ in pairs], [a for _, a in inputs],
+                                      [fallback._seed(o, c) for o, c in pairs],
+                                      create_graph=True, allow_unused=True)
+            for (i, _), g in zip(inputs, found):
+                grads[i] = g
+        return tuple(g if g is not None else (a * 0.0 if isinstance(a, Tensor) else 0.0)
+                     for g, a in zip(grads, args))
+
+    return Pullback(out, pullback)
 
 
 def tape_jvp(fn: Any, args: tuple, tangents: tuple, **kwargs: Any) -> Any:
