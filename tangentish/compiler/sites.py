@@ -14,7 +14,16 @@ from tangentish.compiler.ops import Op
 from tangentish.compiler.resolve import UNRESOLVED
 from tangentish.errors import TransformError
 
-__all__ = ["site_kind", "checkpoint_call"]
+__all__ = ["site_kind", "checkpoint_call", "is_checkpoint", "CHECKPOINT_USE"]
+
+#: What the compiler says about any other use of tg.checkpoint inside a differentiated function
+CHECKPOINT_USE = ("tangentish can only checkpoint a call written tg.checkpoint(fn)(...), or a "
+                  "call of a checkpoint made outside the function, where fn is a module-level "
+                  "function or a variable of an enclosing function (not a def nested here)")
+
+
+def is_checkpoint(obj: Any) -> bool:
+    return obj is checkpoint
 
 
 def site_kind(op: Op | None) -> str | None:

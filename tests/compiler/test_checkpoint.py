@@ -218,3 +218,20 @@ def test_checkpoint_option_leaves_a_loop_alone_when_an_output_may_not_exist():
     df = tg.grad(f, checkpoint=True, fallback="error")
     assert "loop_body" not in tg.source(df)
     np.testing.assert_allclose(df(np.array([0.5, 2.0])), [1.0, 4.0])
+
+
+def test_a_nested_def_cannot_be_checkpointed_and_the_tape_computes_it():
+    def f(h, w):
+        def inner(h):
+            return np.tanh(h * w)
+
+        for _ in range(3):
+            h = tg.checkpoint(inner)(h)
+        return np.sum(h)
+
+    with pytest.raises(tg.TransformError, match="can only checkpoint") as info:
+        tg.grad(f, wrt=1, fallback="error")(H, W[0])
+    assert "h = tg.checkpoint(inner)(h)" in str(info.value)
+    with pytest.warns(tg.TransformWarning, match="can only checkpoint"):
+        dw = tg.grad(f, wrt=1)(H, W[0])
+    gradcheck(f, [H, W[0]], wrt=1, grad=lambda h, w: dw)
