@@ -114,15 +114,15 @@ def _trampoline(number: int, like: types.CodeType) -> types.CodeType:
     cells = [f"_cell{i}" for i in range(len(like.co_freevars))]
     touch = f"        if False:\n            ({', '.join(cells)},)\n" if cells else ""
     source = (f"def _outer({', '.join(cells)}):\n"
-              f"    def {like.co_name}(*args, **kwargs):\n" + touch +
+              "    def primal(*args, **kwargs):\n" + touch +
               f"        return __import__('tangentish.custom', fromlist=['_']).call_custom("
               f"{number}, args, kwargs)\n"
-              f"    return {like.co_name}\n")
+              "    return primal\n")
     scope: dict[str, Any] = {}
     exec(compile(source, "<tangentish custom rule>", "exec"), scope)
     code = scope["_outer"](*range(len(cells))).__code__
     return code.replace(co_filename=like.co_filename, co_firstlineno=like.co_firstlineno,
-                        co_qualname=like.co_qualname)
+                        co_name=like.co_name, co_qualname=like.co_qualname)
 
 
 def call_custom(number: int, args: tuple, kwargs: dict) -> Any:
