@@ -44,6 +44,7 @@ def optimize(adj: Adjoint) -> Adjoint:
     adj.adjoint = accumulate_in_place(adj)
     prune_stack(adj)
     reread_items(adj)
+    adj.adjoint = _empty_comments(propagate_copies(adj.adjoint, adj))
     keep = {adj.norm.result} | set(adj.norm.params)
     for s in adj.adjoint:
         keep |= names_in(s)
@@ -71,6 +72,76 @@ def _orphan_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
         nxt = stmts[i + 1] if i + 1 < len(stmts) else None
         if _is_comment(s) and not getattr(nxt, "tg_tangent", False):
             continue
+        out.append(s)
+    return out
+
+
+def propagate_copies(stmts: list[gast.stmt], adj: Adjoint) -> list[gast.stmt]:
+    """``d_t4 = dh`` followed by uses of ``d_t4`` reads ``dh`` directly (adjoint names only).
+
+    Only where ``d_t4`` is assigned once, and every use of it comes, in the same block, before
+    either name is assigned again.
+    """
+    adjoints = set(adj.norm.namer.adjoint_names().values())
+    stores: dict[str, int] = {}
+    loads: dict[str, int] = {}
+    every = gast.Module(body=stmts + [gast.Expr(value=g) for g in adj.grads.values()],
+                        type_ignores=[])  # the returned gradients read adjoints too
+    for node in gast.walk(every):
+        if isinstance(node, gast.Name):
+            table = loads if isinstance(node.ctx, gast.Load) else stores
+            table[node.id] = table.get(node.id, 0) + 1
+    seed = adj.seed
+
+    def block(body: list[gast.stmt]) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for k, s in enumerate(body):
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s.body, s.orelse = block(s.body), block(s.orelse)
+            if (isinstance(s, gast.Assign) and isinstance(s.value, gast.Name)
+                    and not getattr(s, "tg_pop", None)):
+                a, b = s.targets[0].id, s.value.id
+                uses = _uses_until(body[k + 1:], a, b) if (
+                    a in adjoints and b in adjoints and a != seed and stores.get(a) == 1) else None
+                if uses is not None and len(uses) == loads.get(a, 0):
+                    for n in uses:
+                        n.id = b
+                    continue
+            out.append(s)
+        return out
+
+    return block(stmts)
+
+
+def _uses_until(stmts: list[gast.stmt], a: str, b: str) -> list[gast.Name] | None:
+    """The loads of ``a`` before ``a`` or ``b`` is assigned again; None if ``a`` is read
+    inside a nested block (the copy then stays)."""
+    found: list[gast.Name] = []
+    for s in stmts:
+        if not isinstance(s, (gast.Assign, gast.Expr)):
+            if a in names_in(s):
+                return None
+            if {a, b} & names_in(s, gast.Store):
+                break
+            continue
+        found += [n for n in gast.walk(s.value)
+                  if isinstance(n, gast.Name) and n.id == a and isinstance(n.ctx, gast.Load)]
+        if isinstance(s, gast.Assign) and {a, b} & names_in(s.targets[0], gast.Store):
+            break
+    return found
+
+
+def _empty_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
+    """Drop ``# grad of:`` comments left with no adjoint statement under them."""
+    out: list[gast.stmt] = []
+    for i, s in enumerate(stmts):
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            s.body, s.orelse = _empty_comments(s.body), _empty_comments(s.orelse)
+        if _is_comment(s):
+            rest = stmts[i + 1:]
+            end = next((j for j, t in enumerate(rest) if _is_comment(t)), len(rest))
+            if all(getattr(t, "tg_pop", None) for t in rest[:end]):
+                continue
         out.append(s)
     return out
 
