@@ -32,7 +32,7 @@ __all__ = [
     "index_set", "as_list", "getitem_grad", "subscript_grad", "read_back", "getitem_accumulate",
     "getitem_add", "item_grad", "add_grad", "complete_grad", "zero_grad", "zero_at",
     "value_grad", "as_list_grad", "drop_last", "sum_grads", "item", "reversed_list",
-    "check_scalar", "list_sum", "shape_only",
+    "check_scalar", "list_sum", "shape_only", "only_shape",
 ]
 
 
@@ -57,6 +57,14 @@ def item(x: Any) -> Any:
 
 def list_sum(xs: Any, start: Any = 0) -> Any:
     return builtins.sum(xs, start)
+
+
+def only_shape(x: Any) -> Any:
+    """What the stack keeps of a value the adjoint sweep reads only for its shape: a zero-strided
+    array of x's shape and dtype, in x's library (one element of memory instead of x's)."""
+    if not is_array(x):
+        return x
+    return np.broadcast_to(np.zeros_like(x, shape=()), x.shape)
 
 
 def check_scalar(y: Any, name: str) -> None:
@@ -334,4 +342,4 @@ table.defvjp(unbroadcast, None, shape_only(1))  # arg 0: rules/shape.py
 # Index arguments carry no gradient; in generated code they may come off the stack, which
 # activity analysis treats as one value, so they are marked rather than left without a rule.
 table.defvjp(getitem_grad, None, shape_only(1), shape_only(2))  # the dy slot: rules/shape.py
-table.defnondiff(zero_grad, check_scalar)
+table.defnondiff(zero_grad, check_scalar, only_shape)

@@ -32,6 +32,7 @@ from tangentish.compiler.nodes import assign, call, clone, load, names_in
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.reverse import Adjoint
 from tangentish.runtime import adjoint_helpers as helpers
+from tangentish.runtime.support import unbroadcast
 
 __all__ = ["optimize", "optimize_tangent", "dead_code", "fold_temporaries", "prune_stack",
            "accumulate_in_place"]
@@ -44,6 +45,7 @@ def optimize(adj: Adjoint) -> Adjoint:
     adj.adjoint = accumulate_in_place(adj)
     prune_stack(adj)
     reread_items(adj)
+    save_shapes_only(adj)
     adj.adjoint = _empty_comments(propagate_copies(adj.adjoint, adj))
     keep = {adj.norm.result} | set(adj.norm.params)
     for s in adj.adjoint:
@@ -242,6 +244,51 @@ def _live_stmt(s: gast.stmt, live: set[str], live_sites: set) -> set[str]:
             out |= inside
         return live | inside | header
     return live | names_in(s)
+
+
+def save_shapes_only(adj: Adjoint) -> None:
+    """Push ``only_shape(v)`` for a value the adjoint sweep reads only as ``unbroadcast``'s
+    target (its shape): a loop then keeps one element per step, not a whole array."""
+    ns = adj.norm.namespace
+    shape_readers = {ns.helper(unbroadcast), ns.helper(helpers.zero_grad)}
+    pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
+    other: set[str] = set()
+    for g in adj.grads.values():
+        other |= names_in(g)
+
+    class _Reads(gast.NodeVisitor):
+        def visit_Call(self, node):
+            func = node.func
+            if isinstance(func, gast.Name) and func.id in shape_readers:
+                target = node.args[-1]
+                for arg in node.args[:-1]:
+                    self.visit(arg)
+                if not isinstance(target, gast.Name):
+                    self.visit(target)
+                return
+            self.generic_visit(node)
+
+        def visit_Name(self, node):
+            if isinstance(node.ctx, gast.Load):
+                other.add(node.id)
+
+    for s in _walk(adj.adjoint):
+        if getattr(s, "tg_pop", None):
+            continue
+        if isinstance(s, gast.For):
+            _Reads().visit(s.iter)
+        elif isinstance(s, (gast.If, gast.While)):
+            _Reads().visit(s.test)
+        else:
+            _Reads().visit(s)
+    shape_only = pushed - other
+    if not shape_only:
+        return
+    ref = ns.helper(helpers.only_shape)
+    for s in _walk(adj.primal):
+        if getattr(s, "tg_push", None) in shape_only:
+            arg = s.value.args[0]
+            s.value.args[0] = call(load(ref), [arg])
 
 
 def reread_items(adj: Adjoint) -> None:
