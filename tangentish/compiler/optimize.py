@@ -4,6 +4,8 @@ The sweeps are built to be correct first; this pass makes them lean:
 
 * stack pushes (and their pops) of values the adjoint sweep never reads are dropped;
 * ``x = items[i]`` at the top of a loop is read again in the reverse loop instead of saved;
+* a value the adjoint reads only for its shape is saved as ``only_shape(v)``;
+* adjoint copies (``d_t4 = dh``) read the original name directly;
 * subscript adjoints accumulate in place into arrays the adjoint sweep made itself;
 * primal assignments whose value nobody reads are deleted;
 * single-use temporaries without adjoints go back into their one use.
