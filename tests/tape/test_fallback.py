@@ -20,6 +20,13 @@ def _recursive_sum(x, n):
     return np.sum(x) if n == 0 else _recursive_sum(np.sin(x) * x, n - 1)
 
 
+def _math_helper(a, n):
+    """Recursion and math.*: helpers reached from the differentiated function see the shim."""
+    import math
+
+    return math.sin(a) if n == 0 else _math_helper(a * 1.5, n - 1) + math.exp(a * 0.1)
+
+
 def f_nest(x, scale, p, unused):
     total = _recursive_sum(p["a"] * x, 2) * scale
     for key in sorted(p):
@@ -261,3 +268,17 @@ def test_numpy_code_may_update_in_place_an_array_its_backward_needs():
 
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         grad_via_tape(g, (x,))
+
+
+def test_math_in_helpers_reached_from_f():
+    import warnings
+
+    def f(x, y):
+        return _math_helper(x, 2) * y
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = grad_via_tape(f, (0.3, 2.0), (0, 1))
+    for i in (0, 1):
+        expect, _ = numerical_grad(f, [0.3, 2.0], i)
+        assert got[i] == pytest.approx(float(expect[0]), rel=1e-6)
