@@ -3,6 +3,7 @@ array library, zeros for unused arguments, arguments never mutated."""
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -22,8 +23,6 @@ def _recursive_sum(x, n):
 
 def _math_helper(a, n):
     """Recursion and math.*: helpers reached from the differentiated function see the shim."""
-    import math
-
     return math.sin(a) if n == 0 else _math_helper(a * 1.5, n - 1) + math.exp(a * 0.1)
 
 
