@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -97,8 +98,11 @@ class _Transformed:
         general = self._compiled or self.compiled()
         if general is None or not any(pattern) or self.form == "vjp":
             return general
+        code = general.function.__code__
+        if code.co_flags & inspect.CO_VARARGS:  # positions do not map to names simply
+            return general
         offset = 1 if general.has_self else 0
-        params = general.function.__code__.co_varnames[offset:offset + len(args)]
+        params = code.co_varnames[offset:offset + len(args)]
         names = tuple(p for p, is_number in zip(params, pattern) if is_number)
         options = dataclasses.replace(self.options, scalars=names)
         try:
@@ -141,6 +145,8 @@ def _check_float_args(compiled: Compiled, args: tuple, kwargs: dict) -> None:
     for name in compiled.wrt:
         if name in kwargs:
             value = kwargs[name]
+        elif name not in params:  # an element of *args
+            continue
         else:
             pos = params.index(name)
             if pos >= len(args):

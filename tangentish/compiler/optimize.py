@@ -3,6 +3,7 @@
 The sweeps are built to be correct first; this pass makes them lean:
 
 * stack pushes (and their pops) of values the adjoint sweep never reads are dropped;
+* ``x = items[i]`` at the top of a loop is read again in the reverse loop instead of saved;
 * subscript adjoints accumulate in place into arrays the adjoint sweep made itself;
 * primal assignments whose value nobody reads are deleted;
 * single-use temporaries without adjoints go back into their one use.
@@ -10,8 +11,10 @@ The sweeps are built to be correct first; this pass makes them lean:
 (Adjoints are never accumulated into zeros in the first place: reverse assigns the first
 contribution. Constant folding of inlined rules happens in ``inline.fold``.)
 
->>> import gast
->>> from tangentish.compiler.nodes import assign, load, unparse
+>>> import copy
+
+import gast
+>>> from tangentish.compiler.nodes import clone, assign, load, unparse
 >>> from tangentish.compiler.ops import Op, set_op
 >>> a = set_op(assign("a", load("x")), Op("copy"), None)
 >>> b = set_op(assign("b", load("x")), Op("copy"), None)
@@ -25,7 +28,7 @@ from typing import Any
 
 import gast
 
-from tangentish.compiler.nodes import call, load, names_in
+from tangentish.compiler.nodes import assign, call, clone, load, names_in
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.reverse import Adjoint
 from tangentish.runtime import adjoint_helpers as helpers
@@ -40,6 +43,7 @@ _PURE = {"copy", "const", "inert", "call", "getitem", "build", "append", "index_
 def optimize(adj: Adjoint) -> Adjoint:
     adj.adjoint = accumulate_in_place(adj)
     prune_stack(adj)
+    reread_items(adj)
     keep = {adj.norm.result} | set(adj.norm.params)
     for s in adj.adjoint:
         keep |= names_in(s)
@@ -109,29 +113,107 @@ def _sweep(stmts: list[gast.stmt], used: set[str]) -> list[gast.stmt]:
 
 
 def prune_stack(adj: Adjoint) -> None:
-    """Drop pushes and pops of values the adjoint sweep never reads."""
-    needed: set[str] = set()
-    for node in _walk(adj.adjoint):
-        if not getattr(node, "tg_pop", None):
-            needed |= _loads(node)
+    """Drop each push whose pop restores a value the adjoint sweep never reads afterwards.
+
+    A backward liveness pass over the adjoint sweep (loops to a fixed point) finds the pops
+    whose restored value is read before being overwritten; every other pop goes, with the push
+    it is paired with (same ``tg_site``), so the stack stays balanced.
+    """
+    final: set[str] = set()
     for g in adj.grads.values():
-        needed |= names_in(g)
-    pushed: set[str] = set()
+        final |= names_in(g)
+    live_sites: set = set()
+    _live_block(adj.adjoint, final, live_sites)
 
     def walk(stmts: list[gast.stmt]) -> list[gast.stmt]:
         out = []
         for s in stmts:
-            name = getattr(s, "tg_push", None) or getattr(s, "tg_pop", None)
-            if name is not None and name not in needed:
+            site = getattr(s, "tg_site", None)
+            if site is not None and (getattr(s, "tg_push", None) or getattr(s, "tg_pop", None)) \
+                    and site not in live_sites:
                 continue
-            if getattr(s, "tg_push", None):
-                pushed.add(name)
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 s.body, s.orelse = walk(s.body), walk(s.orelse)
             out.append(s)
         return out
 
     adj.primal, adj.adjoint = walk(adj.primal), walk(adj.adjoint)
+    pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
+    adj.preset = [p for p in adj.preset if p in pushed]
+    if not pushed:
+        adj.stack = None
+
+
+def _live_block(stmts: list[gast.stmt], live: set[str], live_sites: set) -> set[str]:
+    """Names live before ``stmts`` given ``live`` after them; records pops found live."""
+    for s in reversed(stmts):
+        live = _live_stmt(s, live, live_sites)
+    return live
+
+
+def _live_stmt(s: gast.stmt, live: set[str], live_sites: set) -> set[str]:
+    if isinstance(s, gast.Assign):
+        target = s.targets[0].id if isinstance(s.targets[0], gast.Name) else None
+        if getattr(s, "tg_pop", None) and target in live:
+            live_sites.add(s.tg_site)
+        return (live - names_in(s.targets[0], gast.Store)) | names_in(s.value)
+    if isinstance(s, gast.If):
+        return (_live_block(s.body, set(live), live_sites)
+                | _live_block(s.orelse, set(live), live_sites) | names_in(s.test))
+    if isinstance(s, (gast.For, gast.While)):
+        header = names_in(s.iter) if isinstance(s, gast.For) else names_in(s.test)
+        target = {s.target.id} if isinstance(s, gast.For) else set()
+        out = set(live)
+        while True:  # live after the body: after the loop, or before the next iteration
+            inside = _live_block(s.body, set(out), live_sites) - target
+            if live | inside <= out:
+                break
+            out |= inside
+        return live | inside | header
+    return live | names_in(s)
+
+
+def reread_items(adj: Adjoint) -> None:
+    """``x = items[i]`` at the top of a loop is read again in the reverse loop, not saved.
+
+    The loop variable ``i`` runs backwards in the reverse loop, and ``items`` does not change
+    inside the loop, so ``items[i]`` there is the value the primal had: its push and pop go.
+    """
+    primal_loops = {getattr(s, "tg_loop", None): s for s in _walk(adj.primal)
+                    if isinstance(s, gast.For)}
+    stores: dict[str, int] = {}
+    for s in _walk(adj.primal):
+        for n in gast.walk(s if not isinstance(s, (gast.If, gast.For, gast.While)) else
+                           gast.Pass()):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                stores[n.id] = stores.get(n.id, 0) + 1
+    for loop in _walk(adj.adjoint):
+        forward = primal_loops.get(getattr(loop, "tg_loop", None)) if isinstance(
+            loop, gast.For) else None
+        if forward is None or loop.target.id != forward.target.id:
+            continue
+        assigned = names_in(forward, gast.Store)
+        body = forward.body
+        for k, s in enumerate(body[:-1]):
+            read = body[k + 1]
+            if not (getattr(s, "tg_push", None) and isinstance(read, gast.Assign)
+                    and read.targets[0].id == s.tg_push):
+                continue
+            value = read.value
+            if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                    and isinstance(value.slice, gast.Name)
+                    and value.slice.id == forward.target.id
+                    and value.value.id not in assigned
+                    and stores.get(s.tg_push) == 1):
+                continue
+            pops = [p for p in loop.body if getattr(p, "tg_pop", None) == s.tg_push]
+            if len(pops) != 1 or loop.body[-1] is not pops[0]:
+                continue
+            del body[k]
+            loop.body[-1:] = []
+            loop.body.insert(0, assign(s.tg_push, clone(value)))
+            break
+    pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
     adj.preset = [p for p in adj.preset if p in pushed]
     if not pushed:
         adj.stack = None

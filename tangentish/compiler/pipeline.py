@@ -5,10 +5,13 @@ Each pass is a module with one job and a docstring example:
 
 1. ``parse``: source -> gast FunctionDef with the file's line numbers;
 2. ``resolve``: free names -> objects (closures, globals, builtins);
-3. ``normalize``: one primitive per statement, user functions inlined, structured jumps;
-4. ``activity``: which variables need an adjoint;
+3. ``normalize``: one primitive per statement (with ``statements``, ``calls``, ``jumps``,
+   ``ssa``, ``hoist``), user functions inlined, jumps structured;
+4. ``activity``: which variables need an adjoint (and, for Python-number arguments, which
+   hold scalars);
 5. ``reverse``: the primal and adjoint sweeps (rules inlined by ``inline``);
-6. ``optimize``: dead code removed;
+6. ``optimize``: unused stack pushes, dead code and single-use temporaries removed, subscript
+   adjoints accumulated in place;
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
 Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
@@ -78,13 +81,16 @@ def front_end(fn: Callable[..., Any], call_site_fallback: bool = False) -> Norma
 
 
 def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]:
-    """``wrt`` (positions and/or names) as parameter names; True for a single gradient."""
-    params = list(norm.params)
+    """``wrt`` (positions and/or names) as parameter names; True for a single gradient.
+
+    A position past the named ones, in a function with ``*args``, is ``"args[k]"``.
+    """
     offset = 1 if norm.parsed.has_self else 0
-    user_params = params[offset:]
+    a = norm.node.args
+    positional = [p.id for p in a.posonlyargs + a.args][offset:]
     if form == "vjp":
-        positional = norm.node.args.posonlyargs + norm.node.args.args
-        return [a.id for a in positional][offset:], False
+        return positional, False
+    names_ok = set(positional) | {p.id for p in a.kwonlyargs} | ({norm.vararg} - {None})
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
     if not items:
@@ -94,22 +100,38 @@ def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]
         if isinstance(w, bool) or not isinstance(w, (int, str)):
             raise WrtError(f"wrt must be a position or a parameter name, not {w!r}")
         if isinstance(w, int):
-            if not -len(user_params) <= w < len(user_params):
+            if 0 <= w < len(positional) or (w < 0 and -len(positional) <= w):
+                names.append(positional[w])
+            elif w >= len(positional) and norm.vararg is not None:
+                names.append(f"{norm.vararg}[{w - len(positional)}]")
+            else:
                 raise WrtError(f"wrt={w} is out of range for {norm.parsed.name}, which takes "
-                                 f"{len(user_params)} argument(s)")
-            names.append(user_params[w])
-        elif w in user_params:
+                               f"{len(positional)} argument(s) by position")
+        elif w in names_ok:
             names.append(w)
         else:
             raise WrtError(f"wrt={w!r}: {norm.parsed.name} has no parameter named {w!r}")
     return names, single
 
 
+def _vararg_items(adj: Any, names: list[str]) -> None:
+    """``args[k]`` gradients: element k of the gradient of the ``*args`` tuple."""
+    from tangentish.compiler.nodes import call, const, load
+    from tangentish.runtime import adjoint_helpers as helpers
+
+    for name in names:
+        if name.endswith("]") and "[" in name:
+            base, k = name[:-1].split("[")
+            ref = load(adj.norm.namespace.helper(helpers.item_grad))
+            adj.grads[name] = call(ref, [adj.grads[base], load(base), const(int(k))])
+
+
 def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Options) -> Compiled:
     """Run every pass on ``fn`` and return the generated function of ``form``."""
     norm = front_end(fn, options.call_site_fallback)
     names, single = resolve_wrt(norm, wrt, form)
-    seeds = names
+    params = list(dict.fromkeys(n.split("[")[0] for n in names))  # args[k] -> args
+    seeds = params
     if form == "vjp" and isinstance(wrt, tuple):  # integer arguments get zeros, no adjoint
         seeds = [names[i] for i in wrt]
     act = activity.analyze(norm, seeds)
@@ -120,7 +142,8 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
         fdef = codegen.generate_jvp(tan)
     else:
         scalars = activity.scalar_vars(norm, set(options.scalars)) if options.scalars else set()
-        adj = reverse.reverse(norm, act, names, scalars)
+        adj = reverse.reverse(norm, act, params, scalars)
+        _vararg_items(adj, names)
         if options.optimize:
             adj = optimize.optimize(adj)
         fdef = codegen.generate(adj, form, names, single)

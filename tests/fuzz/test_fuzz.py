@@ -17,6 +17,8 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+import tangentish as tg
+from tests.fuzz.forward import check_forward
 from tests.fuzz.harness import Mismatch, available_methods, check, load_module, prepare
 from tests.fuzz.programs import EXTRA_STATEMENTS, STATEMENTS, Program, args_source, programs
 
@@ -46,6 +48,7 @@ _PROGRAMS = int(os.environ.get("TANGENTISH_FUZZ_PROGRAMS", 0)) or _TOTAL.get(
 _PER_FAMILY = max(1, _PROGRAMS // len(FAMILIES))
 
 METHODS = available_methods()
+FORWARD = hasattr(tg, "jvp") and hasattr(tg, "hvp")
 
 
 def failure_dir() -> Path:
@@ -72,6 +75,9 @@ def test_generated_programs_agree(family, data):
     assume(case.well_conditioned)
     try:
         outcome = check(case, METHODS, program.features)
+        if FORWARD:
+            outcome["open_bugs"] += check_forward(case, outcome.get("compiled"),
+                                                  program.features)
     except Mismatch as exc:
         # Hypothesis replays the minimal failing example last, so this file ends up minimal.
         folder = failure_dir()
@@ -88,7 +94,9 @@ def test_saved_regressions_agree(path):
     module = load_module(source, path)
     case = prepare(source, tuple(module.ARGS), tuple(module.WRT), path)
     assert case.well_conditioned, "a regression must be smooth at its saved arguments"
-    check(case, METHODS)
+    outcome = check(case, METHODS)
+    if FORWARD:
+        check_forward(case, outcome.get("compiled"), frozenset())
 
 
 @given(program=programs(max_statements=3))
