@@ -16,7 +16,7 @@ from ..rules.table import is_nondiff
 from ..support import index_set
 from .dtypes import get_default_dtype
 from .engine import edge
-from .function import node_class, torch_name
+from .function import FIXED_NAMES, node_class, torch_name
 from .grad_mode import _state as _grad_state
 
 __all__ = ["apply", "raw", "array_ufunc", "array_function", "SEQUENCE_PRIMITIVES"]
@@ -84,7 +84,7 @@ def record(prim, args, kwargs, out, name=None, raws=None):
         result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
     if (not _needs_grad(args) or not _grad_state.enabled
             or not (outs[0].dtype.kind in "fcO" or any(o.dtype.kind in "fcO" for o in outs))
-            or is_nondiff(prim) or prim in _CONSTANT_RESULTS):
+            or prim in _CONSTANT_RESULTS or is_nondiff(prim)):
         return result
     slots, nexts, versions = [], [], []
     numbers_are_data = prim in _ARITHMETIC or isinstance(prim, np.ufunc)
@@ -101,8 +101,9 @@ def record(prim, args, kwargs, out, name=None, raws=None):
                                  and not isinstance(v, bool)):
                 slots.append((pos, sub))
                 nexts.append((None, 0))
-    node = node_class(name or torch_name(prim, args, kwargs))(
-        prim, args, kwargs, slots, nexts, versions, raws)
+    cls = node_class(name) if name else _fixed_class(prim) or node_class(
+        torch_name(prim, args, kwargs))
+    node = cls(prim, args, kwargs, slots, nexts, versions, raws)
     node.set_output(result, multi)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fcO":  # object arrays (np.frompyfunc): the rule decides
@@ -134,6 +135,16 @@ def _default_float(out, args):
                 return out
     default = get_default_dtype().dtype
     return out if default == np.float64 else out.astype(default)
+
+
+_CLASSES: dict = {}  # primitive -> node class, for names that need no arguments
+
+
+def _fixed_class(prim):
+    cls = _CLASSES.get(prim)
+    if cls is None and prim in FIXED_NAMES:
+        cls = _CLASSES[prim] = node_class(FIXED_NAMES[prim])
+    return cls
 
 
 def _object_input(args) -> bool:

@@ -72,22 +72,55 @@ MATH = _MathOnTensors("math")
 
 
 def with_math_on_tensors(f):
-    """``f`` reading ``math`` through the shim, or ``f`` itself when it does not use math (or
-    assigns globals, which a copy of its globals would not pass on)."""
-    code, env = getattr(f, "__code__", None), getattr(f, "__globals__", None)
-    if code is None or env is None:
+    """``f`` reading ``math`` through the shim, and so do the functions of its module that it
+    calls (helpers, recursion); ``f`` itself when none of them uses math, or when one assigns
+    globals (a copy of the module's globals would not pass the assignment on)."""
+    env = getattr(f, "__globals__", None)
+    if getattr(f, "__code__", None) is None or env is None:
         return f
-    swap = {name: _shim(env[name]) for name in code.co_names
-            if name in env and _shim(env[name]) is not None}
-    cells = f.__closure__ or ()
+    family = _module_functions(f, env)
+    codes = [fn.__code__ for fn in family]
+    uses_math = any(_shim(env.get(n)) is not None for c in codes for n in _names(c)) or any(
+        _shim(_contents(cell)) is not None for fn in family for cell in fn.__closure__ or ())
+    if not uses_math or any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL")
+                            for c in codes for i in dis.get_instructions(c)):
+        return f
+    new_env = dict(env)
+    new_env.update({n: _shim(v) for n, v in env.items() if _shim(v) is not None})
+    rebuilt = {fn: _rebuild(fn, new_env) for fn in family}
+    new_env.update({n: rebuilt[v] for n, v in env.items()
+                    if isinstance(v, types.FunctionType) and v in rebuilt})
+    return rebuilt[f]
+
+
+def _rebuild(fn, env):
     closure = tuple(types.CellType(_shim(_contents(c))) if _shim(_contents(c)) is not None
-                    else c for c in cells)
-    if (not swap and closure == cells) or any(
-            i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL") for i in dis.get_instructions(code)):
-        return f
-    g = types.FunctionType(code, {**env, **swap}, f.__name__, f.__defaults__, closure or None)
-    g.__kwdefaults__ = f.__kwdefaults__
+                    else c for c in fn.__closure__ or ())
+    g = types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__, closure or None)
+    g.__kwdefaults__ = fn.__kwdefaults__
     return g
+
+
+def _names(code) -> set:
+    """Global names read by ``code`` and the code nested in it (lambdas, comprehensions)."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+def _module_functions(f, env) -> list:
+    """``f`` and the functions of its module it reaches through global names."""
+    found, stack = [f], [f]
+    while stack:
+        for name in _names(stack.pop().__code__):
+            value = env.get(name)
+            if (isinstance(value, types.FunctionType) and value.__globals__ is env
+                    and value not in found):
+                found.append(value)
+                stack.append(value)
+    return found
 
 
 def _contents(cell):

@@ -17,7 +17,7 @@ from . import dtypes as _dt
 from .dispatch import apply, array_function, array_ufunc, raw
 from .function import AccumulateGrad, Node
 from .grad_mode import _state as _grad_state
-from .grad_mode import is_grad_enabled, no_grad
+from .grad_mode import is_grad_enabled
 from .hooks import RemovableHandle, VersionCounter
 from .methods import ShapeAndReductionMethods, _dims
 from .printing import tensor_repr
@@ -548,11 +548,15 @@ class Tensor(ShapeAndReductionMethods):
         return self._inplace(np.clip, min, max)
 
     def zero_(self):
-        return self._inplace(np.multiply, 0)
+        return self.fill_(0, name="ZeroBackward0")
 
-    def fill_(self, value):
-        with no_grad():
-            self._write(raw(value))
+    def fill_(self, value, *, name=None):
+        """Every element set to ``value``: what flowed through the old value stops here."""
+        if is_grad_enabled() and (self.requires_grad or (
+                isinstance(value, Tensor) and value.requires_grad)):
+            name = name or ("FillBackward3" if isinstance(value, Tensor) else "FillBackward2")
+            return self._inplace(index_set, Ellipsis, value, name=name)
+        self._write(raw(value))
         return self
 
     def copy_(self, src, non_blocking=False):

@@ -376,6 +376,8 @@ def accumulate_in_place(adj: Adjoint) -> list[gast.stmt]:
             name = node.targets[0].id
             if name in owned and not _fresh(node.value, name, fresh_calls):
                 owned.discard(name)
+        elif isinstance(node, gast.Assign):  # unpacked from a pullback: may alias its input
+            owned -= names_in(node.targets[0], gast.Store)
 
     class _Rewrite(gast.NodeTransformer):
         def visit_Assign(self, node):

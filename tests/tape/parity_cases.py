@@ -1036,3 +1036,14 @@ def linalg_top_level_names(T, rec):
     outs = [T.det(a), a.det(), T.inverse(a), a.inverse(), T.logdet(a), T.pinverse(a)]
     T.autograd.backward([o.sum() for o in outs])
     rec([o.detach() for o in outs], a.grad)
+
+
+@case
+def fill_and_zero_cut_the_gradient(T, rec):
+    x = leaf(T, V)
+    y = x * 2
+    y.fill_(3.0)
+    z = x * 1
+    z.zero_()
+    (y * x + z * x).sum().backward()
+    rec(y, z, x.grad, y.grad_fn.name(), z.grad_fn.name(), T.tensor([float("inf")]).zero_())

@@ -3,6 +3,7 @@ array library, zeros for unused arguments, arguments never mutated."""
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -18,6 +19,11 @@ Params = namedtuple("Params", "w b")
 def _recursive_sum(x, n):
     """Recursion: a construct a source transformer typically rejects."""
     return np.sum(x) if n == 0 else _recursive_sum(np.sin(x) * x, n - 1)
+
+
+def _math_helper(a, n):
+    """Recursion and math.*: helpers reached from the differentiated function see the shim."""
+    return math.sin(a) if n == 0 else _math_helper(a * 1.5, n - 1) + math.exp(a * 0.1)
 
 
 def f_nest(x, scale, p, unused):
@@ -148,7 +154,6 @@ def test_vjp_keeps_python_ints_usable_as_counts():
 
 
 def test_python_numbers_made_from_tensors_are_reported_at_the_users_line():
-    import math
     import warnings
 
     from tangentish.runtime.tape.tensor import TapeWarning
@@ -162,11 +167,11 @@ def test_python_numbers_made_from_tensors_are_reported_at_the_users_line():
     tape_warnings = [w for w in caught if issubclass(w.category, TapeWarning)]
     assert tape_warnings and tape_warnings[0].filename == __file__
     assert "cannot follow" in str(tape_warnings[0].message)
-    assert math.isfinite(grad_via_tape(lambda x: math.sin(x) * 2.0, (0.5,)))
+    assert grad_via_tape(lambda x: math.sin(x) * 2.0, (0.5,)) == pytest.approx(2 * math.cos(0.5))
 
 
 def test_math_functions_route_tensors_to_numpy():
-    import math
+    import math  # a local name: f reads it through its closure
     from math import exp
 
     def f(x):
@@ -261,3 +266,17 @@ def test_numpy_code_may_update_in_place_an_array_its_backward_needs():
 
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         grad_via_tape(g, (x,))
+
+
+def test_math_in_helpers_reached_from_f():
+    import warnings
+
+    def f(x, y):
+        return _math_helper(x, 2) * y
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = grad_via_tape(f, (0.3, 2.0), (0, 1))
+    for i in (0, 1):
+        expect, _ = numerical_grad(f, [0.3, 2.0], i)
+        assert got[i] == pytest.approx(float(expect[0]), rel=1e-6)
