@@ -15,6 +15,7 @@ instead of inlined, so any correct rule works.
 from __future__ import annotations
 
 import builtins
+import collections
 import functools
 import inspect
 import textwrap
@@ -119,6 +120,11 @@ def _const(value: Any, hint: str, ns: Namespace) -> gast.expr:
 def _substitute(expr: gast.expr, bound: dict[str, gast.expr], rule: Callable[..., Any],
                 ns: Namespace, inner: frozenset) -> gast.expr:
     module_globals = getattr(rule, "__globals__", {})
+    cells = getattr(rule, "__closure__", None)
+    if cells:  # a rule defined in a function: its closure's names come first
+        code = rule.__code__
+        module_globals = collections.ChainMap(
+            dict(zip(code.co_freevars, (c.cell_contents for c in cells))), module_globals)
     # Names bound inside the expression (comprehension and lambda variables) get fresh names.
     renamed = {name: ns.namer.fresh(name) for name in sorted(inner)}
 

@@ -15,7 +15,9 @@ Each pass is a module with one job and a docstring example:
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
 Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
-``codegen`` the same way.
+``codegen`` the same way. Both sweeps run through ``callsite``, whose subclasses give a pullback
+to helpers left to the tape and to ``tg.checkpoint`` calls; with ``checkpoint=True``,
+``outline`` turns loop bodies into checkpointed functions between parse and normalize.
 
 Issue 5 (forward mode, higher order) plugs in beside ``reverse``: ``front_end`` gives the
 normalized function and its Scope-resolved namespace; ``inline.inline_rule`` inlines JVP rules
@@ -30,10 +32,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tangentish.compiler import activity, codegen, forward, optimize, reverse
+from tangentish import custom
+from tangentish.compiler import activity, callsite, codegen, optimize, outline
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
-from tangentish.compiler.resolve import Scope
+from tangentish.compiler.resolve import Scope, kind_of
 
 __all__ = ["WrtError", "PASSES", "Options", "Compiled", "front_end", "resolve_wrt",
            "compile_gradient"]
@@ -51,6 +54,8 @@ class Options:
     verbose: int = 0
     #: keep untransformable user calls as calls for ``Reverser.opaque_call`` (issue 5)
     call_site_fallback: bool = False
+    #: ``tg.grad(checkpoint=True)``: loop bodies outlined and checkpointed (``outline``)
+    checkpoint: bool = False
     #: parameters that are Python numbers in this specialisation (``math``, no unbroadcast)
     scalars: tuple[str, ...] = ()
 
@@ -74,10 +79,16 @@ class Compiled:
     origin: Any = None
 
 
-def front_end(fn: Callable[..., Any], call_site_fallback: bool = False) -> Normalized:
-    """Passes 1-3: parse, resolve and normalize ``fn``."""
+def front_end(fn: Callable[..., Any], call_site_fallback: bool = False,
+              checkpoint: bool = False) -> Normalized:
+    """Passes 1-3: parse, resolve and normalize ``fn`` (``checkpoint``: outline its loops)."""
+    if kind_of(fn) == "rule":  # tg.grad of a function with its own rules: differentiate a call
+        fn = custom.calling(fn)
     parsed = parse(fn)
-    return normalize(parsed, Scope(parsed), call_site_fallback)
+    scope = Scope(parsed)
+    if checkpoint:
+        outline.checkpoint_loops(parsed, scope)
+    return normalize(parsed, scope, call_site_fallback)
 
 
 def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]:
@@ -128,7 +139,7 @@ def _vararg_items(adj: Any, names: list[str]) -> None:
 
 def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Options) -> Compiled:
     """Run every pass on ``fn`` and return the generated function of ``form``."""
-    norm = front_end(fn, options.call_site_fallback)
+    norm = front_end(fn, options.call_site_fallback, options.checkpoint)
     names, single = resolve_wrt(norm, wrt, form)
     params = list(dict.fromkeys(n.split("[")[0] for n in names))  # args[k] -> args
     seeds = params
@@ -136,13 +147,13 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
         seeds = [names[i] for i in wrt]
     act = activity.analyze(norm, seeds)
     if form == "jvp":
-        tan = forward.forward(norm, act, names)
+        tan = callsite.forward(norm, act, names)
         if options.optimize:
             tan = optimize.optimize_tangent(tan)
         fdef = codegen.generate_jvp(tan)
     else:
         scalars = activity.scalar_vars(norm, set(options.scalars)) if options.scalars else set()
-        adj = reverse.reverse(norm, act, params, scalars)
+        adj = callsite.reverse(norm, act, params, scalars)
         _vararg_items(adj, names)
         if options.optimize:
             adj = optimize.optimize(adj)
