@@ -32,7 +32,7 @@ __all__ = [
     "index_set", "as_list", "getitem_grad", "subscript_grad", "read_back", "getitem_accumulate",
     "getitem_add", "item_grad", "add_grad", "complete_grad", "zero_grad", "zero_at",
     "value_grad", "as_list_grad", "drop_last", "sum_grads", "item", "reversed_list",
-    "check_scalar", "list_sum", "shape_only",
+    "check_scalar", "list_sum", "shape_only", "only_shape",
 ]
 
 
@@ -57,6 +57,14 @@ def item(x: Any) -> Any:
 
 def list_sum(xs: Any, start: Any = 0) -> Any:
     return builtins.sum(xs, start)
+
+
+def only_shape(x: Any) -> Any:
+    """What the stack keeps of a value the adjoint sweep reads only for its shape: a zero-strided
+    array of x's shape and dtype, in x's library (one element of memory instead of x's)."""
+    if not is_array(x):
+        return x
+    return np.broadcast_to(np.zeros_like(x, shape=()), x.shape)
 
 
 def check_scalar(y: Any, name: str) -> None:
@@ -96,11 +104,26 @@ def complete_grad(g: Any, x: Any) -> Any:
     """A dense adjoint of ``x``: sparse entries of ``g`` filled with zeros shaped like x's."""
     if g is None:
         return zeros_like_tree(x)
-    if isinstance(x, dict):
+    if isinstance(x, dict) and isinstance(g, dict):
         return type(x)((k, complete_grad(g.get(k), v)) for k, v in x.items())
-    if isinstance(x, (list, tuple)) and not is_array(g):
+    if isinstance(x, (list, tuple)) and isinstance(g, (list, tuple)):
         items = [complete_grad(p, q) for p, q in zip(g, x)]
         return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+    if isinstance(x, (dict, list, tuple)) or (is_array(x) and not is_array(g)):
+        # a plain number standing for a whole container or array (a zero tangent, a scalar
+        # seed): spread it over x's structure and shape
+        return _spread(g, x)
+    return g
+
+
+def _spread(g: Any, x: Any) -> Any:
+    if isinstance(x, dict):
+        return type(x)((k, _spread(g, v)) for k, v in x.items())
+    if isinstance(x, (list, tuple)):
+        items = [_spread(g, v) for v in x]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+    if is_array(x):
+        return np.zeros_like(x) + g
     return g
 
 
@@ -141,7 +164,8 @@ def getitem_add(acc: Any, dy: Any, x: Any, idx: Any) -> Any:
 
 def item_grad(dy: Any, y: Any, key: Any) -> Any:
     """The adjoint of element ``key`` of a container ``y`` from its (maybe sparse) adjoint."""
-    if dy is None:
+    if dy is None or not isinstance(dy, (dict, list, tuple)):
+        # no adjoint yet, or a plain zero standing for "nothing" (forward mode's zero tangent)
         return zeros_like_tree(y[key])
     if isinstance(dy, dict):
         g = dy.get(key)
@@ -152,7 +176,9 @@ def item_grad(dy: Any, y: Any, key: Any) -> Any:
 
 def drop_last(dy: Any) -> Any:
     """The adjoint of ``xs`` from ``ys = [*xs, v]``."""
-    return None if dy is None else list(dy[:-1])
+    if not isinstance(dy, (list, tuple)):
+        return dy  # None, or a plain zero
+    return list(dy[:-1])
 
 
 
@@ -316,4 +342,4 @@ table.defvjp(unbroadcast, None, shape_only(1))  # arg 0: rules/shape.py
 # Index arguments carry no gradient; in generated code they may come off the stack, which
 # activity analysis treats as one value, so they are marked rather than left without a rule.
 table.defvjp(getitem_grad, None, shape_only(1), shape_only(2))  # the dy slot: rules/shape.py
-table.defnondiff(zero_grad, check_scalar)
+table.defnondiff(zero_grad, check_scalar, only_shape)

@@ -24,6 +24,8 @@ def is_scalar(x: Any) -> bool:
 
 def is_array(x: Any) -> bool:
     """Anything with a shape and a dtype: ndarray, cupy.ndarray, duck arrays, Tensors."""
+    if type(x) is np.ndarray:  # the hot case in generated code: skip the attribute probes
+        return True
     return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic)
 
 

@@ -17,6 +17,8 @@ __all__ = ["unbroadcast", "accumulate", "Stack", "shape_of", "zeros_like_tree"]
 
 def shape_of(x: Any) -> tuple[int, ...]:
     """Shape of an array, ``()`` for scalars."""
+    if type(x) is np.ndarray:
+        return x.shape
     return tuple(x.shape) if is_array(x) else ()
 
 
@@ -26,6 +28,8 @@ def unbroadcast(g: Any, target: Any) -> Any:
     >>> unbroadcast(np.ones((2, 3)), np.zeros((1, 3))).tolist()
     [[2.0, 2.0, 2.0]]
     """
+    if type(g) is type(target) and getattr(g, "shape", None) == getattr(target, "shape", 0):
+        return g  # nothing was broadcast: the common case, kept cheap
     shape = shape_of(target)
     gshape = shape_of(g)
     if gshape == shape:

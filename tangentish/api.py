@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from tangentish.checking import gradcheck
+from tangentish.checkpointing import checkpoint
 from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
+from tangentish.custom import defjvp, defvjp
 from tangentish.errors import TransformError
 from tangentish.transforms import hessian, hvp, jacobian, jvp
 
 __all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck", "jvp", "jacobian", "hessian",
-           "hvp"]
+           "hvp", "defvjp", "defjvp", "checkpoint"]
 
 _FALLBACKS = ("tape", "error")
 
@@ -97,8 +100,11 @@ class _Transformed:
         general = self._compiled or self.compiled()
         if general is None or not any(pattern) or self.form == "vjp":
             return general
+        code = general.function.__code__
+        if code.co_flags & inspect.CO_VARARGS:  # positions do not map to names simply
+            return general
         offset = 1 if general.has_self else 0
-        params = general.function.__code__.co_varnames[offset:offset + len(args)]
+        params = code.co_varnames[offset:offset + len(args)]
         names = tuple(p for p, is_number in zip(params, pattern) if is_number)
         options = dataclasses.replace(self.options, scalars=names)
         try:
@@ -141,6 +147,8 @@ def _check_float_args(compiled: Compiled, args: tuple, kwargs: dict) -> None:
     for name in compiled.wrt:
         if name in kwargs:
             value = kwargs[name]
+        elif name not in params:  # an element of *args
+            continue
         else:
             pos = params.index(name)
             if pos >= len(args):
@@ -191,8 +199,9 @@ def _tape(form: str, fn: Callable[..., Any], args: tuple, wrt: Any, kwargs: dict
 
 
 def _decorator(form: str, f: Callable[..., Any] | None, wrt: Any, optimize: bool,
-               fallback: str, verbose: int) -> Any:
-    options = Options(optimize=optimize, verbose=verbose)
+               fallback: str, verbose: int, checkpoint: bool = False) -> Any:
+    options = Options(optimize=optimize, verbose=verbose, call_site_fallback=fallback == "tape",
+                      checkpoint=checkpoint)
     if f is None:  # @tg.grad(wrt=(0, 1))
         return lambda fn: _Transformed(fn, wrt, form, fallback, options)
     if isinstance(f, (int, str, tuple, list)):
@@ -204,26 +213,30 @@ def _decorator(form: str, f: Callable[..., Any] | None, wrt: Any, optimize: bool
 
 
 def grad(f: Callable[..., Any] | None = None, wrt: Any = 0, *, optimize: bool = True,
-         fallback: str = "tape", verbose: int = 0) -> Any:
+         fallback: str = "tape", verbose: int = 0, checkpoint: bool = False) -> Any:
     """The gradient of scalar-valued ``f`` with respect to ``wrt``, as generated Python.
 
     ``wrt`` is a position, a parameter name, or a tuple of them (then a tuple of gradients is
     returned, also of length one). Each gradient has the structure of its argument.
+    ``checkpoint=True`` recomputes each loop iteration in the adjoint sweep instead of storing
+    its intermediates (see ``tg.checkpoint``).
     """
-    return _decorator("grad", f, wrt, optimize, fallback, verbose)
+    return _decorator("grad", f, wrt, optimize, fallback, verbose, checkpoint)
 
 
 def value_and_grad(f: Callable[..., Any] | None = None, wrt: Any = 0, *,
-                   optimize: bool = True, fallback: str = "tape", verbose: int = 0) -> Any:
+                   optimize: bool = True, fallback: str = "tape", verbose: int = 0,
+                   checkpoint: bool = False) -> Any:
     """Like ``grad``, returning ``(f(*args), gradient)``."""
-    return _decorator("value_and_grad", f, wrt, optimize, fallback, verbose)
+    return _decorator("value_and_grad", f, wrt, optimize, fallback, verbose, checkpoint)
 
 
 def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any, Any]:
     """``(f(*args), pullback)``; ``pullback(cotangent)`` returns one gradient per argument
     (zeros for integer arguments, which carry no gradient)."""
     floats = tuple(i for i, a in enumerate(args) if not _is_integer(a))
-    return _Transformed(f, floats, "vjp", fallback, Options())(*args)
+    options = Options(call_site_fallback=fallback == "tape")
+    return _Transformed(f, floats, "vjp", fallback, options)(*args)
 
 
 def source(df: Any) -> str:

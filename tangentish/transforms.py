@@ -73,7 +73,8 @@ class JVP:
     def compiled(self) -> Compiled:
         if self._compiled is None:
             try:
-                self._compiled = cached_compile(self.fn, self.wrt, "jvp", Options())
+                self._compiled = cached_compile(self.fn, self.wrt, "jvp",
+                                                Options(call_site_fallback=True))
             except (TransformError, WrtError):
                 raise
             except Exception as err:  # a compiler bug must not become a wrong derivative

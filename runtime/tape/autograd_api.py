@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import run_backward
-from .hooks import _fresh
+from .hooks import fresh_grad
 from .tensor import Tensor
 
 __all__ = ["backward", "grad"]
@@ -84,5 +84,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         elif isinstance(g, Tensor):
             result.append(g if tuple(g.shape) == tuple(t.shape) else g.expand(t.shape))
         else:
-            result.append(Tensor._wrap(_fresh(g, t)))
+            result.append(Tensor._wrap(fresh_grad(g, t)))
     return tuple(result)

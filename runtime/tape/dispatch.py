@@ -16,7 +16,7 @@ from ..rules.table import is_nondiff
 from ..support import index_set
 from .dtypes import get_default_dtype
 from .engine import edge
-from .function import node_class, torch_name
+from .function import FIXED_NAMES, node_class, torch_name
 from .grad_mode import _state as _grad_state
 
 __all__ = ["apply", "raw", "array_ufunc", "array_function", "SEQUENCE_PRIMITIVES"]
@@ -65,14 +65,16 @@ def record(prim, args, kwargs, out, name=None, raws=None):
         multi = False
         outs = [_fresh_layout(_default_float(out, args), prim)]
     else:
-        if isinstance(out, np.generic):
+        # object arrays (np.frompyfunc) reduce to Python numbers: keep those tracked too
+        if isinstance(out, np.generic) or (isinstance(out, (float, complex))
+                                           and _object_input(args)):
             out = np.asarray(out)
         multi = isinstance(out, (tuple, list))
-        if not (all(is_array(o) for o in out) if multi else is_array(out)):
+        parts = [np.asarray(o) if isinstance(o, np.generic) else o
+                 for o in (out if multi else (out,))]
+        if not all(is_array(o) for o in parts):
             return out
-        outs = [_fresh_layout(_default_float(np.asarray(o) if isinstance(o, np.generic) else o,
-                                             args), prim)
-                for o in (out if multi else (out,))]
+        outs = [_fresh_layout(_default_float(o, args), prim) for o in parts]
     results = [Tensor._wrap(o) for o in outs]
     if not multi:
         result = results[0]
@@ -81,8 +83,8 @@ def record(prim, args, kwargs, out, name=None, raws=None):
     else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
         result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
     if (not _needs_grad(args) or not _grad_state.enabled
-            or not (outs[0].dtype.kind in "fc" or any(o.dtype.kind in "fc" for o in outs))
-            or is_nondiff(prim) or prim in _CONSTANT_RESULTS):
+            or not (outs[0].dtype.kind in "fcO" or any(o.dtype.kind in "fcO" for o in outs))
+            or prim in _CONSTANT_RESULTS or is_nondiff(prim)):
         return result
     slots, nexts, versions = [], [], []
     numbers_are_data = prim in _ARITHMETIC or isinstance(prim, np.ufunc)
@@ -99,11 +101,12 @@ def record(prim, args, kwargs, out, name=None, raws=None):
                                  and not isinstance(v, bool)):
                 slots.append((pos, sub))
                 nexts.append((None, 0))
-    node = node_class(name or torch_name(prim, args, kwargs))(
-        prim, args, kwargs, slots, nexts, versions, raws)
+    cls = node_class(name) if name else _fixed_class(prim) or node_class(
+        torch_name(prim, args, kwargs))
+    node = cls(prim, args, kwargs, slots, nexts, versions, raws)
     node.set_output(result, multi)
     for nr, r in enumerate(results):
-        if r._data.dtype.kind in "fc":
+        if r._data.dtype.kind in "fcO":  # object arrays (np.frompyfunc): the rule decides
             r._grad_fn, r._output_nr = node, nr
     return result
 
@@ -134,6 +137,20 @@ def _default_float(out, args):
     return out if default == np.float64 else out.astype(default)
 
 
+_CLASSES: dict = {}  # primitive -> node class, for names that need no arguments
+
+
+def _fixed_class(prim):
+    cls = _CLASSES.get(prim)
+    if cls is None and prim in FIXED_NAMES:
+        cls = _CLASSES[prim] = node_class(FIXED_NAMES[prim])
+    return cls
+
+
+def _object_input(args) -> bool:
+    return any(isinstance(a, Tensor) and a._data.dtype.kind == "O" for a in args)
+
+
 def _needs_grad(args) -> bool:
     for a in args:
         if isinstance(a, Tensor):
@@ -154,6 +171,9 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     """``np.sin(t)``, ``np.add(t, 1, out=t)``, ``np.add.reduce(t)``, ``np.add.at(t, i, v)``."""
 
     out = kwargs.pop("out", None)
+    if out is not None and not isinstance(out[0], Tensor):
+        # ``ndarray op= tensor`` writes into the array: the op must keep the old values
+        inputs = tuple(i.copy() if i is out[0] else i for i in inputs)
     if method == "__call__":
         result = apply(ufunc, *inputs, **kwargs)
     elif method == "reduce" and ufunc in _REDUCTIONS:
@@ -167,8 +187,13 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         return NotImplemented
     if out is not None:
         target = out[0]
-        target._assign_result(result)
-        return target
+        if isinstance(target, Tensor):
+            target._assign_result(result)
+            return target
+        # ``ndarray op= tensor``: the values go into the array (its aliases see them), and the
+        # Tensor is returned, so ``a *= t`` rebinds ``a`` to the tracked value
+        target[...] = raw(result)
+        return result if isinstance(result, Tensor) and result.requires_grad else target
     return result
 
 

@@ -17,6 +17,7 @@ from ..backend import is_array
 from .autograd_api import grad as autograd_grad
 from .grad_mode import _state as _grad_state
 from .grad_mode import enable_grad
+from .mathshim import with_math_on_tensors
 from .tensor import Tensor
 
 __all__ = ["grad_via_tape", "value_and_grad_via_tape", "vjp_via_tape"]
@@ -84,31 +85,67 @@ def _value(out):
     return out
 
 
-def _positions(f, wrt) -> tuple[tuple[int, ...], bool]:
-    """``wrt`` (a position, a parameter name, or a tuple of them) as positions; and whether
-    the caller asked for a tuple."""
+def _wrt_list(wrt) -> tuple[tuple, bool]:
+    """``wrt`` as a tuple, and whether the caller asked for a tuple."""
     many = isinstance(wrt, (tuple, list))
-    names = list(inspect.signature(f).parameters) if any(
-        isinstance(w, str) for w in (wrt if many else (wrt,))) else []
-    pos = tuple(names.index(w) if isinstance(w, str) else w for w in (wrt if many else (wrt,)))
-    return pos, many
+    return (tuple(wrt) if many else (wrt,)), many
 
 
-# ---------------------------------------------------------------- entry points
+def _bind(f, args, kwargs, wrt):
+    """Where each ``wrt`` entry (a position or a parameter name) lives in the call: a key of
+    ``bound.arguments`` (defaults filled in), or ("*", i) for the i-th extra positional."""
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):  # a builtin or a callable without a signature
+        return None, [("pos", w) for w in wrt]
+    bound = sig.bind(*args, **(kwargs or {}))
+    bound.apply_defaults()
+    params = list(sig.parameters.values())
+    named = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    star = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), None)
+    keys = []
+    for w in wrt:
+        if isinstance(w, str):
+            keys.append(("name", w))
+        elif w < len(named):
+            keys.append(("name", named[w]))
+        elif star is not None:
+            keys.append(("star", (star, w - len(named))))
+        else:
+            raise IndexError(f"wrt={w} but {getattr(f, '__name__', f)} takes {len(named)} "
+                             "positional arguments")
+    return bound, keys
 
 
-def _run(f, args, positions, kwargs, ints=True):
-    """Call ``f`` on wrapped copies of ``args[positions]``; return (output, wrapped, leaves)."""
-    args = list(args)
+def _run(f, args, wrt, kwargs, ints=True):
+    """Call ``f`` with wrapped copies of the ``wrt`` arguments; return (output, the wrapped
+    value of each wrt entry, leaves)."""
+    bound, keys = _bind(f, args, kwargs, wrt)
+    f = with_math_on_tensors(f)
     leaves: list = []
-    wrapped = {}
-    for p in positions:
-        wrapped[p] = _wrap(args[p], leaves, ints)
-        args[p] = wrapped[p]
+    wrapped = []
+    if bound is None:
+        args = list(args)
+        for _, p in keys:
+            args[p] = _wrap(args[p], leaves, ints)
+            wrapped.append(args[p])
+        call = lambda: f(*args, **(kwargs or {}))  # noqa: E731
+    else:
+        for kind, key in keys:
+            if kind == "name":
+                bound.arguments[key] = _wrap(bound.arguments[key], leaves, ints)
+                wrapped.append(bound.arguments[key])
+            else:
+                star, i = key
+                extra = list(bound.arguments[star])
+                extra[i] = _wrap(extra[i], leaves, ints)
+                bound.arguments[star] = tuple(extra)
+                wrapped.append(extra[i])
+        call = lambda: f(*bound.args, **bound.kwargs)  # noqa: E731
     previous, _grad_state.fallback = _grad_state.fallback, True
     try:
         with enable_grad():
-            out = f(*args, **(kwargs or {}))
+            out = call()
     finally:
         _grad_state.fallback = previous
     return out, wrapped, leaves
@@ -151,13 +188,13 @@ def _check_scalar(out) -> None:
 
 def value_and_grad_via_tape(f, args, wrt=0, kwargs=None) -> tuple[Any, Any]:
     """``(f(*args), gradient)`` computed on the tape, shaped as ``tg.value_and_grad``'s."""
-    positions, many = _positions(f, wrt)
-    out, wrapped, leaves = _run(f, args, positions, kwargs)
+    entries, many = _wrt_list(wrt)
+    out, wrapped, leaves = _run(f, args, entries, kwargs)
     _check_scalar(out)
     if isinstance(out, Tensor) and out.numel() == 1 and out.ndim:
         out = out.reshape(())
     grads = _gradients(out, leaves)
-    result = tuple(_unwrap_grads(wrapped[p], grads) for p in positions)
+    result = tuple(_unwrap_grads(w, grads) for w in wrapped)
     return _value(out), (result if many else result[0])
 
 
@@ -177,6 +214,6 @@ def vjp_via_tape(f, *args):
 
     def pullback(cotangent):
         grads = _gradients(out, leaves, cotangent, retain=True)
-        return tuple(_unwrap_grads(wrapped[p], grads) for p in positions)
+        return tuple(_unwrap_grads(w, grads) for w in wrapped)
 
     return _value(out), pullback

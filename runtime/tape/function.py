@@ -108,7 +108,7 @@ class OpNode(Node):
     """
 
     def __init__(self, prim, args, kwargs, slots, next_functions, versions, raws=None):
-        super().__init__(next_functions)
+        self.next_functions = tuple(next_functions)
         self.prim, self.args, self.kwargs, self.slots = prim, list(args), kwargs, slots
         if raws is None:
             raws = ([_raw(a) for a in args], {k: _raw(v) for k, v in kwargs.items()})
@@ -309,6 +309,7 @@ _NAMES = {
 _ARG_DEPENDENT = {np.matmul, operator.matmul, np.dot, np.sum, np.mean, np.amax, np.amin, np.max,
                   np.min, np.power, operator.pow, np.clip, operator.getitem}
 _FIXED: dict = {}  # primitive -> name, for the primitives whose name needs no arguments
+FIXED_NAMES = _FIXED
 
 
 def torch_name(prim, args, kwargs) -> str:

@@ -7,7 +7,7 @@ saved has moved on since it was saved (torch's "modified by an inplace operation
 
 from __future__ import annotations
 
-__all__ = ["RemovableHandle", "VersionCounter", "run_tensor_hooks"]
+__all__ = ["RemovableHandle", "VersionCounter", "run_tensor_hooks", "fresh_grad"]
 
 #: Set by tensor.py once the class exists (the two modules import each other).
 Tensor: type = None  # type: ignore[assignment]
@@ -82,11 +82,11 @@ def accumulate_into(tensor, g, create_graph: bool) -> None:
         if g.shape != tensor.shape or g.dtype != tensor.dtype:
             g = g.expand(tensor.shape).to(tensor.dtype)
         if tensor._grad is None:
-            tensor._grad = g if create_graph else Tensor._wrap(_fresh(g._data, tensor))
+            tensor._grad = g if create_graph else Tensor._wrap(fresh_grad(g._data, tensor))
         else:
             tensor._grad = tensor._grad + g
         return
-    g = _fresh(g, tensor)
+    g = fresh_grad(g, tensor)
     if tensor._grad is None:
         tensor._grad = Tensor._wrap(g)
     elif create_graph:
@@ -96,7 +96,7 @@ def accumulate_into(tensor, g, create_graph: bool) -> None:
         tensor._grad._vc.bump()
 
 
-def _fresh(g, tensor):
+def fresh_grad(g, tensor):
     """A writable copy of ``g`` with the tensor's shape and dtype (gradients may alias)."""
     import numpy as np
 

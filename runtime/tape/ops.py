@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..rules.tape_extras import sigmoid as _sigmoid
+from . import linalg
 from .dispatch import apply, raw
 from .methods import _axis, _extreme, _reduce
 from .tensor import Tensor
@@ -306,6 +307,23 @@ def trace(input):  # noqa: A002
     return apply(np.trace, input)
 
 
+def det(input):  # noqa: A002
+    return linalg.det(input)
+
+
+def inverse(input):  # noqa: A002
+    return linalg.inv(input)
+
+
+def logdet(input):  # noqa: A002
+    sign, logabs = linalg.slogdet(input)
+    return np.log(sign) + logabs
+
+
+def pinverse(input):  # noqa: A002
+    return linalg.pinv(input)
+
+
 def tensordot(a, b, dims=2):
     return apply(np.tensordot, a, b, dims)
 
@@ -451,7 +469,7 @@ METHODS = frozenset([*_TABLE_NAMES,
     "logaddexp", "maximum", "minimum", "remainder", "fmod", "eq", "ne", "lt", "le", "gt", "ge",
     "less", "less_equal", "greater", "greater_equal", "not_equal", "equal", "allclose",
     "isclose", "clamp", "clip", "masked_fill", "matmul", "mm", "bmm", "mv", "dot", "outer",
-    "ger", "trace", "tensordot",
+    "ger", "trace", "tensordot", "det", "inverse", "logdet", "pinverse",
 ])
 
 __all__ = sorted(

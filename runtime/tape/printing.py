@@ -29,7 +29,7 @@ class _Formatter:
     """One width and one notation for every element, chosen from all of them."""
 
     def __init__(self, values: np.ndarray):
-        self.floating = values.dtype.kind in "fc"
+        self.floating = values.dtype.kind == "f"
         self.int_mode, self.sci_mode, self.width = True, False, 1
         if not self.floating:
             for v in values.reshape(-1).tolist():
@@ -69,6 +69,20 @@ class _Formatter:
 
 def _plain(v) -> str:
     return str(v)
+
+
+class _ComplexFormatter:
+    """torch prints complex values as a real part and an imaginary part, each formatted as
+    floats of its own (``1.+2.j``)."""
+
+    def __init__(self, values: np.ndarray):
+        self.real, self.imag = _Formatter(values.real), _Formatter(values.imag)
+        self.width = self.real.width + self.imag.width + 1
+
+    def format(self, v) -> str:
+        real = self.real.format(v.real)
+        imag = (self.imag.format(v.imag) + "j").lstrip()
+        return real + imag if imag[0] in "+-" else real + "+" + imag
 
 
 def _summarized(a: np.ndarray, summarize: bool) -> np.ndarray:
@@ -140,7 +154,8 @@ def tensor_repr(values: np.ndarray, *, dtype_name: str, default_dtype: bool, dev
         default_dtype = default_dtype and dtype_name not in ("int64", "bool")
     else:
         summarize = values.size > _OPTS["threshold"]
-        fmt = _Formatter(_summarized(values, summarize))
+        shown = _summarized(values, summarize)
+        fmt = _ComplexFormatter(shown) if values.dtype.kind == "c" else _Formatter(shown)
         body = _nested(values, indent, summarize, fmt)
     if not default_dtype:
         suffixes.append(f"dtype=torch.{dtype_name}")

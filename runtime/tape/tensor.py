@@ -17,7 +17,7 @@ from . import dtypes as _dt
 from .dispatch import apply, array_function, array_ufunc, raw
 from .function import AccumulateGrad, Node
 from .grad_mode import _state as _grad_state
-from .grad_mode import is_grad_enabled, no_grad
+from .grad_mode import is_grad_enabled
 from .hooks import RemovableHandle, VersionCounter
 from .methods import ShapeAndReductionMethods, _dims
 from .printing import tensor_repr
@@ -67,7 +67,7 @@ class Tensor(ShapeAndReductionMethods):
     """A multi-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
-                 "_acc", "_hooks", "_view", "__weakref__")
+                 "_acc", "_hooks", "_view", "_has_views", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, *args, **kwargs):
@@ -90,6 +90,7 @@ class Tensor(ShapeAndReductionMethods):
         self._acc = None
         self._hooks = None
         self._view = None  # (base, primitive, other args, kwargs) when sharing base's memory
+        self._has_views = False
 
     @classmethod
     def _wrap(cls, data, requires_grad=False):
@@ -247,6 +248,23 @@ class Tensor(ShapeAndReductionMethods):
 
     def element_size(self) -> int:
         return self._data.dtype.itemsize
+
+    itemsize = property(element_size)
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel() * self._data.dtype.itemsize
+
+    @property
+    def real(self):
+        return self if self._data.dtype.kind != "c" else apply(np.real, self)
+
+    @property
+    def imag(self):
+        return apply(np.imag, self)
+
+    def conj(self):
+        return self if self._data.dtype.kind != "c" else apply(np.conjugate, self)
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
@@ -455,7 +473,12 @@ class Tensor(ShapeAndReductionMethods):
         """Make this tensor hold ``result`` (a Tensor computed from its old value)."""
         if isinstance(result, Tensor) and result._grad_fn is not None:
             self._check_inplace()
-            self._write(result._data)
+            if _grad_state.fallback and self._view is None and not self._has_views:
+                # NumPy code updating an array its backward still needs (t = np.exp(x);
+                # t *= 2): fresh memory for the new values keeps the saved ones intact
+                self._data, self._vc = result._data, VersionCounter()
+            else:
+                self._write(result._data)
             node = result._grad_fn
             node.set_output(self)
             self._grad_fn, self._output_nr = node, 0
@@ -525,11 +548,15 @@ class Tensor(ShapeAndReductionMethods):
         return self._inplace(np.clip, min, max)
 
     def zero_(self):
-        return self._inplace(np.multiply, 0)
+        return self.fill_(0, name="ZeroBackward0")
 
-    def fill_(self, value):
-        with no_grad():
-            self._write(raw(value))
+    def fill_(self, value, *, name=None):
+        """Every element set to ``value``: what flowed through the old value stops here."""
+        if is_grad_enabled() and (self.requires_grad or (
+                isinstance(value, Tensor) and value.requires_grad)):
+            name = name or ("FillBackward3" if isinstance(value, Tensor) else "FillBackward2")
+            return self._inplace(index_set, Ellipsis, value, name=name)
+        self._write(raw(value))
         return self
 
     def copy_(self, src, non_blocking=False):
@@ -550,13 +577,27 @@ class Tensor(ShapeAndReductionMethods):
 
         return self.fill_(_rng().normal(mean, std, self.shape).astype(self._data.dtype))
 
-    __iadd__ = add_
-    __isub__ = sub_
-    __imul__ = mul_
-    __itruediv__ = div_
+    def _augmented(self, prim, other):
+        """``x op= y``: in place, as torch; but NumPy code run for the compiler's fallback
+        rebinds a 0-d value (it stands for a NumPy or Python scalar, which are immutable)."""
+        if _grad_state.fallback and self._data.ndim == 0:
+            return apply(prim, self, other)
+        return self._inplace(prim, other)
+
+    def __iadd__(self, other):
+        return self._augmented(np.add, other)
+
+    def __isub__(self, other):
+        return self._augmented(np.subtract, other)
+
+    def __imul__(self, other):
+        return self._augmented(np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._augmented(np.true_divide, other)
 
     def __ipow__(self, other):
-        return self.pow_(other)
+        return self._augmented(np.power, other)
 
     # ------------------------------------------------------------ operators
 

@@ -37,6 +37,7 @@ def mark_view(result, prim, args, kwargs) -> None:
     if _shares_memory(result._data, base._data):
         result._view = (base, prim, args[1:], kwargs)
         result._vc = base._vc
+        base._has_views = True
 
 
 def check_view_inplace(t) -> None:

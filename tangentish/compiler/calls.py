@@ -21,6 +21,7 @@ from tangentish.compiler.nodes import attr, call, const, gload, store_counts
 from tangentish.compiler.ops import Op
 from tangentish.compiler.parse import Parsed, parse
 from tangentish.compiler.resolve import UNRESOLVED, Scope, kind_of, local_names
+from tangentish.compiler.sites import CHECKPOINT_USE, checkpoint_call, is_checkpoint
 from tangentish.errors import TransformError
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.rules import shape as shape_rules
@@ -62,6 +63,8 @@ class CallsMixin:
     def call_inline(self, e: gast.Call, target: str, out: list) -> bool:
         """Inline ``e`` into ``target`` if it calls a user function; False otherwise."""
         func = e.func
+        if is_checkpoint(self.resolve(func)):
+            raise self.fail(e, CHECKPOINT_USE)
         if isinstance(func, gast.Name) and func.id in self.local_fns_all():
             fdef, owner = self.find_local_fn(func.id)
             args, kws = self.call_args(e, out)
@@ -194,7 +197,15 @@ class CallsMixin:
 
     def call_value(self, e: gast.Call, out: list) -> tuple[gast.expr, Op]:
         func = e.func
+        checkpointed = checkpoint_call(e, self.resolve)
+        if checkpointed is not None:  # the plain call here; callsite handles its adjoint
+            args, kws = self.call_args(e, out)
+            fn = checkpointed.fn
+            ref = gload(self.ctx.ns.ref(fn, getattr(fn, "__name__", "checkpointed")))
+            return call(ref, args, kws), Op("opaque", checkpointed, tuple(args), tuple(kws))
         obj = self.resolve(func)
+        if is_checkpoint(obj):  # tg.checkpoint(fn) not called at once, or fn not resolvable
+            raise self.fail(e, CHECKPOINT_USE)
         if obj is UNRESOLVED and isinstance(func, gast.Attribute):
             return self.method(e, out)
         if obj is UNRESOLVED:  # a local variable holding a callable

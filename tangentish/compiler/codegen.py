@@ -7,6 +7,8 @@ Three shapes of generated function, one per API:
 * ``vjp``: ``def f_vjp(x, w)`` runs the primal sweep and returns ``(y, pullback)``, where the
   nested ``pullback(dy)`` runs the adjoint sweep on the values it captured (as default
   arguments, so it can be called any number of times);
+* ``adjoint``: ``grad`` for any result (no scalar check, a tuple of gradients), what a
+  checkpointed call runs in the adjoint sweep (``callsite``);
 * ``jvp`` (forward mode, ``generate_jvp``): ``def f_jvp(x, w, tx, tw)`` runs the primal with
   the tangents beside it and returns ``(y, ty)``. The tangent parameters are keyword-only when
   the user's parameters have defaults, ``*args`` or keyword-only parameters.
@@ -31,7 +33,7 @@ from tangentish.runtime import adjoint_helpers as helpers
 
 __all__ = ["generate", "generate_jvp", "compile_function", "FORMS"]
 
-FORMS = ("grad", "value_and_grad", "vjp", "jvp")
+FORMS = ("grad", "value_and_grad", "vjp", "jvp", "adjoint")
 _counter = itertools.count(1)
 
 
@@ -159,7 +161,7 @@ def generate(adj: Adjoint, form: str, wrt: list[str], single: bool) -> gast.Func
         if form == "value_and_grad":
             grads = gast.Tuple(elts=[result, grads], ctx=gast.Load())
         body.append(gast.Return(value=grads))
-        name = namer.fresh(("d" + base) if form == "grad" else base + "_value_and_grad")
+        name = namer.fresh(base + "_value_and_grad" if form == "value_and_grad" else "d" + base)
         args = _args(adj, [adj.seed])
     fdef = gast.FunctionDef(name=name, args=args, body=_fill(body), decorator_list=[],
                             returns=None, type_comment=None, type_params=[])

@@ -15,7 +15,7 @@ instead of inlined, so any correct rule works.
 from __future__ import annotations
 
 import builtins
-import copy
+import collections
 import functools
 import inspect
 import textwrap
@@ -26,7 +26,7 @@ import gast
 import numpy as np
 
 from tangentish.compiler.namespace import Namespace
-from tangentish.compiler.nodes import call, const, load
+from tangentish.compiler.nodes import call, clone, const, load
 
 __all__ = ["inline_rule", "rule_expression", "fold"]
 
@@ -56,14 +56,26 @@ def inline_rule(rule: Callable[..., Any], positional: Sequence[gast.expr],
     ``positional`` are (dy or dx, y, *args) of the rule contract; ``keywords`` are the keyword
     arguments of the primitive's call.
     """
-    expr = rule_expression(rule)
-    bound = None if expr is None else _bind(inspect.signature(rule), positional, keywords, ns)
-    if bound is None or any(isinstance(n, gast.Starred) for n in gast.walk(expr)) or (
-            set(bound.pop("**", ())) & {n.id for n in gast.walk(expr)
-                                        if isinstance(n, gast.Name)}):
+    info = _rule_info(rule)
+    expr = info[0] if info else None
+    bound = None if expr is None else _bind(info[1], positional, keywords, ns)
+    if bound is None or info[2] or set(bound.pop("**", ())) & info[3]:
         ref = load(ns.ref(rule, rule.__name__))
         return call(ref, list(positional), list(keywords.items()))
-    return _substitute(copy.deepcopy(expr), bound, rule, ns)
+    return _substitute(clone(expr), bound, rule, ns, info[4])
+
+
+@functools.cache
+def _rule_info(rule: Callable[..., Any]) -> tuple | None:
+    """What inlining needs to know about a rule, computed once per rule: (expression,
+    signature, uses a starred argument, names it reads, names it binds inside)."""
+    expr = rule_expression(rule)
+    if expr is None:
+        return None
+    names = [n for n in gast.walk(expr) if isinstance(n, gast.Name)]
+    starred = any(isinstance(n, gast.Starred) for n in gast.walk(expr))
+    inner = frozenset(n.id for n in names if isinstance(n.ctx, (gast.Store, gast.Param)))
+    return expr, inspect.signature(rule), starred, frozenset(n.id for n in names), inner
 
 
 def _bind(sig: inspect.Signature, positional: Sequence[gast.expr],
@@ -106,11 +118,14 @@ def _const(value: Any, hint: str, ns: Namespace) -> gast.expr:
 
 
 def _substitute(expr: gast.expr, bound: dict[str, gast.expr], rule: Callable[..., Any],
-                ns: Namespace) -> gast.expr:
+                ns: Namespace, inner: frozenset) -> gast.expr:
     module_globals = getattr(rule, "__globals__", {})
+    cells = getattr(rule, "__closure__", None)
+    if cells:  # a rule defined in a function: its closure's names come first
+        code = rule.__code__
+        module_globals = collections.ChainMap(
+            dict(zip(code.co_freevars, (c.cell_contents for c in cells))), module_globals)
     # Names bound inside the expression (comprehension and lambda variables) get fresh names.
-    inner = {n.id for n in gast.walk(expr)
-             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
     renamed = {name: ns.namer.fresh(name) for name in sorted(inner)}
 
     class _Sub(gast.NodeTransformer):
@@ -119,7 +134,7 @@ def _substitute(expr: gast.expr, bound: dict[str, gast.expr], rule: Callable[...
                 node.id = renamed[node.id]
                 return node
             if isinstance(node.ctx, gast.Load) and node.id in bound:
-                return copy.deepcopy(bound[node.id])
+                return clone(bound[node.id])
             if isinstance(node.ctx, gast.Load):
                 if node.id in module_globals:
                     obj = module_globals[node.id]

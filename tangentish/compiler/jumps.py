@@ -15,9 +15,9 @@ and a branch ending in ``break`` simply has no more statements to reverse.
 
 from __future__ import annotations
 
-import copy
-
 import gast
+
+from tangentish.compiler.nodes import clone
 
 __all__ = ["absorb", "may_jump", "strip", "JUMPS"]
 
@@ -44,7 +44,7 @@ def absorb(stmts: list[gast.stmt]) -> list[gast.stmt]:
         if isinstance(s, gast.If) and (may_jump(s.body) or may_jump(s.orelse)):
             rest = absorb(stmts[i + 1:])
             s.body = _then(absorb(s.body), rest)
-            s.orelse = _then(absorb(s.orelse), copy.deepcopy(rest))
+            s.orelse = _then(absorb(s.orelse), clone(rest))
             out.append(s)
             return out
         out.append(s)
@@ -60,7 +60,7 @@ def _then(block: list[gast.stmt], rest: list[gast.stmt]) -> list[gast.stmt]:
     last = block[-1] if block else None
     if isinstance(last, gast.If) and (may_jump(last.body) or may_jump(last.orelse)):
         last.body = _then(last.body, rest)
-        last.orelse = _then(last.orelse, copy.deepcopy(rest))
+        last.orelse = _then(last.orelse, clone(rest))
         return block
     return block + rest
 

@@ -21,7 +21,6 @@ def f(x, w):
 
 from __future__ import annotations
 
-import copy
 import inspect
 import math
 import operator
@@ -41,6 +40,7 @@ from tangentish.compiler.nodes import (
     assign,
     attr,
     call,
+    clone,
     const,
     generated,
     gload,
@@ -177,7 +177,7 @@ class _Function(CallsMixin, StatementsMixin):
     def name(self, ident: str, node: gast.AST) -> gast.expr:
         """A Load of what ``ident`` means here: a (renamed) local, or a namespace reference."""
         if ident in self.locals:
-            mapped = copy.deepcopy(self.rename.get(ident) or gload(ident))
+            mapped = clone(self.rename.get(ident) or gload(ident))
             mapped.tg_gen = True
             return mapped
         if self.parent is not None:
@@ -239,7 +239,7 @@ class _Function(CallsMixin, StatementsMixin):
                                       type_comment=None), node)
                 return node
 
-        return _Rewriter().visit(copy.deepcopy(expr))
+        return _Rewriter().visit(clone(expr))
 
     # ------------------------------------------------------------ emitting
 

@@ -3,6 +3,9 @@
 The sweeps are built to be correct first; this pass makes them lean:
 
 * stack pushes (and their pops) of values the adjoint sweep never reads are dropped;
+* ``x = items[i]`` at the top of a loop is read again in the reverse loop instead of saved;
+* a value the adjoint reads only for its shape is saved as ``only_shape(v)``;
+* adjoint copies (``d_t4 = dh``) read the original name directly;
 * subscript adjoints accumulate in place into arrays the adjoint sweep made itself;
 * primal assignments whose value nobody reads are deleted;
 * single-use temporaries without adjoints go back into their one use.
@@ -10,8 +13,10 @@ The sweeps are built to be correct first; this pass makes them lean:
 (Adjoints are never accumulated into zeros in the first place: reverse assigns the first
 contribution. Constant folding of inlined rules happens in ``inline.fold``.)
 
->>> import gast
->>> from tangentish.compiler.nodes import assign, load, unparse
+>>> import copy
+
+import gast
+>>> from tangentish.compiler.nodes import clone, assign, load, unparse
 >>> from tangentish.compiler.ops import Op, set_op
 >>> a = set_op(assign("a", load("x")), Op("copy"), None)
 >>> b = set_op(assign("b", load("x")), Op("copy"), None)
@@ -25,10 +30,11 @@ from typing import Any
 
 import gast
 
-from tangentish.compiler.nodes import call, load, names_in
+from tangentish.compiler.nodes import assign, call, clone, load, names_in
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.reverse import Adjoint
 from tangentish.runtime import adjoint_helpers as helpers
+from tangentish.runtime.support import unbroadcast
 
 __all__ = ["optimize", "optimize_tangent", "dead_code", "fold_temporaries", "prune_stack",
            "accumulate_in_place"]
@@ -40,6 +46,9 @@ _PURE = {"copy", "const", "inert", "call", "getitem", "build", "append", "index_
 def optimize(adj: Adjoint) -> Adjoint:
     adj.adjoint = accumulate_in_place(adj)
     prune_stack(adj)
+    reread_items(adj)
+    save_shapes_only(adj)
+    adj.adjoint = _empty_comments(propagate_copies(adj.adjoint, adj))
     keep = {adj.norm.result} | set(adj.norm.params)
     for s in adj.adjoint:
         keep |= names_in(s)
@@ -67,6 +76,76 @@ def _orphan_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
         nxt = stmts[i + 1] if i + 1 < len(stmts) else None
         if _is_comment(s) and not getattr(nxt, "tg_tangent", False):
             continue
+        out.append(s)
+    return out
+
+
+def propagate_copies(stmts: list[gast.stmt], adj: Adjoint) -> list[gast.stmt]:
+    """``d_t4 = dh`` followed by uses of ``d_t4`` reads ``dh`` directly (adjoint names only).
+
+    Only where ``d_t4`` is assigned once, and every use of it comes, in the same block, before
+    either name is assigned again.
+    """
+    adjoints = set(adj.norm.namer.adjoint_names().values())
+    stores: dict[str, int] = {}
+    loads: dict[str, int] = {}
+    every = gast.Module(body=stmts + [gast.Expr(value=g) for g in adj.grads.values()],
+                        type_ignores=[])  # the returned gradients read adjoints too
+    for node in gast.walk(every):
+        if isinstance(node, gast.Name):
+            table = loads if isinstance(node.ctx, gast.Load) else stores
+            table[node.id] = table.get(node.id, 0) + 1
+    seed = adj.seed
+
+    def block(body: list[gast.stmt]) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for k, s in enumerate(body):
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s.body, s.orelse = block(s.body), block(s.orelse)
+            if (isinstance(s, gast.Assign) and isinstance(s.value, gast.Name)
+                    and not getattr(s, "tg_pop", None)):
+                a, b = s.targets[0].id, s.value.id
+                uses = _uses_until(body[k + 1:], a, b) if (
+                    a in adjoints and b in adjoints and a != seed and stores.get(a) == 1) else None
+                if uses is not None and len(uses) == loads.get(a, 0):
+                    for n in uses:
+                        n.id = b
+                    continue
+            out.append(s)
+        return out
+
+    return block(stmts)
+
+
+def _uses_until(stmts: list[gast.stmt], a: str, b: str) -> list[gast.Name] | None:
+    """The loads of ``a`` before ``a`` or ``b`` is assigned again; None if ``a`` is read
+    inside a nested block (the copy then stays)."""
+    found: list[gast.Name] = []
+    for s in stmts:
+        if not isinstance(s, (gast.Assign, gast.Expr)):
+            if a in names_in(s):
+                return None
+            if {a, b} & names_in(s, gast.Store):
+                break
+            continue
+        found += [n for n in gast.walk(s.value)
+                  if isinstance(n, gast.Name) and n.id == a and isinstance(n.ctx, gast.Load)]
+        if isinstance(s, gast.Assign) and {a, b} & names_in(s.targets[0], gast.Store):
+            break
+    return found
+
+
+def _empty_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
+    """Drop ``# grad of:`` comments left with no adjoint statement under them."""
+    out: list[gast.stmt] = []
+    for i, s in enumerate(stmts):
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            s.body, s.orelse = _empty_comments(s.body), _empty_comments(s.orelse)
+        if _is_comment(s):
+            rest = stmts[i + 1:]
+            end = next((j for j, t in enumerate(rest) if _is_comment(t)), len(rest))
+            if all(getattr(t, "tg_pop", None) for t in rest[:end]):
+                continue
         out.append(s)
     return out
 
@@ -109,29 +188,152 @@ def _sweep(stmts: list[gast.stmt], used: set[str]) -> list[gast.stmt]:
 
 
 def prune_stack(adj: Adjoint) -> None:
-    """Drop pushes and pops of values the adjoint sweep never reads."""
-    needed: set[str] = set()
-    for node in _walk(adj.adjoint):
-        if not getattr(node, "tg_pop", None):
-            needed |= _loads(node)
+    """Drop each push whose pop restores a value the adjoint sweep never reads afterwards.
+
+    A backward liveness pass over the adjoint sweep (loops to a fixed point) finds the pops
+    whose restored value is read before being overwritten; every other pop goes, with the push
+    it is paired with (same ``tg_site``), so the stack stays balanced.
+    """
+    final: set[str] = set()
     for g in adj.grads.values():
-        needed |= names_in(g)
-    pushed: set[str] = set()
+        final |= names_in(g)
+    live_sites: set = set()
+    _live_block(adj.adjoint, final, live_sites)
 
     def walk(stmts: list[gast.stmt]) -> list[gast.stmt]:
         out = []
         for s in stmts:
-            name = getattr(s, "tg_push", None) or getattr(s, "tg_pop", None)
-            if name is not None and name not in needed:
+            site = getattr(s, "tg_site", None)
+            if site is not None and (getattr(s, "tg_push", None) or getattr(s, "tg_pop", None)) \
+                    and site not in live_sites:
                 continue
-            if getattr(s, "tg_push", None):
-                pushed.add(name)
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 s.body, s.orelse = walk(s.body), walk(s.orelse)
             out.append(s)
         return out
 
     adj.primal, adj.adjoint = walk(adj.primal), walk(adj.adjoint)
+    pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
+    adj.preset = [p for p in adj.preset if p in pushed]
+    if not pushed:
+        adj.stack = None
+
+
+def _live_block(stmts: list[gast.stmt], live: set[str], live_sites: set) -> set[str]:
+    """Names live before ``stmts`` given ``live`` after them; records pops found live."""
+    for s in reversed(stmts):
+        live = _live_stmt(s, live, live_sites)
+    return live
+
+
+def _live_stmt(s: gast.stmt, live: set[str], live_sites: set) -> set[str]:
+    if isinstance(s, gast.Assign):
+        target = s.targets[0].id if isinstance(s.targets[0], gast.Name) else None
+        if getattr(s, "tg_pop", None) and target in live:
+            live_sites.add(s.tg_site)
+        return (live - names_in(s.targets[0], gast.Store)) | names_in(s.value)
+    if isinstance(s, gast.If):
+        return (_live_block(s.body, set(live), live_sites)
+                | _live_block(s.orelse, set(live), live_sites) | names_in(s.test))
+    if isinstance(s, (gast.For, gast.While)):
+        header = names_in(s.iter) if isinstance(s, gast.For) else names_in(s.test)
+        target = {s.target.id} if isinstance(s, gast.For) else set()
+        out = set(live)
+        while True:  # live after the body: after the loop, or before the next iteration
+            inside = _live_block(s.body, set(out), live_sites) - target
+            if live | inside <= out:
+                break
+            out |= inside
+        return live | inside | header
+    return live | names_in(s)
+
+
+def save_shapes_only(adj: Adjoint) -> None:
+    """Push ``only_shape(v)`` for a value the adjoint sweep reads only as ``unbroadcast``'s
+    target (its shape): a loop then keeps one element per step, not a whole array."""
+    ns = adj.norm.namespace
+    shape_readers = {ns.helper(unbroadcast), ns.helper(helpers.zero_grad)}
+    pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
+    other: set[str] = set()
+    for g in adj.grads.values():
+        other |= names_in(g)
+
+    class _Reads(gast.NodeVisitor):
+        def visit_Call(self, node):
+            func = node.func
+            if isinstance(func, gast.Name) and func.id in shape_readers:
+                target = node.args[-1]
+                for arg in node.args[:-1]:
+                    self.visit(arg)
+                if not isinstance(target, gast.Name):
+                    self.visit(target)
+                return
+            self.generic_visit(node)
+
+        def visit_Name(self, node):
+            if isinstance(node.ctx, gast.Load):
+                other.add(node.id)
+
+    for s in _walk(adj.adjoint):
+        if getattr(s, "tg_pop", None):
+            continue
+        if isinstance(s, gast.For):
+            _Reads().visit(s.iter)
+        elif isinstance(s, (gast.If, gast.While)):
+            _Reads().visit(s.test)
+        else:
+            _Reads().visit(s)
+    shape_only = pushed - other
+    if not shape_only:
+        return
+    ref = ns.helper(helpers.only_shape)
+    for s in _walk(adj.primal):
+        if getattr(s, "tg_push", None) in shape_only:
+            arg = s.value.args[0]
+            s.value.args[0] = call(load(ref), [arg])
+
+
+def reread_items(adj: Adjoint) -> None:
+    """``x = items[i]`` at the top of a loop is read again in the reverse loop, not saved.
+
+    The loop variable ``i`` runs backwards in the reverse loop, and ``items`` does not change
+    inside the loop, so ``items[i]`` there is the value the primal had: its push and pop go.
+    """
+    primal_loops = {getattr(s, "tg_loop", None): s for s in _walk(adj.primal)
+                    if isinstance(s, gast.For)}
+    stores: dict[str, int] = {}
+    for s in _walk(adj.primal):
+        for n in gast.walk(s if not isinstance(s, (gast.If, gast.For, gast.While)) else
+                           gast.Pass()):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                stores[n.id] = stores.get(n.id, 0) + 1
+    for loop in _walk(adj.adjoint):
+        forward = primal_loops.get(getattr(loop, "tg_loop", None)) if isinstance(
+            loop, gast.For) else None
+        if forward is None or loop.target.id != forward.target.id:
+            continue
+        assigned = names_in(forward, gast.Store)
+        body = forward.body
+        for k, s in enumerate(body[:-1]):
+            read = body[k + 1]
+            if not (getattr(s, "tg_push", None) and isinstance(read, gast.Assign)
+                    and read.targets[0].id == s.tg_push):
+                continue
+            value = read.value
+            if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                    and isinstance(value.slice, gast.Name)
+                    and value.slice.id == forward.target.id
+                    and value.value.id not in assigned
+                    and stores.get(s.tg_push) == 1):
+                continue
+            pops = [p for p in loop.body if getattr(p, "tg_pop", None) == s.tg_push]
+            if len(pops) != 1 or loop.body[-1] is not pops[0]:
+                continue
+            del body[k]
+            loop.body[-1:] = []
+            loop.body.insert(0, assign(s.tg_push, clone(value)))
+            break
+    pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
     adj.preset = [p for p in adj.preset if p in pushed]
     if not pushed:
         adj.stack = None
@@ -174,6 +376,8 @@ def accumulate_in_place(adj: Adjoint) -> list[gast.stmt]:
             name = node.targets[0].id
             if name in owned and not _fresh(node.value, name, fresh_calls):
                 owned.discard(name)
+        elif isinstance(node, gast.Assign):  # unpacked from a pullback: may alias its input
+            owned -= names_in(node.targets[0], gast.Store)
 
     class _Rewrite(gast.NodeTransformer):
         def visit_Assign(self, node):

@@ -5,14 +5,19 @@ Each pass is a module with one job and a docstring example:
 
 1. ``parse``: source -> gast FunctionDef with the file's line numbers;
 2. ``resolve``: free names -> objects (closures, globals, builtins);
-3. ``normalize``: one primitive per statement, user functions inlined, structured jumps;
-4. ``activity``: which variables need an adjoint;
+3. ``normalize``: one primitive per statement (with ``statements``, ``calls``, ``jumps``,
+   ``ssa``, ``hoist``), user functions inlined, jumps structured;
+4. ``activity``: which variables need an adjoint (and, for Python-number arguments, which
+   hold scalars);
 5. ``reverse``: the primal and adjoint sweeps (rules inlined by ``inline``);
-6. ``optimize``: dead code removed;
+6. ``optimize``: unused stack pushes, dead code and single-use temporaries removed, subscript
+   adjoints accumulated in place;
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
 Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
-``codegen`` the same way.
+``codegen`` the same way. Both sweeps run through ``callsite``, whose subclasses give a pullback
+to helpers left to the tape and to ``tg.checkpoint`` calls; with ``checkpoint=True``,
+``outline`` turns loop bodies into checkpointed functions between parse and normalize.
 
 Issue 5 (forward mode, higher order) plugs in beside ``reverse``: ``front_end`` gives the
 normalized function and its Scope-resolved namespace; ``inline.inline_rule`` inlines JVP rules
@@ -27,10 +32,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tangentish.compiler import activity, codegen, forward, optimize, reverse
+from tangentish import custom
+from tangentish.compiler import activity, callsite, codegen, optimize, outline
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
-from tangentish.compiler.resolve import Scope
+from tangentish.compiler.resolve import Scope, kind_of
 
 __all__ = ["WrtError", "PASSES", "Options", "Compiled", "front_end", "resolve_wrt",
            "compile_gradient"]
@@ -48,6 +54,8 @@ class Options:
     verbose: int = 0
     #: keep untransformable user calls as calls for ``Reverser.opaque_call`` (issue 5)
     call_site_fallback: bool = False
+    #: ``tg.grad(checkpoint=True)``: loop bodies outlined and checkpointed (``outline``)
+    checkpoint: bool = False
     #: parameters that are Python numbers in this specialisation (``math``, no unbroadcast)
     scalars: tuple[str, ...] = ()
 
@@ -71,20 +79,29 @@ class Compiled:
     origin: Any = None
 
 
-def front_end(fn: Callable[..., Any], call_site_fallback: bool = False) -> Normalized:
-    """Passes 1-3: parse, resolve and normalize ``fn``."""
+def front_end(fn: Callable[..., Any], call_site_fallback: bool = False,
+              checkpoint: bool = False) -> Normalized:
+    """Passes 1-3: parse, resolve and normalize ``fn`` (``checkpoint``: outline its loops)."""
+    if kind_of(fn) == "rule":  # tg.grad of a function with its own rules: differentiate a call
+        fn = custom.calling(fn)
     parsed = parse(fn)
-    return normalize(parsed, Scope(parsed), call_site_fallback)
+    scope = Scope(parsed)
+    if checkpoint:
+        outline.checkpoint_loops(parsed, scope)
+    return normalize(parsed, scope, call_site_fallback)
 
 
 def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]:
-    """``wrt`` (positions and/or names) as parameter names; True for a single gradient."""
-    params = list(norm.params)
+    """``wrt`` (positions and/or names) as parameter names; True for a single gradient.
+
+    A position past the named ones, in a function with ``*args``, is ``"args[k]"``.
+    """
     offset = 1 if norm.parsed.has_self else 0
-    user_params = params[offset:]
+    a = norm.node.args
+    positional = [p.id for p in a.posonlyargs + a.args][offset:]
     if form == "vjp":
-        positional = norm.node.args.posonlyargs + norm.node.args.args
-        return [a.id for a in positional][offset:], False
+        return positional, False
+    names_ok = set(positional) | {p.id for p in a.kwonlyargs} | ({norm.vararg} - {None})
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
     if not items:
@@ -94,33 +111,50 @@ def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]
         if isinstance(w, bool) or not isinstance(w, (int, str)):
             raise WrtError(f"wrt must be a position or a parameter name, not {w!r}")
         if isinstance(w, int):
-            if not -len(user_params) <= w < len(user_params):
+            if 0 <= w < len(positional) or (w < 0 and -len(positional) <= w):
+                names.append(positional[w])
+            elif w >= len(positional) and norm.vararg is not None:
+                names.append(f"{norm.vararg}[{w - len(positional)}]")
+            else:
                 raise WrtError(f"wrt={w} is out of range for {norm.parsed.name}, which takes "
-                                 f"{len(user_params)} argument(s)")
-            names.append(user_params[w])
-        elif w in user_params:
+                               f"{len(positional)} argument(s) by position")
+        elif w in names_ok:
             names.append(w)
         else:
             raise WrtError(f"wrt={w!r}: {norm.parsed.name} has no parameter named {w!r}")
     return names, single
 
 
+def _vararg_items(adj: Any, names: list[str]) -> None:
+    """``args[k]`` gradients: element k of the gradient of the ``*args`` tuple."""
+    from tangentish.compiler.nodes import call, const, load
+    from tangentish.runtime import adjoint_helpers as helpers
+
+    for name in names:
+        if name.endswith("]") and "[" in name:
+            base, k = name[:-1].split("[")
+            ref = load(adj.norm.namespace.helper(helpers.item_grad))
+            adj.grads[name] = call(ref, [adj.grads[base], load(base), const(int(k))])
+
+
 def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Options) -> Compiled:
     """Run every pass on ``fn`` and return the generated function of ``form``."""
-    norm = front_end(fn, options.call_site_fallback)
+    norm = front_end(fn, options.call_site_fallback, options.checkpoint)
     names, single = resolve_wrt(norm, wrt, form)
-    seeds = names
+    params = list(dict.fromkeys(n.split("[")[0] for n in names))  # args[k] -> args
+    seeds = params
     if form == "vjp" and isinstance(wrt, tuple):  # integer arguments get zeros, no adjoint
         seeds = [names[i] for i in wrt]
     act = activity.analyze(norm, seeds)
     if form == "jvp":
-        tan = forward.forward(norm, act, names)
+        tan = callsite.forward(norm, act, names)
         if options.optimize:
             tan = optimize.optimize_tangent(tan)
         fdef = codegen.generate_jvp(tan)
     else:
         scalars = activity.scalar_vars(norm, set(options.scalars)) if options.scalars else set()
-        adj = reverse.reverse(norm, act, names, scalars)
+        adj = callsite.reverse(norm, act, params, scalars)
+        _vararg_items(adj, names)
         if options.optimize:
             adj = optimize.optimize(adj)
         fdef = codegen.generate(adj, form, names, single)

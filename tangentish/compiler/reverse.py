@@ -28,7 +28,6 @@ list of ``(operand_name, adjoint_expression)`` evaluated in the adjoint sweep.
 
 from __future__ import annotations
 
-import copy
 import math
 import operator
 from collections.abc import Callable
@@ -45,6 +44,7 @@ from tangentish.compiler.nodes import (
     assign,
     attr,
     call,
+    clone,
     const,
     expr_stmt,
     index_value,
@@ -262,12 +262,12 @@ class Reverser:
             name = s.targets[0].id
             out: list[gast.stmt] = []
             if self.saves(s, in_loop):
-                out.append(_Push(value=call(attr(load(self.stack()), "append"), [load(name)])))
+                out.append(self.push(name, id(s)))
             op = op_of(s)
             if op.kind == "opaque" and name in self.act.active and self.active_args(op):
                 stmts, _ = self.opaque_call(s, op)
                 return out + stmts
-            return out + [s]
+            return out + [self.scalar_primal(s, op)]
         if isinstance(s, gast.If):
             node = gast.If(test=s.test, body=self.primal_block(s.body, in_loop),
                            orelse=self.primal_block(s.orelse, in_loop))
@@ -284,6 +284,7 @@ class Reverser:
                 body = [inc] + body
             node = gast.For(target=s.target, iter=s.iter, body=body, orelse=[],
                             type_comment=None)
+            node.tg_loop = id(s)  # pairs the primal loop with its reverse (see optimize)
             return pre + [gast.copy_location(node, s)]
         if isinstance(s, gast.While):
             trips = self.loop_name(s, "trips")
@@ -301,9 +302,20 @@ class Reverser:
         if not in_loop:
             return [reset]
         self.undefined_in_loop.add(trips)
-        return [_Push(value=call(attr(load(self.stack()), "append"), [load(trips)])), reset]
+        return [self.push(trips, ("trips", id(s))), reset]
 
-    def pop(self, name: str) -> gast.stmt:
+    def push(self, name: str, site: Any) -> gast.stmt:
+        """``stack.append(name)``; ``site`` pairs it with its pop (see optimize.prune_stack)."""
+        node = _Push(value=call(attr(load(self.stack()), "append"), [load(name)]))
+        node.tg_site = site
+        return node
+
+    def pop(self, name: str, site: Any) -> gast.stmt:
+        node = self._pop(name)
+        node.tg_site = site
+        return node
+
+    def _pop(self, name: str) -> gast.stmt:
         return _Pop(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
                                        type_comment=None)],
                     value=call(attr(load(self.stack()), "pop"), []), type_comment=None)
@@ -339,10 +351,10 @@ class Reverser:
                 body = [gast.If(test=test, body=body,
                                 orelse=[assign(self.d(n), const(None)) for n in fresh])]
             if body:
-                out.append(comment("grad of: " + unparse(s)))
+                out.append(comment("grad of: " + unparse(self.scalar_primal(s, op))))
                 out.extend(body)
         if self.saves(s, in_loop):
-            out.append(self.pop(name))
+            out.append(self.pop(name, id(s)))
         return out
 
     def contributions(self, s: gast.Assign, op: Op, init: set[str], out: list) -> None:
@@ -366,7 +378,7 @@ class Reverser:
             keys = op.index if op.index is not None else [const(i) for i in range(len(op.args))]
             for key, a in zip(keys, op.args):
                 if isinstance(a, gast.Name) and a.id in active:
-                    g = call(self.helper(helpers.item_grad), [dt, load(name), copy.deepcopy(key)])
+                    g = call(self.helper(helpers.item_grad), [dt, load(name), clone(key)])
                     self.accumulate(out, init, a.id, g)
         elif kind == "append":
             xs, item = op.args
@@ -383,9 +395,9 @@ class Reverser:
             x, v = op.args
             idx = op.index
             if isinstance(v, gast.Name) and v.id in active:
-                g = call(self.helper(helpers.value_grad), [dt, copy.deepcopy(idx), v])
+                g = call(self.helper(helpers.value_grad), [dt, clone(idx), v])
                 self.accumulate(out, init, v.id, g)
-            g = call(self.helper(helpers.zero_at), [dt, copy.deepcopy(idx)])
+            g = call(self.helper(helpers.zero_at), [dt, clone(idx)])
             if x.id == name:
                 out.append(assign(self.d(name), g))
                 keep_target = True
@@ -441,6 +453,19 @@ class Reverser:
     def active_args(self, op: Op) -> list[str]:
         values = list(op.args) + [v for _, v in op.keywords]
         return [v.id for v in values if isinstance(v, gast.Name) and v.id in self.act.active]
+
+    def scalar_primal(self, s: gast.Assign, op: Op) -> gast.Assign:
+        """In code specialised to scalars, ``np.sin(x)`` of a float is ``math.sin(x)``: the
+        same number, without NumPy's per-call cost."""
+        func = s.value.func if isinstance(s.value, gast.Call) else None
+        if not (self.scalars and op.kind == "call" and isinstance(func, gast.Attribute)
+                and isinstance(op.obj, np.ufunc) and func.attr in _MATH
+                and getattr(np, func.attr, None) is op.obj
+                and all(self.is_scalar(a) for a in op.args) and not op.keywords):
+            return s
+        new = clone(s)
+        new.value.func = attr(load(self.ns.module_ref(math)), _MATH[func.attr])
+        return new
 
     def is_scalar(self, node: gast.expr) -> bool:
         if isinstance(node, gast.Constant):
@@ -532,18 +557,20 @@ class Reverser:
         init.clear()
         init.update(entry)
         counted = isinstance(s, gast.While) or _breaks(s.body)
-        post = [self.pop(self.loop_name(s, "trips"))] if counted and in_loop else []
+        post = [self.pop(self.loop_name(s, "trips"), ("trips", id(s)))] if counted and in_loop \
+            else []
         if not body:
             return pre + post
         if isinstance(s, gast.For):
             rng = s.iter
             if _breaks(s.body):
                 trips = self.loop_name(s, "trips")
-                rng = gast.Subscript(value=copy.deepcopy(rng), slice=gast.Slice(
+                rng = gast.Subscript(value=clone(rng), slice=gast.Slice(
                     lower=None, upper=load(trips), step=None), ctx=gast.Load())
-            it = call(load(self.ns.ref(reversed, "reversed")), [copy.deepcopy(rng)])
-            loop = gast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[],
+            it = call(load(self.ns.ref(reversed, "reversed")), [clone(rng)])
+            loop = gast.For(target=clone(s.target), iter=it, body=body, orelse=[],
                             type_comment=None)
+            loop.tg_loop = id(s)
         else:
             trips = self.loop_name(s, "trips")
             target = gast.Name(id=self.loop_name(s, "_"), ctx=gast.Store(), annotation=None,
@@ -560,14 +587,14 @@ def _plain(stmts: list[gast.stmt], pushed: set[str]) -> list[gast.stmt]:
     out: list[gast.stmt] = []
     for s in stmts:
         if isinstance(s, _Push):
-            name = s.value.args[0].id
+            name, site = s.value.args[0].id, s.tg_site
             s = expr_stmt(s.value)
-            s.tg_push = name
+            s.tg_push, s.tg_site = name, site
             pushed.add(name)
         elif isinstance(s, _Pop):
-            name = s.targets[0].id
+            name, site = s.targets[0].id, s.tg_site
             s = assign(name, s.value)
-            s.tg_pop = name
+            s.tg_pop, s.tg_site = name, site
         elif isinstance(s, (gast.If, gast.For, gast.While)):
             s.body, s.orelse = _plain(s.body, pushed), _plain(s.orelse, pushed)
         out.append(s)

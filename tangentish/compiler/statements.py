@@ -10,12 +10,21 @@ and breaks; ``jumps.absorb`` then makes every jump the last statement of its bra
 from __future__ import annotations
 
 import builtins
-import copy
 
 import gast
 
 from tangentish.compiler import jumps
-from tangentish.compiler.nodes import assign, attr, call, const, generated, gload, names_in, store
+from tangentish.compiler.nodes import (
+    assign,
+    attr,
+    call,
+    clone,
+    const,
+    generated,
+    gload,
+    names_in,
+    store,
+)
 from tangentish.compiler.ops import Op, set_op
 from tangentish.compiler.resolve import UNRESOLVED, kind_of
 from tangentish.runtime import adjoint_helpers as helpers
@@ -128,7 +137,7 @@ class StatementsMixin:
             self.assign_to(t, first if isinstance(first, gast.Name) else s.value, out, s)
 
     def stmt_AugAssign(self, s, out):
-        load_target = copy.deepcopy(s.target)
+        load_target = clone(s.target)
         for n in gast.walk(load_target):
             if hasattr(n, "ctx"):
                 n.ctx = gast.Load()
@@ -143,7 +152,7 @@ class StatementsMixin:
         elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Subscript):
             # x[i][j] = v: inner = x[i]; inner[j] = v; x[i] = inner
             inner = self.ctx.namer.temp()
-            self.into(copy.deepcopy(target.value), inner, out)
+            self.into(clone(target.value), inner, out)
             self.assign_to(gast.Subscript(value=gload(inner), slice=target.slice,
                                           ctx=gast.Store()), value, out, s)
             self.assign_to(target.value, gload(inner), out, s)
@@ -196,7 +205,7 @@ class StatementsMixin:
             raise self.fail(value, "tangentish cannot unpack a constant")
         for i, t in enumerate(target.elts):
             item = gast.copy_location(
-                gast.Subscript(value=copy.deepcopy(whole), slice=const(i), ctx=gast.Load()), s)
+                gast.Subscript(value=clone(whole), slice=const(i), ctx=gast.Load()), s)
             self._assign_item(t, item, out, s)
 
     def _assign_item(self, t, item, out, s):
@@ -265,7 +274,7 @@ class StatementsMixin:
             loop_var = counter
             for (seq, _), t in zip(seqs, targets):
                 item = gast.copy_location(
-                    gast.Subscript(value=copy.deepcopy(seq), slice=gload(counter),
+                    gast.Subscript(value=clone(seq), slice=gload(counter),
                                    ctx=gast.Load()), s)
                 if isinstance(t, tuple):  # for k, v in d.items(): k = keys[i]; v = d[k]
                     _, d, key_t, value_t = t
@@ -273,7 +282,7 @@ class StatementsMixin:
                     key = self.name(key_t.id, key_t) if isinstance(key_t, gast.Name) else None
                     if key is None:
                         raise self.fail(key_t, "tangentish needs a plain name for a dict key")
-                    value = gast.copy_location(gast.Subscript(value=copy.deepcopy(d), slice=key,
+                    value = gast.copy_location(gast.Subscript(value=clone(d), slice=key,
                                                               ctx=gast.Load()), s)
                     self._assign_item(value_t, value, setup, s)
                 else:

@@ -1,5 +1,17 @@
-"""``tg.nn``: only ``functional`` (the stateless functions training loops call)."""
+"""``tg.nn``: ``functional`` and a few modules (Linear, Sequential, activations, losses)."""
 
 from . import functional
+from .modules import (
+    CrossEntropyLoss,
+    Linear,
+    Module,
+    MSELoss,
+    Parameter,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+)
 
-__all__ = ["functional"]
+__all__ = ["functional", "Parameter", "Module", "Linear", "Sequential", "ReLU", "Tanh",
+           "Sigmoid", "MSELoss", "CrossEntropyLoss"]

@@ -243,3 +243,20 @@ def test_python_float_arguments_get_scalar_code():
     dg = tg.grad(g)
     assert np.isclose(dg(0.3, 5), sum(0.5 * i * math.cos(0.3 * i) for i in range(5)))
     assert np.allclose(dg(np.array(0.3), 5), dg(0.3, 5))  # the general code agrees
+
+
+def test_star_args_function():
+    def f(*xs):
+        s = 0.0
+        for x in xs:
+            s = s + x * x
+        return s
+
+    assert tg.grad(f)(1.0, 2.0) == 2.0
+    assert tg.grad(f, wrt=(0, 1))(1.0, 2.0) == (2.0, 4.0)
+    assert tg.grad(f, wrt="xs")(1.0, 2.0) == (2.0, 4.0)
+
+    def g(a, *rest, k=2.0):
+        return a * rest[0] * k
+
+    assert tg.grad(g, wrt=(0, 1, "k"))(3.0, 4.0, k=5.0) == (20.0, 15.0, 12.0)

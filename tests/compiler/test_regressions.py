@@ -177,3 +177,14 @@ def test_c8_non_numeric_argument_and_empty_wrt_say_so():
         tg.grad(f)(None, 1.0)
     with pytest.raises(ValueError, match="no gradient"):
         tg.grad(f, wrt=())(1.0, 2.0)
+
+
+def test_f1_hvp_through_a_list_grown_in_a_loop():
+    def k(x):
+        xs7 = [np.sum(x, axis=0) / 2.0]
+        for i8 in range(2):
+            xs7.append(x[1] - i8 * 0.25)
+        return np.sum(xs7[-1]) + x[0, 2]
+
+    x = np.array([[0.5, 0.25, -1.0], [0.5, -0.5, 0.25]])
+    assert np.allclose(tg.hvp(k, x, np.ones_like(x)), 0.0)  # k is linear

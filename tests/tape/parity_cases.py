@@ -801,7 +801,8 @@ def printing(T, rec):
         repr(T.tensor(V, requires_grad=True)), repr(T.tensor(V, requires_grad=True) * 2),
         repr(T.arange(12.0).reshape(2, 3, 2)), repr(T.tensor([1.5, float("nan"), -float("inf")])),
         repr(T.linspace(0, 1, 30)), repr(T.tensor([123456.0, 0.001])), str(T.float32),
-        repr(T.ones(2, 3).shape), repr(T.zeros(3, dtype=T.int64) - 1))
+        repr(T.ones(2, 3).shape), repr(T.zeros(3, dtype=T.int64) - 1),
+        repr(T.tensor(np.array([1 + 2j, 3.5 - 1j]))), repr(T.tensor(np.array([[1j, 2]]))))
 
 
 @case
@@ -1026,3 +1027,23 @@ def sort_and_topk(T, rec):
     (k.values ** 2).sum().backward()
     rec(s.values, s.indices, d.values, d.indices, k.values, k.indices, x.grad,
         s.values.grad_fn.name(), T.argsort(x, dim=1))
+
+
+@case
+def linalg_top_level_names(T, rec):
+    a = T.tensor(np.array([[2.0, 0.5, 0.1], [0.3, 3.0, -0.2], [0.1, 0.4, 1.5]],
+                          dtype=np.float32), requires_grad=True)
+    outs = [T.det(a), a.det(), T.inverse(a), a.inverse(), T.logdet(a), T.pinverse(a)]
+    T.autograd.backward([o.sum() for o in outs])
+    rec([o.detach() for o in outs], a.grad)
+
+
+@case
+def fill_and_zero_cut_the_gradient(T, rec):
+    x = leaf(T, V)
+    y = x * 2
+    y.fill_(3.0)
+    z = x * 1
+    z.zero_()
+    (y * x + z * x).sum().backward()
+    rec(y, z, x.grad, y.grad_fn.name(), z.grad_fn.name(), T.tensor([float("inf")]).zero_())

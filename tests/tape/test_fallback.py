@@ -3,6 +3,7 @@ array library, zeros for unused arguments, arguments never mutated."""
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -18,6 +19,11 @@ Params = namedtuple("Params", "w b")
 def _recursive_sum(x, n):
     """Recursion: a construct a source transformer typically rejects."""
     return np.sum(x) if n == 0 else _recursive_sum(np.sin(x) * x, n - 1)
+
+
+def _math_helper(a, n):
+    """Recursion and math.*: helpers reached from the differentiated function see the shim."""
+    return math.sin(a) if n == 0 else _math_helper(a * 1.5, n - 1) + math.exp(a * 0.1)
 
 
 def f_nest(x, scale, p, unused):
@@ -148,17 +154,129 @@ def test_vjp_keeps_python_ints_usable_as_counts():
 
 
 def test_python_numbers_made_from_tensors_are_reported_at_the_users_line():
-    import math
     import warnings
 
     from tangentish.runtime.tape.tensor import TapeWarning
 
     def f(x):
-        return math.sin(x) * 2.0  # math.sin calls float(x): the tape cannot follow it
+        return float(x) * 2.0  # a Python float: the tape cannot follow it
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         grad_via_tape(f, (0.5,))
     tape_warnings = [w for w in caught if issubclass(w.category, TapeWarning)]
     assert tape_warnings and tape_warnings[0].filename == __file__
-    assert "math.sin" in str(tape_warnings[0].message)
+    assert "cannot follow" in str(tape_warnings[0].message)
+    assert grad_via_tape(lambda x: math.sin(x) * 2.0, (0.5,)) == pytest.approx(2 * math.cos(0.5))
+
+
+def test_math_functions_route_tensors_to_numpy():
+    import math  # a local name: f reads it through its closure
+    from math import exp
+
+    def f(x):
+        return math.sin(x[0]) + exp(x[1]) + math.log(x[0], 2) + math.floor(x[1]) + math.pi
+
+    x = np.array([0.5, 0.1])
+    expect, _ = numerical_grad(f, [x], 0)
+    np.testing.assert_allclose(grad_via_tape(f, (x,)), expect[0], rtol=1e-6)
+
+
+def test_wrt_may_name_keyword_defaulted_and_star_arguments():
+    def f(x, *rest, y=1.5, **options):
+        return x * y * y + sum(r * r for r in rest)
+
+    assert grad_via_tape(f, (3.0,), "y", {"y": 2.0}) == 12.0
+    assert grad_via_tape(f, (3.0,), "y") == 9.0            # the default is differentiated
+    assert grad_via_tape(f, (3.0, 4.0, 5.0), (0, 2)) == (2.25, 10.0)
+    value, g = value_and_grad_via_tape(f, (3.0,), ("x", "y"), {"y": 2.0, "z": 0})
+    assert value == 12.0 and g == (4.0, 12.0)
+
+
+def test_augmented_assignment_on_scalars_rebinds_as_numpy_does():
+    def f(x, y):
+        t0 = np.dot(y, y)  # a NumPy scalar: t1 += x must not change t0
+        t1 = t0
+        t1 += x
+        return t0 + t1
+
+    gx, gy = grad_via_tape(f, (0.5, np.array([1.0, 2.0])), (0, 1))
+    assert gx == 1.0
+    np.testing.assert_array_equal(gy, [4.0, 8.0])
+
+    def g(x):
+        x += 1.0
+        return x * x
+
+    assert grad_via_tape(g, (0.5,)) == 3.0
+
+
+def test_ndarray_updated_in_place_by_a_tracked_value():
+    def f(x, y):
+        t = np.cos(x)  # x is not differentiated: t is a plain ndarray
+        t *= y
+        return np.sum(t)
+
+    g = grad_via_tape(f, (np.array([0.1, 0.2]), 0.5), 1)
+    assert g == pytest.approx(np.cos(0.1) + np.cos(0.2))
+
+
+def test_object_dtype_ufunc_without_rule_is_a_missing_rule_not_zero():
+    from tangentish.runtime.rules.table import MissingRuleError
+
+    weird = np.frompyfunc(lambda a: a * 2.0, 1, 1)
+    with pytest.raises(MissingRuleError):
+        grad_via_tape(lambda x: np.sum(weird(x)), (np.array([0.1, 0.2]),))
+
+
+def test_a_dropped_graph_is_freed_without_the_cycle_collector():
+    import gc
+    import weakref
+
+    import tangentish as tg
+
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    gc.disable()
+    try:
+        loss = ((w * 3.0).exp() ** 2).sum()
+        loss.backward()
+        ref = weakref.ref(loss)
+        del loss
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_numpy_code_may_update_in_place_an_array_its_backward_needs():
+    def f(x):
+        t = np.exp(x)  # exp's backward reads t
+        t *= 2.0
+        u = t          # an alias is the same object: it sees the update, as in NumPy
+        u += x
+        return np.sum(t)
+
+    x = np.array([0.1, 0.2])
+    np.testing.assert_allclose(grad_via_tape(f, (x,)), 2 * np.exp(x) + 1, rtol=1e-12)
+
+    def g(x):
+        t = np.exp(x)
+        v = t[0:1]     # a view must see the update: then the tape keeps torch's error
+        t *= 2.0
+        return np.sum(v) + np.sum(t)
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        grad_via_tape(g, (x,))
+
+
+def test_math_in_helpers_reached_from_f():
+    import warnings
+
+    def f(x, y):
+        return _math_helper(x, 2) * y
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = grad_via_tape(f, (0.3, 2.0), (0, 1))
+    for i in (0, 1):
+        expect, _ = numerical_grad(f, [0.3, 2.0], i)
+        assert got[i] == pytest.approx(float(expect[0]), rel=1e-6)

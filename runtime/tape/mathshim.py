@@ -1,0 +1,139 @@
+"""``math.sin(x)`` on a Tensor, for NumPy code run by the compiler's fallback.
+
+``math`` functions call ``float(x)``, which cannot carry a gradient. Before the fallback runs a
+function, ``with_math_on_tensors`` gives it a view of its globals in which ``math`` (and names
+imported from it) route Tensors to the NumPy function with the same derivative rule, and leave
+Python numbers to ``math`` itself. The caller's module is not touched.
+"""
+
+from __future__ import annotations
+
+import dis
+import math
+import types
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["with_math_on_tensors"]
+
+_DIFFERENTIABLE = {
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
+    "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "asinh": np.arcsinh,
+    "acosh": np.arccosh, "atanh": np.arctanh, "exp": np.exp, "expm1": np.expm1,
+    "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "sqrt": np.sqrt, "fabs": np.absolute,
+    "hypot": np.hypot, "atan2": np.arctan2, "pow": np.power,
+}
+#: Step functions and tests: no gradient to lose, so no TapeWarning for them.
+_PIECEWISE = ("floor", "ceil", "trunc", "isnan", "isinf", "isfinite")
+
+
+def _log(x, base=None):
+    out = np.log(x)
+    return out if base is None else out / np.log(base)
+
+
+def _routed(name, numpy_fn):
+    math_fn = getattr(math, name)
+
+    def fn(*args):
+        if any(isinstance(a, Tensor) for a in args):
+            return numpy_fn(*args)
+        return math_fn(*args)
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+def _piecewise(name):
+    math_fn = getattr(math, name)
+
+    def fn(x):
+        return math_fn(x._data.item() if isinstance(x, Tensor) else x)
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+_SHIMS = {name: _routed(name, f) for name, f in _DIFFERENTIABLE.items()}
+_SHIMS["log"] = _routed("log", _log)
+_SHIMS.update({name: _piecewise(name) for name in _PIECEWISE})
+
+
+class _MathOnTensors(types.ModuleType):
+    """``math`` with the functions above routed; every other name is math's own."""
+
+    def __getattr__(self, name):
+        return _SHIMS.get(name) or getattr(math, name)
+
+
+MATH = _MathOnTensors("math")
+
+
+def with_math_on_tensors(f):
+    """``f`` reading ``math`` through the shim, and so do the functions of its module that it
+    calls (helpers, recursion); ``f`` itself when none of them uses math, or when one assigns
+    globals (a copy of the module's globals would not pass the assignment on)."""
+    env = getattr(f, "__globals__", None)
+    if getattr(f, "__code__", None) is None or env is None:
+        return f
+    family = _module_functions(f, env)
+    codes = [fn.__code__ for fn in family]
+    uses_math = any(_shim(env.get(n)) is not None for c in codes for n in _names(c)) or any(
+        _shim(_contents(cell)) is not None for fn in family for cell in fn.__closure__ or ())
+    if not uses_math or any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL")
+                            for c in codes for i in dis.get_instructions(c)):
+        return f
+    new_env = dict(env)
+    new_env.update({n: _shim(v) for n, v in env.items() if _shim(v) is not None})
+    rebuilt = {fn: _rebuild(fn, new_env) for fn in family}
+    new_env.update({n: rebuilt[v] for n, v in env.items()
+                    if isinstance(v, types.FunctionType) and v in rebuilt})
+    return rebuilt[f]
+
+
+def _rebuild(fn, env):
+    closure = tuple(types.CellType(_shim(_contents(c))) if _shim(_contents(c)) is not None
+                    else c for c in fn.__closure__ or ())
+    g = types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__, closure or None)
+    g.__kwdefaults__ = fn.__kwdefaults__
+    return g
+
+
+def _names(code) -> set:
+    """Global names read by ``code`` and the code nested in it (lambdas, comprehensions)."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+def _module_functions(f, env) -> list:
+    """``f`` and the functions of its module it reaches through global names."""
+    found, stack = [f], [f]
+    while stack:
+        for name in _names(stack.pop().__code__):
+            value = env.get(name)
+            if (isinstance(value, types.FunctionType) and value.__globals__ is env
+                    and value not in found):
+                found.append(value)
+                stack.append(value)
+    return found
+
+
+def _contents(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell (a name not bound yet)
+        return None
+
+
+def _shim(value):
+    """The routed stand-in for ``math`` or one of its functions; None for anything else."""
+    if value is math:
+        return MATH
+    if getattr(value, "__module__", None) == "math" and getattr(value, "__name__", "") in _SHIMS:
+        return _SHIMS[value.__name__]
+    return None
