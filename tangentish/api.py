@@ -40,10 +40,15 @@ class _Transformed:
             raise ValueError(f"fallback must be one of {_FALLBACKS}, not {fallback!r}")
         if not callable(fn):
             raise TypeError(f"tg.{form} needs a function, got {type(fn).__name__}")
+        #: a bound method's self, passed first to its generated gradient transformed again
+        self._self: Any = _NO_SELF
         if isinstance(fn, _Transformed):  # tg.grad(tg.grad(f)): differentiate generated code
             compiled = fn.compiled()
-            if compiled is not None and not compiled.has_self:
+            if compiled is not None:
                 fn = compiled.function
+                if compiled.has_self:  # its first parameter is self: positions move by one
+                    self._self = compiled.bound_self
+                    wrt = _shift(wrt)
         self.fn, self.wrt, self.form = fn, wrt, form
         self.fallback, self.options = fallback, options
         self._compiled: Compiled | None = None
@@ -115,6 +120,8 @@ class _Transformed:
         return compiled
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._self is not _NO_SELF:
+            args = (self._self, *args)
         compiled = self._variants.get(tuple(map(_is_number, args))) or self.variant(args)
         if compiled is None:
             return _tape(self.form, self.fn, args, self.wrt, kwargs, self._tape_reason)
@@ -125,6 +132,16 @@ class _Transformed:
         else:
             out = compiled.function(*args, **kwargs)
         return out if self.form == "vjp" else _writable(out)
+
+
+_NO_SELF = object()
+
+
+def _shift(wrt: Any) -> Any:
+    """Argument positions one further on (names stay)."""
+    if isinstance(wrt, (tuple, list)):
+        return type(wrt)(_shift(w) for w in wrt)
+    return wrt + 1 if isinstance(wrt, int) and wrt >= 0 else wrt
 
 
 def _writable(tree: Any) -> Any:
