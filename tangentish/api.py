@@ -208,11 +208,36 @@ def _tape(form: str, fn: Callable[..., Any], args: tuple, wrt: Any, kwargs: dict
         raise TransformError(
             "tape fallback not available yet; the compiler could not transform this "
             f"function: {reason}") from reason
+    if form != "vjp" and _recording(args, wrt):
+        return _nested_tape(form, fn, args, wrt, kwargs)
     if form == "grad":
         return tape_fallback.grad_via_tape(fn, args, wrt, kwargs)
     if form == "value_and_grad":
         return tape_fallback.value_and_grad_via_tape(fn, args, wrt, kwargs)
     return tape_fallback.vjp_via_tape(fn, *args)
+
+
+def _recording(args: tuple, wrt: Any) -> bool:
+    """Whether an outer tape records this call (``tg.grad(tg.grad(f))`` with both on the
+    tape): the differentiated arguments are Tensors that require grad."""
+    from tangentish.runtime.tape.tensor import Tensor
+
+    entries = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    return all(isinstance(w, int) and -len(args) <= w < len(args) for w in entries) and any(
+        isinstance(args[w], Tensor) and args[w].requires_grad for w in entries)
+
+
+def _nested_tape(form: str, fn: Callable[..., Any], args: tuple, wrt: Any,
+                 kwargs: dict) -> Any:
+    """The gradient as a differentiable function of the outer tape's Tensors (create_graph):
+    detached leaves would hand the outer tape a constant, so its derivative would be zero."""
+    from tangentish.runtime.callsite import tape_vjp
+
+    pullback = tape_vjp(fn, *args, **kwargs)
+    grads = pullback(1.0)
+    many = isinstance(wrt, (tuple, list))
+    result = tuple(grads[w] for w in wrt) if many else grads[wrt]
+    return (pullback.value, result) if form == "value_and_grad" else result
 
 
 def _decorator(form: str, f: Callable[..., Any] | None, wrt: Any, optimize: bool,
