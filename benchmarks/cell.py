@@ -13,6 +13,7 @@ from benchmarks.pinning import THREAD_ENV
 os.environ.update(THREAD_ENV)  # before NumPy, torch or jax load and size their thread pools
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -48,6 +49,10 @@ def _prepare(case, args, keys, level):
             tool.load()
             if case.warm_up:  # the one-time cost of a tool's first compile is not this one's
                 tool.prepare(workloads.scalar_add, (1.0, 2.0), (0, 1)).call()
+            # The other tools' libraries share this process only because of the benchmark:
+            # keep the collector from traversing their heaps during this tool's compile.
+            gc.collect()
+            gc.freeze()
             start = time.perf_counter()
             ready = tool.prepare(case.fn, args, case.wrt)
             out = ready.call()

@@ -131,7 +131,43 @@ class _Transformed:
             out = compiled.function(compiled.bound_self, *args, **kwargs)
         else:
             out = compiled.function(*args, **kwargs)
-        return out if self.form == "vjp" else _writable(out)
+        if self.form == "vjp":
+            return out
+        return _writable(_in_argument_dtypes(out, compiled, self.form, args, kwargs))
+
+
+def _in_argument_dtypes(out: Any, compiled: Compiled, form: str, args: tuple,
+                        kwargs: dict) -> Any:
+    """Each gradient in its argument's floating dtype (float32 in, float32 out)."""
+    value, grads = out if form == "value_and_grad" else (None, out)
+    offset = 1 if compiled.has_self else 0
+    params = compiled.function.__code__.co_varnames[offset:]
+    values = []
+    for name in compiled.wrt:
+        if name in kwargs:
+            values.append(kwargs[name])
+        elif name in params and params.index(name) < len(args):
+            values.append(args[params.index(name)])
+        else:
+            values.append(None)
+    if compiled.single:
+        grads = _cast_like(grads, values[0])
+    else:
+        grads = tuple(_cast_like(g, v) for g, v in zip(grads, values))
+    return (value, grads) if form == "value_and_grad" else grads
+
+
+def _cast_like(g: Any, x: Any) -> Any:
+    if isinstance(x, dict) and isinstance(g, dict):
+        return type(g)((k, _cast_like(v, x.get(k))) for k, v in g.items())
+    if isinstance(x, (list, tuple)) and isinstance(g, (list, tuple)):
+        items = [_cast_like(a, b) for a, b in zip(g, x)]
+        return type(g)(*items) if hasattr(g, "_fields") else type(g)(items)
+    dtype, gdtype = getattr(x, "dtype", None), getattr(g, "dtype", None)
+    if dtype is not None and gdtype is not None and gdtype != dtype and np.dtype(
+            dtype).kind in "fc" and hasattr(g, "astype"):
+        return g.astype(dtype)
+    return g
 
 
 _NO_SELF = object()

@@ -63,11 +63,13 @@ class Node:
             self._retain = {}
         self._retain[nr] = weakref.ref(tensor)
 
+    _torch_name = None
+
     def name(self) -> str:
-        return type(self).__name__
+        return self._torch_name or type(self).__name__
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def register_hook(self, hook):
         """``hook(grad_inputs, grad_outputs)`` runs after this node computed its gradients."""
@@ -283,8 +285,10 @@ def data_params(rule, nargs: int) -> frozenset:
 
 @functools.cache
 def node_class(name: str) -> type:
-    """A subclass of OpNode called ``name``, so ``type(grad_fn).__name__`` reads as torch's."""
-    return type(name, (OpNode,), {"__module__": __name__})
+    """A subclass of OpNode called ``name``, so ``type(grad_fn).__name__`` reads as torch's
+    (``torch::autograd::CopySlices`` is class ``CopySlices`` whose ``name()`` is the whole)."""
+    return type(name.rpartition("::")[2], (OpNode,), {"__module__": __name__,
+                                                        "_torch_name": name})
 
 
 _NAMES = {

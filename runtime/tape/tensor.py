@@ -291,7 +291,7 @@ class Tensor(ShapeAndReductionMethods):
             _host(self._data), dtype_name=self.dtype.name, device=str(self.device),
             default_dtype=self._data.dtype in (_dt.get_default_dtype().dtype, np.int64,
                                                np.bool_),
-            grad_fn_name=node.name() if node is not None else None,
+            grad_fn_name=type(node).__name__ if node is not None else None,
             requires_grad=self.requires_grad)
 
     __str__ = __repr__
@@ -560,11 +560,14 @@ class Tensor(ShapeAndReductionMethods):
         return self
 
     def copy_(self, src, non_blocking=False):
-        if is_grad_enabled() and isinstance(src, Tensor) and src.requires_grad:
-            self._check_inplace()
-            self._assign_result(src.to(self.dtype).expand(self.shape).clone())
-        else:
-            self._write(raw(src))
+        """This tensor's values replaced by ``src``'s (cast, broadcast): gradients flow to
+        ``src``, none to what this tensor held before."""
+        src_grad = isinstance(src, Tensor) and src.requires_grad
+        if is_grad_enabled() and (self.requires_grad or src_grad):
+            value = src.to(self.dtype) if isinstance(src, Tensor) else src
+            return self._inplace(index_set, Ellipsis, value,
+                                 name="torch::autograd::CopyBackwards")
+        self._write(raw(src))
         return self
 
     def uniform_(self, a=0.0, b=1.0):

@@ -8,6 +8,8 @@ as Python does for a SyntaxError.
 from __future__ import annotations
 
 import linecache
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -61,7 +63,16 @@ def warn_fallback(error: TransformError) -> None:
     where = f"{error.filename}:{error.lineno}" if error.filename else "unknown location"
     warnings.warn(
         f"{where}: {error.reason}; computing the gradient of {error.function or 'it'} with "
-        "the tape instead", TransformWarning, stacklevel=4)
+        "the tape instead", TransformWarning, stacklevel=_caller_level())
+
+
+def _caller_level() -> int:
+    """The stacklevel of the first frame outside tangentish: the user's call."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 #: Constructs rejected before any transformation, with the words the error uses.

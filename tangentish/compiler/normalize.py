@@ -279,7 +279,8 @@ class _Function(CallsMixin, StatementsMixin):
         if _simple_index(s):
             return self.rewrite(s)
         t = self.ctx.namer.temp()
-        self.emit(out, t, self.rewrite(s), Op("inert"), s)
+        # a slice is not a value on its own: k:k + 3 becomes slice(k, k + 3)
+        self.emit(out, t, index_value(self.rewrite(s), self.ctx.ns), Op("inert"), s)
         return gload(t)
 
     def index_value(self, idx: gast.expr) -> gast.expr:

@@ -54,8 +54,10 @@ def unwrap_function(fn: Any) -> tuple[Callable[..., Any], Any, bool]:
 
 def _no_source(fn: Any, why: str) -> Exception:
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
-    return error_at(None, f"cannot differentiate {name}: it has no Python source ({why}); "
-                          "register a rule for it with tg.defvjp, or use the tape")
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    where = Location(code.co_filename, code.co_firstlineno, 0, name) if code else None
+    return error_at(where, f"cannot differentiate {name}: it has no Python source ({why}); "
+                           "register a rule for it with tg.defvjp, or use the tape")
 
 
 def parse(fn: Callable[..., Any]) -> Parsed:

@@ -188,3 +188,25 @@ def test_f1_hvp_through_a_list_grown_in_a_loop():
 
     x = np.array([[0.5, 0.25, -1.0], [0.5, -0.5, 0.25]])
     assert np.allclose(tg.hvp(k, x, np.ones_like(x)), 0.0)  # k is linear
+
+
+def test_c9_slice_with_an_expression_in_a_loop():
+    def f(xs):
+        s = 0.0
+        for k in range(len(xs) - 2):
+            s = s + np.sum(xs[k:k + 3] ** 2)
+        return s
+
+    tg.gradcheck(f, (np.linspace(0.1, 1.0, 6),), grad=tg.grad(f, fallback="error"))
+
+
+def test_c10_float32_arguments_get_float32_gradients():
+    def f(x, p):
+        return np.sum(np.tanh(x @ p["w"])) + np.mean(x)
+
+    x = np.ones((3, 2), np.float32)
+    p = {"w": np.full(2, 0.1, np.float32)}
+    dx, dp = tg.grad(f, wrt=(0, 1), fallback="error")(x, p)
+    assert dx.dtype == np.float32 and dp["w"].dtype == np.float32
+    _, g = tg.value_and_grad(f, fallback="error")(x, p)
+    assert g.dtype == np.float32

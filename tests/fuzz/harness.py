@@ -275,13 +275,10 @@ class OpenBug:
 TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
 OPEN_BUGS: tuple[OpenBug, ...] = (
-    OpenBug("T1 (tape: += mutates 0-d tensors standing for scalars)", TAPE,
-            features=frozenset({"scalar_augassign"})),
-    OpenBug("T2/T3/T4 (tape: in-place ops between ndarrays and Tensors, saved tensors)",
-            TAPE, features=frozenset({"array_inplace"})),
-    OpenBug("T7 (tape: math.* detaches tensors silently)", TAPE, source=r"\bmath\."),
-    OpenBug("F1 (forward over reverse: hvp and a list grown in a loop)", frozenset({"hvp"}),
-            features=frozenset({"list"}), message="cannot reshape"),
+    OpenBug("T2 (tape: a tracked value written into a plain ndarray is detached)", TAPE,
+            features=frozenset({"subscript_write"})),
+    OpenBug("T4b (tape, as torch: in-place update of an array whose view was saved)", TAPE,
+            features=frozenset({"array_inplace"}), message="modified by an inplace operation"),
     OpenBug("R1 (support: getitem_grad allocates in x's library, not the cotangent's)",
             frozenset({"duck"}), source=r"np\.array\(", message="Implicit conversion"),
 )

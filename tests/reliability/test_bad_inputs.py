@@ -131,3 +131,13 @@ def test_missing_rule_on_the_tape_says_how_to_register_one():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", tg.TransformWarning)
             tg.grad(FUNCTIONS.interpolate)(X)
+
+
+def test_object_ufunc_without_a_rule_is_a_missing_rule_on_the_tape():
+    """np.frompyfunc makes an object-dtype ufunc with no rule: an error, never a zero gradient
+    (BUGS.md T5, fixed)."""
+    from tangentish.runtime.tape.fallback import grad_via_tape
+
+    doubled = np.frompyfunc(lambda a: a * 2.0, 1, 1)
+    with pytest.raises(tg.MissingRuleError, match=r"tg\.defvjp"):
+        grad_via_tape(lambda x: np.sum(doubled(x)), (X,), 0)

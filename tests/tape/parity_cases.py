@@ -1047,3 +1047,16 @@ def fill_and_zero_cut_the_gradient(T, rec):
     z.zero_()
     (y * x + z * x).sum().backward()
     rec(y, z, x.grad, y.grad_fn.name(), z.grad_fn.name(), T.tensor([float("inf")]).zero_())
+
+
+@case
+def copy_and_copy_slices_names(T, rec):
+    x = leaf(T, V)
+    s = T.tensor(5.0, requires_grad=True)
+    y = x * 2
+    y.copy_(s * 3)
+    z = x * 1
+    z[0] = 5.0
+    (y * x + z).sum().backward()
+    rec(y, z, x.grad, s.grad, repr(y), repr(z), y.grad_fn.name(), type(z.grad_fn).__name__,
+        repr(z.grad_fn).split(" object")[0])
