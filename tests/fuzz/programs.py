@@ -420,7 +420,9 @@ class _Writer:
 
     @staticmethod
     def _swappable(sc: Scope) -> list[tuple[str, str]]:
-        return sorted((n, m) for n in sc.vars for m in sc.vars
+        # A loop's row is a view of its matrix: swapping it into another name would alias them.
+        names = [n for n in sc.vars if not n.startswith("row")]
+        return sorted((n, m) for n in names for m in names
                       if n < m and sc.vars[n] == sc.vars[m] and (n in sc.fresh) == (m in sc.fresh))
 
     def st_elif(self, sc: Scope, depth: int) -> None:
