@@ -145,6 +145,8 @@ class Forwarder(gast.NodeTransformer):
         value = None
         if name in self.act.active and op is not None:
             value = self.tangent_value(s, op)
+        reads_old = value is not None and any(
+            isinstance(n, gast.Name) and n.id == name for n in gast.walk(s.value))
         if value is None and name in self.act.active and self.depth:
             # A zero tangent in a branch or loop: written out here, where the variable surely
             # exists, since a later join may not know whether it does.
@@ -156,7 +158,7 @@ class Forwarder(gast.NodeTransformer):
         tangent = set_op(assign(self.t(name), value), Op("inert"), getattr(s, "tg_loc", None))
         tangent.tg_tangent = True  # for optimize: its comment goes when it goes
         tangent = gast.copy_location(tangent, s)
-        if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(s.value)):
+        if reads_old:
             # ``xs = [*xs, v]`` (generated code read again) overwrites an input of its own
             # tangent: the tangent must read the old ``xs``, so it goes first.
             return [comment("tangent of: " + unparse(s)), tangent, s]
