@@ -59,9 +59,23 @@ def list_sum(xs: Any, start: Any = 0) -> Any:
     return builtins.sum(xs, start)
 
 
+#: One read-only zero-strided NumPy array per (shape, dtype): loops push the same few shapes
+#: every iteration, and making the view (zeros_like + broadcast_to, ~10 us) cost more than the
+#: arithmetic on small arrays. Read-only, so sharing one between pushes is safe.
+_SHAPE_VIEWS: dict[Any, Any] = {}
+
+
 def only_shape(x: Any) -> Any:
     """What the stack keeps of a value the adjoint sweep reads only for its shape: a zero-strided
     array of x's shape and dtype, in x's library (one element of memory instead of x's)."""
+    if type(x) is np.ndarray:
+        key = (x.shape, x.dtype)
+        view = _SHAPE_VIEWS.get(key)
+        if view is None:
+            if len(_SHAPE_VIEWS) >= 256:  # bound the cache for programs with many shapes
+                _SHAPE_VIEWS.clear()
+            view = _SHAPE_VIEWS[key] = np.broadcast_to(np.zeros((), x.dtype), x.shape)
+        return view
     if not is_array(x):
         return x
     return np.broadcast_to(np.zeros_like(x, shape=()), x.shape)

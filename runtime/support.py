@@ -28,12 +28,13 @@ def unbroadcast(g: Any, target: Any) -> Any:
     >>> unbroadcast(np.ones((2, 3)), np.zeros((1, 3))).tolist()
     [[2.0, 2.0, 2.0]]
     """
-    if type(g) is type(target) and getattr(g, "shape", None) == getattr(target, "shape", 0):
-        return g  # nothing was broadcast: the common case, kept cheap
-    shape = shape_of(target)
-    gshape = shape_of(g)
+    # Nothing was broadcast: the common case (tens of calls per loop step in generated code),
+    # so it costs two attribute reads and a compare. Scalars have shape ().
+    gshape = getattr(g, "shape", ())
+    shape = getattr(target, "shape", ())
     if gshape == shape:
         return g
+    shape, gshape = tuple(shape), tuple(gshape)
     extra = len(gshape) - len(shape)
     if extra < 0 or any(n != 1 and n != gshape[i + extra] for i, n in enumerate(shape)):
         # g is smaller than target (a scalar cotangent seeding an array): broadcast it up,
@@ -252,7 +253,28 @@ def getitem_grad(dy: Any, x: Any, idx: Any) -> Any:
     """
     if isinstance(x, (list, tuple, dict)):
         return index_set(empty_grad(x), idx, dy)
+    if _only_newaxes(idx) and is_array(dy):
+        shape = shape_of(x)
+        if _non_unit(shape_of(dy)) == _non_unit(shape):
+            # x[:, None] and friends only insert unit axes: the adjoint is dy reshaped, one
+            # copy (callers may accumulate into the result in place) instead of zeros + write.
+            return np.copy(np.reshape(dy, shape))
     return scatter_add(np.zeros_like(x), idx, dy)
+
+
+_FULL = slice(None)
+
+
+def _only_newaxes(idx: Any) -> bool:
+    # An index of None, ``...`` and ``:`` only: y is x with unit axes inserted, nothing dropped.
+    if type(idx) is not tuple:
+        return idx is None
+    return all(part is None or part is Ellipsis or (type(part) is slice and part == _FULL)
+               for part in idx)
+
+
+def _non_unit(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(n for n in shape if n != 1)
 
 
 def index_set(x: Any, idx: Any, v: Any) -> Any:
