@@ -100,6 +100,8 @@ def zero_grad(x: Any) -> Any:
 
 def add_grad(a: Any, b: Any) -> Any:
     """``a + b`` for adjoints of any structure; None and missing entries mean zero."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:  # the hot case: skip the probes
+        return a + b
     if a is None:
         return b
     if b is None:
@@ -116,6 +118,8 @@ def add_grad(a: Any, b: Any) -> Any:
 
 def complete_grad(g: Any, x: Any) -> Any:
     """A dense adjoint of ``x``: sparse entries of ``g`` filled with zeros shaped like x's."""
+    if type(g) is np.ndarray and type(x) is np.ndarray:  # already dense
+        return g
     if g is None:
         return zeros_like_tree(x)
     if isinstance(x, dict) and isinstance(g, dict):
