@@ -31,7 +31,7 @@ from .support import (
 __all__ = [
     "index_set", "as_list", "getitem_grad", "subscript_grad", "read_back", "getitem_accumulate",
     "getitem_add", "item_grad", "add_grad", "complete_grad", "zero_grad", "zero_at",
-    "value_grad", "as_list_grad", "drop_last", "sum_grads", "item", "reversed_list",
+    "value_grad", "as_list_grad", "drop_last", "sum_grads", "item", "reversed_list", "keys_of",
     "check_scalar", "list_sum", "shape_only", "only_shape",
 ]
 
@@ -44,6 +44,12 @@ def as_list(x: Any) -> list:
     return x if isinstance(x, list) else list(x)
 
 
+
+
+def keys_of(d: Any) -> list:
+    """``list(d)``: the keys a ``for k, v in d.items()`` loop visits (no derivative), named so
+    that generated code transformed again does not meet ``list`` of an active dict."""
+    return list(d)
 
 
 def reversed_list(xs: list) -> list:
@@ -260,7 +266,7 @@ def list_sum_jvp_start(dstart, z, xs, start=0):
 
 
 def reversed_list_vjp(dz, z, xs):
-    return None if dz is None else list(dz[::-1])
+    return None if dz is None else reversed_list(as_list(dz))
 
 
 def reversed_list_jvp(dxs, z, xs):
@@ -360,4 +366,4 @@ table.defvjp(unbroadcast, None, shape_only(1))  # arg 0: rules/shape.py
 # Index arguments carry no gradient; in generated code they may come off the stack, which
 # activity analysis treats as one value, so they are marked rather than left without a rule.
 table.defvjp(getitem_grad, None, shape_only(1), shape_only(2))  # the dy slot: rules/shape.py
-table.defnondiff(zero_grad, check_scalar, only_shape)
+table.defnondiff(zero_grad, check_scalar, only_shape, keys_of)

@@ -25,7 +25,7 @@ from .tape.autograd_api import grad as autograd_grad
 from .tape.grad_mode import enable_grad
 from .tape.tensor import Tensor
 
-__all__ = ["Pullback", "tape_vjp", "tape_jvp"]
+__all__ = ["Pullback", "tape_vjp", "tape_jvp", "jvp_via_tape", "hvp_via_tape"]
 
 
 class Pullback:
@@ -96,6 +96,19 @@ def _recorded(fn: Any, args: tuple, kwargs: dict) -> Pullback:
 def tape_jvp(fn: Any, args: tuple, tangents: tuple, **kwargs: Any) -> Any:
     """The tangent of ``fn(*args, **kwargs)`` along ``tangents`` (one nest per argument, the
     shape of the arguments), shaped like the output (tuples, lists and dicts of arrays too)."""
+    return _push(fn, args, tangents, kwargs)[1]
+
+
+def jvp_via_tape(fn: Any, args: tuple, tangents: tuple) -> tuple[Any, Any]:
+    """``(fn(*args), tangent)`` for ``tg.jvp`` of a function the compiler cannot transform:
+    what the generated code returns (0-d results as scalars, the arguments' array library)."""
+    out, tangent = _push(fn, args, tangents, {})
+    return fallback._value(out), _scalars(tangent)
+
+
+def _push(fn: Any, args: tuple, tangents: tuple, kwargs: dict) -> tuple[Any, Any]:
+    """The output (Tensors where it depends on ``args``) and its tangent, by the double-VJP
+    trick: the VJP is linear in its cotangent, so differentiating it gives ``J t``."""
     leaves: list = []
     wrapped = [fallback._wrap(a, leaves, ints=False) for a in args]
     directions: list = []
@@ -111,16 +124,54 @@ def tape_jvp(fn: Any, args: tuple, tangents: tuple, **kwargs: Any) -> Any:
         if live and leaves:
             grads = autograd_grad([flat[i] for i in live], [t for _, t, _ in leaves], seeds,
                                   create_graph=True, allow_unused=True)
-            total = None
-            for g, (_, t, _), d in zip(grads, leaves, directions):
-                if g is not None:
-                    term = (g * Tensor._wrap(_array(d, t))).sum()
-                    total = term if total is None else total + term
+            total = _contract(grads, leaves, directions)
             if total is not None:
                 jvs = autograd_grad([total], seeds, allow_unused=True)
                 tangent_of = {i: jv._data for i, jv in zip(live, jvs) if jv is not None}
-    return rebuild([tangent_of[i] if i in tangent_of else _zeros(o)
-                    for i, o in enumerate(flat)])
+    return out, rebuild([tangent_of[i] if i in tangent_of else _zeros(o)
+                         for i, o in enumerate(flat)])
+
+
+def _contract(grads: Any, leaves: list, directions: list) -> Any:
+    """``sum(<g, d>)`` over the leaves that have a gradient (None when none has)."""
+    total = None
+    for g, (_, t, _), d in zip(grads, leaves, directions):
+        if g is not None:
+            term = (g * Tensor._wrap(_array(d, t))).sum()
+            total = term if total is None else total + term
+    return total
+
+
+def hvp_via_tape(fn: Any, args: tuple, wrt: int, v: Any) -> Any:
+    """The Hessian of scalar ``fn`` w.r.t. ``args[wrt]`` times ``v`` (a nest of ``args[wrt]``'s
+    structure), on the tape: the gradient recorded with ``create_graph``, then differentiated
+    along ``v``. Returned as ``tg.hvp`` returns it (the argument's structure and library)."""
+    out, wrapped, leaves = fallback._run(fn, args, (wrt,), None, ints=False)
+    directions: list = []
+    _pair(args[wrt], v, directions)
+    tensors = [t for _, t, _ in leaves]
+    found: list = [None] * len(tensors)
+    with enable_grad():
+        if isinstance(out, Tensor) and out.requires_grad and tensors:
+            grads = autograd_grad([out.sum()], tensors, create_graph=True,
+                                  allow_unused=True)
+            total = _contract(grads, leaves, directions)
+            if total is not None and total.requires_grad:
+                found = list(autograd_grad([total], tensors, allow_unused=True))
+    table = {id(alias): (original, np.zeros_like(t._data) if g is None else g._data)
+             for (original, t, alias), g in zip(leaves, found)}
+    return fallback._unwrap_grads(wrapped[0], table)
+
+
+def _scalars(tree: Any) -> Any:
+    """0-d NumPy arrays as NumPy scalars, as generated code returns them."""
+    if isinstance(tree, np.ndarray) and tree.ndim == 0:
+        return tree[()]
+    if isinstance(tree, (list, tuple)) and not hasattr(tree, "_fields"):
+        return type(tree)(_scalars(t) for t in tree)
+    if isinstance(tree, dict):
+        return type(tree)((k, _scalars(t)) for k, t in tree.items())
+    return tree
 
 
 def _pair(x: Any, t: Any, out: list) -> None:

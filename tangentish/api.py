@@ -40,10 +40,15 @@ class _Transformed:
             raise ValueError(f"fallback must be one of {_FALLBACKS}, not {fallback!r}")
         if not callable(fn):
             raise TypeError(f"tg.{form} needs a function, got {type(fn).__name__}")
+        #: a bound method's self, passed first to its generated gradient transformed again
+        self._self: Any = _NO_SELF
         if isinstance(fn, _Transformed):  # tg.grad(tg.grad(f)): differentiate generated code
             compiled = fn.compiled()
-            if compiled is not None and not compiled.has_self:
+            if compiled is not None:
                 fn = compiled.function
+                if compiled.has_self:  # its first parameter is self: positions move by one
+                    self._self = compiled.bound_self
+                    wrt = _shift(wrt)
         self.fn, self.wrt, self.form = fn, wrt, form
         self.fallback, self.options = fallback, options
         self._compiled: Compiled | None = None
@@ -115,6 +120,8 @@ class _Transformed:
         return compiled
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._self is not _NO_SELF:
+            args = (self._self, *args)
         compiled = self._variants.get(tuple(map(_is_number, args))) or self.variant(args)
         if compiled is None:
             return _tape(self.form, self.fn, args, self.wrt, kwargs, self._tape_reason)
@@ -161,6 +168,16 @@ def _cast_like(g: Any, x: Any) -> Any:
             dtype).kind in "fc" and hasattr(g, "astype"):
         return g.astype(dtype)
     return g
+
+
+_NO_SELF = object()
+
+
+def _shift(wrt: Any) -> Any:
+    """Argument positions one further on (names stay)."""
+    if isinstance(wrt, (tuple, list)):
+        return type(wrt)(_shift(w) for w in wrt)
+    return wrt + 1 if isinstance(wrt, int) and wrt >= 0 else wrt
 
 
 def _writable(tree: Any) -> Any:
@@ -227,11 +244,36 @@ def _tape(form: str, fn: Callable[..., Any], args: tuple, wrt: Any, kwargs: dict
         raise TransformError(
             "tape fallback not available yet; the compiler could not transform this "
             f"function: {reason}") from reason
+    if form != "vjp" and _recording(args, wrt):
+        return _nested_tape(form, fn, args, wrt, kwargs)
     if form == "grad":
         return tape_fallback.grad_via_tape(fn, args, wrt, kwargs)
     if form == "value_and_grad":
         return tape_fallback.value_and_grad_via_tape(fn, args, wrt, kwargs)
     return tape_fallback.vjp_via_tape(fn, *args)
+
+
+def _recording(args: tuple, wrt: Any) -> bool:
+    """Whether an outer tape records this call (``tg.grad(tg.grad(f))`` with both on the
+    tape): the differentiated arguments are Tensors that require grad."""
+    from tangentish.runtime.tape.tensor import Tensor
+
+    entries = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    return all(isinstance(w, int) and -len(args) <= w < len(args) for w in entries) and any(
+        isinstance(args[w], Tensor) and args[w].requires_grad for w in entries)
+
+
+def _nested_tape(form: str, fn: Callable[..., Any], args: tuple, wrt: Any,
+                 kwargs: dict) -> Any:
+    """The gradient as a differentiable function of the outer tape's Tensors (create_graph):
+    detached leaves would hand the outer tape a constant, so its derivative would be zero."""
+    from tangentish.runtime.callsite import tape_vjp
+
+    pullback = tape_vjp(fn, *args, **kwargs)
+    grads = pullback(1.0)
+    many = isinstance(wrt, (tuple, list))
+    result = tuple(grads[w] for w in wrt) if many else grads[wrt]
+    return (pullback.value, result) if form == "value_and_grad" else result
 
 
 def _decorator(form: str, f: Callable[..., Any] | None, wrt: Any, optimize: bool,

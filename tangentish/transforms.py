@@ -16,6 +16,13 @@ are ordinary Python that the compiler transforms again:
 
 Jacobians and Hessians are of arrays and scalars: ``out.shape + x.shape`` for a Jacobian,
 ``x.shape + x.shape`` for a Hessian. ``jvp`` and ``hvp`` take any nest of arrays.
+
+With ``fallback="tape"`` (the default) code the compiler cannot transform runs on the tape, as
+for ``tg.grad``: a helper it cannot inline is a per-call-site tape call inside the generated
+code (``jvp``, ``jacobian``); a function it cannot transform at all, or whose gradient cannot be
+transformed again (``hessian``, ``hvp``), is computed on the tape as a whole. One
+TransformWarning names file:line and the construct; results have the compiled path's
+structure, dtype and array library. ``fallback="error"`` raises the TransformError instead.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import numpy as np
 
 from tangentish.batched import Batched
 from tangentish.compiler.cache import cached_compile
+from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.errors import TransformError
 from tangentish.runtime.backend import is_array
@@ -35,6 +43,12 @@ from tangentish.runtime.backend import is_array
 __all__ = ["jvp", "jacobian", "hessian", "hvp", "JVP"]
 
 _MODES = ("reverse", "forward")
+_FALLBACKS = ("tape", "error")
+
+
+def _check_fallback(fallback: str) -> None:
+    if fallback not in _FALLBACKS:
+        raise ValueError(f"fallback must be one of {_FALLBACKS}, not {fallback!r}")
 
 
 _NO_SELF = object()
@@ -61,36 +75,54 @@ class JVP:
     """``f``'s forward-mode derivative: ``JVP(f, wrt)(primals, tangents)`` ->
     ``(value, tangent_out)``, one tangent per ``wrt`` position. ``tg.source`` shows the code."""
 
-    def __init__(self, f: Callable[..., Any], wrt: tuple[int, ...] | int = 0):
+    def __init__(self, f: Callable[..., Any], wrt: tuple[int, ...] | int = 0,
+                 fallback: str = "tape"):
         if not callable(f):
             raise TypeError(f"tg.jvp needs a function, got {type(f).__name__}")
+        _check_fallback(fallback)
         self.fn, self.bound = _generated(f)
         if self.bound is not _NO_SELF:  # the generated gradient of a method takes self first
             wrt = tuple(p + 1 for p in wrt) if isinstance(wrt, tuple) else wrt + 1
-        self.wrt = wrt
+        self.wrt, self.fallback = wrt, fallback
         self._compiled: Compiled | None = None
+        self._tape_reason: TransformError | None = None
 
-    def compiled(self) -> Compiled:
-        if self._compiled is None:
+    def compiled(self) -> Compiled | None:
+        """The generated forward-mode code, or None when this JVP runs on the tape."""
+        if self._compiled is None and self._tape_reason is None:
             try:
                 self._compiled = cached_compile(self.fn, self.wrt, "jvp",
-                                                Options(call_site_fallback=True))
-            except (TransformError, WrtError):
+                                                Options(call_site_fallback=self.fallback
+                                                        == "tape"))
+            except WrtError:
                 raise
+            except TransformError as err:
+                self._to_tape(err)
             except Exception as err:  # a compiler bug must not become a wrong derivative
-                raise TransformError(
+                self._to_tape(TransformError(
                     f"tangentish internal compiler error in forward mode ({type(err).__name__}: "
-                    f"{err}); please report it with the function's source") from err
+                    f"{err}); please report it with the function's source"), err)
         return self._compiled
+
+    def _to_tape(self, err: TransformError, cause: Exception | None = None) -> None:
+        if self.fallback == "error":
+            raise err from cause
+        warn_fallback(err)
+        self._tape_reason = err
 
     @property
     def __tangentish_source__(self) -> str:
-        return self.compiled().source
+        compiled = self.compiled()
+        if compiled is None:
+            return f"# computed by the tape: {self._tape_reason.reason}\n"
+        return compiled.source
 
     def __call__(self, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         if not isinstance(tangents, (tuple, list)):
             tangents = (tangents,)
         compiled = self.compiled()
+        if compiled is None:
+            return self._tape(tuple(primals), tuple(tangents))
         fn = compiled.function
         names = list(inspect.signature(fn).parameters)[-len(compiled.wrt):]
         kwargs = dict(zip(names, tangents))
@@ -100,9 +132,32 @@ class JVP:
             return fn(self.bound, *primals, **kwargs)
         return fn(*primals, **kwargs)
 
+    def _tape(self, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
+        """The whole function on the tape; arguments not differentiated are held fixed."""
+        from tangentish.runtime.callsite import jvp_via_tape
+
+        args = primals if self.bound is _NO_SELF else (self.bound, *primals)
+        wrt = self.wrt if isinstance(self.wrt, tuple) else (self.wrt,)
+        wrt = tuple(_index(self.fn, w) % len(args) for w in wrt)
+        fn = self.fn
+
+        def along(*moving: Any) -> Any:
+            full = list(args)
+            for p, a in zip(wrt, moving):
+                full[p] = a
+            return fn(*full)
+
+        return jvp_via_tape(along, tuple(args[p] for p in wrt), tangents)
+
+
+def _index(fn: Callable[..., Any], w: Any) -> int:
+    """A ``wrt`` entry as a position (names looked up in ``fn``'s signature)."""
+    return list(inspect.signature(fn).parameters).index(w) if isinstance(w, str) else w
+
 
 def jvp(f: Callable[..., Any], primals: tuple | list | None = None,
-        tangents: tuple | list | None = None, *, wrt: Any = None) -> Any:
+        tangents: tuple | list | None = None, *, wrt: Any = None,
+        fallback: str = "tape") -> Any:
     """``(f(*primals), J @ tangents)`` by generated forward-mode code (one tangent per primal,
     each of its primal's structure).
 
@@ -110,12 +165,12 @@ def jvp(f: Callable[..., Any], primals: tuple | list | None = None,
     ``jf(primals, tangents)`` with one tangent per ``wrt`` position, for ``tg.source(jf)``.
     """
     if primals is None and tangents is None:
-        return JVP(f, 0 if wrt is None else wrt)
+        return JVP(f, 0 if wrt is None else wrt, fallback)
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("tg.jvp(f, primals, tangents) takes tuples: tg.jvp(f, (x,), (tx,))")
     if len(primals) != len(tangents):
         raise ValueError(f"tg.jvp got {len(primals)} primal(s) but {len(tangents)} tangent(s)")
-    return JVP(f, tuple(range(len(primals))))(tuple(primals), tuple(tangents))
+    return JVP(f, tuple(range(len(primals))), fallback)(tuple(primals), tuple(tangents))
 
 
 # ---------------------------------------------------------------- jacobians
@@ -155,7 +210,8 @@ def _positions(f: Callable[..., Any], wrt: Any) -> tuple[tuple[int, ...], bool]:
     return tuple(pos), single
 
 
-def jacobian(f: Callable[..., Any], wrt: Any = 0, mode: str = "reverse") -> Callable[..., Any]:
+def jacobian(f: Callable[..., Any], wrt: Any = 0, mode: str = "reverse", *,
+             fallback: str = "tape") -> Callable[..., Any]:
     """The Jacobian of ``f`` with respect to argument(s) ``wrt``, shaped ``out + in``.
 
     ``mode="reverse"`` pulls back one unit cotangent per output element (best for few
@@ -164,6 +220,7 @@ def jacobian(f: Callable[..., Any], wrt: Any = 0, mode: str = "reverse") -> Call
     """
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, not {mode!r}")
+    _check_fallback(fallback)
     fn = _plain(f)
     positions, single = _positions(fn, wrt)
 
@@ -171,9 +228,9 @@ def jacobian(f: Callable[..., Any], wrt: Any = 0, mode: str = "reverse") -> Call
         args = tuple(args)
         wrt_pos = tuple(p % len(args) for p in positions)
         if mode == "reverse":
-            out = _reverse_jacobian(fn, args, wrt_pos)
+            out = _reverse_jacobian(fn, args, wrt_pos, fallback)
         else:
-            parts = [_forward_jacobian(fn, args, p) for p in wrt_pos]
+            parts = [_forward_jacobian(fn, args, p, fallback) for p in wrt_pos]
             out = tuple(j for j, _ in parts)
             jac.vectorised = all(v for _, v in parts)
         return out[0] if single else out
@@ -184,26 +241,28 @@ def jacobian(f: Callable[..., Any], wrt: Any = 0, mode: str = "reverse") -> Call
     return jac
 
 
-def _reverse_jacobian(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...]) -> tuple:
+def _reverse_jacobian(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...],
+                      fallback: str = "error") -> tuple:
     from tangentish.api import value_and_grad, vjp
 
     value = fn(*args)
     if not is_array(value) or value.size == 1:  # one row: the gradient itself
-        _, grads = value_and_grad(fn, wrt=wrt, fallback="error")(*args)
+        _, grads = value_and_grad(fn, wrt=wrt, fallback=fallback)(*args)
         rows = [dict(zip(wrt, grads))]
     else:
-        value, pullback = vjp(fn, *args, fallback="error")
+        value, pullback = vjp(fn, *args, fallback=fallback)
         rows = [pullback(seed) for seed in _basis(value)]
     return tuple(_assemble([r[p] for r in rows], args[p], value, axis=0) for p in wrt)
 
 
-def _forward_jacobian(fn: Callable[..., Any], args: tuple, p: int) -> tuple[Any, bool]:
+def _forward_jacobian(fn: Callable[..., Any], args: tuple, p: int,
+                      fallback: str = "error") -> tuple[Any, bool]:
     """The Jacobian by columns, and whether it came from one batched call (else a loop)."""
-    push = JVP(fn, p)
-    push.compiled()  # compile errors are the user's, not a reason to loop
+    push = JVP(fn, p, fallback)
+    compiled = push.compiled()  # compile errors are the user's, not a reason to loop
     x = args[p]
     seeds = _basis(x)
-    if len(seeds) > 1:
+    if len(seeds) > 1 and compiled is not None:  # the tape pushes one seed at a time
         try:
             value, stacked = push(args, (Batched(np.stack(seeds)),))
         except Exception:  # an operation with no batched meaning: one call per seed instead
@@ -227,28 +286,67 @@ def _grad_function(f: Callable[..., Any], wrt: int) -> Callable[..., Any]:
     return grad(_plain(f), wrt=wrt, fallback="error")
 
 
-def hessian(f: Callable[..., Any], wrt: int = 0) -> Callable[..., Any]:
+def _second_order(compiled: Callable[[], Any], tape: Callable[[], Any], fallback: str) -> Any:
+    """``compiled()`` (generated code all the way: the gradient transformed again), or, with
+    ``fallback="tape"``, ``tape()`` where the gradient or its forward pass cannot be
+    generated (a helper left to the tape in the gradient cannot be transformed again)."""
+    try:
+        return compiled()
+    except TransformError as err:
+        if fallback == "error":
+            raise
+        warn_fallback(err)
+        return tape()
+
+
+def hessian(f: Callable[..., Any], wrt: int = 0, *, fallback: str = "tape") -> Callable[..., Any]:
     """The Hessian of scalar ``f`` with respect to argument ``wrt`` (``x.shape + x.shape``),
     forward over reverse: the forward pass applied to the generated gradient."""
     if not isinstance(wrt, int):
         raise TypeError("tg.hessian takes one argument position as wrt")
+    _check_fallback(fallback)
 
     def hess(*args: Any) -> Any:
+        args = tuple(args)
         p = wrt % len(args)
-        h, hess.vectorised = _forward_jacobian(_grad_function(f, p), tuple(args), p)
-        return h
+
+        def generated() -> Any:
+            h, hess.vectorised = _forward_jacobian(_grad_function(f, p), args, p)
+            return h
+
+        def on_tape() -> Any:
+            hess.vectorised = False
+            return _hessian_via_tape(f, args, p)
+
+        return _second_order(generated, on_tape, fallback)
 
     hess.vectorised = False  # did the last call push all seeds through df_jvp at once?
     hess.__name__ = f"hessian_{getattr(f, '__name__', 'f')}"
     return hess
 
 
-def hvp(f: Callable[..., Any], x: Any, v: Any, args: tuple = (), wrt: int = 0) -> Any:
+def _hessian_via_tape(f: Callable[..., Any], args: tuple, p: int) -> Any:
+    """The Hessian column by column, one tape Hessian-vector product per unit seed."""
+    from tangentish.runtime.callsite import hvp_via_tape
+
+    x = args[p]
+    columns = [hvp_via_tape(f, args, p, seed) for seed in _basis(x)]
+    return _assemble(columns, x, x, axis=-1)
+
+
+def hvp(f: Callable[..., Any], x: Any, v: Any, args: tuple = (), wrt: int = 0, *,
+        fallback: str = "tape") -> Any:
     """The Hessian of scalar ``f`` at ``x`` times ``v`` (``x``'s structure), without forming the
     Hessian: one call of the forward-mode code of ``f``'s generated gradient.
 
     ``args`` are the other arguments of ``f``, held fixed; ``x`` goes in at position ``wrt``.
     """
+    from tangentish.runtime.callsite import hvp_via_tape
+
+    _check_fallback(fallback)
     full = (*args[:wrt], x, *args[wrt:])
-    _, hv = JVP(_grad_function(f, wrt), wrt)(full, (v,))
-    return hv
+
+    def generated() -> Any:
+        return JVP(_grad_function(f, wrt), wrt, "error")(full, (v,))[1]
+
+    return _second_order(generated, lambda: hvp_via_tape(f, full, wrt, v), fallback)

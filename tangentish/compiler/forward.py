@@ -155,7 +155,12 @@ class Forwarder(gast.NodeTransformer):
         self.live.add(name)
         tangent = set_op(assign(self.t(name), value), Op("inert"), getattr(s, "tg_loc", None))
         tangent.tg_tangent = True  # for optimize: its comment goes when it goes
-        return [s, comment("tangent of: " + unparse(s)), gast.copy_location(tangent, s)]
+        tangent = gast.copy_location(tangent, s)
+        if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(s.value)):
+            # ``xs = [*xs, v]`` (generated code read again) overwrites an input of its own
+            # tangent: the tangent must read the old ``xs``, so it goes first.
+            return [comment("tangent of: " + unparse(s)), tangent, s]
+        return [s, comment("tangent of: " + unparse(s)), tangent]
 
     def operand(self, a: gast.expr) -> gast.expr | None:
         """The tangent of an operand, or None when it has none (a constant, an inactive value)."""

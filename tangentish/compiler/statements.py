@@ -323,7 +323,8 @@ class StatementsMixin:
                 and it.func.attr == "items" and not it.args):
             d = self.atom(it.func.value, out)
             keys = self.ctx.namer.synthetic("keys")
-            self.emit(out, keys, call(gload(self.ctx.ns.ref(list, "list")), [d]), Op("inert"), s)
+            ref = gload(self.ctx.ns.helper(helpers.keys_of))
+            self.emit(out, keys, call(ref, [d]), Op("inert"), s)
             if not (isinstance(target, gast.Tuple) and len(target.elts) == 2):
                 raise self.fail(target, "tangentish needs 'for k, v in d.items()'")
             return [(gload(keys), True)], [("items", d, target.elts[0], target.elts[1])]

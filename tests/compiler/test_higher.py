@@ -13,10 +13,9 @@ from tests.compiler import corpus
 from tests.compiler.directions import assert_close, directional, positions, random_like
 from tests.duck import DuckArray
 
-# A loop over dict keys, and the adjoint of ``reversed``, read back as calls to ``list``: first
-# order only.
-FIRST_ORDER_ONLY = {"dict_params_items", "for_reversed"}
-CASES = [c for c in corpus.CASES if c.id not in FIRST_ORDER_ONLY]
+# Every corpus function, the loops over dict keys and over ``reversed`` included (their adjoints
+# read keys with ``keys_of`` and reverse with ``reversed_list``, both with rules).
+CASES = list(corpus.CASES)
 
 
 def _hvp(case, args, p, v):

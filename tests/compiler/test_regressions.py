@@ -210,3 +210,29 @@ def test_c10_float32_arguments_get_float32_gradients():
     assert dx.dtype == np.float32 and dp["w"].dtype == np.float32
     _, g = tg.value_and_grad(f, fallback="error")(x, p)
     assert g.dtype == np.float32
+
+
+
+def test_fz1_hvp_when_a_branch_pushes_after_an_inactive_push():
+    # Found by the fuzzer: forward over reverse read ``stack = [*stack, x]`` back and wrote the
+    # tangent after it, so ``tstack`` took the *new* stack's length and popped misaligned.
+    def f(x, y, k):
+        t0 = np.sum(x[0]) + np.sin(np.sin(y))
+        t0 = y
+        t0 *= (t0 + (k * 0.25)) + x[1][0]
+        t1 = (np.array([0.5, 2.0, 0.7]) / (1.0 + x ** 2)) / (1.0 + (x * 0.3) ** 2)
+        t2 = np.mean(x)
+        if (x[1][0] + (y / (1.0 + t2 ** 2))) < 2.0:
+            x = t1 / (1.0 + x ** 2)
+            t1 += (x[1, k] - (k * 0.25)) * ((k * 0.25) + y)
+        else:
+            t1 -= t1[1]
+            t0 *= np.cos(y / (1.0 + x[1, 0] ** 2))
+        return t0 + np.sum(t1) + t2 + (((k * 0.25) + t1[1, k]) - np.exp(-t0 ** 2))
+
+    x = np.array([[-0.708, 1.353, -1.5], [0.821, -1.21, 1.31]])
+    v, args = np.ones_like(x), (-0.353, 1)
+    g = tg.grad(f, fallback="error")
+    eps = 1e-6
+    expect = (g(x + eps * v, *args) - g(x - eps * v, *args)) / (2 * eps)
+    np.testing.assert_allclose(tg.hvp(f, x, v, args=args), expect, rtol=1e-6, atol=1e-6)

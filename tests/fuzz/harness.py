@@ -279,6 +279,10 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
             features=frozenset({"subscript_write"})),
     OpenBug("T4b (tape, as torch: in-place update of an array whose view was saved)", TAPE,
             features=frozenset({"array_inplace"}), message="modified by an inplace operation"),
+    OpenBug("C9 (compiler: two sum(ps) of one list, a contribution lost)", COMPILER,
+            source=r"sum\((\w+)\)[\s\S]*sum\(\1\)"),
+    OpenBug("F2 (forward over reverse: hvp off in an entry read and overwritten)",
+            frozenset({"hvp"}), message="hvp vs differences of the gradient"),
     OpenBug("R1 (support: getitem_grad allocates in x's library, not the cotangent's)",
             frozenset({"duck"}), source=r"np\.array\(", message="Implicit conversion"),
 )
