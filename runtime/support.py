@@ -72,6 +72,8 @@ class Stack(list):
 
 def zeros_like_tree(x: Any) -> Any:
     """Zeros with the structure of ``x`` (dict/list/tuple nests of scalars and arrays)."""
+    if type(x) is np.ndarray:  # the hot case (forward-mode zero tangents): one C-level call
+        return np.zeros(x.shape, x.dtype)
     if isinstance(x, dict):
         return type(x)((k, zeros_like_tree(v)) for k, v in x.items())
     if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
@@ -97,6 +99,8 @@ def broadcast_like(g: Any, y: Any) -> Any:
     Free when the shapes already agree (and Python scalars stay scalars). A scalar ``g`` against
     an array ``y`` (0-d too) is filled in y's library rather than becoming a NumPy array.
     """
+    if type(g) is np.ndarray and type(y) is np.ndarray and g.shape == y.shape:
+        return g  # the hot case: nothing to stretch
     if not is_array(y):
         return g
     if not is_array(g):
