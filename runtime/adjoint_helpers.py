@@ -65,9 +65,23 @@ def list_sum(xs: Any, start: Any = 0) -> Any:
     return builtins.sum(xs, start)
 
 
+#: One read-only zero-strided NumPy array per (shape, dtype): loops push the same few shapes
+#: every iteration, and making the view (zeros_like + broadcast_to, ~10 us) cost more than the
+#: arithmetic on small arrays. Read-only, so sharing one between pushes is safe.
+_SHAPE_VIEWS: dict[Any, Any] = {}
+
+
 def only_shape(x: Any) -> Any:
     """What the stack keeps of a value the adjoint sweep reads only for its shape: a zero-strided
     array of x's shape and dtype, in x's library (one element of memory instead of x's)."""
+    if type(x) is np.ndarray:
+        key = (x.shape, x.dtype)
+        view = _SHAPE_VIEWS.get(key)
+        if view is None:
+            if len(_SHAPE_VIEWS) >= 256:  # bound the cache for programs with many shapes
+                _SHAPE_VIEWS.clear()
+            view = _SHAPE_VIEWS[key] = np.broadcast_to(np.zeros((), x.dtype), x.shape)
+        return view
     if not is_array(x):
         return x
     return np.broadcast_to(np.zeros_like(x, shape=()), x.shape)
@@ -92,6 +106,8 @@ def zero_grad(x: Any) -> Any:
 
 def add_grad(a: Any, b: Any) -> Any:
     """``a + b`` for adjoints of any structure; None and missing entries mean zero."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:  # the hot case: skip the probes
+        return a + b
     if a is None:
         return b
     if b is None:
@@ -108,6 +124,8 @@ def add_grad(a: Any, b: Any) -> Any:
 
 def complete_grad(g: Any, x: Any) -> Any:
     """A dense adjoint of ``x``: sparse entries of ``g`` filled with zeros shaped like x's."""
+    if type(g) is np.ndarray and type(x) is np.ndarray:  # already dense
+        return g
     if g is None:
         return zeros_like_tree(x)
     if isinstance(x, dict) and isinstance(g, dict):

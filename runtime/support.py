@@ -28,12 +28,13 @@ def unbroadcast(g: Any, target: Any) -> Any:
     >>> unbroadcast(np.ones((2, 3)), np.zeros((1, 3))).tolist()
     [[2.0, 2.0, 2.0]]
     """
-    if type(g) is type(target) and getattr(g, "shape", None) == getattr(target, "shape", 0):
-        return g  # nothing was broadcast: the common case, kept cheap
-    shape = shape_of(target)
-    gshape = shape_of(g)
+    # Nothing was broadcast: the common case (tens of calls per loop step in generated code),
+    # so it costs two attribute reads and a compare. Scalars have shape ().
+    gshape = getattr(g, "shape", ())
+    shape = getattr(target, "shape", ())
     if gshape == shape:
         return g
+    shape, gshape = tuple(shape), tuple(gshape)
     extra = len(gshape) - len(shape)
     if extra < 0 or any(n != 1 and n != gshape[i + extra] for i, n in enumerate(shape)):
         # g is smaller than target (a scalar cotangent seeding an array): broadcast it up,
@@ -71,6 +72,8 @@ class Stack(list):
 
 def zeros_like_tree(x: Any) -> Any:
     """Zeros with the structure of ``x`` (dict/list/tuple nests of scalars and arrays)."""
+    if type(x) is np.ndarray:  # the hot case (forward-mode zero tangents): one C-level call
+        return np.zeros(x.shape, x.dtype)
     if isinstance(x, dict):
         return type(x)((k, zeros_like_tree(v)) for k, v in x.items())
     if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
@@ -96,6 +99,8 @@ def broadcast_like(g: Any, y: Any) -> Any:
     Free when the shapes already agree (and Python scalars stay scalars). A scalar ``g`` against
     an array ``y`` (0-d too) is filled in y's library rather than becoming a NumPy array.
     """
+    if type(g) is np.ndarray and type(y) is np.ndarray and g.shape == y.shape:
+        return g  # the hot case: nothing to stretch
     if not is_array(y):
         return g
     if not is_array(g):
@@ -252,7 +257,28 @@ def getitem_grad(dy: Any, x: Any, idx: Any) -> Any:
     """
     if isinstance(x, (list, tuple, dict)):
         return index_set(empty_grad(x), idx, dy)
+    if _only_newaxes(idx) and is_array(dy):
+        shape = shape_of(x)
+        if _non_unit(shape_of(dy)) == _non_unit(shape):
+            # x[:, None] and friends only insert unit axes: the adjoint is dy reshaped, one
+            # copy (callers may accumulate into the result in place) instead of zeros + write.
+            return np.copy(np.reshape(dy, shape))
     return scatter_add(np.zeros_like(x), idx, dy)
+
+
+_FULL = slice(None)
+
+
+def _only_newaxes(idx: Any) -> bool:
+    # An index of None, ``...`` and ``:`` only: y is x with unit axes inserted, nothing dropped.
+    if type(idx) is not tuple:
+        return idx is None
+    return all(part is None or part is Ellipsis or (type(part) is slice and part == _FULL)
+               for part in idx)
+
+
+def _non_unit(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(n for n in shape if n != 1)
 
 
 def index_set(x: Any, idx: Any, v: Any) -> Any:

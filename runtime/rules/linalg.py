@@ -38,8 +38,18 @@ def matmul_shape(a2, b2):
     return batch + (shape_of(a2)[-2], shape_of(b2)[-1])
 
 
+# Fast paths first: the ranks generated code meets most (matrix @ matrix, matrix @ vector,
+# vector @ matrix) need none of the reshapes the general case does, which on small arrays cost
+# more than the product itself. ``dy`` always has the product's shape, so its rank is a + b - 2.
+
+
 def matmul_grad_a(dy, a, b):
     """Cotangent of a in ``a @ b``: ``dy @ b.T``, with 1-d operands and batch broadcasting."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == nb == 2 and np.ndim(dy) == 2:
+        return np.matmul(dy, mT(b))  # (m, k) @ (k, n)
+    if na + nb == 3 and np.ndim(dy) == 1:
+        return np.outer(dy, b) if na == 2 else np.matmul(b, dy)
     a2, b2 = as_rows(a), as_cols(b)
     g = np.reshape(dy, matmul_shape(a2, b2))
     return np.reshape(unbroadcast(np.matmul(g, mT(b2)), a2), shape_of(a))
@@ -47,6 +57,11 @@ def matmul_grad_a(dy, a, b):
 
 def matmul_grad_b(dy, a, b):
     """Cotangent of b in ``a @ b``: ``a.T @ dy``, with 1-d operands and batch broadcasting."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == nb == 2 and np.ndim(dy) == 2:
+        return np.matmul(mT(a), dy)
+    if na + nb == 3 and np.ndim(dy) == 1:
+        return np.matmul(dy, a) if na == 2 else np.outer(a, dy)
     a2, b2 = as_rows(a), as_cols(b)
     g = np.reshape(dy, matmul_shape(a2, b2))
     return np.reshape(unbroadcast(np.matmul(mT(a2), g), b2), shape_of(b))

@@ -30,9 +30,13 @@ from .table import defjvp, defnondiff, defvjp
 
 def tie_weights(x, y, axis=None, keepdims=False):
     """dy/dx of an extremum ``y`` of ``x``: 1/count where x attains y, 0 elsewhere."""
-    hits = np.equal(x, unreduce(y, x, axis, keepdims)) * np.ones_like(x)
-    # No hits (np.max's initial= above every element): no gradient, not 0/0.
-    return hits / np.maximum(np.sum(hits, axis=reduced_axes(axis, np.ndim(x)), keepdims=True), 1)
+    # Three passes over x's size: compare, count (in x's dtype, so that dividing the booleans
+    # gives x's precision), divide. No hits (np.max's initial= above every element): no
+    # gradient, not 0/0.
+    hits = np.equal(x, unreduce(y, x, axis, keepdims))
+    count = np.sum(hits, axis=reduced_axes(axis, np.ndim(x)), keepdims=True,
+                   dtype=getattr(x, "dtype", None))
+    return hits / np.maximum(count, 1)
 
 
 def group_order(x, axis=None):
