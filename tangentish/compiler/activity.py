@@ -107,6 +107,19 @@ def _container_prims() -> set:
 _CONTAINER_PRIMS = _container_prims()
 
 
+def _sequence_prims() -> set:
+    """Primitives taking a list of arrays: their VJP for it is a list (``+`` would concatenate)."""
+    import numpy as np
+
+    from tangentish.runtime import adjoint_helpers as h
+
+    return {h.list_sum, np.stack, np.concatenate, np.hstack, np.vstack, np.dstack,
+            np.linalg.multi_dot, np.array, np.asarray}
+
+
+_SEQUENCE_PRIMS = _sequence_prims()
+
+
 def _reach(start: set[str], links: list[tuple[list[str], list[str]]]) -> set[str]:
     """Every name reachable from ``start`` along (sources -> targets) links (a worklist)."""
     graph: dict[str, set[str]] = {}
@@ -128,6 +141,9 @@ def _structured(edges) -> set[str]:
     for target, deps, op in edges:
         if op.kind == "call" and op.obj in _CONTAINER_PRIMS:
             seeds.add(target)  # generated code transformed again: adjoints of containers
+        if (op.kind == "call" and op.obj in _SEQUENCE_PRIMS and op.args
+                and isinstance(op.args[0], gast.Name)):
+            seeds.add(op.args[0].id)  # ``sum(ps)``, ``np.stack(xs)``: its adjoint is a list
         if op.kind == "getitem":
             seeds.update(deps)
         elif op.kind in ("build", "append", "iter"):

@@ -279,8 +279,6 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
             features=frozenset({"subscript_write"})),
     OpenBug("T4b (tape, as torch: in-place update of an array whose view was saved)", TAPE,
             features=frozenset({"array_inplace"}), message="modified by an inplace operation"),
-    OpenBug("C9 (compiler: two sum(ps) of one list, a contribution lost)", COMPILER,
-            source=r"sum\((\w+)\)[\s\S]*sum\(\1\)"),
     OpenBug("R1 (support: getitem_grad allocates in x's library, not the cotangent's)",
             frozenset({"duck"}), source=r"np\.array\(", message="Implicit conversion"),
 )
