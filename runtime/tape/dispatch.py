@@ -8,6 +8,7 @@ calls the shared rule table. NumPy's dispatch protocols (NEP 13 ``__array_ufunc_
 from __future__ import annotations
 
 import operator
+import warnings
 
 import numpy as np
 
@@ -190,10 +191,21 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         if isinstance(target, Tensor):
             target._assign_result(result)
             return target
-        # ``ndarray op= tensor``: the values go into the array (its aliases see them), and the
-        # Tensor is returned, so ``a *= t`` rebinds ``a`` to the tracked value
-        target[...] = raw(result)
-        return result if isinstance(result, Tensor) and result.requires_grad else target
+        if isinstance(result, Tensor) and result.requires_grad:
+            from .tensor import TapeWarning
+
+            # ``ndarray op= tensor`` with a tracked result: ``a`` is rebound to the tracked value
+            # and the array is left alone, since nodes recorded earlier may hold it as a saved
+            # operand (``x * a``), and NumPy arrays have no version counter to catch the write.
+            # Only other aliases of the array miss the update, which the user is told about.
+            warnings.warn(
+                "an in-place update of a NumPy array by a value being differentiated "
+                f"(np.{getattr(ufunc, '__name__', ufunc)} with out=) rebinds the name to the "
+                "result; other references to the array keep their old values",
+                TapeWarning, stacklevel=3)
+            return result
+        target[...] = raw(result)  # untracked: NumPy's semantics, aliases see the values
+        return target
     return result
 
 
