@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tangentish import custom
-from tangentish.compiler import activity, callsite, codegen, optimize, outline
+from tangentish.compiler import activity, callsite, codegen, fuse, optimize, outline
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope, kind_of
@@ -157,6 +157,7 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
         _vararg_items(adj, names)
         if options.optimize:
             adj = optimize.optimize(adj)
+            fuse.fuse(adj)
         fdef = codegen.generate(adj, form, names, single)
     source = codegen.to_source(fdef)
     if options.verbose:

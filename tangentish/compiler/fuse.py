@@ -1,0 +1,204 @@
+"""Fold single-use temporaries back into the expression that reads them.
+
+Normalization gives every intermediate a name, and a named 8 MB array can neither be reused by
+NumPy's temporary elision (``a * 2 * b`` computes in place into the first product) nor freed
+before the function returns. After the sweeps are built, this pass puts elementwise temporaries
+that are read exactly once back into their reader, in the primal and in the adjoint sweep:
+
+    _t3 = _t2 ** 2                  ->   _t4 = _t1 - _t2 ** 2
+    _t4 = _t1 - _t3
+
+Adjoint statements often read a primal temporary only for its shape (``unbroadcast(g, _t3)``,
+``unreduce(g, _t10)``). An elementwise operation of one array and numbers keeps its argument's
+shape, so such reads are first pointed at that argument (``unbroadcast(g, _t2)``), which frees
+``_t3`` to be folded. Only names the compiler made are folded (``_t3``, ``d_t3``; never the
+user's variables), only within one block, never past a statement that rebinds what the value
+reads or that may change an array in place, and only while the reader stays a short line.
+
+>>> import numpy as np
+>>> import tangentish as tg
+>>> def f(x):
+...     return np.sum(np.sin(x) * 2.0 + 1.0)
+>>> print(tg.source(tg.grad(f)).split("# grad of:")[0].strip())
+def df(x, dy=1.0):
+    # primal
+    _t1 = np.sin(x)
+    y = np.sum(_t1 * 2.0 + 1.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gast
+import numpy as np
+
+from tangentish.compiler.nodes import names_in
+from tangentish.compiler.ops import op_of
+from tangentish.compiler.optimize import _empty_comments, _head, _replace
+from tangentish.compiler.purity import elementwise, pure_expr, resolve, safe_between
+from tangentish.compiler.reverse import Adjoint
+from tangentish.runtime.support import reduced_size, unbroadcast, unreduce
+
+__all__ = ["fuse", "share_shapes"]
+
+#: at most this many operations (calls, operators) in a statement that absorbs a temporary
+_MAX_OPS = 6
+
+#: runtime helpers and the position of the argument they read only for its shape
+_SHAPE_READERS = ((unbroadcast, 1), (unreduce, 1), (reduced_size, 0))
+
+
+def fuse(adj: Adjoint) -> None:
+    """Point shape-only reads at shape-equal names, then fold both sweeps' temporaries."""
+    objects = adj.norm.namespace.objects
+    share_shapes(adj)
+    loads, stores = _counts(adj.primal, adj.adjoint, adj.grads.values())
+    synthetic = adj.norm.namer.synthetic_names
+    keep = {adj.norm.result, adj.seed} | set(adj.norm.params)
+    adjoints = {d for v, d in adj.norm.namer.adjoint_names().items() if v in synthetic}
+
+    def single(name: str) -> bool:
+        return name not in keep and loads.get(name) == 1 and stores.get(name) == 1
+
+    def primal_value(s: gast.stmt) -> str | None:
+        name = _target(s)
+        op = op_of(s) if name in synthetic else None
+        if op is not None and op.kind == "call" and elementwise(op.obj) and single(name):
+            return name
+        return None
+
+    def adjoint_value(s: gast.stmt) -> str | None:
+        name = _target(s)
+        if (name in adjoints and single(name) and not getattr(s, "tg_pop", None)
+                and isinstance(s.value, (gast.BinOp, gast.UnaryOp))  # a fresh array, not a view
+                and _elementwise_expr(s.value, objects)):
+            return name
+        return None
+
+    _fold_block(adj.primal, primal_value, objects, adj.stack)
+    _fold_block(adj.adjoint, adjoint_value, objects, adj.stack)
+    adj.adjoint = _empty_comments(adj.adjoint)
+
+
+def share_shapes(adj: Adjoint) -> None:
+    """Shape-only reads of ``t = op(a, numbers)`` in the adjoint read ``a`` instead.
+
+    Only for names assigned once, at the top of the primal (values inside loops reach the
+    adjoint through the stack). ``a`` is a parameter only for operators: ``np.exp`` of a list
+    makes an array, with a shape the list lacks.
+    """
+    stores = _counts(adj.primal, adj.adjoint, adj.grads.values())[1]
+    params = set(adj.norm.params)
+    same: dict[str, str] = {}
+    for s in adj.primal:
+        name = _target(s)
+        op = op_of(s) if name else None
+        if op is None or op.kind != "call" or not elementwise(op.obj) or op.keywords:
+            continue
+        arrays = [a for a in op.args if not _number(a)]
+        if len(arrays) != 1 or not isinstance(arrays[0], gast.Name) or stores.get(name) != 1:
+            continue
+        src = arrays[0].id
+        if (src in params and isinstance(op.obj, np.ufunc)) or (
+                src not in params and stores.get(src) != 1):
+            continue  # a ufunc of a parameter, or a source assigned more than once
+        same[name] = src
+    if not same:
+        return
+    objects = adj.norm.namespace.objects
+    shape_reads: dict[str, list[gast.Name]] = {}
+    for s in adj.adjoint:
+        for n in gast.walk(s):
+            arg = _shape_arg(n, objects)
+            if arg is not None and arg.id in same:
+                shape_reads.setdefault(arg.id, []).append(arg)
+    adjoint_loads = _counts(adj.adjoint, adj.grads.values())[0]
+
+    def shape_only(name: str) -> bool:  # the adjoint reads it for its shape only, if at all
+        return len(shape_reads.get(name, ())) == adjoint_loads.get(name, 0)
+
+    for name, reads in shape_reads.items():
+        if shape_only(name):
+            src = same[name]
+            while src in same and shape_only(src):  # the nearest value the adjoint keeps
+                src = same[src]
+            for n in reads:
+                n.id = src
+
+
+def _shape_arg(node: gast.AST, objects: dict[str, Any]) -> gast.Name | None:
+    """The argument of a shape-reading helper call that is read for its shape, if a name."""
+    if not isinstance(node, gast.Call):
+        return None
+    obj = resolve(node.func, objects)
+    for f, k in _SHAPE_READERS:
+        if obj is f and len(node.args) > k and isinstance(node.args[k], gast.Name):
+            return node.args[k]
+    return None
+
+
+def _number(node: gast.expr) -> bool:
+    return (isinstance(node, gast.Constant) and isinstance(node.value, (int, float, complex))
+            and not isinstance(node.value, bool))
+
+
+def _target(s: gast.stmt) -> str | None:
+    if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+        return s.targets[0].id
+    return None
+
+
+def _counts(*parts) -> tuple[dict[str, int], dict[str, int]]:
+    """Loads and stores of every name in ``parts`` (lists of statements or expressions)."""
+    loads: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    for tree in (t for part in parts for t in part):
+        for n in gast.walk(tree):
+            if isinstance(n, gast.Name):
+                table = loads if isinstance(n.ctx, gast.Load) else stores
+                table[n.id] = table.get(n.id, 0) + 1
+    return loads, stores
+
+
+def _elementwise_expr(node: gast.expr, objects: dict[str, Any]) -> bool:
+    """Arithmetic, ufuncs and ``unbroadcast``/``unreduce`` only: temporaries elision reuses."""
+    if not pure_expr(node, objects):
+        return False
+    for n in gast.walk(node):
+        if isinstance(n, gast.Call):
+            obj = resolve(n.func, objects)
+            if not (elementwise(obj) or obj is unbroadcast or obj is unreduce):
+                return False
+        elif isinstance(n, (gast.Subscript, gast.Compare, gast.BoolOp, gast.IfExp)):
+            return False
+    return True
+
+
+def _ops(node: gast.AST) -> int:
+    return sum(isinstance(n, (gast.Call, gast.BinOp, gast.UnaryOp)) for n in gast.walk(node))
+
+
+def _fold_block(stmts: list[gast.stmt], value_of, objects: dict[str, Any],
+                stack: str | None) -> None:
+    """Fold each statement ``value_of`` accepts into the one later statement reading it."""
+    i = 0
+    while i < len(stmts):
+        s = stmts[i]
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            _fold_block(s.body, value_of, objects, stack)
+            _fold_block(s.orelse, value_of, objects, stack)
+        name = value_of(s)
+        if name is not None:
+            moved = names_in(s.value) | {name}
+            for user in stmts[i + 1:]:
+                if isinstance(user, (gast.Assign, gast.Expr)) and name in names_in(_head(user)):
+                    if _ops(user.value) + _ops(s.value) <= _MAX_OPS:
+                        _replace(user, name, s.value)
+                        del stmts[i]
+                        i -= 1
+                    break
+                if (name in names_in(user) or names_in(user, gast.Store) & moved
+                        or not safe_between(user, objects, stack)):
+                    break  # read deeper inside, its inputs change, or an array may
+        i += 1
