@@ -17,13 +17,21 @@ reads or that may change an array in place, and only while the reader stays a sh
 
 >>> import numpy as np
 >>> import tangentish as tg
->>> def f(x):
-...     return np.sum(np.sin(x) * 2.0 + 1.0)
->>> print(tg.source(tg.grad(f)).split("# grad of:")[0].strip())
-def df(x, dy=1.0):
+>>> def f(x, w):
+...     return np.sum(np.tanh(x @ w) ** 2 * 3.0)
+>>> print(tg.source(tg.grad(f)).strip())
+def df(x, w, dy=1.0):
     # primal
-    _t1 = np.sin(x)
-    y = np.sum(_t1 * 2.0 + 1.0)
+    _t1 = x @ w
+    _t2 = np.tanh(_t1)
+    y = np.sum(_t2 ** 2 * 3.0)
+    # grad of: y = np.sum(_t4)
+    d_t4 = unreduce(dy, _t2, None, False)
+    # grad of: _t2 = np.tanh(_t1)
+    d_t1 = d_t4 * 3.0 * 2 * _t2 * (1 - _t2 * _t2)
+    # grad of: _t1 = x @ w
+    dx = matmul_grad_a(d_t1, x, w)
+    return dx
 """
 
 from __future__ import annotations
@@ -82,49 +90,61 @@ def fuse(adj: Adjoint) -> None:
 
 
 def share_shapes(adj: Adjoint) -> None:
-    """Shape-only reads of ``t = op(a, numbers)`` in the adjoint read ``a`` instead.
+    """Reads of a value only for its shape, in the adjoint, read a kept value of equal shape.
 
-    Only for names assigned once, at the top of the primal (values inside loops reach the
-    adjoint through the stack). ``a`` is a parameter only for operators: ``np.exp`` of a list
-    makes an array, with a shape the list lacks.
+    Shapes are tracked as sets of names broadcast together: ``t = a * 2.0 - b`` has the shape
+    of ``a`` and ``b`` broadcast, whatever they are, so ``unbroadcast(g, t)`` may read any
+    earlier kept value whose set is ``{a, b}``. Only names assigned once at the top of the
+    primal take part (values inside loops reach the adjoint through the stack). A ufunc of a
+    parameter starts a new set: ``np.exp`` of a list makes an array, with a shape the list
+    lacks.
     """
     stores = _counts(adj.primal, adj.adjoint, adj.grads.values())[1]
-    params = set(adj.norm.params)
-    same: dict[str, str] = {}
+    params = list(adj.norm.params)
+    shapes: dict[str, frozenset] = {p: frozenset([p]) for p in params}
+    order = list(params)
     for s in adj.primal:
         name = _target(s)
-        op = op_of(s) if name else None
-        if op is None or op.kind != "call" or not elementwise(op.obj) or op.keywords:
+        if name is None or stores.get(name) != 1:
             continue
-        arrays = [a for a in op.args if not _number(a)]
-        if len(arrays) != 1 or not isinstance(arrays[0], gast.Name) or stores.get(name) != 1:
-            continue
-        src = arrays[0].id
-        if (src in params and isinstance(op.obj, np.ufunc)) or (
-                src not in params and stores.get(src) != 1):
-            continue  # a ufunc of a parameter, or a source assigned more than once
-        same[name] = src
-    if not same:
-        return
+        shapes[name] = _shape_of(name, op_of(s), shapes, set(params))
+        order.append(name)
     objects = adj.norm.namespace.objects
     shape_reads: dict[str, list[gast.Name]] = {}
     for s in adj.adjoint:
         for n in gast.walk(s):
             arg = _shape_arg(n, objects)
-            if arg is not None and arg.id in same:
+            if arg is not None and arg.id in shapes:
                 shape_reads.setdefault(arg.id, []).append(arg)
     adjoint_loads = _counts(adj.adjoint, adj.grads.values())[0]
+    synthetic = adj.norm.namer.synthetic_names
 
-    def shape_only(name: str) -> bool:  # the adjoint reads it for its shape only, if at all
-        return len(shape_reads.get(name, ())) == adjoint_loads.get(name, 0)
+    def kept(name: str) -> bool:  # stays a variable: the adjoint reads its value, or the user's
+        return (name in params or name not in synthetic
+                or len(shape_reads.get(name, ())) < adjoint_loads.get(name, 0))
 
     for name, reads in shape_reads.items():
-        if shape_only(name):
-            src = same[name]
-            while src in same and shape_only(src):  # the nearest value the adjoint keeps
-                src = same[src]
-            for n in reads:
-                n.id = src
+        if kept(name) or len(reads) != adjoint_loads.get(name, 0):
+            continue
+        earlier = order[:order.index(name)]
+        same = [m for m in earlier if shapes[m] == shapes[name] and kept(m)]
+        for n in reads if same else ():
+            n.id = same[-1]  # the nearest: ``h ** 2`` reads as ``h``
+
+
+def _shape_of(name: str, op: Any, shapes: dict[str, frozenset], params: set[str]) -> frozenset:
+    """The names whose broadcast shape ``name`` has (itself, when that is not known)."""
+    if op is None or op.kind != "call" or not elementwise(op.obj) or op.keywords:
+        return frozenset([name])
+    out: frozenset = frozenset()
+    for a in op.args:
+        if _number(a):
+            continue
+        if not isinstance(a, gast.Name) or a.id not in shapes or (
+                a.id in params and isinstance(op.obj, np.ufunc)):
+            return frozenset([name])
+        out |= shapes[a.id]
+    return out or frozenset([name])
 
 
 def _shape_arg(node: gast.AST, objects: dict[str, Any]) -> gast.Name | None:

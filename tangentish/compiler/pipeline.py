@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tangentish import custom
-from tangentish.compiler import activity, callsite, codegen, fuse, optimize, outline
+from tangentish.compiler import activity, callsite, codegen, cse, fuse, optimize, outline
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope, kind_of
@@ -141,6 +141,8 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     """Run every pass on ``fn`` and return the generated function of ``form``."""
     norm = front_end(fn, options.call_site_fallback, options.checkpoint)
     names, single = resolve_wrt(norm, wrt, form)
+    if options.optimize:
+        cse.eliminate(norm)
     params = list(dict.fromkeys(n.split("[")[0] for n in names))  # args[k] -> args
     seeds = params
     if form == "vjp" and isinstance(wrt, tuple):  # integer arguments get zeros, no adjoint

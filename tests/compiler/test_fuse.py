@@ -8,10 +8,10 @@ import pytest
 
 import tangentish as tg
 from tangentish.checking import numerical_grad
-from tangentish.compiler import fuse, purity
+from tangentish.compiler import cse, fuse, purity
 
 
-@pytest.mark.parametrize("module", [fuse, purity])
+@pytest.mark.parametrize("module", [cse, fuse, purity])
 def test_docstring_examples(module):
     assert doctest.testmod(module).failed == 0
 
