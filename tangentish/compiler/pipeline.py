@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tangentish import custom
-from tangentish.compiler import activity, callsite, codegen, cse, fuse, optimize, outline
+from tangentish.compiler import activity, callsite, codegen, cse, fuse, optimize, outline, shift
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope, kind_of
@@ -148,6 +148,8 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     if form == "vjp" and isinstance(wrt, tuple):  # integer arguments get zeros, no adjoint
         seeds = [names[i] for i in wrt]
     act = activity.analyze(norm, seeds)
+    if options.optimize:
+        shift.drop_shifts(norm, act)
     if form == "jvp":
         tan = callsite.forward(norm, act, names)
         if options.optimize:
