@@ -127,23 +127,28 @@ def _substitute(expr: gast.expr, bound: dict[str, gast.expr], rule: Callable[...
             dict(zip(code.co_freevars, (c.cell_contents for c in cells))), module_globals)
     # Names bound inside the expression (comprehension and lambda variables) get fresh names.
     renamed = {name: ns.namer.fresh(name) for name in sorted(inner)}
+    return fold(_Substitute(renamed, bound, module_globals, ns).visit(expr), ns)
 
-    class _Sub(gast.NodeTransformer):
-        def visit_Name(self, node):
-            if node.id in renamed:
-                node.id = renamed[node.id]
-                return node
-            if isinstance(node.ctx, gast.Load) and node.id in bound:
-                return clone(bound[node.id])
-            if isinstance(node.ctx, gast.Load):
-                if node.id in module_globals:
-                    obj = module_globals[node.id]
-                else:
-                    obj = getattr(builtins, node.id)
-                node.id = ns.ref(obj, node.id)
+
+class _Substitute(gast.NodeTransformer):
+    """Rule parameters -> the call's expressions, rule globals -> namespace references."""
+
+    def __init__(self, renamed: dict, bound: dict, module_globals: Any, ns: Namespace):
+        self.renamed, self.bound, self.globals, self.ns = renamed, bound, module_globals, ns
+
+    def visit_Name(self, node):
+        if node.id in self.renamed:
+            node.id = self.renamed[node.id]
             return node
-
-    return fold(_Sub().visit(expr), ns)
+        if isinstance(node.ctx, gast.Load) and node.id in self.bound:
+            return clone(self.bound[node.id])
+        if isinstance(node.ctx, gast.Load):
+            if node.id in self.globals:
+                obj = self.globals[node.id]
+            else:
+                obj = getattr(builtins, node.id)
+            node.id = self.ns.ref(obj, node.id)
+        return node
 
 
 _COMPARE = {gast.Is: lambda a, b: a is b, gast.IsNot: lambda a, b: a is not b,
@@ -160,71 +165,76 @@ def fold(expr: gast.expr, ns: Namespace | None = None) -> gast.expr:
     >>> unparse(fold(gast.parse("a if None is None or False else b").body[0].value))
     'a'
     """
+    return _Fold(ns).visit(expr)
 
-    def numpy_function(node: gast.expr, name: str) -> bool:
-        if ns is None or not (isinstance(node, gast.Attribute) and node.attr == name):
+
+class _Fold(gast.NodeTransformer):
+    """What ``fold`` does, one visit per node kind."""
+
+    def __init__(self, ns: Namespace | None):
+        self.ns = ns
+
+    def numpy_function(self, node: gast.expr, name: str) -> bool:
+        if self.ns is None or not (isinstance(node, gast.Attribute) and node.attr == name):
             return False
-        return isinstance(node.value, gast.Name) and ns.objects.get(node.value.id) is np
+        return isinstance(node.value, gast.Name) and self.ns.objects.get(node.value.id) is np
 
-    class _Fold(gast.NodeTransformer):
-        def visit_Call(self, node):
-            self.generic_visit(node)
-            args = node.args
-            if numpy_function(node.func, "where") and len(args) == 3 and not node.keywords \
-                    and isinstance(args[0], gast.Constant) and isinstance(args[2], gast.Name):
-                return args[1] if args[0].value else args[2]
-            if numpy_function(node.func, "power") and len(args) == 2 and not node.keywords \
-                    and isinstance(args[1], gast.Constant) and args[1].value == 1:
-                return args[0]
-            return node
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        args = node.args
+        if self.numpy_function(node.func, "where") and len(args) == 3 and not node.keywords \
+                and isinstance(args[0], gast.Constant) and isinstance(args[2], gast.Name):
+            return args[1] if args[0].value else args[2]
+        if self.numpy_function(node.func, "power") and len(args) == 2 and not node.keywords \
+                and isinstance(args[1], gast.Constant) and args[1].value == 1:
+            return args[0]
+        return node
 
-        def visit_Compare(self, node):
-            self.generic_visit(node)
-            if (len(node.ops) == 1 and type(node.ops[0]) in _COMPARE
-                    and isinstance(node.left, gast.Constant)
-                    and isinstance(node.comparators[0], gast.Constant)):
-                return const(_COMPARE[type(node.ops[0])](node.left.value,
-                                                         node.comparators[0].value))
-            return node
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if (len(node.ops) == 1 and type(node.ops[0]) in _COMPARE
+                and isinstance(node.left, gast.Constant)
+                and isinstance(node.comparators[0], gast.Constant)):
+            return const(_COMPARE[type(node.ops[0])](node.left.value,
+                                                     node.comparators[0].value))
+        return node
 
-        def visit_BinOp(self, node):
-            self.generic_visit(node)
-            if isinstance(node.op, gast.Mult):  # a * 1, 1 * a
-                for one, other in ((node.right, node.left), (node.left, node.right)):
-                    if isinstance(one, gast.Constant) and type(one.value) is int \
-                            and one.value == 1:
-                        return other
-            if (type(node.op) in _ARITH and isinstance(node.left, gast.Constant)
-                    and isinstance(node.right, gast.Constant)
-                    and type(node.left.value) in (int, float)
-                    and type(node.right.value) in (int, float)):
-                return const(_ARITH[type(node.op)](node.left.value, node.right.value))
-            return node
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, gast.Mult):  # a * 1, 1 * a
+            for one, other in ((node.right, node.left), (node.left, node.right)):
+                if isinstance(one, gast.Constant) and type(one.value) is int \
+                        and one.value == 1:
+                    return other
+        if (type(node.op) in _ARITH and isinstance(node.left, gast.Constant)
+                and isinstance(node.right, gast.Constant)
+                and type(node.left.value) in (int, float)
+                and type(node.right.value) in (int, float)):
+            return const(_ARITH[type(node.op)](node.left.value, node.right.value))
+        return node
 
-        def visit_UnaryOp(self, node):
-            self.generic_visit(node)
-            if isinstance(node.op, gast.Not) and isinstance(node.operand, gast.Constant):
-                return const(not node.operand.value)
-            return node
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, gast.Not) and isinstance(node.operand, gast.Constant):
+            return const(not node.operand.value)
+        return node
 
-        def visit_BoolOp(self, node):
-            self.generic_visit(node)
-            is_and = isinstance(node.op, gast.And)
-            kept = []
-            for v in node.values:
-                if isinstance(v, gast.Constant):
-                    if bool(v.value) != is_and:  # True in `or`, False in `and` decides
-                        return const(v.value) if not kept else node
-                    continue  # neutral element
-                kept.append(v)
-            if not kept:
-                return const(is_and)
-            return kept[0] if len(kept) == 1 else gast.BoolOp(op=node.op, values=kept)
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        is_and = isinstance(node.op, gast.And)
+        kept = []
+        for v in node.values:
+            if isinstance(v, gast.Constant):
+                if bool(v.value) != is_and:  # True in `or`, False in `and` decides
+                    return const(v.value) if not kept else node
+                continue  # neutral element
+            kept.append(v)
+        if not kept:
+            return const(is_and)
+        return kept[0] if len(kept) == 1 else gast.BoolOp(op=node.op, values=kept)
 
-        def visit_IfExp(self, node):
-            self.generic_visit(node)
-            if isinstance(node.test, gast.Constant):
-                return node.body if node.test.value else node.orelse
-            return node
-
-    return _Fold().visit(expr)
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Constant):
+            return node.body if node.test.value else node.orelse
+        return node
