@@ -10,7 +10,8 @@ from typing import Any
 import gast
 
 __all__ = ["load", "store", "const", "assign", "call", "attr", "unparse", "names_in", "is_atom",
-           "stmt_copy", "expr_stmt", "clone", "gload", "generated", "index_value", "store_counts"]
+           "stmt_copy", "expr_stmt", "clone", "gload", "generated", "index_value", "store_counts",
+           "walk"]
 
 
 def load(name: str) -> gast.Name:
@@ -127,6 +128,21 @@ _SPECIAL = {gast.Constant: _constant, gast.arguments: _arguments,
             gast.ExceptHandler: _handler}
 
 
+def walk(node: gast.AST) -> list[gast.AST]:
+    """Every node of a tree, in ``ast.walk``'s order (breadth first, fields in order), as a
+    list: twice as fast as ``ast.walk``'s generators. Read-only uses: the list is made before
+    the caller sees the first node."""
+    out = [node]
+    for sub in out:  # the list grows while it is read: a queue without popping
+        for field in sub._fields:
+            value = getattr(sub, field, None)
+            if type(value) is list:
+                out.extend([item for item in value if isinstance(item, gast.AST)])
+            elif isinstance(value, gast.AST):
+                out.append(value)
+    return out
+
+
 def names_in(node: gast.AST, ctx: type | None = gast.Load) -> set[str]:
     """Every Name id in ``node`` (only loads by default)."""
     out: set[str] = set()
@@ -222,7 +238,7 @@ def index_value(idx: gast.expr, ns: Any) -> gast.expr:
 def store_counts(node: gast.AST) -> dict[str, int]:
     """How many times each name is assigned in ``node``."""
     counts: dict[str, int] = {}
-    for sub in gast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
             counts[sub.id] = counts.get(sub.id, 0) + 1
     return counts
