@@ -7,6 +7,7 @@ calls the shared rule table. NumPy's dispatch protocols (NEP 13 ``__array_ufunc_
 
 from __future__ import annotations
 
+import functools
 import operator
 import warnings
 
@@ -54,11 +55,9 @@ def apply(prim, *args, name=None, **kwargs):
                 for a in args]
     if kwargs:
         raw_kwargs = {k: raw(v) for k, v in kwargs.items()}
-        out = prim(*raw_args, **raw_kwargs)
-    else:
-        raw_kwargs = kwargs
-        out = prim(*raw_args)
-    return record(prim, args, kwargs, out, name, (raw_args, raw_kwargs))
+        return record(prim, args, kwargs, prim(*raw_args, **raw_kwargs), name, raw_args,
+                      raw_kwargs)
+    return record(prim, args, _NO_KWARGS, prim(*raw_args), name, raw_args, _NO_KWARGS)
 
 
 class _Spec:
@@ -92,9 +91,10 @@ def _spec(prim) -> _Spec:
     return spec
 
 
-def record(prim, args, kwargs, out, name=None, raws=None):
+def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
     """Wrap ``out`` as a Tensor and, when any Tensor argument requires grad, give it a node
-    (``raws``: the arguments as the primitive saw them, kept for a backward on arrays)."""
+    (``raw_args``, ``raw_kwargs``: the arguments as the primitive saw them, kept for a
+    backward on arrays)."""
     spec = _SPECS.get(prim)
     if spec is None or spec.entry is None:
         spec = _spec(prim)
@@ -120,12 +120,11 @@ def record(prim, args, kwargs, out, name=None, raws=None):
         if results is None:
             return result
     if spec.plain:  # the common case: no sequence, every argument a data argument
-        slots, nexts, versions = [], [], []
+        nexts, versions, slots = [], [], None  # slots None: every position so far
         numbers = spec.numbers
         for pos, v in enumerate(args):
             if isinstance(v, Tensor):
                 versions.append((pos, v, v._vc.value))
-                slots.append((pos, None))
                 if v._grad_fn is not None:
                     nexts.append((v._grad_fn, v._output_nr))
                 elif v._requires_grad:
@@ -135,20 +134,35 @@ def record(prim, args, kwargs, out, name=None, raws=None):
             elif type(v) is np.ndarray or (numbers and type(v) in _NUMBERS) or is_array(v) or (
                     numbers and isinstance(v, (int, float, complex))
                     and not isinstance(v, bool)):
-                slots.append((pos, None))
                 nexts.append(_CONSTANT)
+            else:  # not data (an axis, a shape): no slot
+                if slots is None:
+                    slots = list(_plain_slots(pos))
+                continue
+            if slots is not None:
+                slots.append((pos, None))
+        if slots is None:
+            slots = _plain_slots(len(args))
     else:
         slots, nexts, versions = _data_slots(spec, args)
     cls = node_class(name) if name else spec.cls or node_class(torch_name(prim, args, kwargs))
     if multi:
-        node = cls(prim, args, kwargs, slots, nexts, versions, raws, spec.rules)
+        node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
+                   spec.rules)
         node.set_output(result, True)
     else:
-        node = cls(prim, args, kwargs, slots, nexts, versions, raws, spec.rules, result)
+        node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
+                   spec.rules, result)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fcO":  # object arrays (np.frompyfunc): the rule decides
             r._grad_fn, r._output_nr = node, nr
     return result
+
+
+@functools.cache
+def _plain_slots(n: int) -> tuple:
+    """The slots of ``n`` data arguments, none a sequence: one shared tuple per count."""
+    return tuple((pos, None) for pos in range(n))
 
 
 def _wrap_other(prim, spec, args, kwargs, out):
@@ -197,6 +211,7 @@ def _data_slots(spec, args):
 
 
 _CONSTANT = (None, 0)  # the edge of an argument that needs no gradient
+_NO_KWARGS: dict = {}  # shared by every call without keywords (never written to)
 _SEQUENCES = (list, tuple)
 _NUMBERS = (float, int, complex)  # exact types: bool (an int subclass) is never data
 

@@ -107,9 +107,9 @@ class OpNode(Node):
 
     ``slots`` lists the data arguments as ``(position, index in a sequence argument or None)``,
     aligned with ``next_functions``; ``versions`` is ``(position, tensor, version when
-    recorded)`` for every Tensor argument; ``raws`` the arguments as the primitive saw them
-    (arrays); ``rules`` the table's per-argument VJP dict for the primitive (None when it has
-    none yet: ``vjp_rule`` then says how to register one).
+    recorded)`` for every Tensor argument; ``raw_args``/``raw_kwargs`` the arguments as the
+    primitive saw them (arrays); ``rules`` the table's per-argument VJP dict for the primitive
+    (None when it has none yet: ``vjp_rule`` then says how to register one).
     """
 
     # defaults on the class: a node sets only what differs (``dispatch.record`` makes one per
@@ -119,31 +119,29 @@ class OpNode(Node):
     _multi = False
     _rules = None
 
-    def __init__(self, prim, args, kwargs, slots, next_functions, versions, raws=None,
-                 rules=None, out=None):
-        self.next_functions = tuple(next_functions)
+    def __init__(self, prim, args, kwargs, slots, next_functions, versions, raw_args,
+                 raw_kwargs, rules=None, out=None):
+        self.next_functions = next_functions
         self.prim, self.args, self.kwargs, self.slots = prim, args, kwargs, slots
-        if raws is None:
-            raws = ([_raw(a) for a in args], {k: _raw(v) for k, v in kwargs.items()})
-        self._raw_args, self._raw_kwargs = raws
+        self._raw_args, self._raw_kwargs = raw_args, raw_kwargs
         self._versions = versions
         if rules is not None:
             self._rules = rules
         if out is not None:  # one output Tensor (set_output, inlined)
-            self._out_data = [out._data]
+            self._out_data = out._data
             self._out_vc = vc = out._vc
             self._out_version = vc.value
 
     def set_output(self, out, multi=False) -> None:
-        """Record the op's output Tensor (or list of them, for several outputs): its arrays and
-        version counter. Not the Tensor itself, which holds this node (no reference cycles
-        for the garbage collector); ``output`` rebuilds it."""
+        """Record the op's output Tensor (or list of them, for several outputs): its array (a
+        list of them) and version counter. Not the Tensor itself, which holds this node (no
+        reference cycles for the garbage collector); ``output`` rebuilds it."""
         if multi:
             self._multi, self._out_type = True, type(out)
             self._out_data = [t._data for t in out]
             out = out[0]
         else:
-            self._out_data = [out._data]
+            self._out_data = out._data
         self._out_vc = vc = out._vc
         self._out_version = vc.value
 
@@ -151,7 +149,7 @@ class OpNode(Node):
     def output(self):
         """The output Tensor(s): the kept arrays with this node as their history."""
         outs = []
-        for nr, data in enumerate(self._out_data):
+        for nr, data in enumerate(self._out_data if self._multi else (self._out_data,)):
             t = Tensor._wrap(data)
             t._grad_fn, t._output_nr, t._vc = self, nr, self._out_vc
             outs.append(t)
@@ -211,7 +209,7 @@ class OpNode(Node):
             args, kwargs, y = self.args, self.kwargs, self.output
         else:
             args, kwargs = self._raw_args, self._raw_kwargs
-            y = self._out_data if self._multi else self._out_data[0]
+            y = self._out_data
         if self._multi:  # several outputs: dy is a list too
             dy = [grads[i] if i in grads else np.zeros_like(o)
                   for i, o in enumerate(self._out_data)]
@@ -249,7 +247,7 @@ class OpNode(Node):
                     args[i] = raws[i] = None
                 self.args, self._raw_args = args, raws
             if "y" in used and not self._multi:
-                self._out_data = [None]
+                self._out_data = None
 
 
 @functools.cache
@@ -262,16 +260,6 @@ def _positions(used: frozenset, nargs: int) -> tuple:
 def params_read(rules: tuple, nargs: int) -> frozenset:
     """What a node calling ``rules`` saves: the union of their ``data_params``."""
     return frozenset().union(*(data_params(rule, nargs) for rule in rules))
-
-
-def _raw(a):
-
-    if isinstance(a, Tensor):
-        return a._data
-    if isinstance(a, (list, tuple)):
-        items = [_raw(v) for v in a]
-        return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
-    return a
 
 
 def _modified_message(tensor, version, node=None, nr=0) -> str:
