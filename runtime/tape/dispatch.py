@@ -120,15 +120,17 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
         if results is None:
             return result
     if spec.plain:  # the common case: no sequence, every argument a data argument
-        nexts, versions, slots = [], [], None  # slots None: every position so far
+        nexts, versions, slots, live = [], [], None, []  # slots None: every position so far
         numbers = spec.numbers
         for pos, v in enumerate(args):
             if isinstance(v, Tensor):
                 versions.append((pos, v, v._vc.value))
                 if v._grad_fn is not None:
                     nexts.append((v._grad_fn, v._output_nr))
+                    live.append(pos)
                 elif v._requires_grad:
                     nexts.append((v._acc or v._accumulator(), 0))
+                    live.append(pos)
                 else:
                     nexts.append(_CONSTANT)
             elif type(v) is np.ndarray or (numbers and type(v) in _NUMBERS) or is_array(v) or (
@@ -153,10 +155,44 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
     else:
         node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
                    spec.rules, result)
+        if spec.plain and spec.rules is not None and _big(out, versions):
+            bound = _bind(spec.rules, live, len(args))
+            if bound is not None:
+                node.keep_read(bound)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fcO":  # object arrays (np.frompyfunc): the rule decides
             r._grad_fn, r._output_nr = node, nr
     return result
+
+
+#: Arrays from this size on are worth replacing by a stand-in when no rule reads their values.
+BIG_BYTES = 4096
+
+
+def _big(out, versions) -> bool:
+    """Whether the output or a Tensor argument is a NumPy array of at least ``BIG_BYTES``
+    (smaller ones stay: a stand-in would cost more than it frees)."""
+    if type(out) is not np.ndarray:
+        return False  # CuPy or a duck array: kept whole (its stand-in is not this cheap)
+    if out.nbytes >= BIG_BYTES:
+        return True
+    for entry in versions:
+        data = entry[1]._data
+        if type(data) is np.ndarray and data.nbytes >= BIG_BYTES:
+            return True
+    return False
+
+
+def _bind(rules: dict, live: list, nargs: int):
+    """The rule of each argument position (None where no gradient flows), or None when one is
+    missing (the backward says how to register it)."""
+    bound = [None] * nargs
+    for pos in live:
+        rule = rules.get(pos)
+        if rule is None:
+            return None
+        bound[pos] = rule
+    return tuple(bound)
 
 
 @functools.cache

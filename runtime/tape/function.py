@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..adjoint_helpers import only_shape
 from ..rules.table import vjp_rule
 
 __all__ = ["Node", "OpNode", "AccumulateGrad", "torch_name", "node_class"]
@@ -118,6 +119,7 @@ class OpNode(Node):
     _used = None
     _multi = False
     _rules = None
+    _bound = None  # the rule of each argument position, fixed when recorded (see keep_read)
 
     def __init__(self, prim, args, kwargs, slots, next_functions, versions, raw_args,
                  raw_kwargs, rules=None, out=None):
@@ -156,6 +158,32 @@ class OpNode(Node):
         if not self._multi:
             return outs[0]
         return self._out_type(*outs) if hasattr(self._out_type, "_fields") else outs
+
+    def keep_read(self, bound) -> None:
+        """Bind the rules this node will call (``bound[pos]``, None where no gradient flows)
+        and keep only what they read as data, as torch keeps only its saved tensors: an
+        argument Tensor or the output that a rule reads only for its shape, dtype or library
+        gives way to a zero-strided stand-in (one element of memory), so a loop's
+        intermediate sums, biases added and the like are freed as soon as the user drops them.
+        """
+        self._bound = bound
+        self._used = used = params_read(bound, len(self.args))
+        args, raws, dropped = self.args, self._raw_args, False
+        for pos, a in enumerate(args):
+            if pos not in used and isinstance(a, Tensor) and type(raws[pos]) is np.ndarray:
+                if not dropped:
+                    args, dropped = list(args), True
+                args[pos], raws[pos] = None, only_shape(raws[pos])
+        if dropped:
+            self.args = args
+            self._versions = [entry for entry in self._versions if entry[0] in used]
+        if "y" not in used and type(self._out_data) is np.ndarray:
+            self._out_data = only_shape(self._out_data)
+
+    def _tensor_args(self):
+        """The arguments as Tensors for a differentiable backward (stand-ins wrapped)."""
+        return [Tensor._wrap(r) if a is None and r is not None else a
+                for a, r in zip(self.args, self._raw_args)]
 
     def _rule(self, pos):
         rules = self._rules
@@ -206,7 +234,7 @@ class OpNode(Node):
                 if not self._multi and self._out_vc.value != self._out_version:
                     self.check_saved()
         if create_graph:
-            args, kwargs, y = self.args, self.kwargs, self.output
+            args, kwargs, y = self._tensor_args(), self.kwargs, self.output
         else:
             args, kwargs = self._raw_args, self._raw_kwargs
             y = self._out_data
@@ -215,6 +243,10 @@ class OpNode(Node):
                   for i, o in enumerate(self._out_data)]
         else:
             dy = grads[0]
+        bound = self._bound
+        if bound is not None:  # rules bound when recorded: one per live slot, no sequences
+            return [None if nxt is None else bound[pos](dy, y, *args, **kwargs)
+                    for (pos, _), (nxt, _) in zip(self.slots, self.next_functions)]
         out, called, last, g = [], [], None, None
         rules = self._rules
         # a sequence argument's slots are adjacent: one rule call serves them all
@@ -258,8 +290,9 @@ def _positions(used: frozenset, nargs: int) -> tuple:
 
 @functools.cache
 def params_read(rules: tuple, nargs: int) -> frozenset:
-    """What a node calling ``rules`` saves: the union of their ``data_params``."""
-    return frozenset().union(*(data_params(rule, nargs) for rule in rules))
+    """What a node calling ``rules`` (None for a slot not called) saves: the union of their
+    ``data_params``."""
+    return frozenset().union(*(data_params(rule, nargs) for rule in rules if rule is not None))
 
 
 def _modified_message(tensor, version, node=None, nr=0) -> str:
