@@ -148,17 +148,16 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
     else:
         slots, nexts, versions = _data_slots(spec, args)
     cls = node_class(name) if name else spec.cls or node_class(torch_name(prim, args, kwargs))
-    if multi:
-        node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
-                   spec.rules)
-        node.set_output(result, True)
-    else:
+    if not multi:  # one output, of a float (or object) dtype: checked above
         node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
                    spec.rules, result)
+        result._grad_fn = node
         if spec.plain and spec.rules is not None and _big(out, versions):
-            bound = _bind(spec.rules, live, len(args))
-            if bound is not None:
-                node.keep_read(bound)
+            node.keep_read(spec.rules, live)
+        return result
+    node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
+               spec.rules)
+    node.set_output(result, True)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fcO":  # object arrays (np.frompyfunc): the rule decides
             r._grad_fn, r._output_nr = node, nr
@@ -181,18 +180,6 @@ def _big(out, versions) -> bool:
         if type(data) is np.ndarray and data.nbytes >= BIG_BYTES:
             return True
     return False
-
-
-def _bind(rules: dict, live: list, nargs: int):
-    """The rule of each argument position (None where no gradient flows), or None when one is
-    missing (the backward says how to register it)."""
-    bound = [None] * nargs
-    for pos in live:
-        rule = rules.get(pos)
-        if rule is None:
-            return None
-        bound[pos] = rule
-    return tuple(bound)
 
 
 @functools.cache

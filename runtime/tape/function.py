@@ -159,15 +159,21 @@ class OpNode(Node):
             return outs[0]
         return self._out_type(*outs) if hasattr(self._out_type, "_fields") else outs
 
-    def keep_read(self, bound) -> None:
-        """Bind the rules this node will call (``bound[pos]``, None where no gradient flows)
-        and keep only what they read as data, as torch keeps only its saved tensors: an
-        argument Tensor or the output that a rule reads only for its shape, dtype or library
-        gives way to a zero-strided stand-in (one element of memory), so a loop's
+    def keep_read(self, rules: dict, live: list) -> None:
+        """Bind the rules this node will call (those of the ``live`` positions, from the table's
+        ``rules``) and keep only what they read as data, as torch keeps only its saved
+        tensors: an argument Tensor or the output that a rule reads only for its shape, dtype
+        or library gives way to a zero-strided stand-in (one element of memory), so a loop's
         intermediate sums, biases added and the like are freed as soon as the user drops them.
-        """
-        self._bound = bound
-        self._used = used = params_read(bound, len(self.args))
+        A missing rule leaves everything kept (the backward says how to register one)."""
+        bound = [None] * len(self.args)
+        for pos in live:
+            rule = rules.get(pos)
+            if rule is None:
+                return
+            bound[pos] = rule
+        self._bound = bound = tuple(bound)
+        self._used = used = params_read(bound, len(bound))
         args, raws, dropped = self.args, self._raw_args, False
         for pos, a in enumerate(args):
             if pos not in used and isinstance(a, Tensor) and type(raws[pos]) is np.ndarray:
