@@ -21,7 +21,8 @@ from .engine import edge
 from .function import ARG_DEPENDENT, node_class, torch_name
 from .grad_mode import _state as _grad_state
 
-__all__ = ["apply", "raw", "array_ufunc", "array_function", "SEQUENCE_PRIMITIVES"]
+__all__ = ["apply", "binary", "unary", "raw", "array_ufunc", "array_function",
+           "SEQUENCE_PRIMITIVES"]
 
 #: Set by tensor.py once the class exists (the two modules import each other).
 Tensor: type = None  # type: ignore[assignment]
@@ -58,6 +59,20 @@ def apply(prim, *args, name=None, **kwargs):
         return record(prim, args, kwargs, prim(*raw_args, **raw_kwargs), name, raw_args,
                       raw_kwargs)
     return record(prim, args, _NO_KWARGS, prim(*raw_args), name, raw_args, _NO_KWARGS)
+
+
+def binary(prim, a, b):
+    """``apply(prim, a, b)`` for the operators (two arguments, no keywords), without the
+    packing and the loop of the general door."""
+    ra = a._data if isinstance(a, Tensor) else raw(a) if type(a) in _SEQUENCES else a
+    rb = b._data if isinstance(b, Tensor) else raw(b) if type(b) in _SEQUENCES else b
+    return record(prim, (a, b), _NO_KWARGS, prim(ra, rb), None, [ra, rb], _NO_KWARGS)
+
+
+def unary(prim, a):
+    """``apply(prim, a)`` for one argument and no keywords."""
+    ra = a._data if isinstance(a, Tensor) else raw(a) if type(a) in _SEQUENCES else a
+    return record(prim, (a,), _NO_KWARGS, prim(ra), None, [ra], _NO_KWARGS)
 
 
 class _Spec:
@@ -293,7 +308,14 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         # ``ndarray op= tensor`` writes into the array: the op must keep the old values
         inputs = tuple(i.copy() if i is out[0] else i for i in inputs)
     if method == "__call__":
-        result = apply(ufunc, *inputs, **kwargs)
+        if kwargs:
+            result = apply(ufunc, *inputs, **kwargs)
+        elif len(inputs) == 2:  # the common cases: no keywords, one or two operands
+            result = binary(ufunc, *inputs)
+        elif len(inputs) == 1:
+            result = unary(ufunc, inputs[0])
+        else:
+            result = apply(ufunc, *inputs)
     elif method == "reduce" and ufunc in _REDUCTIONS:
         result = apply(_REDUCTIONS[ufunc], *inputs, **kwargs)
     elif method == "at" and ufunc is np.add and isinstance(inputs[0], Tensor):
