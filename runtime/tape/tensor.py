@@ -648,6 +648,10 @@ class Tensor(ShapeAndReductionMethods):
         return binary(np.remainder, self, other)
 
     def __pow__(self, other):
+        if type(other) in (int, float) and other == 2 and self._data.dtype.kind == "f":
+            # NumPy's square gives x ** 2 exactly; its rule is one product, where the general
+            # power rule pays for a where and a pow over the whole array (torch's name kept)
+            return apply(np.square, self, name="PowBackward0")
         return binary(np.power, self, other)
 
     def __rpow__(self, other):
