@@ -127,7 +127,7 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
             mark_view(result, prim, args, kwargs)
         entry = spec.entry
         if (spec.constant or (entry is not None and entry.nondiff) or not _grad_state.enabled
-                or out.dtype.kind not in "fcO" or not _needs_grad(args)):
+                or out.dtype.kind not in "fcO"):
             return result
         multi, results, big = False, (result,), out.nbytes >= BIG_BYTES
     else:
@@ -159,9 +159,13 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
                 continue
             if slots is not None:
                 slots.append((pos, None))
+        if not live and not _needs_grad(args):  # (a live slot: a Tensor that needs grad)
+            return result
         if slots is None:
             slots = _plain_slots(len(args))
     else:
+        if not _needs_grad(args):
+            return result
         slots, nexts, versions = _data_slots(spec, args)
     cls = node_class(name) if name else spec.cls or node_class(torch_name(prim, args, kwargs))
     if not multi:  # one output, of a float (or object) dtype: checked above
