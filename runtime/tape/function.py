@@ -177,7 +177,8 @@ class OpNode(Node):
         args, raws, kept = None, self._raw_args, []
         for entry in self._versions:  # the Tensor arguments
             pos = entry[0]
-            if pos in used or type(raws[pos]) is not np.ndarray:
+            # a leaf (a parameter, an input) is the program's to free: nothing gained
+            if pos in used or entry[1]._grad_fn is None or type(raws[pos]) is not np.ndarray:
                 kept.append(entry)
                 continue
             if args is None:
@@ -253,6 +254,8 @@ class OpNode(Node):
             dy = grads[0]
         bound = self._bound
         if bound is not None:  # rules bound when recorded: one per live slot, no sequences
+            if len(bound) == 1 and bound[0] is not None:  # one argument (tanh, exp, sum...)
+                return [bound[0](dy, y, *args, **kwargs)]
             return [None if nxt is None else bound[pos](dy, y, *args, **kwargs)
                     for (pos, _), (nxt, _) in zip(self.slots, self.next_functions)]
         out, called, last, g = [], [], None, None
