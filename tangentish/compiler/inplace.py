@@ -57,31 +57,42 @@ def update_in_place(adj: Any) -> list[gast.stmt]:
     facts.visit(module)
     owned = candidates - facts.shared
     accumulated = {s.targets[0].id for s in gast.walk(module) if _accumulation(s, owned)}
+    linear = {name for name, obj in ns.objects.items() if obj is unbroadcast}
+
     class _Rewrite(gast.NodeTransformer):
         def visit_Assign(self, node):
             if _accumulation(node, accumulated):
-                return gast.copy_location(augment(node), node)
-            if _accumulation(node, candidates) and _negated(node.value.right):
-                node.value = gast.BinOp(left=node.value.left, op=gast.Sub(),
-                                        right=node.value.right.operand)
-                return node
+                return gast.copy_location(augment(node, linear), node)
+            positive = _accumulation(node, candidates) and _positive(node.value.right, linear)
+            if positive:
+                node.value = gast.BinOp(left=node.value.left, op=gast.Sub(), right=positive)
             return node
 
     return [_Rewrite().visit(s) for s in adj.adjoint]
 
 
-def augment(node: gast.Assign) -> gast.AugAssign:
+def augment(node: gast.Assign, linear: set[str] = frozenset()) -> gast.AugAssign:
     """``n = n + g`` as ``n += g``, and ``n = n + -g`` as ``n -= g`` (one negation fewer)."""
     target, g = node.targets[0], node.value.right
     op: gast.operator = gast.Add()
-    if _negated(g):
-        op, g = gast.Sub(), g.operand
+    positive = _positive(g, linear)
+    if positive is not None:
+        op, g = gast.Sub(), positive
     return gast.AugAssign(target=gast.Name(id=target.id, ctx=gast.Store(), annotation=None,
                                            type_comment=None), op=op, value=g)
 
 
-def _negated(g: gast.expr) -> bool:
-    return isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub)
+def _positive(g: gast.expr, linear: set[str]) -> gast.expr | None:
+    """``x`` for ``g = -x``; ``f(x, t)`` for ``g = f(-x, t)`` with ``f`` linear in x (the names
+    in ``linear``: ``unbroadcast``); else None."""
+    if isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub):
+        return g.operand
+    if (isinstance(g, gast.Call) and isinstance(g.func, gast.Name) and g.func.id in linear
+            and g.args and isinstance(g.args[0], gast.UnaryOp)
+            and isinstance(g.args[0].op, gast.USub)):
+        return gast.Call(func=g.func, args=[g.args[0].operand, *g.args[1:]],
+                         keywords=g.keywords)
+    return None
 
 
 def _accumulation(s: gast.AST, names: set[str]) -> bool:
