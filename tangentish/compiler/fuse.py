@@ -17,20 +17,17 @@ reads or that may change an array in place, and only while the reader stays a sh
 
 >>> import numpy as np
 >>> import tangentish as tg
->>> def f(x, w):
-...     return np.sum(np.tanh(x @ w) ** 2 * 3.0)
+>>> def f(x):
+...     return np.sum(np.tanh(x) ** 2 * 3.0)
 >>> print(tg.source(tg.grad(f)).strip())
-def df(x, w, dy=1.0):
+def df(x, dy=1.0):
     # primal
-    _t1 = x @ w
-    _t2 = np.tanh(_t1)
-    y = np.sum(_t2 ** 2 * 3.0)
-    # grad of: y = np.sum(_t4)
-    d_t4 = unreduce(dy, _t2, None, False)
-    # grad of: _t2 = np.tanh(_t1)
-    d_t1 = d_t4 * 3.0 * 2 * _t2 * (1 - _t2 * _t2)
-    # grad of: _t1 = x @ w
-    dx = matmul_grad_a(d_t1, x, w)
+    _t1 = np.tanh(x)
+    y = np.sum(_t1 ** 2 * 3.0)
+    # grad of: y = np.sum(_t3)
+    d_t3 = unreduce(dy, _t1, None, False)
+    # grad of: _t1 = np.tanh(x)
+    dx = d_t3 * 6.0 * _t1 * (1 - _t1 * _t1)
     return dx
 """
 
@@ -43,9 +40,10 @@ import numpy as np
 
 from tangentish.compiler.nodes import names_in
 from tangentish.compiler.ops import op_of
-from tangentish.compiler.optimize import _empty_comments, _head, _replace
+from tangentish.compiler.optimize import _empty_comments, _head, _replace, _walk
 from tangentish.compiler.purity import elementwise, pure_expr, resolve, safe_between
 from tangentish.compiler.reverse import Adjoint
+from tangentish.compiler.scale import gather
 from tangentish.runtime.support import reduced_size, unbroadcast, unreduce
 
 __all__ = ["fuse", "share_shapes"]
@@ -79,14 +77,21 @@ def fuse(adj: Adjoint) -> None:
     def adjoint_value(s: gast.stmt) -> str | None:
         name = _target(s)
         if (name in adjoints and single(name) and not getattr(s, "tg_pop", None)
-                and isinstance(s.value, (gast.BinOp, gast.UnaryOp))  # a fresh array, not a view
-                and _elementwise_expr(s.value, objects)):
+                and _fresh(s.value, objects) and _elementwise_expr(s.value, objects)):
             return name
         return None
 
     _fold_block(adj.primal, primal_value, objects, adj.stack)
     _fold_block(adj.adjoint, adjoint_value, objects, adj.stack)
     adj.adjoint = _empty_comments(adj.adjoint)
+
+    def linear(c: gast.Call) -> bool:
+        obj = resolve(c.func, objects)
+        return obj is unbroadcast or obj is unreduce
+
+    for s in _walk(adj.adjoint):
+        if isinstance(s, gast.Assign):
+            s.value = gather(s.value, linear)
 
 
 def share_shapes(adj: Adjoint) -> None:
@@ -193,6 +198,13 @@ def _elementwise_expr(node: gast.expr, objects: dict[str, Any]) -> bool:
         elif isinstance(n, (gast.Subscript, gast.Compare, gast.BoolOp, gast.IfExp)):
             return False
     return True
+
+
+def _fresh(node: gast.expr, objects: dict[str, Any]) -> bool:
+    """Computes a new array (arithmetic, or ``unbroadcast`` of it), not a view of another."""
+    if isinstance(node, gast.Call) and node.args and resolve(node.func, objects) is unbroadcast:
+        return _fresh(node.args[0], objects)
+    return isinstance(node, (gast.BinOp, gast.UnaryOp))
 
 
 def _ops(node: gast.AST) -> int:
