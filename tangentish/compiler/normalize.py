@@ -47,6 +47,7 @@ from tangentish.compiler.nodes import (
     index_value,
     names_in,
     store_counts,
+    walk,
 )
 from tangentish.compiler.ops import Op, set_op
 from tangentish.compiler.parse import Parsed, parse
@@ -127,7 +128,7 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
 
 def _result_name(node: gast.FunctionDef, params: list[str], namer: Namer) -> str:
     """``y`` unless the function ends in its only ``return name`` of a non-parameter local."""
-    returns = [n for n in gast.walk(node) if isinstance(n, gast.Return)]
+    returns = [n for n in walk(node) if isinstance(n, gast.Return)]
     last = node.body[-1] if node.body else None
     if (len(returns) == 1 and last is returns[0] and isinstance(last.value, gast.Name)
             and last.value.id not in params):
@@ -321,8 +322,23 @@ class _Function(CallsMixin, StatementsMixin):
         if isinstance(test, gast.Name):
             return self.name(test.id, test)
         t = self.ctx.namer.synthetic("cond")
-        self.emit(out, t, self.rewrite(test), Op("inert"), test)
+        self.emit(out, t, self.rewrite(self.inline_local_calls(test, out)), Op("inert"), test)
         return gload(t)
+
+    def inline_local_calls(self, e: gast.expr, out: list) -> gast.expr:
+        """``e`` with each call of a local function (a nested def or lambda) computed into a
+        temporary first: an inert expression is copied into generated code whole, and the
+        local function's definition is not there (it is inlined at each call)."""
+        fn = self
+
+        class _Inliner(gast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                if isinstance(node.func, gast.Name) and node.func.id in fn.local_fns_all():
+                    return fn.atom(node, out)
+                return node
+
+        return _Inliner().visit(clone(e))
 
     def value(self, e: gast.expr, out: list) -> tuple[gast.expr, Op]:
         """The one-operation right-hand side computing ``e`` (operands emitted into out)."""
@@ -334,7 +350,7 @@ class _Function(CallsMixin, StatementsMixin):
                 return ref, Op("const")
             return ref, Op("const" if ref.id in self.ctx.ns.objects else "copy")
         if _is_inert(e):
-            return self.rewrite(e), Op("inert")
+            return self.rewrite(self.inline_local_calls(e, out)), Op("inert")
         if isinstance(e, gast.BinOp):
             a, b = self.atom(e.left, out), self.atom(e.right, out)
             prim = BINOPS[type(e.op)]
