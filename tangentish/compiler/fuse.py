@@ -40,7 +40,7 @@ import numpy as np
 
 from tangentish.compiler.nodes import names_in
 from tangentish.compiler.ops import op_of
-from tangentish.compiler.optimize import _empty_comments, _head, _replace, _walk
+from tangentish.compiler.optimize import _empty_comments, _walk
 from tangentish.compiler.purity import elementwise, pure_expr, resolve, safe_between
 from tangentish.compiler.reverse import Adjoint
 from tangentish.compiler.scale import gather
@@ -90,7 +90,7 @@ def fuse(adj: Adjoint) -> None:
         return obj is unbroadcast or obj is unreduce
 
     for s in _walk(adj.adjoint):
-        if isinstance(s, gast.Assign):
+        if isinstance(s, (gast.Assign, gast.AugAssign)):
             s.value = gather(s.value, linear)
 
 
@@ -200,6 +200,20 @@ def _elementwise_expr(node: gast.expr, objects: dict[str, Any]) -> bool:
     return True
 
 
+def _valued(s: gast.stmt) -> bool:  # a statement that evaluates one expression, where it stands
+    return isinstance(s, (gast.Assign, gast.AugAssign, gast.Expr))
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, name: str, value: gast.expr):
+        self.name, self.value = name, value
+
+    def visit_Name(self, node):
+        if node.id == self.name and isinstance(node.ctx, gast.Load):
+            return self.value
+        return node
+
+
 def _fresh(node: gast.expr, objects: dict[str, Any]) -> bool:
     """Computes a new array (arithmetic, or ``unbroadcast`` of it), not a view of another."""
     if isinstance(node, gast.Call) and node.args and resolve(node.func, objects) is unbroadcast:
@@ -224,9 +238,9 @@ def _fold_block(stmts: list[gast.stmt], value_of, objects: dict[str, Any],
         if name is not None:
             moved = names_in(s.value) | {name}
             for user in stmts[i + 1:]:
-                if isinstance(user, (gast.Assign, gast.Expr)) and name in names_in(_head(user)):
+                if _valued(user) and name in names_in(user.value):
                     if _ops(user.value) + _ops(s.value) <= _MAX_OPS:
-                        _replace(user, name, s.value)
+                        user.value = _Substitute(name, s.value).visit(user.value)
                         del stmts[i]
                         i -= 1
                     break

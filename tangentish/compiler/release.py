@@ -40,8 +40,12 @@ from tangentish.compiler.nodes import names_in
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.purity import elementwise, resolve
 from tangentish.compiler.reverse import Adjoint
+from tangentish.runtime.support import unbroadcast, unreduce
 
 __all__ = ["release"]
+
+_REDUCTIONS = (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin)
+_VIEWS = (unbroadcast, unreduce)  # calls that return their argument or a view of it
 
 
 def release(adj: Adjoint) -> None:
@@ -54,11 +58,11 @@ def release(adj: Adjoint) -> None:
     for s in adj.primal + adj.adjoint:
         if isinstance(s, (gast.If, gast.For, gast.While)):
             nested |= names_in(s, gast.Store)
-    makes = [[_computes(s, op_of(s)) for s in adj.primal],
-             [_computes_adjoint(s, objects) for s in adj.adjoint]]
-    arrays = {s.targets[0].id for s, m in zip(adj.primal, makes[0]) if m}
-    arrays |= {s.targets[0].id for s, m in zip(adj.adjoint, makes[1]) if m}
-    arrays -= kept | nested
+    small = _scalars(adj, objects)
+    makes = [[_allocates(s, small, objects) for s in sweep] for sweep in (adj.primal, adj.adjoint)]
+    arrays = {s.targets[0].id for s in adj.primal if _computes(s, op_of(s))}
+    arrays |= {s.targets[0].id for s in adj.adjoint if _computes_adjoint(s, objects)}
+    arrays -= kept | nested | small
     # the last statement (sweep, index) that reads each array
     last: dict[str, tuple[int, int]] = {}
     for k, sweep in enumerate((adj.primal, adj.adjoint)):
@@ -91,6 +95,59 @@ def _computes_adjoint(s: gast.stmt, objects) -> bool:
     if isinstance(v, (gast.BinOp, gast.UnaryOp)):
         return True
     return isinstance(v, gast.Call) and _array_op(resolve(v.func, objects))
+
+
+def _allocates(s: gast.stmt, small: set[str], objects) -> bool:
+    """May ``s`` make a new array that is not a single number (to reuse freed memory)?"""
+    if not isinstance(s, (gast.Assign, gast.AugAssign)):
+        return False
+    target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+    if isinstance(target, gast.Name) and target.id in small:
+        return False
+    return any(isinstance(n, (gast.BinOp, gast.UnaryOp)) or (
+        isinstance(n, gast.Call) and resolve(n.func, objects) not in _VIEWS)
+        for n in gast.walk(s.value))
+
+
+def _scalars(adj: Adjoint, objects) -> set[str]:
+    """Names known to hold one number: full reductions, shapes, arithmetic on them, and the
+    adjoints of those."""
+    small: set[str] = set()
+
+    def number(e: gast.expr) -> bool:
+        if isinstance(e, gast.Constant):
+            return True
+        if isinstance(e, gast.Name):
+            return e.id in small
+        if isinstance(e, gast.BinOp):
+            return number(e.left) and number(e.right)
+        if isinstance(e, gast.UnaryOp):
+            return number(e.operand)
+        if isinstance(e, gast.Attribute):  # x.shape, x.ndim, x.size
+            return e.attr in ("shape", "ndim", "size") or number(e.value)
+        if isinstance(e, gast.Subscript):  # an entry of a shape
+            return number(e.value)
+        if not isinstance(e, gast.Call) or any(k.arg == "out" for k in e.keywords):
+            return False
+        obj = resolve(e.func, objects)
+        if any(obj is r for r in _REDUCTIONS):
+            return len(e.args) == 1 and all(k.arg != "axis" or _is_none(k.value)
+                                            for k in e.keywords)
+        return elementwise(obj) and not e.keywords and all(number(a) for a in e.args)
+
+    for s in adj.primal:
+        op = op_of(s)
+        if op is None or not isinstance(s, gast.Assign) or not isinstance(s.targets[0],
+                                                                           gast.Name):
+            continue
+        if op.kind in ("inert", "const") or number(s.value):
+            small.add(s.targets[0].id)
+    adjoints = adj.norm.namer.adjoint_names()
+    return small | {adjoints[v] for v in small if v in adjoints}
+
+
+def _is_none(node: gast.expr) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
 
 
 def _array_op(obj) -> bool:
