@@ -38,7 +38,7 @@ import numpy as np
 
 from tangentish.compiler.nodes import names_in
 from tangentish.compiler.ops import op_of
-from tangentish.compiler.purity import elementwise, resolve
+from tangentish.compiler.purity import elementwise, resolve, scan
 from tangentish.compiler.reverse import Adjoint
 from tangentish.runtime.support import unbroadcast, unreduce
 
@@ -67,10 +67,13 @@ def release(adj: Adjoint) -> None:
     last: dict[str, tuple[int, int]] = {}
     for k, sweep in enumerate((adj.primal, adj.adjoint)):
         for i, s in enumerate(sweep):
-            for name in names_in(s) & arrays:
-                last[name] = (k, i)
-            for name in names_in(s, gast.Store) & arrays:
-                last.pop(name, None)  # assigned again: its reads so far are not the last
+            names = [n for n in scan(s) if isinstance(n, gast.Name) and n.id in arrays]
+            for n in names:
+                if isinstance(n.ctx, gast.Load):
+                    last[n.id] = (k, i)
+            for n in names:
+                if not isinstance(n.ctx, gast.Load):
+                    last.pop(n.id, None)  # assigned again: its reads so far are not the last
     dies: dict[tuple[int, int], list[str]] = {}
     for name, (k, i) in last.items():
         if any(makes[k][i + 1:]) or (k == 0 and any(makes[1])):  # memory to reuse later on
@@ -106,7 +109,7 @@ def _allocates(s: gast.stmt, small: set[str], objects) -> bool:
         return False
     return any(isinstance(n, (gast.BinOp, gast.UnaryOp)) or (
         isinstance(n, gast.Call) and resolve(n.func, objects) not in _VIEWS)
-        for n in gast.walk(s.value))
+        for n in scan(s.value))
 
 
 def _scalars(adj: Adjoint, objects) -> set[str]:

@@ -31,12 +31,14 @@ __all__ = ["gather"]
 
 def gather(node: gast.expr, linear: Callable[[gast.Call], bool]) -> gast.expr:
     """``node`` with negations and numeric factors of products folded into one number each."""
-    for field, value in gast.iter_fields(node):
-        if isinstance(value, gast.expr):
-            setattr(node, field, gather(value, linear))
-        elif isinstance(value, list):
-            setattr(node, field, [gather(v, linear) if isinstance(v, gast.expr) else v
-                                  for v in value])
+    if isinstance(node, gast.BinOp):  # products and their operands; the rest stays as it is
+        node.left, node.right = gather(node.left, linear), gather(node.right, linear)
+    elif isinstance(node, gast.UnaryOp):
+        node.operand = gather(node.operand, linear)
+    elif isinstance(node, gast.Call):
+        node.args = [gather(a, linear) for a in node.args]
+    else:
+        return node
     if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult) and _number(node.right):
         left, c = node.left, node.right.value
         if (isinstance(left, gast.BinOp) and isinstance(left.op, gast.Mult)
