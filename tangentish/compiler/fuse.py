@@ -90,9 +90,12 @@ def fuse(adj: Adjoint) -> None:
         obj = resolve(c.func, objects)
         return obj is unbroadcast or obj is unreduce
 
+    def reduces(c: gast.Call) -> bool:
+        return resolve(c.func, objects) is unbroadcast
+
     for s in _walk(adj.adjoint):
         if isinstance(s, (gast.Assign, gast.AugAssign)):
-            s.value = gather(s.value, linear)
+            s.value = gather(s.value, linear, reduces)
 
 
 def share_shapes(adj: Adjoint, census: _Census | None = None) -> None:

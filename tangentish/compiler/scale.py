@@ -9,15 +9,20 @@ adjacent numbers are multiplied at compile time:
 >>> from tangentish.compiler.nodes import unparse
 >>> def simplified(src):
 ...     node = gast.parse(src).body[0].value
-...     return unparse(gather(node, lambda call: False))
+...     unbroadcast = lambda call: call.func.id == "unbroadcast"
+...     return unparse(gather(node, unbroadcast, unbroadcast))
 >>> simplified("d_t6 * 100.0 * 2 * _t4")
 'd_t6 * 200.0 * _t4'
 >>> simplified("-(d_t9 * 2 * _t8)")
 'd_t9 * -2 * _t8'
 
 ``unbroadcast`` is linear, so ``unbroadcast(-g, t) * 2`` becomes ``unbroadcast(g, t) * -2``
-(``linear`` says which calls are). Only the adjoint sweep is rewritten: its rounding may change
-in the last bit, the primal's must not.
+(``linear`` says which calls are), and as it may sum, ``unbroadcast(-g, t)`` alone becomes
+``-unbroadcast(g, t)``, negating the smaller array. Only the adjoint sweep is rewritten: its
+rounding may change in the last bit, the primal's must not.
+
+>>> simplified("unbroadcast(-g, t) * 2"), simplified("dx + unbroadcast(-g, t)")
+('unbroadcast(g, t) * -2', 'dx + -unbroadcast(g, t)')
 """
 
 from __future__ import annotations
@@ -29,14 +34,23 @@ import gast
 __all__ = ["gather"]
 
 
-def gather(node: gast.expr, linear: Callable[[gast.Call], bool]) -> gast.expr:
-    """``node`` with negations and numeric factors of products folded into one number each."""
+def gather(node: gast.expr, linear: Callable[[gast.Call], bool],
+           reduces: Callable[[gast.Call], bool] = lambda call: False) -> gast.expr:
+    """``node`` with negations and numeric factors of products folded into one number each;
+    ``reduces`` (a linear call that may sum, like ``unbroadcast``) takes its argument's
+    negation outside."""
     if isinstance(node, gast.BinOp):  # products and their operands; the rest stays as it is
-        node.left, node.right = gather(node.left, linear), gather(node.right, linear)
+        node.left = gather(node.left, linear, reduces)
+        node.right = gather(node.right, linear, reduces)
     elif isinstance(node, gast.UnaryOp):
-        node.operand = gather(node.operand, linear)
+        node.operand = gather(node.operand, linear, reduces)
     elif isinstance(node, gast.Call):
-        node.args = [gather(a, linear) for a in node.args]
+        node.args = [gather(a, linear, reduces) for a in node.args]
+        first = node.args[0] if node.args else None
+        if (reduces(node) and isinstance(first, gast.UnaryOp)
+                and isinstance(first.op, gast.USub)):
+            node.args[0] = first.operand  # negate the sum, not every term of it
+            return gast.UnaryOp(op=gast.USub(), operand=node)
     else:
         return node
     if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult) and _number(node.right):
