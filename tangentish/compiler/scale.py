@@ -91,8 +91,8 @@ def _negated(node: gast.expr, linear: Callable[[gast.Call], bool]) -> gast.expr 
 def _negate_factor(node: gast.expr) -> bool:
     """Negate the number on the left spine of a product ``x * c * y``, if there is one."""
     while isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
-        if _number(node.right):
-            node.right.value = -node.right.value
+        if _number(node.right):  # a new node: a constant may be shared with the primal
+            node.right = gast.Constant(value=-node.right.value, kind=None)
             return True
         node = node.left
     return False
