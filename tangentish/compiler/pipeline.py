@@ -8,10 +8,12 @@ Each pass is a module with one job and a docstring example:
 3. ``normalize``: one primitive per statement (with ``statements``, ``calls``, ``jumps``,
    ``ssa``, ``hoist``), user functions inlined, jumps structured;
 4. ``activity``: which variables need an adjoint (and, for Python-number arguments, which
-   hold scalars);
+   hold scalars); before it ``cse`` computes repeated values once, after it ``shift`` takes
+   the shift of a stable logsumexp out of the active set;
 5. ``reverse``: the primal and adjoint sweeps (rules inlined by ``inline``);
 6. ``optimize``: unused stack pushes, dead code and single-use temporaries removed, subscript
-   adjoints accumulated in place;
+   adjoints accumulated in place; then ``fuse`` (elementwise temporaries folded back into
+   their reader, with ``scale``) and ``release`` (``del`` after an array's last read);
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
 Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
