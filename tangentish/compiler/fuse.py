@@ -11,9 +11,13 @@ that are read exactly once back into their reader, in the primal and in the adjo
 Adjoint statements often read a primal temporary only for its shape (``unbroadcast(g, _t3)``,
 ``unreduce(g, _t10)``). An elementwise operation of one array and numbers keeps its argument's
 shape, so such reads are first pointed at that argument (``unbroadcast(g, _t2)``), which frees
-``_t3`` to be folded. Only names the compiler made are folded (``_t3``, ``d_t3``; never the
-user's variables), only within one block, never past a statement that rebinds what the value
-reads or that may change an array in place, and only while the reader stays a short line.
+``_t3`` to be folded. A value that is one operation on parameters, views of them and numbers
+(``_t8 = 1.0 - _t2``) is computed again where the adjoint reads it, rather than held as a
+whole array through the primal's largest moment.
+
+Only names the compiler made are folded (``_t3``, ``d_t3``; never the user's variables), only
+within one block, never past a statement that rebinds what the value reads or that may change
+an array in place, and only while the reader stays a short line.
 
 >>> import numpy as np
 >>> import tangentish as tg
@@ -38,7 +42,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from tangentish.compiler.nodes import names_in
+from tangentish.compiler.nodes import clone, names_in
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.optimize import _empty_comments, _walk
 from tangentish.compiler.purity import elementwise, pure_expr, resolve, safe_between, scan
@@ -59,7 +63,9 @@ def fuse(adj: Adjoint) -> None:
     """Point shape-only reads at shape-equal names, then fold both sweeps' temporaries."""
     objects = adj.norm.namespace.objects
     census = _Census(adj, objects)
-    share_shapes(adj, census)
+    again = _recomputable(adj, census)
+    share_shapes(adj, census, set(again))
+    _recompute(again, census)
     loads, stores = census.loads, census.stores
     synthetic = adj.norm.namer.synthetic_names
     keep = {adj.norm.result, adj.seed} | set(adj.norm.params)
@@ -98,7 +104,8 @@ def fuse(adj: Adjoint) -> None:
             s.value = gather(s.value, linear, reduces)
 
 
-def share_shapes(adj: Adjoint, census: _Census | None = None) -> None:
+def share_shapes(adj: Adjoint, census: _Census | None = None,
+                 dropped: set[str] = frozenset()) -> None:
     """Reads of a value only for its shape, in the adjoint, read a kept value of equal shape.
 
     Shapes are tracked as sets of names broadcast together: ``t = a * 2.0 - b`` has the shape
@@ -106,7 +113,7 @@ def share_shapes(adj: Adjoint, census: _Census | None = None) -> None:
     earlier kept value whose set is ``{a, b}``. Only names assigned once at the top of the
     primal take part (values inside loops reach the adjoint through the stack). A ufunc of a
     parameter starts a new set: ``np.exp`` of a list makes an array, with a shape the list
-    lacks.
+    lacks. ``dropped`` names will not be kept (the adjoint computes them again).
     """
     objects = adj.norm.namespace.objects
     census = census or _Census(adj, objects)
@@ -129,7 +136,8 @@ def share_shapes(adj: Adjoint, census: _Census | None = None) -> None:
 
     def kept(name: str) -> bool:  # stays a variable: the adjoint reads its value, or the user's
         return (name in params or name not in synthetic
-                or len(shape_reads.get(name, ())) < adjoint_loads.get(name, 0))
+                or len(shape_reads.get(name, ())) < adjoint_loads.get(name, 0)) and (
+            name not in dropped)
 
     for name, reads in shape_reads.items():
         if kept(name) or len(reads) != adjoint_loads.get(name, 0):
@@ -139,6 +147,57 @@ def share_shapes(adj: Adjoint, census: _Census | None = None) -> None:
         for n in reads if same else ():
             census.move(n.id, same[-1])
             n.id = same[-1]  # the nearest: ``h ** 2`` reads as ``h``
+
+
+def _recomputable(adj: Adjoint, census: _Census) -> dict[str, tuple]:
+    """Primal values the adjoint had better compute again than keep: one elementwise operation
+    on numbers, parameters and views of parameters (``_t8 = 1.0 - _t2``, ``_t2 = x[:-1]``),
+    read once by the primal and once, at the top, by the adjoint. Keeping such a value holds
+    a whole array through the primal's largest moment; computing it again is one pass.
+
+    Returns name -> (its value, the adjoint statement reading it).
+    """
+    params = {p for p in adj.norm.params if census.stores.get(p, 0) == 0}
+    shape_only = {id(n) for n in census.shape_args}
+    synthetic = adj.norm.namer.synthetic_names
+    views = set()
+    candidates = {}
+    for s in adj.primal:
+        name, op = _target(s), op_of(s)
+        if name is None or op is None or census.stores.get(name) != 1:
+            continue
+        if (op.kind == "getitem" and isinstance(s.value, gast.Subscript)
+                and isinstance(s.value.value, gast.Name) and s.value.value.id in params):
+            views.add(name)
+        elif (name in synthetic and op.kind == "call" and elementwise(op.obj)
+                and not op.keywords and all(_number(a) or (isinstance(a, gast.Name) and (
+                    a.id in params or a.id in views)) for a in op.args)
+                and census.loads.get(name, 0) - census.adjoint_loads.get(name, 0) == 1):
+            candidates[name] = s.value
+    found: dict[str, list] = {}
+    for s in adj.adjoint:
+        compound = isinstance(s, (gast.If, gast.For, gast.While))
+        for n in scan(s):
+            if (isinstance(n, gast.Name) and n.id in candidates and id(n) not in shape_only
+                    and isinstance(n.ctx, gast.Load)):
+                found.setdefault(n.id, []).append(None if compound else s)
+    return {name: (candidates[name], stmts[0]) for name, stmts in found.items()
+            if len(stmts) == 1 and stmts[0] is not None and _valued(stmts[0])}
+
+
+def _recompute(again: dict[str, tuple], census: _Census) -> None:
+    """The adjoint computes each value of ``again`` where it reads it, if that was its only
+    read left (its shape-only reads found a stand-in); the primal then folds it."""
+    for name, (value, stmt) in again.items():
+        if census.adjoint_loads.get(name) != 1:
+            continue
+        stmt.value = _Substitute(name, clone(value)).visit(stmt.value)
+        census.loads[name] -= 1
+        census.adjoint_loads[name] -= 1
+        for n in scan(value):
+            if isinstance(n, gast.Name):
+                census.loads[n.id] = census.loads.get(n.id, 0) + 1
+                census.adjoint_loads[n.id] = census.adjoint_loads.get(n.id, 0) + 1
 
 
 def _shape_of(name: str, op: Any, shapes: dict[str, frozenset], params: set[str]) -> frozenset:
