@@ -49,3 +49,21 @@ def test_compiling_twice_the_lines_costs_twice_the_work():
     tg.grad(warm, wrt=(0, 1), fallback="error")(np.ones((2, 2)), np.ones((2, 2)))
     short, long = _calls_to_compile(_straight_line(100)), _calls_to_compile(_straight_line(200))
     assert long / short < 2.3, f"100 lines: {short} calls, 200 lines: {long} calls"
+
+
+def _scalar_fn(x, y):
+    return np.sin(x * y) + x
+
+
+def test_a_first_call_with_floats_compiles_once():
+    from tangentish.compiler import cache
+
+    grad = tg.grad(_scalar_fn, wrt=(0, 1), fallback="error")
+    before = len(cache._CACHE)
+    got = grad(0.3, 0.7)
+    assert len(cache._CACHE) == before + 1  # the specialised code alone, not the general first
+    assert "math.cos" in grad.variant((0.3, 0.7)).source
+    want = (np.cos(0.21) * 0.7 + 1.0, np.cos(0.21) * 0.3)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(grad(np.array([0.3]), np.array([0.7])), [[want[0]], [want[1]]],
+                               rtol=1e-12)  # arrays then get the general code
