@@ -322,8 +322,23 @@ class _Function(CallsMixin, StatementsMixin):
         if isinstance(test, gast.Name):
             return self.name(test.id, test)
         t = self.ctx.namer.synthetic("cond")
-        self.emit(out, t, self.rewrite(test), Op("inert"), test)
+        self.emit(out, t, self.rewrite(self.inline_local_calls(test, out)), Op("inert"), test)
         return gload(t)
+
+    def inline_local_calls(self, e: gast.expr, out: list) -> gast.expr:
+        """``e`` with each call of a local function (a nested def or lambda) computed into a
+        temporary first: an inert expression is copied into generated code whole, and the
+        local function's definition is not there (it is inlined at each call)."""
+        fn = self
+
+        class _Inliner(gast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                if isinstance(node.func, gast.Name) and node.func.id in fn.local_fns_all():
+                    return fn.atom(node, out)
+                return node
+
+        return _Inliner().visit(clone(e))
 
     def value(self, e: gast.expr, out: list) -> tuple[gast.expr, Op]:
         """The one-operation right-hand side computing ``e`` (operands emitted into out)."""
@@ -335,7 +350,7 @@ class _Function(CallsMixin, StatementsMixin):
                 return ref, Op("const")
             return ref, Op("const" if ref.id in self.ctx.ns.objects else "copy")
         if _is_inert(e):
-            return self.rewrite(e), Op("inert")
+            return self.rewrite(self.inline_local_calls(e, out)), Op("inert")
         if isinstance(e, gast.BinOp):
             a, b = self.atom(e.left, out), self.atom(e.right, out)
             prim = BINOPS[type(e.op)]

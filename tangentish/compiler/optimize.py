@@ -6,6 +6,7 @@ The sweeps are built to be correct first; this pass makes them lean:
 * ``x = items[i]`` at the top of a loop is read again in the reverse loop instead of saved;
 * a value the adjoint reads only for its shape is saved as ``only_shape(v)``;
 * adjoint copies (``d_t4 = dh``) read the original name directly;
+* accumulations into adjoint buffers nothing else can see are made in place (``inplace``);
 * subscript adjoints accumulate in place into arrays the adjoint sweep made itself;
 * primal assignments whose value nobody reads are deleted;
 * single-use temporaries without adjoints go back into their one use.
@@ -32,6 +33,7 @@ from typing import Any
 
 import gast
 
+from tangentish.compiler.inplace import update_in_place
 from tangentish.compiler.nodes import assign, call, clone, load, names_in, walk
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.reverse import Adjoint
@@ -51,6 +53,7 @@ def optimize(adj: Adjoint) -> Adjoint:
     reread_items(adj)
     save_shapes_only(adj)
     adj.adjoint = _empty_comments(propagate_copies(adj.adjoint, adj))
+    adj.adjoint = update_in_place(adj)
     keep = {adj.norm.result} | set(adj.norm.params)
     for s in adj.adjoint:
         keep |= names_in(s)

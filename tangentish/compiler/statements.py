@@ -243,6 +243,15 @@ class StatementsMixin:
         out.append(gast.copy_location(gast.Continue(), s))
 
     def stmt_While(self, s, out):
+        if any(isinstance(c, gast.Call) and isinstance(c.func, gast.Name)
+               and c.func.id in self.local_fns_all() for c in gast.walk(s.test)):
+            # The test calls a local function, inlined as statements: they must run before
+            # every trip, so ``while t: body`` becomes ``while True: if not t: break; body``.
+            guard = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=s.test),
+                            body=[gast.copy_location(gast.Break(), s)], orelse=[])
+            loop = gast.While(test=gast.Constant(value=True, kind=None),
+                              body=[gast.copy_location(guard, s)] + s.body, orelse=s.orelse)
+            return self.stmt_While(gast.copy_location(loop, s), out)
         test = self.rewrite(s.test)
         body = self.loop_body(s.body)
         node = gast.copy_location(gast.While(test=test, body=body, orelse=[]), s)
