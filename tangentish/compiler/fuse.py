@@ -41,7 +41,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from tangentish.compiler.nodes import names_in
+from tangentish.compiler.nodes import names_in, walk
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.optimize import _empty_comments, _head, _replace
 from tangentish.compiler.purity import elementwise, pure_expr, resolve, safe_between
@@ -112,7 +112,7 @@ def share_shapes(adj: Adjoint) -> None:
     objects = adj.norm.namespace.objects
     shape_reads: dict[str, list[gast.Name]] = {}
     for s in adj.adjoint:
-        for n in gast.walk(s):
+        for n in walk(s):
             arg = _shape_arg(n, objects)
             if arg is not None and arg.id in shapes:
                 shape_reads.setdefault(arg.id, []).append(arg)
@@ -174,7 +174,7 @@ def _counts(*parts) -> tuple[dict[str, int], dict[str, int]]:
     loads: dict[str, int] = {}
     stores: dict[str, int] = {}
     for tree in (t for part in parts for t in part):
-        for n in gast.walk(tree):
+        for n in walk(tree):
             if isinstance(n, gast.Name):
                 table = loads if isinstance(n.ctx, gast.Load) else stores
                 table[n.id] = table.get(n.id, 0) + 1
@@ -185,7 +185,7 @@ def _elementwise_expr(node: gast.expr, objects: dict[str, Any]) -> bool:
     """Arithmetic, ufuncs and ``unbroadcast``/``unreduce`` only: temporaries elision reuses."""
     if not pure_expr(node, objects):
         return False
-    for n in gast.walk(node):
+    for n in walk(node):
         if isinstance(n, gast.Call):
             obj = resolve(n.func, objects)
             if not (elementwise(obj) or obj is unbroadcast or obj is unreduce):
@@ -196,7 +196,7 @@ def _elementwise_expr(node: gast.expr, objects: dict[str, Any]) -> bool:
 
 
 def _ops(node: gast.AST) -> int:
-    return sum(isinstance(n, (gast.Call, gast.BinOp, gast.UnaryOp)) for n in gast.walk(node))
+    return sum(isinstance(n, (gast.Call, gast.BinOp, gast.UnaryOp)) for n in walk(node))
 
 
 def _fold_block(stmts: list[gast.stmt], value_of, objects: dict[str, Any],
