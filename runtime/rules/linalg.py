@@ -45,7 +45,14 @@ def matmul_shape(a2, b2):
 
 def matmul_grad_a(dy, a, b):
     """Cotangent of a in ``a @ b``: ``dy @ b.T``, with 1-d operands and batch broadcasting."""
-    na, nb = np.ndim(a), np.ndim(b)
+    if type(a) is type(b) is type(dy) is np.ndarray:  # attribute reads, no dispatch
+        na, nb = a.ndim, b.ndim
+        if na == nb == 2:
+            return np.matmul(dy, b.T)
+        if na == 2 and nb == 1:
+            return np.multiply.outer(dy, b)  # np.outer's ravels cost more than the product
+    else:
+        na, nb = np.ndim(a), np.ndim(b)
     if na == nb == 2 and np.ndim(dy) == 2:
         return np.matmul(dy, mT(b))  # (m, k) @ (k, n)
     if na + nb == 3 and np.ndim(dy) == 1:
@@ -57,7 +64,14 @@ def matmul_grad_a(dy, a, b):
 
 def matmul_grad_b(dy, a, b):
     """Cotangent of b in ``a @ b``: ``a.T @ dy``, with 1-d operands and batch broadcasting."""
-    na, nb = np.ndim(a), np.ndim(b)
+    if type(a) is type(b) is type(dy) is np.ndarray:
+        na, nb = a.ndim, b.ndim
+        if na == nb == 2:
+            return np.matmul(a.T, dy)
+        if na == 2 and nb == 1:
+            return np.matmul(dy, a)
+    else:
+        na, nb = np.ndim(a), np.ndim(b)
     if na == nb == 2 and np.ndim(dy) == 2:
         return np.matmul(mT(a), dy)
     if na + nb == 3 and np.ndim(dy) == 1:

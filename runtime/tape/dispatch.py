@@ -13,17 +13,18 @@ import warnings
 import numpy as np
 
 from ..backend import is_array
-from ..rules.table import is_nondiff
+from ..rules.table import lookup
 from ..support import index_set
 from .dtypes import get_default_dtype
 from .engine import edge
-from .function import FIXED_NAMES, node_class, torch_name
+from .function import ARG_DEPENDENT, node_class, torch_name
 from .grad_mode import _state as _grad_state
 
 __all__ = ["apply", "raw", "array_ufunc", "array_function", "SEQUENCE_PRIMITIVES"]
 
 #: Set by tensor.py once the class exists (the two modules import each other).
 Tensor: type = None  # type: ignore[assignment]
+_wrap = None  # Tensor._wrap, likewise
 
 #: Primitives whose first argument is a sequence of arrays (one gradient slot per element).
 SEQUENCE_PRIMITIVES = {np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack,
@@ -49,7 +50,8 @@ def raw(a):
 
 def apply(prim, *args, name=None, **kwargs):
     """``prim(*args, **kwargs)`` on raw arrays, recorded on the tape when a Tensor needs grad."""
-    raw_args = [raw(a) for a in args]
+    raw_args = [a._data if isinstance(a, Tensor) else raw(a) if type(a) in _SEQUENCES else a
+                for a in args]
     if kwargs:
         raw_kwargs = {k: raw(v) for k, v in kwargs.items()}
         out = prim(*raw_args, **raw_kwargs)
@@ -59,57 +61,137 @@ def apply(prim, *args, name=None, **kwargs):
     return record(prim, args, kwargs, out, name, (raw_args, raw_kwargs))
 
 
+class _Spec:
+    """What ``record`` needs to know about a primitive, worked out on its first call."""
+
+    __slots__ = ("constant", "entry", "view", "keep_layout", "numbers", "plain", "sequence",
+                 "positions", "cls", "rules")
+
+    def __init__(self, prim):
+        self.constant = prim in _CONSTANT_RESULTS
+        self.view = prim in VIEW_PRIMITIVES
+        self.keep_layout = self.view or prim is np.broadcast_to
+        self.numbers = prim in _ARITHMETIC or isinstance(prim, np.ufunc)
+        self.sequence = prim in SEQUENCE_PRIMITIVES
+        self.positions = _DATA_POSITIONS.get(prim)
+        self.plain = not self.sequence and self.positions is None  # every argument is data
+        # the node class when torch's name does not depend on the arguments
+        self.cls = None if prim in ARG_DEPENDENT else node_class(torch_name(prim, (), {}))
+        # the table's entry: defvjp and defnondiff update it in place
+        self.entry = entry = lookup(prim)
+        self.rules = entry.vjp if entry is not None else None
+
+
+_SPECS: dict = {}
+
+
+def _spec(prim) -> _Spec:
+    spec = _SPECS.get(prim)
+    if spec is None or spec.entry is None:  # a rule registered since is picked up
+        spec = _SPECS[prim] = _Spec(prim)
+    return spec
+
+
 def record(prim, args, kwargs, out, name=None, raws=None):
     """Wrap ``out`` as a Tensor and, when any Tensor argument requires grad, give it a node
     (``raws``: the arguments as the primitive saw them, kept for a backward on arrays)."""
+    spec = _SPECS.get(prim)
+    if spec is None or spec.entry is None:
+        spec = _spec(prim)
     if type(out) is np.ndarray:  # the common case, first
-        multi = False
-        outs = [_fresh_layout(_default_float(out, args), prim)]
-    else:
-        # object arrays (np.frompyfunc) reduce to Python numbers: keep those tracked too
-        if isinstance(out, np.generic) or (isinstance(out, (float, complex))
-                                           and _object_input(args)):
-            out = np.asarray(out)
-        multi = isinstance(out, (tuple, list))
-        parts = [np.asarray(o) if isinstance(o, np.generic) else o
-                 for o in (out if multi else (out,))]
-        if not all(is_array(o) for o in parts):
-            return out
-        outs = [_fresh_layout(_default_float(o, args), prim) for o in parts]
-    results = [Tensor._wrap(o) for o in outs]
-    if not multi:
-        result = results[0]
-        if prim in VIEW_PRIMITIVES and isinstance(args[0], Tensor):
+        if out.dtype.type is np.float64:
+            out = _default_float(out, args)
+        if not out.flags.c_contiguous and not spec.keep_layout:
+            out = np.ascontiguousarray(out)
+        result = _wrap(out)
+        if spec.view and isinstance(args[0], Tensor):
             mark_view(result, prim, args, kwargs)
-    else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
-        result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
-    if (not _needs_grad(args) or not _grad_state.enabled
-            or not (outs[0].dtype.kind in "fcO" or any(o.dtype.kind in "fcO" for o in outs))
-            or prim in _CONSTANT_RESULTS or is_nondiff(prim)):
-        return result
-    slots, nexts, versions = [], [], []
-    numbers_are_data = prim in _ARITHMETIC or isinstance(prim, np.ufunc)
-    sequence = prim in SEQUENCE_PRIMITIVES
-    for pos in _DATA_POSITIONS.get(prim, range(len(args))):
-        a = args[pos]
-        for sub, v in (enumerate(a) if sequence and pos == 0 else ((None, a),)):
+        entry = spec.entry
+        if (spec.constant or (entry is not None and entry.nondiff) or not _grad_state.enabled
+                or out.dtype.kind not in "fcO" or not _needs_grad(args)):
+            return result
+        multi, results = False, (result,)
+    else:
+        result, results, multi = _wrap_other(prim, spec, args, kwargs, out)
+        if results is None:
+            return result
+    if spec.plain:  # the common case: no sequence, every argument a data argument
+        slots, nexts, versions = [], [], []
+        numbers = spec.numbers
+        for pos, v in enumerate(args):
             if isinstance(v, Tensor):
                 versions.append((pos, v, v._vc.value))
-                slots.append((pos, sub))
-                nexts.append(edge(v) if v._requires_grad or v._grad_fn is not None
-                             else (None, 0))
-            elif is_array(v) or (numbers_are_data and isinstance(v, (int, float, complex))
-                                 and not isinstance(v, bool)):
-                slots.append((pos, sub))
-                nexts.append((None, 0))
-    cls = node_class(name) if name else _fixed_class(prim) or node_class(
-        torch_name(prim, args, kwargs))
-    node = cls(prim, args, kwargs, slots, nexts, versions, raws)
+                slots.append((pos, None))
+                if v._grad_fn is not None:
+                    nexts.append((v._grad_fn, v._output_nr))
+                elif v._requires_grad:
+                    nexts.append((v._acc or v._accumulator(), 0))
+                else:
+                    nexts.append(_CONSTANT)
+            elif type(v) is np.ndarray or (numbers and type(v) in _NUMBERS) or is_array(v) or (
+                    numbers and isinstance(v, (int, float, complex))
+                    and not isinstance(v, bool)):
+                slots.append((pos, None))
+                nexts.append(_CONSTANT)
+    else:
+        slots, nexts, versions = _data_slots(spec, args)
+    cls = node_class(name) if name else spec.cls or node_class(torch_name(prim, args, kwargs))
+    node = cls(prim, args, kwargs, slots, nexts, versions, raws, spec.rules)
     node.set_output(result, multi)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fcO":  # object arrays (np.frompyfunc): the rule decides
             r._grad_fn, r._output_nr = node, nr
     return result
+
+
+def _wrap_other(prim, spec, args, kwargs, out):
+    """``record`` for results other than one ndarray: NumPy scalars, tuples of arrays, CuPy
+    or duck arrays. Returns (result, its Tensors or None when nothing is recorded, multi)."""
+    # object arrays (np.frompyfunc) reduce to Python numbers: keep those tracked too
+    if isinstance(out, np.generic) or (isinstance(out, (float, complex))
+                                       and _object_input(args)):
+        out = np.asarray(out)
+    multi = isinstance(out, (tuple, list))
+    parts = [np.asarray(o) if isinstance(o, np.generic) else o
+             for o in (out if multi else (out,))]
+    if not all(is_array(o) for o in parts):
+        return out, None, multi
+    outs = [_fresh_layout(_default_float(o, args), prim) for o in parts]
+    results = [Tensor._wrap(o) for o in outs]
+    if not multi:
+        result = results[0]
+        if spec.view and isinstance(args[0], Tensor):
+            mark_view(result, prim, args, kwargs)
+    else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
+        result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
+    entry = spec.entry
+    if (spec.constant or (entry is not None and entry.nondiff) or not _grad_state.enabled
+            or not _needs_grad(args) or not any(o.dtype.kind in "fcO" for o in outs)):
+        return result, None, multi
+    return result, results, multi
+
+
+def _data_slots(spec, args):
+    """(slots, next edges, versions) of the data arguments, sequences unpacked."""
+    slots, nexts, versions = [], [], []
+    for pos in spec.positions or range(len(args)):
+        a = args[pos]
+        for sub, v in (enumerate(a) if spec.sequence and pos == 0 else ((None, a),)):
+            if isinstance(v, Tensor):
+                versions.append((pos, v, v._vc.value))
+                slots.append((pos, sub))
+                nexts.append(edge(v) if v._requires_grad or v._grad_fn is not None
+                             else _CONSTANT)
+            elif is_array(v) or (spec.numbers and isinstance(v, (int, float, complex))
+                                 and not isinstance(v, bool)):
+                slots.append((pos, sub))
+                nexts.append(_CONSTANT)
+    return slots, nexts, versions
+
+
+_CONSTANT = (None, 0)  # the edge of an argument that needs no gradient
+_SEQUENCES = (list, tuple)
+_NUMBERS = (float, int, complex)  # exact types: bool (an int subclass) is never data
 
 
 from .views import VIEW_PRIMITIVES, mark_view  # noqa: E402  (views builds on apply)
@@ -136,16 +218,6 @@ def _default_float(out, args):
                 return out
     default = get_default_dtype().dtype
     return out if default == np.float64 else out.astype(default)
-
-
-_CLASSES: dict = {}  # primitive -> node class, for names that need no arguments
-
-
-def _fixed_class(prim):
-    cls = _CLASSES.get(prim)
-    if cls is None and prim in FIXED_NAMES:
-        cls = _CLASSES[prim] = node_class(FIXED_NAMES[prim])
-    return cls
 
 
 def _object_input(args) -> bool:

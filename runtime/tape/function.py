@@ -106,60 +106,80 @@ class OpNode(Node):
     """A primitive call ``out = prim(*args, **kwargs)`` whose VJP comes from the rule table.
 
     ``slots`` lists the data arguments as ``(position, index in a sequence argument or None)``,
-    aligned with ``next_functions``.
+    aligned with ``next_functions``; ``versions`` is ``(position, tensor, version when
+    recorded)`` for every Tensor argument; ``raws`` the arguments as the primitive saw them
+    (arrays); ``rules`` the table's per-argument VJP dict for the primitive (None when it has
+    none yet: ``vjp_rule`` then says how to register one).
     """
 
-    def __init__(self, prim, args, kwargs, slots, next_functions, versions, raws=None):
+    # defaults on the class: a node sets only what differs (``dispatch.record`` makes one per
+    # operation, so every attribute written costs)
+    _freed = False
+    _used = None
+    _multi = False
+    _rules = None
+
+    def __init__(self, prim, args, kwargs, slots, next_functions, versions, raws=None,
+                 rules=None):
         self.next_functions = tuple(next_functions)
-        self.prim, self.args, self.kwargs, self.slots = prim, list(args), kwargs, slots
+        self.prim, self.args, self.kwargs, self.slots = prim, args, kwargs, slots
         if raws is None:
             raws = ([_raw(a) for a in args], {k: _raw(v) for k, v in kwargs.items()})
         self._raw_args, self._raw_kwargs = raws
-        # (position, tensor, version when recorded) for every Tensor input
         self._versions = versions
-        self._freed = False
-        self._used = None
-        # The output is held weakly (a strong reference would make every node a reference
-        # cycle for the garbage collector); its array and version counter strongly.
-        self._out_refs, self._out_data, self._out_vc, self._out_version = (), None, None, 0
-        self._multi = False
+        if rules is not None:
+            self._rules = rules
 
     def set_output(self, out, multi=False) -> None:
-        """Record the op's output Tensor (or list of them, for several outputs)."""
-        self._multi, self._out_type = multi, type(out)
+        """Record the op's output Tensor (or list of them, for several outputs): its arrays and
+        version counter. Not the Tensor itself, which holds this node (no reference cycles
+        for the garbage collector); ``output`` rebuilds it."""
         if multi:
-            self._out_refs = [weakref.ref(t) for t in out]
+            self._multi, self._out_type = True, type(out)
             self._out_data = [t._data for t in out]
             out = out[0]
         else:
-            self._out_refs, self._out_data = (weakref.ref(out),), [out._data]
-        self._out_vc, self._out_version = out._vc, out._vc.value
+            self._out_data = [out._data]
+        self._out_vc = vc = out._vc
+        self._out_version = vc.value
 
     @property
     def output(self):
-        """The output Tensor(s), rebuilt around the kept array if the caller dropped them."""
+        """The output Tensor(s): the kept arrays with this node as their history."""
         outs = []
-        for nr, (ref, data) in enumerate(zip(self._out_refs, self._out_data)):
-            t = ref()
-            if t is None:
-                t = Tensor._wrap(data)
-                t._grad_fn, t._output_nr, t._vc = self, nr, self._out_vc
+        for nr, data in enumerate(self._out_data):
+            t = Tensor._wrap(data)
+            t._grad_fn, t._output_nr, t._vc = self, nr, self._out_vc
             outs.append(t)
         if not self._multi:
             return outs[0]
         return self._out_type(*outs) if hasattr(self._out_type, "_fields") else outs
 
-    def _saved_positions(self) -> set:
+    def _rule(self, pos):
+        rules = self._rules
+        rule = rules.get(pos) if rules is not None else None
+        return rule if rule is not None else vjp_rule(self.prim, pos)
+
+    def _saved_positions(self) -> frozenset:
         """Argument positions (and "y") whose data the rules we will call read."""
         if self._used is None:
-            self._used = set()
+            rules, last = [], None
             for (pos, _), (nxt, _) in zip(self.slots, self.next_functions):
-                if nxt is not None:
-                    self._used |= data_params(vjp_rule(self.prim, pos), len(self.args))
+                if nxt is not None and pos != last:
+                    rules.append(self._rule(pos))
+                    last = pos
+            self._used = params_read(tuple(rules), len(self.args))
         return self._used
 
     def check_saved(self) -> None:
-        used = self._used if self._used is not None else self._saved_positions()
+        if not self._freed:  # the common case: nothing was modified since it was recorded
+            for entry in self._versions:
+                if entry[1]._vc.value != entry[2]:
+                    break
+            else:
+                if self._multi or self._out_vc.value == self._out_version:
+                    return
+        used = self._saved_positions()
         if not used:
             return
         saved = [entry for entry in self._versions if entry[0] in used]
@@ -184,16 +204,23 @@ class OpNode(Node):
                   for i, o in enumerate(self._out_data)]
         else:
             dy = grads[0]
-        cache: dict[int, Any] = {}
-        out = []
+        out, called, last, g = [], [], None, None
+        rules = self._rules
+        # a sequence argument's slots are adjacent: one rule call serves them all
         for (pos, sub), (nxt, _) in zip(self.slots, self.next_functions):
             if nxt is None:
                 out.append(None)
                 continue
-            if pos not in cache:
-                cache[pos] = vjp_rule(self.prim, pos)(dy, y, *args, **kwargs)
-            g = cache[pos]
+            if pos != last:
+                rule = rules.get(pos) if rules is not None else None
+                if rule is None:
+                    rule = vjp_rule(self.prim, pos)  # registered since, or the error
+                g = rule(dy, y, *args, **kwargs)
+                called.append(rule)
+                last = pos
             out.append(g if sub is None else g[sub])
+        if self._used is None:  # what release() frees: found from the rules just called
+            self._used = params_read(tuple(called), len(args))
         return out
 
     def release(self) -> None:
@@ -204,8 +231,14 @@ class OpNode(Node):
         if used:
             self.args = [None if i in used else a for i, a in enumerate(self.args)]
             self._raw_args = [None if i in used else a for i, a in enumerate(self._raw_args)]
-        if "y" in used and not self._multi:
-            self._out_data = [None]
+            if "y" in used and not self._multi:
+                self._out_data = [None]
+
+
+@functools.cache
+def params_read(rules: tuple, nargs: int) -> frozenset:
+    """What a node calling ``rules`` saves: the union of their ``data_params``."""
+    return frozenset().union(*(data_params(rule, nargs) for rule in rules))
 
 
 def _raw(a):
@@ -310,10 +343,9 @@ _NAMES = {
 }
 
 
-_ARG_DEPENDENT = {np.matmul, operator.matmul, np.dot, np.sum, np.mean, np.amax, np.amin, np.max,
-                  np.min, np.power, operator.pow, np.clip, operator.getitem}
+ARG_DEPENDENT = {np.matmul, operator.matmul, np.dot, np.sum, np.mean, np.amax, np.amin, np.max,
+                 np.min, np.power, operator.pow, np.clip, operator.getitem}
 _FIXED: dict = {}  # primitive -> name, for the primitives whose name needs no arguments
-FIXED_NAMES = _FIXED
 
 
 def torch_name(prim, args, kwargs) -> str:
@@ -321,7 +353,7 @@ def torch_name(prim, args, kwargs) -> str:
     name = _FIXED.get(prim)
     if name is not None:
         return name
-    if prim not in _ARG_DEPENDENT:
+    if prim not in ARG_DEPENDENT:
         name = _NAMES.get(prim)
         if name is None:
             name = getattr(prim, "__name__", type(prim).__name__).strip("_")

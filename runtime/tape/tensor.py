@@ -42,6 +42,9 @@ NONLEAF_GRAD = (
 NUMPY_REQUIRES_GRAD = ("Can't call numpy() on Tensor that requires grad. "
                        "Use tensor.detach().numpy() instead.")
 
+_new = object.__new__
+
+
 def _host(a):
     """A NumPy copy of any array, for printing and ``.tolist()`` (explicit, like ``.cpu()``)."""
     if hasattr(a, "__tangentish_host__"):
@@ -94,9 +97,15 @@ class Tensor(ShapeAndReductionMethods):
 
     @classmethod
     def _wrap(cls, data, requires_grad=False):
-        """A Tensor around ``data`` without copying (internal constructor)."""
-        t = object.__new__(cls)
-        t._init(data, requires_grad)
+        """A Tensor around ``data`` without copying (internal constructor; ``_init`` inlined,
+        as every operation makes one)."""
+        t = _new(cls)
+        t._data = data
+        t._requires_grad = requires_grad
+        t._grad_fn = t._grad = t._acc = t._hooks = t._view = None
+        t._output_nr = 0
+        t._vc = VersionCounter()
+        t._has_views = False
         return t
 
     # ------------------------------------------------------------ autograd attributes
@@ -729,6 +738,7 @@ def _wire() -> None:
 
     for module in (dispatch, function, hooks, structural):
         module.Tensor = Tensor
+    dispatch._wrap = Tensor._wrap
 
 
 _wire()

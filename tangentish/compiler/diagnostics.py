@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import gast
 
+from tangentish.compiler.nodes import walk
 from tangentish.errors import TransformError, TransformWarning
 
 __all__ = ["Location", "locate", "error_at", "warn_fallback", "UNSUPPORTED", "first_unsupported"]
@@ -103,7 +104,7 @@ UNSUPPORTED: dict[type, str] = {
 def first_unsupported(tree: gast.AST) -> tuple[gast.AST, str] | None:
     """The first node (in source order) the compiler cannot transform, with its description."""
     found = []
-    for node in gast.walk(tree):
+    for node in walk(tree):
         words = UNSUPPORTED.get(type(node))
         if words:
             found.append((getattr(node, "lineno", 0), getattr(node, "col_offset", 0), node, words))

@@ -8,45 +8,100 @@ the loop and passed back to ``params`` once, after it:
         _t1 = params["W"]      ->      for x in xs:
         h = np.tanh(_t1 @ h + x)           h = np.tanh(_t1 @ h + x)
 
-Only subscripts and constants whose inputs the loop never assigns, at the top level of a
-``for`` body (not under a condition), to a name bound nowhere else (parameters are bound on
-entry), are hoisted; a ``while`` loop keeps its body.
+Only subscripts, constants and arithmetic on numbers (``0.5 * dt`` where ``dt = 0.01``: see
+``number_names``) whose inputs the loop never assigns, at the top level of a ``for`` body (not
+under a condition), to a name bound nowhere else (parameters are bound on entry), are hoisted;
+a ``while`` loop keeps its body. Arithmetic is hoisted only after evaluating it here without an
+error, so a loop that runs no trip still raises nothing.
 """
 
 from __future__ import annotations
+
+import math
+import operator
+from typing import Any
 
 import gast
 
 from tangentish.compiler.nodes import names_in
 from tangentish.compiler.ops import op_of
 
-__all__ = ["hoist_invariants"]
+__all__ = ["hoist_invariants", "number_names"]
 
 _HOISTABLE = {"getitem", "const"}
 
+#: Python arithmetic on numbers that cannot run long or raise once evaluated (no ``**``)
+_ARITH = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
+          operator.pos}
+
 
 def hoist_invariants(stmts: list[gast.stmt], params: list[str] = ()) -> list[gast.stmt]:
+    counts = _store_counts(stmts, params)
+    return _block(stmts, counts, number_names(stmts, params, counts))
+
+
+def _store_counts(stmts: list[gast.stmt], params: list[str]) -> dict[str, int]:
     counts: dict[str, int] = {p: 1 for p in params}  # a parameter is bound on entry
     for n in gast.walk(gast.Module(body=stmts, type_ignores=[])):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             counts[n.id] = counts.get(n.id, 0) + 1
-    return _block(stmts, counts)
+    return counts
 
 
-def _block(stmts: list[gast.stmt], counts: dict[str, int]) -> list[gast.stmt]:
+def number_names(stmts: list[gast.stmt], params: list[str] = (),
+                 counts: dict[str, int] | None = None) -> dict[str, Any]:
+    """Names bound once, to a number literal or to arithmetic on such numbers, and their values.
+
+    ``dt = 0.01`` and ``_t4 = 0.5 * dt`` hold the same Python float on every trip of a loop:
+    the statement can leave the loop, and a rule multiplying by ``_t4`` keeps its operand's
+    shape (no ``unbroadcast``).
+    """
+    counts = counts if counts is not None else _store_counts(stmts, params)
+    values: dict[str, Any] = {}
+    for s in gast.walk(gast.Module(body=stmts, type_ignores=[])):
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and counts.get(s.targets[0].id) == 1):
+            continue
+        op = op_of(s)
+        if op is None:
+            continue
+        if op.kind == "const" and _is_number(s.value):
+            values[s.targets[0].id] = s.value.value
+        elif op.kind == "call" and op.obj in _ARITH and not op.keywords:
+            args = [a.value if _is_number(a) else values.get(a.id, None)
+                    if isinstance(a, gast.Name) else None for a in op.args]
+            if any(a is None for a in args):
+                continue
+            try:
+                value = op.obj(*args)
+            except (ArithmeticError, ValueError):
+                continue
+            if isinstance(value, (int, float)) and math.isfinite(value):
+                values[s.targets[0].id] = value
+    return values
+
+
+def _is_number(node: gast.expr) -> bool:
+    return (isinstance(node, gast.Constant) and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool))
+
+
+def _block(stmts: list[gast.stmt], counts: dict[str, int], numbers: dict[str, Any]
+           ) -> list[gast.stmt]:
     out: list[gast.stmt] = []
     for s in stmts:
         if isinstance(s, gast.If):
-            s.body, s.orelse = _block(s.body, counts), _block(s.orelse, counts)
+            s.body = _block(s.body, counts, numbers)
+            s.orelse = _block(s.orelse, counts, numbers)
         elif isinstance(s, gast.While):  # may run zero times, and its test reads the state
-            s.body = _block(s.body, counts)
+            s.body = _block(s.body, counts, numbers)
         elif isinstance(s, gast.For):
-            s.body = _block(s.body, counts)
+            s.body = _block(s.body, counts, numbers)
             assigned = names_in(s, gast.Store)
             kept = []
             for inner in s.body:
                 op = op_of(inner) if isinstance(inner, gast.Assign) else None
-                if (op is not None and op.kind in _HOISTABLE
+                if (op is not None and (op.kind in _HOISTABLE or inner.targets[0].id in numbers)
                         and counts.get(inner.targets[0].id) == 1
                         and not (names_in(inner.value) & assigned)):
                     out.append(inner)

@@ -62,7 +62,7 @@ def inline_rule(rule: Callable[..., Any], positional: Sequence[gast.expr],
     if bound is None or info[2] or set(bound.pop("**", ())) & info[3]:
         ref = load(ns.ref(rule, rule.__name__))
         return call(ref, list(positional), list(keywords.items()))
-    return _substitute(clone(expr), bound, rule, ns, info[4])
+    return _substitute(expr, bound, rule, ns, info[4])  # builds a new tree
 
 
 @functools.cache
@@ -127,23 +127,57 @@ def _substitute(expr: gast.expr, bound: dict[str, gast.expr], rule: Callable[...
             dict(zip(code.co_freevars, (c.cell_contents for c in cells))), module_globals)
     # Names bound inside the expression (comprehension and lambda variables) get fresh names.
     renamed = {name: ns.namer.fresh(name) for name in sorted(inner)}
+    return _Instantiate(renamed, bound, module_globals, ns).build(expr)
 
-    class _Sub(gast.NodeTransformer):
-        def visit_Name(self, node):
-            if node.id in renamed:
-                node.id = renamed[node.id]
-                return node
-            if isinstance(node.ctx, gast.Load) and node.id in bound:
-                return clone(bound[node.id])
-            if isinstance(node.ctx, gast.Load):
-                if node.id in module_globals:
-                    obj = module_globals[node.id]
-                else:
-                    obj = getattr(builtins, node.id)
-                node.id = ns.ref(obj, node.id)
+
+class _Instantiate:
+    """A copy of a rule's expression with parameters replaced by the call's expressions, the
+    rule's globals by namespace references, and constants folded: one pass over the tree
+    (clone, substitute and fold each visiting every node cost most of inlining)."""
+
+    def __init__(self, renamed: dict, bound: dict, module_globals: Any, ns: Namespace):
+        self.renamed, self.bound, self.globals, self.ns = renamed, bound, module_globals, ns
+
+    def build(self, node: Any) -> Any:
+        if isinstance(node, list):
+            return [self.build(item) for item in node]
+        if not isinstance(node, gast.AST):
             return node
+        if type(node) is gast.Name:
+            return self.name(node)
+        return _fold_node(_copy(node, self.build), self.ns)
 
-    return fold(_Sub().visit(expr), ns)
+    def name(self, node: gast.Name) -> gast.expr:
+        if node.id in self.renamed:  # a comprehension or lambda variable
+            new = clone(node)
+            new.id = self.renamed[node.id]
+            return new
+        if isinstance(node.ctx, gast.Load):
+            if node.id in self.bound:  # a parameter: the call's expression, folded
+                return self.folded(self.bound[node.id])
+            obj = self.globals[node.id] if node.id in self.globals else getattr(builtins,
+                                                                                 node.id)
+            new = clone(node)
+            new.id = self.ns.ref(obj, node.id)
+            return new
+        return clone(node)
+
+    def folded(self, node: Any) -> Any:
+        if isinstance(node, list):
+            return [self.folded(item) for item in node]
+        if not isinstance(node, gast.AST):
+            return node
+        return _fold_node(_copy(node, self.folded), self.ns)
+
+
+def _copy(node: gast.AST, fields: Callable[[Any], Any]) -> gast.AST:
+    """``node`` rebuilt with ``fields`` applied to each field, other attributes kept (as
+    ``nodes.clone`` does)."""
+    new = type(node)(**{f: fields(getattr(node, f, None)) for f in node._fields})
+    for key, value in node.__dict__.items():
+        if key not in node._fields:
+            setattr(new, key, value)
+    return new
 
 
 _COMPARE = {gast.Is: lambda a, b: a is b, gast.IsNot: lambda a, b: a is not b,
@@ -160,71 +194,89 @@ def fold(expr: gast.expr, ns: Namespace | None = None) -> gast.expr:
     >>> unparse(fold(gast.parse("a if None is None or False else b").body[0].value))
     'a'
     """
+    return _Fold(ns).visit(expr)
 
-    def numpy_function(node: gast.expr, name: str) -> bool:
-        if ns is None or not (isinstance(node, gast.Attribute) and node.attr == name):
-            return False
-        return isinstance(node.value, gast.Name) and ns.objects.get(node.value.id) is np
 
-    class _Fold(gast.NodeTransformer):
-        def visit_Call(self, node):
-            self.generic_visit(node)
-            args = node.args
-            if numpy_function(node.func, "where") and len(args) == 3 and not node.keywords \
-                    and isinstance(args[0], gast.Constant) and isinstance(args[2], gast.Name):
-                return args[1] if args[0].value else args[2]
-            if numpy_function(node.func, "power") and len(args) == 2 and not node.keywords \
-                    and isinstance(args[1], gast.Constant) and args[1].value == 1:
-                return args[0]
-            return node
+class _Fold(gast.NodeTransformer):
+    """``fold`` over a tree: children first, then the node."""
 
-        def visit_Compare(self, node):
-            self.generic_visit(node)
-            if (len(node.ops) == 1 and type(node.ops[0]) in _COMPARE
-                    and isinstance(node.left, gast.Constant)
-                    and isinstance(node.comparators[0], gast.Constant)):
-                return const(_COMPARE[type(node.ops[0])](node.left.value,
-                                                         node.comparators[0].value))
-            return node
+    def __init__(self, ns: Namespace | None):
+        self.ns = ns
 
-        def visit_BinOp(self, node):
-            self.generic_visit(node)
-            if isinstance(node.op, gast.Mult):  # a * 1, 1 * a
-                for one, other in ((node.right, node.left), (node.left, node.right)):
-                    if isinstance(one, gast.Constant) and type(one.value) is int \
-                            and one.value == 1:
-                        return other
-            if (type(node.op) in _ARITH and isinstance(node.left, gast.Constant)
-                    and isinstance(node.right, gast.Constant)
-                    and type(node.left.value) in (int, float)
-                    and type(node.right.value) in (int, float)):
-                return const(_ARITH[type(node.op)](node.left.value, node.right.value))
-            return node
+    def visit(self, node):
+        self.generic_visit(node)
+        return _fold_node(node, self.ns)
 
-        def visit_UnaryOp(self, node):
-            self.generic_visit(node)
-            if isinstance(node.op, gast.Not) and isinstance(node.operand, gast.Constant):
-                return const(not node.operand.value)
-            return node
 
-        def visit_BoolOp(self, node):
-            self.generic_visit(node)
-            is_and = isinstance(node.op, gast.And)
-            kept = []
-            for v in node.values:
-                if isinstance(v, gast.Constant):
-                    if bool(v.value) != is_and:  # True in `or`, False in `and` decides
-                        return const(v.value) if not kept else node
-                    continue  # neutral element
-                kept.append(v)
-            if not kept:
-                return const(is_and)
-            return kept[0] if len(kept) == 1 else gast.BoolOp(op=node.op, values=kept)
+def _numpy_function(node: gast.expr, name: str, ns: Namespace | None) -> bool:
+    if ns is None or not (isinstance(node, gast.Attribute) and node.attr == name):
+        return False
+    return isinstance(node.value, gast.Name) and ns.objects.get(node.value.id) is np
 
-        def visit_IfExp(self, node):
-            self.generic_visit(node)
-            if isinstance(node.test, gast.Constant):
-                return node.body if node.test.value else node.orelse
-            return node
 
-    return _Fold().visit(expr)
+def _fold_node(node: gast.AST, ns: Namespace | None) -> gast.AST:
+    """One node folded, its children already folded."""
+    rule = _FOLDS.get(type(node))
+    return rule(node, ns) if rule is not None else node
+
+
+def _fold_call(node, ns):
+    args = node.args
+    if _numpy_function(node.func, "where", ns) and len(args) == 3 and not node.keywords \
+            and isinstance(args[0], gast.Constant) and isinstance(args[2], gast.Name):
+        return args[1] if args[0].value else args[2]
+    if _numpy_function(node.func, "power", ns) and len(args) == 2 and not node.keywords \
+            and isinstance(args[1], gast.Constant) and args[1].value == 1:
+        return args[0]
+    return node
+
+
+def _fold_compare(node, ns):
+    if (len(node.ops) == 1 and type(node.ops[0]) in _COMPARE
+            and isinstance(node.left, gast.Constant)
+            and isinstance(node.comparators[0], gast.Constant)):
+        return const(_COMPARE[type(node.ops[0])](node.left.value, node.comparators[0].value))
+    return node
+
+
+def _fold_binop(node, ns):
+    if isinstance(node.op, gast.Mult):  # a * 1, 1 * a
+        for one, other in ((node.right, node.left), (node.left, node.right)):
+            if isinstance(one, gast.Constant) and type(one.value) is int and one.value == 1:
+                return other
+    if (type(node.op) in _ARITH and isinstance(node.left, gast.Constant)
+            and isinstance(node.right, gast.Constant)
+            and type(node.left.value) in (int, float)
+            and type(node.right.value) in (int, float)):
+        return const(_ARITH[type(node.op)](node.left.value, node.right.value))
+    return node
+
+
+def _fold_unaryop(node, ns):
+    if isinstance(node.op, gast.Not) and isinstance(node.operand, gast.Constant):
+        return const(not node.operand.value)
+    return node
+
+
+def _fold_boolop(node, ns):
+    is_and = isinstance(node.op, gast.And)
+    kept = []
+    for v in node.values:
+        if isinstance(v, gast.Constant):
+            if bool(v.value) != is_and:  # True in `or`, False in `and` decides
+                return const(v.value) if not kept else node
+            continue  # neutral element
+        kept.append(v)
+    if not kept:
+        return const(is_and)
+    return kept[0] if len(kept) == 1 else gast.BoolOp(op=node.op, values=kept)
+
+
+def _fold_ifexp(node, ns):
+    if isinstance(node.test, gast.Constant):
+        return node.body if node.test.value else node.orelse
+    return node
+
+
+_FOLDS = {gast.Call: _fold_call, gast.Compare: _fold_compare, gast.BinOp: _fold_binop,
+          gast.UnaryOp: _fold_unaryop, gast.BoolOp: _fold_boolop, gast.IfExp: _fold_ifexp}

@@ -10,7 +10,8 @@ from typing import Any
 import gast
 
 __all__ = ["load", "store", "const", "assign", "call", "attr", "unparse", "names_in", "is_atom",
-           "stmt_copy", "expr_stmt", "clone", "gload", "generated", "index_value", "store_counts"]
+           "stmt_copy", "expr_stmt", "clone", "gload", "generated", "index_value", "store_counts",
+           "walk"]
 
 
 def load(name: str) -> gast.Name:
@@ -62,18 +63,84 @@ def unparse(node: gast.AST) -> str:
     A negative number is printed as unary minus on a positive one, so ``ast.unparse`` knows to
     parenthesize it where precedence needs it: ``(-0.3) ** 2``, not ``-0.3 ** 2``.
     """
-    tree = _NegativeConstants().visit(gast.gast_to_ast(node))  # a new tree: safe to edit
-    ast.fix_missing_locations(tree)
-    return ast.unparse(tree)
+    return ast.unparse(to_ast(node))
 
 
-class _NegativeConstants(ast.NodeTransformer):
-    def visit_Constant(self, node):
-        value = node.value
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and (
-                value < 0 or (value == 0 and str(value).startswith("-"))):
-            return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
+def to_ast(node: Any) -> Any:
+    """A new ``ast`` tree for a gast tree, ready for ``ast.unparse``: negative numbers as unary
+    minus, and a line number on every statement (unparse reads it, looking for type: ignore).
+
+    One recursion over the fields, several times faster than ``gast.gast_to_ast`` followed by a
+    NodeTransformer and ``ast.fix_missing_locations``: it is most of ``unparse``'s cost.
+    """
+    if isinstance(node, list):
+        return [to_ast(item) for item in node]
+    if not isinstance(node, gast.AST):
         return node
+    kind = type(node)
+    special = _SPECIAL.get(kind)
+    if special is not None:
+        return special(node)
+    target, fields, is_stmt = _TARGETS.get(kind) or _target(kind)
+    new = target(*[to_ast(getattr(node, f, None)) for f in fields])
+    if is_stmt:
+        new.lineno = getattr(node, "lineno", 1)
+    return new
+
+
+def _target(kind: type) -> tuple:
+    target = getattr(ast, kind.__name__)
+    entry = _TARGETS[kind] = (target, target._fields, issubclass(target, ast.stmt))
+    return entry
+
+
+_TARGETS: dict[type, tuple] = {}
+
+
+def _constant(node: gast.Constant) -> ast.expr:
+    value = node.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            value < 0 or (value == 0 and str(value).startswith("-"))):
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))  # parenthesized where needed
+    return ast.Constant(value, node.kind)
+
+
+def _arg(node: gast.Name | None) -> ast.arg | None:
+    if node is None:
+        return None
+    return ast.arg(node.id, to_ast(node.annotation), node.type_comment)
+
+
+def _arguments(node: gast.arguments) -> ast.arguments:
+    return ast.arguments([_arg(a) for a in node.posonlyargs], [_arg(a) for a in node.args],
+                         _arg(node.vararg), [_arg(a) for a in node.kwonlyargs],
+                         to_ast(node.kw_defaults), _arg(node.kwarg), to_ast(node.defaults))
+
+
+def _handler(node: gast.ExceptHandler) -> ast.ExceptHandler:
+    name = node.name.id if node.name is not None else None
+    new = ast.ExceptHandler(to_ast(node.type), name, to_ast(node.body))
+    new.lineno = getattr(node, "lineno", 1)
+    return new
+
+
+_SPECIAL = {gast.Constant: _constant, gast.arguments: _arguments,
+            gast.ExceptHandler: _handler}
+
+
+def walk(node: gast.AST) -> list[gast.AST]:
+    """Every node of a tree, in ``ast.walk``'s order (breadth first, fields in order), as a
+    list: twice as fast as ``ast.walk``'s generators. Read-only uses: the list is made before
+    the caller sees the first node."""
+    out = [node]
+    for sub in out:  # the list grows while it is read: a queue without popping
+        for field in sub._fields:
+            value = getattr(sub, field, None)
+            if type(value) is list:
+                out.extend([item for item in value if isinstance(item, gast.AST)])
+            elif isinstance(value, gast.AST):
+                out.append(value)
+    return out
 
 
 def names_in(node: gast.AST, ctx: type | None = gast.Load) -> set[str]:
@@ -171,7 +238,7 @@ def index_value(idx: gast.expr, ns: Any) -> gast.expr:
 def store_counts(node: gast.AST) -> dict[str, int]:
     """How many times each name is assigned in ``node``."""
     counts: dict[str, int] = {}
-    for sub in gast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
             counts[sub.id] = counts.get(sub.id, 0) + 1
     return counts

@@ -6,6 +6,7 @@ The sweeps are built to be correct first; this pass makes them lean:
 * ``x = items[i]`` at the top of a loop is read again in the reverse loop instead of saved;
 * a value the adjoint reads only for its shape is saved as ``only_shape(v)``;
 * adjoint copies (``d_t4 = dh``) read the original name directly;
+* accumulations into adjoint buffers nothing else can see are made in place (``inplace``);
 * subscript adjoints accumulate in place into arrays the adjoint sweep made itself;
 * primal assignments whose value nobody reads are deleted;
 * single-use temporaries without adjoints go back into their one use.
@@ -26,11 +27,14 @@ import gast
 
 from __future__ import annotations
 
+import bisect
+import math
 from typing import Any
 
 import gast
 
-from tangentish.compiler.nodes import assign, call, clone, load, names_in
+from tangentish.compiler.inplace import update_in_place
+from tangentish.compiler.nodes import assign, call, clone, load, names_in, walk
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.reverse import Adjoint
 from tangentish.runtime import adjoint_helpers as helpers
@@ -49,6 +53,7 @@ def optimize(adj: Adjoint) -> Adjoint:
     reread_items(adj)
     save_shapes_only(adj)
     adj.adjoint = _empty_comments(propagate_copies(adj.adjoint, adj))
+    adj.adjoint = update_in_place(adj)
     keep = {adj.norm.result} | set(adj.norm.params)
     for s in adj.adjoint:
         keep |= names_in(s)
@@ -91,13 +96,14 @@ def propagate_copies(stmts: list[gast.stmt], adj: Adjoint) -> list[gast.stmt]:
     loads: dict[str, int] = {}
     every = gast.Module(body=stmts + [gast.Expr(value=g) for g in adj.grads.values()],
                         type_ignores=[])  # the returned gradients read adjoints too
-    for node in gast.walk(every):
+    for node in walk(every):
         if isinstance(node, gast.Name):
             table = loads if isinstance(node.ctx, gast.Load) else stores
             table[node.id] = table.get(node.id, 0) + 1
     seed = adj.seed
 
     def block(body: list[gast.stmt]) -> list[gast.stmt]:
+        index = _BlockIndex(body)
         out: list[gast.stmt] = []
         for k, s in enumerate(body):
             if isinstance(s, (gast.If, gast.For, gast.While)):
@@ -105,11 +111,10 @@ def propagate_copies(stmts: list[gast.stmt], adj: Adjoint) -> list[gast.stmt]:
             if (isinstance(s, gast.Assign) and isinstance(s.value, gast.Name)
                     and not getattr(s, "tg_pop", None)):
                 a, b = s.targets[0].id, s.value.id
-                uses = _uses_until(body[k + 1:], a, b) if (
+                uses = index.uses_until(k, a, b) if (
                     a in adjoints and b in adjoints and a != seed and stores.get(a) == 1) else None
                 if uses is not None and len(uses) == loads.get(a, 0):
-                    for n in uses:
-                        n.id = b
+                    index.rename(uses, b)
                     continue
             out.append(s)
         return out
@@ -117,22 +122,54 @@ def propagate_copies(stmts: list[gast.stmt], adj: Adjoint) -> list[gast.stmt]:
     return block(stmts)
 
 
-def _uses_until(stmts: list[gast.stmt], a: str, b: str) -> list[gast.Name] | None:
-    """The loads of ``a`` before ``a`` or ``b`` is assigned again; None if ``a`` is read
-    inside a nested block (the copy then stays)."""
-    found: list[gast.Name] = []
-    for s in stmts:
-        if not isinstance(s, (gast.Assign, gast.Expr)):
-            if a in names_in(s):
-                return None
-            if {a, b} & names_in(s, gast.Store):
-                break
-            continue
-        found += [n for n in gast.walk(s.value)
-                  if isinstance(n, gast.Name) and n.id == a and isinstance(n.ctx, gast.Load)]
-        if isinstance(s, gast.Assign) and {a, b} & names_in(s.targets[0], gast.Store):
-            break
-    return found
+class _BlockIndex:
+    """Where each name is read and assigned in one block, so finding the uses of a copy costs
+    a binary search instead of a walk over the rest of the block (a 2,000-line function has
+    hundreds of copies: the walk made this pass quadratic)."""
+
+    def __init__(self, body: list[gast.stmt]):
+        self.stores: dict[str, list[int]] = {}
+        self.nested_loads: dict[str, list[int]] = {}  # read by an if, a loop or a return
+        self.loads: dict[str, list[tuple[int, gast.Name]]] = {}  # read by an assigned value
+        for j, s in enumerate(body):
+            if isinstance(s, (gast.Assign, gast.Expr)):
+                for n in _load_nodes(s.value):
+                    self.loads.setdefault(n.id, []).append((j, n))
+                assigned = names_in(s.targets[0], gast.Store) if isinstance(
+                    s, gast.Assign) else ()
+            else:
+                for name in names_in(s):
+                    self.nested_loads.setdefault(name, []).append(j)
+                assigned = names_in(s, gast.Store)
+            for name in assigned:
+                self.stores.setdefault(name, []).append(j)
+
+    def uses_until(self, k: int, a: str, b: str) -> list[gast.Name] | None:
+        """The loads of ``a`` after statement ``k`` until ``a`` or ``b`` is assigned again
+        (that statement's value included); None if an if, loop or other statement that is
+        not an assignment reads ``a`` first (the copy then stays)."""
+        stop = min(_next(self.stores.get(a, ()), k), _next(self.stores.get(b, ()), k))
+        nested = _next(self.nested_loads.get(a, ()), k)
+        if nested <= stop and nested != math.inf:
+            return None
+        return [n for j, n in self.loads.get(a, ()) if k < j <= stop and n.id == a]
+
+    def rename(self, uses: list[gast.Name], b: str) -> None:
+        where = {id(n): j for j, n in self.loads.get(uses[0].id, ())} if uses else {}
+        for n in uses:
+            self.loads.setdefault(b, []).append((where[id(n)], n))
+            n.id = b
+
+
+def _next(positions: Any, k: int) -> float:
+    """The first position after ``k`` in a sorted list (infinity when none)."""
+    i = bisect.bisect_right(positions, k)
+    return positions[i] if i < len(positions) else math.inf
+
+
+def _load_nodes(node: gast.AST) -> list[gast.Name]:
+    return [n for n in walk(node) if isinstance(n, gast.Name) and isinstance(
+        n.ctx, gast.Load)]
 
 
 def _empty_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
@@ -142,9 +179,11 @@ def _empty_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
         if isinstance(s, (gast.If, gast.For, gast.While)):
             s.body, s.orelse = _empty_comments(s.body), _empty_comments(s.orelse)
         if _is_comment(s):
-            rest = stmts[i + 1:]
-            end = next((j for j, t in enumerate(rest) if _is_comment(t)), len(rest))
-            if all(getattr(t, "tg_pop", None) for t in rest[:end]):
+            j = i + 1  # the statements under this comment: up to the next one
+            while j < len(stmts) and not _is_comment(stmts[j]) and getattr(
+                    stmts[j], "tg_pop", None):
+                j += 1
+            if j == len(stmts) or _is_comment(stmts[j]):
                 continue
         out.append(s)
     return out
@@ -303,7 +342,7 @@ def reread_items(adj: Adjoint) -> None:
                     if isinstance(s, gast.For)}
     stores: dict[str, int] = {}
     for s in _walk(adj.primal):
-        for n in gast.walk(s if not isinstance(s, (gast.If, gast.For, gast.While)) else
+        for n in walk(s if not isinstance(s, (gast.If, gast.For, gast.While)) else
                            gast.Pass()):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 stores[n.id] = stores.get(n.id, 0) + 1
@@ -371,7 +410,7 @@ def accumulate_in_place(adj: Adjoint) -> list[gast.stmt]:
     add = ns.helper(helpers.add_grad)
     fresh_calls = {getitem, add, ns.helper(helpers.zero_grad)}
     owned = set(namer.adjoint_names().values()) - {adj.seed}
-    for node in gast.walk(gast.Module(body=adj.adjoint, type_ignores=[])):
+    for node in walk(gast.Module(body=adj.adjoint, type_ignores=[])):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
             name = node.targets[0].id
             if name in owned and not _fresh(node.value, name, fresh_calls):
@@ -429,7 +468,7 @@ def fold_temporaries(stmts: list[gast.stmt], keep: set[str], synthetic: set[str]
     loads: dict[str, int] = {}
     stores: dict[str, int] = {}
     for s in stmts:
-        for n in gast.walk(s):
+        for n in walk(s):
             if isinstance(n, gast.Name):
                 table = loads if isinstance(n.ctx, gast.Load) else stores
                 table[n.id] = table.get(n.id, 0) + 1
@@ -494,4 +533,4 @@ def _replace(s: gast.stmt, name: str, value: gast.expr) -> None:
 
 
 def _count(stmts: list[gast.stmt]) -> int:
-    return sum(1 for s in stmts for _ in gast.walk(s))
+    return sum(len(walk(s)) for s in stmts)

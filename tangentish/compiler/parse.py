@@ -77,13 +77,14 @@ def parse(fn: Callable[..., Any]) -> Parsed:
         node = _lambda_node(dedented, code)
         if node is None:
             raise _no_source(fn, "its lambda could not be isolated from the line it is on")
+        gast.increment_lineno(node, first - 1)
     else:
-        tree = gast.parse(dedented)
+        # blank lines in front give the file's line numbers (no walk to add them afterwards)
+        tree = gast.parse("\n" * (first - 1) + dedented)
         node = tree.body[0]
         if not isinstance(node, gast.FunctionDef):
             raise _no_source(fn, "its source is not a def statement")
         node.decorator_list = []
-    gast.increment_lineno(node, first - 1)
     return Parsed(func, node, filename, col_shift, func.__qualname__, bound, has_self)
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tangentish import custom
-from tangentish.compiler import activity, callsite, codegen, optimize, outline
+from tangentish.compiler import activity, callsite, codegen, cse, fuse, optimize, outline, shift
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope, kind_of
@@ -141,11 +141,15 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     """Run every pass on ``fn`` and return the generated function of ``form``."""
     norm = front_end(fn, options.call_site_fallback, options.checkpoint)
     names, single = resolve_wrt(norm, wrt, form)
+    if options.optimize:
+        cse.eliminate(norm)
     params = list(dict.fromkeys(n.split("[")[0] for n in names))  # args[k] -> args
     seeds = params
     if form == "vjp" and isinstance(wrt, tuple):  # integer arguments get zeros, no adjoint
         seeds = [names[i] for i in wrt]
     act = activity.analyze(norm, seeds)
+    if options.optimize:
+        shift.drop_shifts(norm, act)
     if form == "jvp":
         tan = callsite.forward(norm, act, names)
         if options.optimize:
@@ -157,6 +161,7 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
         _vararg_items(adj, names)
         if options.optimize:
             adj = optimize.optimize(adj)
+            fuse.fuse(adj)
         fdef = codegen.generate(adj, form, names, single)
     source = codegen.to_source(fdef)
     if options.verbose:

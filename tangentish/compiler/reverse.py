@@ -39,6 +39,7 @@ import numpy as np
 
 from tangentish.compiler.activity import Activity, assignments
 from tangentish.compiler.diagnostics import Location, error_at
+from tangentish.compiler.hoist import number_names
 from tangentish.compiler.inline import inline_rule
 from tangentish.compiler.nodes import (
     assign,
@@ -122,6 +123,8 @@ class Reverser:
         #: names some assignment may push before they exist (preset to None if pushed)
         self.undefined_in_loop: set[str] = set()
         params = set(norm.params) | ({norm.vararg} - {None})
+        #: names holding one Python number throughout (``dt = 0.01``): ``x * dt`` keeps x's shape
+        self.numbers = number_names(norm.node.body, sorted(params))
         self._scan(norm.node.body, set(params), False)
         # Names assigned on every path to each if statement: a zero adjoint for them can be
         # made with zero_grad(name); for the others it is None ("maybe" adjoints).
@@ -475,7 +478,8 @@ class Reverser:
     def simplify(self, g: gast.expr, op: Op, operand: str) -> gast.expr:
         """Drop ``unbroadcast(e, x)`` where shapes provably agree; math for scalar code.
 
-        Shapes agree when every other operand is a number (``x * 2.0``), or when every operand
+        Shapes agree when every other operand is a number (``x * 2.0``, ``x * dt`` where
+        ``dt = 0.01``), or when every operand
         is a scalar, where NumPy's functions on floats also become ``math``'s.
         """
         elementwise = op.obj not in (operator.matmul, np.matmul) and not op.keywords and (
@@ -484,7 +488,8 @@ class Reverser:
         if not elementwise:
             return g
         others = [a for a in op.args if not (isinstance(a, gast.Name) and a.id == operand)]
-        numbers = all(isinstance(a, gast.Constant) and self.is_scalar(a) for a in others)
+        numbers = all(isinstance(a, gast.Constant) and self.is_scalar(a)
+                      or isinstance(a, gast.Name) and a.id in self.numbers for a in others)
         scalar = bool(self.scalars) and all(self.is_scalar(a) for a in op.args)
         if not (numbers or scalar):
             return g

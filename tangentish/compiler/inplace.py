@@ -1,0 +1,183 @@
+"""Part of optimize: ``dW = dW + g`` becomes ``dW += g`` where no alias can observe it
+(and ``dW = dW + -g`` becomes ``dW = dW - g`` everywhere: one negation fewer).
+
+An adjoint accumulated in a reverse loop otherwise gets a fresh array every step (8 MB a step
+for a 1024 x 1024 weight). Updating in place is only invisible when the buffer belongs to the
+adjoint alone, which is checked over the whole adjoint sweep (flow-insensitively, so loops and
+branches need no special care). An adjoint ``dW`` qualifies when
+
+* every value assigned to it is a fresh array: arithmetic (``a * b``, ``-g``), zeros made for
+  it, a ufunc or matrix product, ``unbroadcast`` of a fresh array; never another name, the
+  seed, a pullback's output, a subscript or a view (``unbroadcast(dz, x)`` may return ``dz``);
+* it is read only where the reader makes a new array (an operand of arithmetic or of a ufunc,
+  the cotangent of a matrix-product rule), never copied to another name, passed to a helper
+  that may return it or a view of it, subscripted or pushed.
+
+Its buffer is then never shared, so ``+=`` changes nothing anyone else can see. The returned
+gradients read it after the sweep, when it no longer changes. (Integer arguments cannot be
+differentiated, so a buffer is never an integer array that ``+=`` could not hold floats in.)
+
+>>> from tangentish.compiler.nodes import unparse
+>>> import gast
+>>> tree = gast.parse("dW = dW + x * y")
+>>> unparse(augment(tree.body[0]))
+'dW += x * y'
+>>> unparse(augment(gast.parse("dx = dx + -d_t1").body[0]))
+'dx -= d_t1'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gast
+import numpy as np
+
+from tangentish.runtime import adjoint_helpers as helpers
+from tangentish.runtime.rules.linalg import matmul_grad_a, matmul_grad_b
+from tangentish.runtime.support import unbroadcast
+
+__all__ = ["update_in_place", "augment"]
+
+#: calls whose result is a new array that shares no memory with their arguments
+_FRESH = {helpers.zero_grad, helpers.subscript_grad, matmul_grad_a,
+          matmul_grad_b, np.matmul, np.dot, np.outer}
+#: calls that read an argument without returning it or a view of it
+_CONSUMING = _FRESH - {helpers.zero_grad}
+
+
+def update_in_place(adj: Any) -> list[gast.stmt]:
+    """The adjoint sweep with accumulations into unshared adjoint buffers made in place."""
+    ns = adj.norm.namespace
+    candidates = set(adj.norm.namer.adjoint_names().values()) - {adj.seed}
+    if not candidates:
+        return adj.adjoint
+    facts = _Facts(ns.objects, candidates)
+    module = gast.Module(body=adj.adjoint, type_ignores=[])
+    facts.visit(module)
+    owned = candidates - facts.shared
+    accumulated = {s.targets[0].id for s in gast.walk(module) if _accumulation(s, owned)}
+    class _Rewrite(gast.NodeTransformer):
+        def visit_Assign(self, node):
+            if _accumulation(node, accumulated):
+                return gast.copy_location(augment(node), node)
+            if _accumulation(node, candidates) and _negated(node.value.right):
+                node.value = gast.BinOp(left=node.value.left, op=gast.Sub(),
+                                        right=node.value.right.operand)
+                return node
+            return node
+
+    return [_Rewrite().visit(s) for s in adj.adjoint]
+
+
+def augment(node: gast.Assign) -> gast.AugAssign:
+    """``n = n + g`` as ``n += g``, and ``n = n + -g`` as ``n -= g`` (one negation fewer)."""
+    target, g = node.targets[0], node.value.right
+    op: gast.operator = gast.Add()
+    if _negated(g):
+        op, g = gast.Sub(), g.operand
+    return gast.AugAssign(target=gast.Name(id=target.id, ctx=gast.Store(), annotation=None,
+                                           type_comment=None), op=op, value=g)
+
+
+def _negated(g: gast.expr) -> bool:
+    return isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub)
+
+
+def _accumulation(s: gast.AST, names: set[str]) -> bool:
+    """Is ``s`` the statement ``n = n + g`` for some ``n`` in ``names``?"""
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name) and s.targets[0].id in names):
+        return False
+    v = s.value
+    return (isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add)
+            and isinstance(v.left, gast.Name) and v.left.id == s.targets[0].id)
+
+
+class _Facts(gast.NodeVisitor):
+    """Collects the candidate adjoints whose buffer may be shared (``shared``)."""
+
+    def __init__(self, objects: dict[str, Any], candidates: set[str]):
+        self.objects, self.candidates = objects, candidates
+        self.shared: set[str] = set()
+
+    def obj(self, func: gast.expr) -> Any:
+        if isinstance(func, gast.Name):
+            return self.objects.get(func.id)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
+                self.objects.get(func.value.id) is np:
+            return getattr(np, func.attr, None)
+        return None
+
+    def fresh(self, value: gast.expr) -> bool:
+        if isinstance(value, (gast.BinOp, gast.UnaryOp)):
+            return True
+        if isinstance(value, gast.Constant):
+            return isinstance(value.value, (int, float, complex)) and not isinstance(
+                value.value, bool)
+        if isinstance(value, gast.Call):
+            fn = self.obj(value.func)
+            if fn is unbroadcast:
+                return bool(value.args) and self.fresh(value.args[0])
+            return fn in _FRESH or isinstance(fn, np.ufunc)
+        return False
+
+    def consuming(self, fn: Any) -> bool:
+        return fn in _CONSUMING or isinstance(fn, np.ufunc)
+
+    # -- stores
+    def visit_Assign(self, node):
+        for t in node.targets:
+            if isinstance(t, gast.Name):
+                if t.id in self.candidates and not self.fresh(node.value):
+                    self.shared.add(t.id)
+            else:  # unpacked (a pullback's outputs) or a subscript store: may alias
+                for n in gast.walk(t):
+                    if isinstance(n, gast.Name):
+                        self.shared.add(n.id)
+                self.visit(t)
+        self.visit(node.value)
+
+    def visit_AugAssign(self, node):  # written by nothing before this pass; be safe
+        for n in gast.walk(node.target):
+            if isinstance(n, gast.Name):
+                self.shared.add(n.id)
+        self.visit(node.value)
+
+    def visit_For(self, node):
+        for n in gast.walk(node.target):
+            if isinstance(n, gast.Name):
+                self.shared.add(n.id)
+        self.visit(node.iter)
+        for s in node.body + node.orelse:
+            self.visit(s)
+
+    # -- loads: a candidate read directly under a node that makes a new value is fine
+    def visit_BinOp(self, node):
+        self._operands([node.left, node.right])
+
+    def visit_UnaryOp(self, node):
+        self._operands([node.operand])
+
+    def visit_Compare(self, node):
+        self._operands([node.left, *node.comparators])
+
+    def visit_Call(self, node):
+        fn = self.obj(node.func)
+        if not isinstance(node.func, gast.Name):
+            self.visit(node.func)
+        args = list(node.args) + [k.value for k in node.keywords]
+        if self.consuming(fn):
+            self._operands(args)
+        else:
+            for a in args:
+                self.visit(a)
+
+    def _operands(self, nodes: list[gast.expr]) -> None:
+        for n in nodes:
+            if not isinstance(n, gast.Name):
+                self.visit(n)
+
+    def visit_Name(self, node):  # any other read: the value may escape or be viewed
+        if isinstance(node.ctx, gast.Load):
+            self.shared.add(node.id)
