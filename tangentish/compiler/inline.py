@@ -27,6 +27,7 @@ import numpy as np
 
 from tangentish.compiler.namespace import Namespace
 from tangentish.compiler.nodes import call, clone, const, load
+from tangentish.compiler.parse import parse_source
 
 __all__ = ["inline_rule", "rule_expression", "fold"]
 
@@ -36,7 +37,7 @@ def rule_expression(rule: Callable[..., Any]) -> gast.expr | None:
     """The expression a rule returns, or None when it is not a single-return function."""
     try:
         source = textwrap.dedent(inspect.getsource(rule))
-        tree = gast.parse(source)
+        tree = parse_source(source)
     except (OSError, TypeError, SyntaxError):
         return None
     fdef = tree.body[0]
