@@ -57,6 +57,7 @@ _MAX_OPS = 6
 
 #: runtime helpers and the position of the argument they read only for its shape
 _SHAPE_READERS = ((unbroadcast, 1), (unreduce, 1), (reduced_size, 0))
+_SHAPE_FNS = (unbroadcast, unreduce)
 
 
 def fuse(adj: Adjoint) -> None:
@@ -89,7 +90,7 @@ def fuse(adj: Adjoint) -> None:
         return None
 
     _Folder(primal_value, objects, adj.stack).block(adj.primal)
-    _Folder(adjoint_value, objects, adj.stack).block(adj.adjoint)
+    _Folder(adjoint_value, objects, adj.stack, arithmetic_only=True).block(adj.adjoint)
     adj.adjoint = _empty_comments(adj.adjoint)
 
     def linear(c: gast.Call) -> bool:
@@ -311,8 +312,12 @@ def _ops(node: gast.AST) -> int:
 class _Folder:
     """Folds each statement ``value_of`` accepts into the one later statement reading it."""
 
-    def __init__(self, value_of, objects: dict[str, Any], stack: str | None):
+    def __init__(self, value_of, objects: dict[str, Any], stack: str | None,
+                 arithmetic_only: bool = False):
         self.value_of, self.objects, self.stack = value_of, objects, stack
+        #: fold only into arithmetic (and unbroadcast/unreduce), not into other calls' arguments,
+        #: where the line would grow long for no reuse of the temporary
+        self.arithmetic_only = arithmetic_only
         self.facts: dict[int, tuple] = {}  # id(stmt) -> (loads, stores, safe to move across)
 
     def block(self, stmts: list[gast.stmt]) -> None:
@@ -334,13 +339,32 @@ class _Folder:
             loads, stores, safe = self.of(user)
             if name in loads:
                 if (not _valued(user) or name not in names_in(user.value)
-                        or _ops(user.value) + _ops(s.value) > _MAX_OPS):
+                        or _ops(user.value) + _ops(s.value) > _MAX_OPS
+                        or (self.arithmetic_only and not self.in_arithmetic(user.value, name))):
                     return False  # read deeper inside (a loop or branch), or too long a line
                 user.value = _Substitute(name, s.value).visit(user.value)
                 self.facts.pop(id(user))
                 return True
             if stores & moved or not safe:
                 return False  # its inputs change, or an array may
+        return False
+
+    def in_arithmetic(self, value: gast.expr, name: str) -> bool:
+        """Is ``name`` read in ``value`` itself, as an operand, or as what ``unbroadcast`` or
+        ``unreduce`` reshapes?"""
+        if isinstance(value, gast.Name):
+            return True
+        for node in scan(value):
+            if isinstance(node, gast.Call) and resolve(node.func, self.objects) in _SHAPE_FNS:
+                kids = node.args[:1]
+            elif isinstance(node, gast.BinOp):
+                kids = [node.left, node.right]
+            elif isinstance(node, gast.UnaryOp):
+                kids = [node.operand]
+            else:
+                continue
+            if any(isinstance(k, gast.Name) and k.id == name for k in kids):
+                return True
         return False
 
     def of(self, s: gast.stmt) -> tuple:

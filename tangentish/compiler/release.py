@@ -20,8 +20,11 @@ def df(x, w, dy=1.0):
     y = np.sum(_t2 ** 2)
     # grad of: y = np.sum(_t3)
     d_t3 = unreduce(dy, _t2, None, False)
+    # grad of: _t2 = np.tanh(_t1)
+    d_t1 = d_t3 * 2 * _t2 * (1 - _t2 * _t2)
+    del _t2
     # grad of: _t1 = x @ w
-    dx = matmul_grad_a(d_t3 * 2 * _t2 * (1 - _t2 * _t2), x, w)
+    dx = matmul_grad_a(d_t1, x, w)
     return dx
 
 Only names assigned at the top level (not in a loop or branch) take part, never parameters,
