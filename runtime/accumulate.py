@@ -1,4 +1,7 @@
-"""Matrix-product adjoints added into a buffer in place: ``dW += h.T @ d`` as one BLAS call.
+"""Adjoints added into a buffer generated code owns alone (``tangentish.compiler.inplace``).
+
+``add_into(dW, g)`` is ``dW += g`` where the buffer can hold the sum. Matrix-product adjoints
+go further: ``dW += h.T @ d`` is one BLAS call.
 
 A reverse loop accumulates a weight's adjoint once per step. ``dW += matmul_grad_b(d, h, W)``
 makes the product (a fresh hidden x hidden array) and then adds it; BLAS's gemm with beta = 1
@@ -35,9 +38,9 @@ from .rules.linalg import (
     matmul_grad_b_vjp_dy,
 )
 from .rules.table import defjvp, defvjp
-from .support import no_tangent, shape_only
+from .support import broadcast_like, no_tangent, shape_only, unbroadcast
 
-__all__ = ["matmul_grad_a_into", "matmul_grad_b_into"]
+__all__ = ["add_into", "subtract_into", "matmul_grad_a_into", "matmul_grad_b_into"]
 
 #: below this many elements the product is cheap and the checks would cost more than they save
 GEMM_MIN_SIZE = 16384
@@ -66,6 +69,28 @@ def _gemm(acc: Any, x: Any, y: Any) -> Any:
     return _gemms().get(acc.dtype)
 
 
+def add_into(acc: Any, g: Any) -> Any:
+    """``acc + g``, written into ``acc`` where it can hold the sum (``acc += g``).
+
+    A sum it cannot hold (a complex contribution to a real parameter's adjoint, which the API
+    casts back at the end) is a new array, exactly what ``acc + g`` gave before.
+    """
+    try:
+        acc += g
+    except (TypeError, ValueError):
+        return acc + g
+    return acc
+
+
+def subtract_into(acc: Any, g: Any) -> Any:
+    """``acc - g``, written into ``acc`` where it can hold the difference."""
+    try:
+        acc -= g
+    except (TypeError, ValueError):
+        return acc - g
+    return acc
+
+
 def _settle(out: Any, acc: Any) -> Any:
     """gemm wrote into ``acc`` (its transpose is the Fortran-ordered C); should a BLAS wrapper
     ever have copied instead, copy the result back."""
@@ -92,7 +117,34 @@ def matmul_grad_b_into(acc: Any, dy: Any, a: Any, b: Any) -> Any:
     return acc + matmul_grad_b(dy, a, b)
 
 
-# ---------------------------------------------------------------- rules (slots: acc, dy, a, b)
+# ---------------------------------------------------------------- rules
+# Those of ``+`` and ``-`` (slots: acc, g), and of the product's adjoint plus the identity for
+# acc (slots: acc, dy, a, b).
+
+
+def add_into_vjp_acc(dz, z, acc, g):
+    return unbroadcast(dz, acc)
+
+
+def add_into_vjp_g(dz, z, acc, g):
+    return unbroadcast(dz, g)
+
+
+def subtract_into_vjp_g(dz, z, acc, g):
+    return unbroadcast(-dz, g)
+
+
+def add_into_jvp_acc(dacc, z, acc, g):
+    return broadcast_like(dacc, z)
+
+
+def add_into_jvp_g(dg, z, acc, g):
+    return broadcast_like(dg, z)
+
+
+def subtract_into_jvp_g(dg, z, acc, g):
+    return broadcast_like(-dg, z)
+
 
 
 def into_vjp_acc(dz, z, acc, dy, a, b):
@@ -135,6 +187,10 @@ def matmul_grad_b_into_jvp_a(da, z, acc, dy, a, b):
     return matmul_grad_b_jvp_a(da, z, dy, a, b)
 
 
+defvjp(add_into, add_into_vjp_acc, add_into_vjp_g)
+defjvp(add_into, add_into_jvp_acc, add_into_jvp_g)
+defvjp(subtract_into, add_into_vjp_acc, subtract_into_vjp_g)
+defjvp(subtract_into, add_into_jvp_acc, subtract_into_jvp_g)
 defvjp(matmul_grad_a_into, into_vjp_acc, matmul_grad_a_into_vjp_dy, shape_only(2),
        matmul_grad_a_into_vjp_b)
 defjvp(matmul_grad_a_into, into_jvp_acc, matmul_grad_a_into_jvp_dy, no_tangent,

@@ -29,7 +29,12 @@ def unbroadcast(g: Any, target: Any) -> Any:
     [[2.0, 2.0, 2.0]]
     """
     # Nothing was broadcast: the common case (tens of calls per loop step in generated code),
-    # so it costs two attribute reads and a compare. Scalars have shape ().
+    # so it costs two attribute reads and a compare (no getattr calls). Scalars have shape ().
+    try:
+        if g.shape == target.shape:
+            return g
+    except AttributeError:
+        pass
     gshape = getattr(g, "shape", ())
     shape = getattr(target, "shape", ())
     if gshape == shape:

@@ -1,12 +1,15 @@
-"""Part of optimize: ``dW = dW + g`` becomes ``dW += g`` where no alias can observe it
-(and ``dW = dW + -g`` becomes ``dW = dW - g`` everywhere: one negation fewer). A matrix
-product's adjoint added to a buffer read nowhere else becomes ``dW = matmul_grad_b_into(dW, d,
-h, W)``: BLAS adds the product into dW as it computes it (``runtime.accumulate``).
+"""Part of optimize: ``dW = dW + g`` updates dW's buffer where no alias can observe it.
 
 An adjoint accumulated in a reverse loop otherwise gets a fresh array every step (8 MB a step
-for a 1024 x 1024 weight). Updating in place is only invisible when the buffer belongs to the
-adjoint alone, which is checked over the whole adjoint sweep (flow-insensitively, so loops and
-branches need no special care). An adjoint ``dW`` qualifies when
+for a 1024 x 1024 weight). ``dW = add_into(dW, g)`` is ``dW += g`` (``runtime.accumulate``;
+a sum the buffer cannot hold, a complex contribution to a real parameter, is a new array as
+before), ``dW = dW + -g`` becomes ``subtract_into(dW, g)`` (one negation fewer; ``dW - g``
+where dW is shared), and a matrix product's adjoint added to a buffer read nowhere else is
+``dW = matmul_grad_b_into(dW, d, h, W)``: BLAS adds the product into dW as it computes it.
+
+Updating in place is only invisible when the buffer belongs to the adjoint alone, which is
+checked over the whole adjoint sweep (flow-insensitively, so loops and branches need no special
+care). An adjoint ``dW`` qualifies when
 
 * every value assigned to it is a fresh array: arithmetic (``a * b``, ``-g``), zeros made for
   it, a ufunc or matrix product, ``unbroadcast`` of a fresh array; never another name, the
@@ -15,17 +18,12 @@ branches need no special care). An adjoint ``dW`` qualifies when
   the cotangent of a matrix-product rule), never copied to another name, passed to a helper
   that may return it or a view of it, subscripted or pushed.
 
-Its buffer is then never shared, so ``+=`` changes nothing anyone else can see. The returned
-gradients read it after the sweep, when it no longer changes. (Integer arguments cannot be
-differentiated, so a buffer is never an integer array that ``+=`` could not hold floats in.)
+Its buffer is then never shared, so writing into it changes nothing anyone else can see. The
+returned gradients read it after the sweep, when it no longer changes.
 
 >>> from tangentish.compiler.nodes import unparse
->>> import gast
->>> tree = gast.parse("dW = dW + x * y")
->>> unparse(augment(tree.body[0]))
-'dW += x * y'
->>> unparse(augment(gast.parse("dx = dx + -d_t1").body[0]))
-'dx -= d_t1'
+>>> unparse(_positive(gast.parse("unbroadcast(-d, x)").body[0].value, {"unbroadcast"}))
+'unbroadcast(d, x)'
 """
 
 from __future__ import annotations
@@ -36,7 +34,12 @@ import gast
 import numpy as np
 
 from tangentish.runtime import adjoint_helpers as helpers
-from tangentish.runtime.accumulate import matmul_grad_a_into, matmul_grad_b_into
+from tangentish.runtime.accumulate import (
+    add_into,
+    matmul_grad_a_into,
+    matmul_grad_b_into,
+    subtract_into,
+)
 from tangentish.runtime.rules.linalg import matmul_grad_a, matmul_grad_b
 from tangentish.runtime.support import unbroadcast
 
@@ -77,7 +80,7 @@ def update_in_place(adj: Any) -> list[gast.stmt]:
                                            args=[node.value.left, *node.value.right.args],
                                            keywords=[])
                     return node
-                return gast.copy_location(augment(node, linear), node)
+                return augment(node, ns, linear)
             positive = _accumulation(node, candidates) and _positive(node.value.right, linear)
             if positive:
                 node.value = gast.BinOp(left=node.value.left, op=gast.Sub(), right=positive)
@@ -86,15 +89,17 @@ def update_in_place(adj: Any) -> list[gast.stmt]:
     return [_Rewrite().visit(s) for s in adj.adjoint]
 
 
-def augment(node: gast.Assign, linear: set[str] = frozenset()) -> gast.AugAssign:
-    """``n = n + g`` as ``n += g``, and ``n = n + -g`` as ``n -= g`` (one negation fewer)."""
-    target, g = node.targets[0], node.value.right
-    op: gast.operator = gast.Add()
+def augment(node: gast.Assign, ns: Any, linear: set[str] = frozenset()) -> gast.Assign:
+    """``n = n + g`` as ``n = add_into(n, g)``, ``n = n + -g`` as ``n = subtract_into(n, g)``."""
+    g = node.value.right
+    helper = add_into
     positive = _positive(g, linear)
     if positive is not None:
-        op, g = gast.Sub(), positive
-    return gast.AugAssign(target=gast.Name(id=target.id, ctx=gast.Store(), annotation=None,
-                                           type_comment=None), op=op, value=g)
+        helper, g = subtract_into, positive
+    node.value = gast.Call(func=gast.Name(id=ns.helper(helper), ctx=gast.Load(), annotation=None,
+                                          type_comment=None), args=[node.value.left, g],
+                           keywords=[])
+    return node
 
 
 def _positive(g: gast.expr, linear: set[str]) -> gast.expr | None:

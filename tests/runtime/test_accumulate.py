@@ -57,3 +57,21 @@ def test_every_backend_gets_the_sum(backend):
     want = acc + a.T @ dy  # before the call: on NumPy the call updates acc itself
     out = ac.matmul_grad_b_into(backend.to(acc), backend.to(dy), backend.to(a), backend.to(b))
     assert np.allclose(backend.back(out), want)
+
+
+def test_without_scipy_the_sum_is_plain(monkeypatch):
+    monkeypatch.setattr(ac, "_GEMMS", {})  # as when SciPy is not installed
+    rng = np.random.default_rng(3)
+    a, b, dy = _operands(rng, 16, *BIG, np.float64)
+    acc = rng.standard_normal(b.shape)
+    before = acc.copy()
+    out = ac.matmul_grad_b_into(acc, dy, a, b)
+    assert np.allclose(out, before + a.T @ dy) and np.array_equal(acc, before)
+
+
+def test_add_into_updates_in_place_or_makes_what_plus_makes():
+    acc = np.zeros(3)
+    assert ac.add_into(acc, np.ones(3)) is acc and acc.tolist() == [1.0, 1.0, 1.0]
+    out = ac.add_into(acc, np.full(3, 1j))  # a real buffer cannot hold a complex sum
+    assert out.dtype == np.complex128 and acc.tolist() == [1.0, 1.0, 1.0]
+    assert ac.subtract_into(2.0, 0.5) == 1.5  # numbers: a new value, as -= gives
