@@ -16,6 +16,7 @@ y = (-0.3) ** x * (a + b) if c else (x, 1)
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Any
 
 import gast
@@ -94,8 +95,10 @@ _SPECIAL = {gast.Constant: _ast_constant, gast.arguments: _ast_arguments,
 
 # ------------------------------------------------------------------ printing
 
-_Unparser = getattr(ast, "_Unparser", None)
-_P = getattr(ast, "_Precedence", None)
+# Checked against ast.unparse on 3.11, 3.12 and 3.13 (3.10 prints assignment targets with
+# parentheses): other versions print the slow way.
+_Unparser = getattr(ast, "_Unparser", None) if (3, 11) <= sys.version_info < (3, 14) else None
+_P = getattr(ast, "_Precedence", None) if _Unparser is not None else None
 
 
 def unparse(node: gast.AST) -> str:

@@ -88,8 +88,9 @@ def test_a_method_in_a_class_body():
 
 
 def test_a_cut_that_does_not_parse_falls_back_to_the_tokenizer():
-    with pytest.raises(SyntaxError):  # the quick cut ends inside the last string
-        compile("".join(source_lines(MODULE.string_at_column_zero)[0]), "f", "exec")
+    if hasattr(MODULE.string_at_column_zero.__code__, "co_positions"):  # Python 3.11+
+        with pytest.raises(SyntaxError):  # the quick cut ends inside the last string
+            compile("".join(source_lines(MODULE.string_at_column_zero)[0]), "f", "exec")
     node = parse(MODULE.string_at_column_zero).node
     assert [type(s).__name__ for s in node.body] == ["Expr", "Return", "Expr"]
     x = np.array([0.2, -0.4])
