@@ -178,10 +178,14 @@ class _Instantiate:
 def _copy(node: gast.AST, fields: Callable[[Any], Any]) -> gast.AST:
     """``node`` rebuilt with ``fields`` applied to each field, other attributes kept (as
     ``nodes.clone`` does)."""
-    new = type(node)(**{f: fields(getattr(node, f, None)) for f in node._fields})
+    kind, names = type(node), node._fields
+    new = kind.__new__(kind)  # what gast's __init__ does, without its Python-level call
+    attrs = new.__dict__
+    for name in names:
+        attrs[name] = fields(getattr(node, name, None))
     for key, value in node.__dict__.items():
-        if key not in node._fields:
-            setattr(new, key, value)
+        if key not in names:
+            attrs[key] = value
     return new
 
 
