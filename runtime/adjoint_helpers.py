@@ -367,3 +367,5 @@ table.defvjp(unbroadcast, None, shape_only(1))  # arg 0: rules/shape.py
 # activity analysis treats as one value, so they are marked rather than left without a rule.
 table.defvjp(getitem_grad, None, shape_only(1), shape_only(2))  # the dy slot: rules/shape.py
 table.defnondiff(zero_grad, check_scalar, only_shape, keys_of)
+
+from . import accumulate  # noqa: E402, F401  (matmul_grad_*_into and their rules)

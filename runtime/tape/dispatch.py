@@ -98,9 +98,13 @@ def record(prim, args, kwargs, out, name=None, raws=None):
     spec = _SPECS.get(prim)
     if spec is None or spec.entry is None:
         spec = _spec(prim)
+    if type(out) is not np.ndarray and isinstance(out, np.generic):
+        out = np.asarray(out)  # NumPy's scalar results (of 0-d operands) as 0-d arrays
     if type(out) is np.ndarray:  # the common case, first
-        if out.dtype.type is np.float64:
-            out = _default_float(out, args)
+        if out.dtype.type is np.float64:  # unless a float argument comes first (most often)
+            a = args[0]
+            if not (isinstance(a, Tensor) and a._data.dtype.kind in "fc"):
+                out = _default_float(out, args)
         if not out.flags.c_contiguous and not spec.keep_layout:
             out = np.ascontiguousarray(out)
         result = _wrap(out)
@@ -136,8 +140,11 @@ def record(prim, args, kwargs, out, name=None, raws=None):
     else:
         slots, nexts, versions = _data_slots(spec, args)
     cls = node_class(name) if name else spec.cls or node_class(torch_name(prim, args, kwargs))
-    node = cls(prim, args, kwargs, slots, nexts, versions, raws, spec.rules)
-    node.set_output(result, multi)
+    if multi:
+        node = cls(prim, args, kwargs, slots, nexts, versions, raws, spec.rules)
+        node.set_output(result, True)
+    else:
+        node = cls(prim, args, kwargs, slots, nexts, versions, raws, spec.rules, result)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fcO":  # object arrays (np.frompyfunc): the rule decides
             r._grad_fn, r._output_nr = node, nr

@@ -7,6 +7,9 @@ accumulation into ``.grad`` live in ``hooks.py``; this module only orders the wo
 
 from __future__ import annotations
 
+import contextlib
+import gc
+
 import numpy as np
 
 from .function import AccumulateGrad
@@ -27,6 +30,11 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, inputs=None, accum
     ``accumulate`` adds gradients into ``.grad`` (of every leaf, or of ``inputs`` only);
     otherwise (``autograd.grad``) no ``.grad`` is touched.
     """
+    with _collector_paused():
+        return _walk(roots, seeds, retain_graph, create_graph, inputs, accumulate)
+
+
+def _walk(roots, seeds, retain_graph, create_graph, inputs, accumulate):
     targets: dict = {}  # (node, output nr) -> positions in inputs (a tensor may repeat)
     for i, t in enumerate(inputs or ()):
         targets.setdefault(edge(t), []).append(i)
@@ -78,6 +86,20 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, inputs=None, accum
                     else:
                         _sum_into(into, nr, g, owned)
     return captured
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """The walk makes no reference cycles, only garbage that reference counting frees: spare
+    it the cyclic collector's passes over the whole graph, which its allocations trigger."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _sum_into(grads: dict, nr: int, g, owned: set) -> None:

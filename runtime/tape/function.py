@@ -120,7 +120,7 @@ class OpNode(Node):
     _rules = None
 
     def __init__(self, prim, args, kwargs, slots, next_functions, versions, raws=None,
-                 rules=None):
+                 rules=None, out=None):
         self.next_functions = tuple(next_functions)
         self.prim, self.args, self.kwargs, self.slots = prim, args, kwargs, slots
         if raws is None:
@@ -129,6 +129,10 @@ class OpNode(Node):
         self._versions = versions
         if rules is not None:
             self._rules = rules
+        if out is not None:  # one output Tensor (set_output, inlined)
+            self._out_data = [out._data]
+            self._out_vc = vc = out._vc
+            self._out_version = vc.value
 
     def set_output(self, out, multi=False) -> None:
         """Record the op's output Tensor (or list of them, for several outputs): its arrays and
@@ -193,7 +197,16 @@ class OpNode(Node):
             raise RuntimeError(_modified_message(self.output, self._out_version, self, 0))
 
     def apply(self, grads, create_graph):
-        self.check_saved()
+        if self._freed:
+            self.check_saved()
+        else:  # check_saved's common case, inlined: nothing modified since recorded
+            for entry in self._versions:
+                if entry[1]._vc.value != entry[2]:
+                    self.check_saved()
+                    break
+            else:
+                if not self._multi and self._out_vc.value != self._out_version:
+                    self.check_saved()
         if create_graph:
             args, kwargs, y = self.args, self.kwargs, self.output
         else:
@@ -229,10 +242,20 @@ class OpNode(Node):
         self._freed = True
         used = self._used if self._used is not None else self._saved_positions()
         if used:
-            self.args = [None if i in used else a for i, a in enumerate(self.args)]
-            self._raw_args = [None if i in used else a for i, a in enumerate(self._raw_args)]
+            drop = _positions(used, len(self.args))
+            if drop:
+                args, raws = list(self.args), list(self._raw_args)
+                for i in drop:
+                    args[i] = raws[i] = None
+                self.args, self._raw_args = args, raws
             if "y" in used and not self._multi:
                 self._out_data = [None]
+
+
+@functools.cache
+def _positions(used: frozenset, nargs: int) -> tuple:
+    """The argument positions among ``used`` (which may also hold "y")."""
+    return tuple(i for i in range(nargs) if i in used)
 
 
 @functools.cache
@@ -348,6 +371,12 @@ ARG_DEPENDENT = {np.matmul, operator.matmul, np.dot, np.sum, np.mean, np.amax, n
 _FIXED: dict = {}  # primitive -> name, for the primitives whose name needs no arguments
 
 
+_PRODUCTS = {np.matmul, operator.matmul, np.dot}
+_PRODUCT_NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}
+_SUM_NAMES = {(prim, full): f"{_NAMES[prim]}Backward{0 if full else 1}"
+              for prim in (np.sum, np.mean) for full in (True, False)}
+
+
 def torch_name(prim, args, kwargs) -> str:
     """torch's grad_fn name for ``prim(*args, **kwargs)``."""
     name = _FIXED.get(prim)
@@ -360,13 +389,12 @@ def torch_name(prim, args, kwargs) -> str:
             name = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
         _FIXED[prim] = name = f"{name}Backward0"
         return name
-    if prim in (np.matmul, operator.matmul, np.dot):
-        nd = tuple(getattr(a, "ndim", 0) for a in args[:2])
-        return {(2, 2): "MmBackward0", (1, 1): "DotBackward0",
-                (2, 1): "MvBackward0"}.get(nd, "UnsafeViewBackward0")
+    if prim in _PRODUCTS:
+        nd = (getattr(args[0], "ndim", 0), getattr(args[1], "ndim", 0))
+        return _PRODUCT_NAMES.get(nd, "UnsafeViewBackward0")
     if prim in (np.sum, np.mean):
         full = kwargs.get("axis", args[1] if len(args) > 1 else None) is None
-        return f"{_NAMES[prim]}Backward{0 if full else 1}"
+        return _SUM_NAMES[prim, full]
     if prim in (np.amax, np.amin, np.max, np.min):
         full = kwargs.get("axis", args[1] if len(args) > 1 else None) is None
         return ("Max" if prim in (np.amax, np.max) else "Min") + f"Backward{1 if full else 0}"

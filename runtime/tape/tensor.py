@@ -7,6 +7,7 @@ value and bumps the version counter that saved-tensor checks read.
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 
@@ -47,6 +48,8 @@ _new = object.__new__
 
 def _host(a):
     """A NumPy copy of any array, for printing and ``.tolist()`` (explicit, like ``.cpu()``)."""
+    if type(a) is np.ndarray:
+        return a
     if hasattr(a, "__tangentish_host__"):
         return a.__tangentish_host__()
     if type(a).__module__.startswith("cupy"):
@@ -225,7 +228,7 @@ class Tensor(ShapeAndReductionMethods):
 
     @property
     def size(self):
-        return _SizeInt(int(np.prod(self._data.shape)), self.shape)
+        return _SizeInt(math.prod(self._data.shape), self.shape)
 
     @property
     def dtype(self) -> _dt.DType:
@@ -251,7 +254,7 @@ class Tensor(ShapeAndReductionMethods):
     ndimension = dim
 
     def numel(self) -> int:
-        return int(np.prod(self._data.shape))
+        return math.prod(self._data.shape)
 
     nelement = numel
 

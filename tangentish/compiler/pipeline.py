@@ -33,7 +33,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tangentish import custom
-from tangentish.compiler import activity, callsite, codegen, cse, fuse, optimize, outline, shift
+from tangentish.compiler import (
+    activity,
+    callsite,
+    codegen,
+    cse,
+    fuse,
+    optimize,
+    outline,
+    release,
+    shift,
+)
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope, kind_of
@@ -162,6 +172,8 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
         if options.optimize:
             adj = optimize.optimize(adj)
             fuse.fuse(adj)
+            if form != "vjp":  # a pullback keeps what it reads
+                release.release(adj)
         fdef = codegen.generate(adj, form, names, single)
     source = codegen.to_source(fdef)
     if options.verbose:
