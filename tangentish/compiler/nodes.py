@@ -120,14 +120,18 @@ def clone(node: Any, memo: dict | None = None) -> Any:
         return [clone(item, memo) for item in node]
     if not isinstance(node, gast.AST):
         return node
-    new = type(node)(**{f: clone(getattr(node, f, None), memo) for f in node._fields})
+    kind, fields = type(node), node._fields
+    new = kind.__new__(kind)  # what gast's __init__ does, without its Python-level call
+    attrs = new.__dict__
+    for f in fields:
+        attrs[f] = clone(getattr(node, f, None), memo)
     memo[id(node)] = new
     for key, value in node.__dict__.items():
-        if key in node._fields:
+        if key in fields:
             continue
         if key == "tg_op":
             value = _clone_op(value, memo)
-        setattr(new, key, value)
+        attrs[key] = value
     return new
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import linecache
+import re
 import sys
 import textwrap
 from collections.abc import Callable
@@ -24,7 +26,7 @@ import gast
 
 from tangentish.compiler.diagnostics import Location, error_at, locate
 
-__all__ = ["Parsed", "parse", "unwrap_function", "parse_source", "to_gast"]
+__all__ = ["Parsed", "parse", "unwrap_function", "parse_source", "to_gast", "source_lines"]
 
 
 @dataclass
@@ -68,26 +70,73 @@ def parse(fn: Callable[..., Any]) -> Parsed:
     if code is None:
         raise _no_source(fn, "a builtin or C function")
     try:
-        lines, first = inspect.getsourcelines(func)
+        lines, first = source_lines(func)
+        node, col_shift = _function_node(lines, first, code)
+    except SyntaxError:  # the quick read of the source cut it short: ask the tokenizer
+        node, col_shift = _function_node(*_getsourcelines(fn, func), code)
     except (OSError, TypeError):
         raise _no_source(fn, "defined by exec, in the REPL, or its file is gone") from None
+    if node is None:
+        raise _no_source(fn, "its lambda could not be isolated from the line it is on")
+    if not isinstance(node, gast.FunctionDef):
+        raise _no_source(fn, "its source is not a def statement")
+    filename = inspect.getsourcefile(func) or code.co_filename
+    return Parsed(func, node, filename, col_shift, func.__qualname__, bound, has_self)
+
+
+def _getsourcelines(fn: Any, func: Any) -> tuple[list[str], int]:
+    try:
+        return inspect.getsourcelines(func)
+    except (OSError, TypeError):
+        raise _no_source(fn, "defined by exec, in the REPL, or its file is gone") from None
+
+
+def _function_node(lines: list[str], first: int, code: Any) -> tuple[gast.AST | None, int]:
+    """The def (or lambda) in ``lines``, numbered as in its file, and its column shift."""
     text = "".join(lines)
     dedented = textwrap.dedent(text)
     col_shift = _indent(text) - _indent(dedented)
-    filename = inspect.getsourcefile(func) or code.co_filename
     if code.co_name == "<lambda>":
         node = _lambda_node(dedented, code)
-        if node is None:
-            raise _no_source(fn, "its lambda could not be isolated from the line it is on")
-        gast.increment_lineno(node, first - 1)
-    else:
-        # blank lines in front give the file's line numbers (no walk to add them afterwards)
-        tree = parse_source("\n" * (first - 1) + dedented)
-        node = tree.body[0]
-        if not isinstance(node, gast.FunctionDef):
-            raise _no_source(fn, "its source is not a def statement")
+        if node is not None:
+            gast.increment_lineno(node, first - 1)
+        return node, col_shift
+    # blank lines in front give the file's line numbers (no walk to add them afterwards)
+    node = parse_source("\n" * (first - 1) + dedented).body[0]
+    if isinstance(node, gast.FunctionDef):
         node.decorator_list = []
-    return Parsed(func, node, filename, col_shift, func.__qualname__, bound, has_self)
+    return node, col_shift
+
+
+def source_lines(func: Any) -> tuple[list[str], int]:
+    """``inspect.getsourcelines(func)``: for a plain function, its lines from ``linecache``,
+    ending where the line positions of its code end (plus deeper-indented lines after them: a
+    final ``pass``, a comment). No tokenizer: that was ~1 ms for a 50-line function, and more
+    the first time (its regular expressions). Anything unusual goes to ``inspect``; a cut
+    that does not parse is retried there too (``parse``)."""
+    code = getattr(func, "__code__", None)
+    if (not inspect.isfunction(func) or hasattr(func, "__wrapped__")
+            or code.co_name == "<lambda>" or not hasattr(code, "co_positions")):
+        return inspect.getsourcelines(func)
+    filename = code.co_filename
+    linecache.checkcache(filename)
+    lines = linecache.getlines(filename, func.__globals__)
+    first = code.co_firstlineno
+    if not (0 < first <= len(lines)) or not _DEF_LINE.match(lines[first - 1]):
+        return inspect.getsourcelines(func)
+    last = max((p[1] for p in code.co_positions() if p[1] is not None), default=first)
+    indent = _indent(lines[first - 1])
+    j = last
+    while j < len(lines):  # lines after the last one with code, indented under the def
+        if lines[j].strip():
+            if _indent(lines[j]) <= indent:
+                break
+            last = j + 1
+        j += 1
+    return lines[first - 1:last], first
+
+
+_DEF_LINE = re.compile(r"^\s*(def\s|async\s+def\s|@)")
 
 
 def _indent(text: str) -> int:

@@ -16,6 +16,7 @@ y = (-0.3) ** x * (a + b) if c else (x, 1)
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Any
 
 import gast
@@ -94,8 +95,10 @@ _SPECIAL = {gast.Constant: _ast_constant, gast.arguments: _ast_arguments,
 
 # ------------------------------------------------------------------ printing
 
-_Unparser = getattr(ast, "_Unparser", None)
-_P = getattr(ast, "_Precedence", None)
+# Checked against ast.unparse on 3.11, 3.12 and 3.13 (3.10 prints assignment targets with
+# parentheses): other versions print the slow way.
+_Unparser = getattr(ast, "_Unparser", None) if (3, 11) <= sys.version_info < (3, 14) else None
+_P = getattr(ast, "_Precedence", None) if _Unparser is not None else None
 
 
 def unparse(node: gast.AST) -> str:
@@ -111,7 +114,7 @@ def unparse(node: gast.AST) -> str:
             out.stmt(node)
         return "".join(out.parts)
     if isinstance(node, gast.expr):
-        return expr(node, _P.TEST)
+        return expr(node, _TEST)
     return _fallback(node, None)
 
 
@@ -150,7 +153,7 @@ def _write_constant(value: Any) -> str:
 def _constant(node, prec):
     value = node.value
     if _negative(value):
-        return _paren("-" + _write_constant(-value), prec > _P.FACTOR)
+        return _paren("-" + _write_constant(-value), prec > _FACTOR)
     if isinstance(value, tuple):
         return "(" + _items([_write_constant(v) for v in value]) + ")"
     if value is ...:
@@ -172,16 +175,16 @@ def _binop(node, prec):
 def _unaryop(node, prec):
     symbol, own = _UNOPS[type(node.op)]
     operand = node.operand
-    space = "" if own is _P.FACTOR else " "
+    space = "" if own is _FACTOR else " "
     return _paren(symbol + space + expr(operand, own), prec > own)
 
 
 def _compare(node, prec):
-    inner = _P.CMP.next()
+    inner = _CMP_NEXT
     parts = [expr(node.left, inner)]
     for op, right in zip(node.ops, node.comparators):
         parts.append(f" {_CMPOPS[type(op)]} {expr(right, inner)}")
-    return _paren("".join(parts), prec > _P.CMP)
+    return _paren("".join(parts), prec > _CMP)
 
 
 def _boolop(node, prec):
@@ -194,10 +197,10 @@ def _boolop(node, prec):
 
 
 def _ifexp(node, prec):
-    inner = _P.TEST.next()
+    inner = _TEST_NEXT
     text = (f"{expr(node.body, inner)} if {expr(node.test, inner)} else "
-            f"{expr(node.orelse, _P.TEST)}")
-    return _paren(text, prec > _P.TEST)
+            f"{expr(node.orelse, _TEST)}")
+    return _paren(text, prec > _TEST)
 
 
 def _attribute(node, prec):
@@ -205,50 +208,50 @@ def _attribute(node, prec):
     # 3 .real: a space keeps an integer literal's dot from reading as a decimal point
     space = " " if isinstance(value, gast.Constant) and isinstance(
         value.value, int) and not _negative(value.value) else ""
-    return f"{expr(value, _P.ATOM)}{space}.{node.attr}"
+    return f"{expr(value, _ATOM)}{space}.{node.attr}"
 
 
 def _call(node, prec):
-    parts = [expr(a, _P.TEST) for a in node.args]
+    parts = [expr(a, _TEST) for a in node.args]
     for k in node.keywords:
-        value = expr(k.value, _P.TEST)
+        value = expr(k.value, _TEST)
         parts.append("**" + value if k.arg is None else f"{k.arg}={value}")
-    return f"{expr(node.func, _P.ATOM)}({', '.join(parts)})"
+    return f"{expr(node.func, _ATOM)}({', '.join(parts)})"
 
 
 def _subscript(node, prec):
     index = node.slice
     if isinstance(index, gast.Tuple) and index.elts:  # x[i, j]: no parentheses
-        inside = _items([expr(e, _P.TEST) for e in index.elts])
+        inside = _items([expr(e, _TEST) for e in index.elts])
     else:
-        inside = expr(index, _P.TEST)
-    return f"{expr(node.value, _P.ATOM)}[{inside}]"
+        inside = expr(index, _TEST)
+    return f"{expr(node.value, _ATOM)}[{inside}]"
 
 
 def _slice(node, prec):
-    text = (expr(node.lower, _P.TEST) if node.lower else "") + ":"
+    text = (expr(node.lower, _TEST) if node.lower else "") + ":"
     if node.upper:
-        text += expr(node.upper, _P.TEST)
+        text += expr(node.upper, _TEST)
     if node.step:
-        text += ":" + expr(node.step, _P.TEST)
+        text += ":" + expr(node.step, _TEST)
     return text
 
 
 def _starred(node, prec):
-    return "*" + expr(node.value, _P.EXPR)
+    return "*" + expr(node.value, _EXPR)
 
 
 def _tuple(node, prec):
-    text = _items([expr(e, _P.TEST) for e in node.elts]) if node.elts else ""
-    return _paren(text, not node.elts or prec > _P.TUPLE)
+    text = _items([expr(e, _TEST) for e in node.elts]) if node.elts else ""
+    return _paren(text, not node.elts or prec > _TUPLE)
 
 
 def _list(node, prec):
-    return "[" + ", ".join(expr(e, _P.TEST) for e in node.elts) + "]"
+    return "[" + ", ".join(expr(e, _TEST) for e in node.elts) + "]"
 
 
 def _dict(node, prec):
-    items = [("**" + expr(v, _P.EXPR)) if k is None else f"{expr(k, _P.TEST)}: {expr(v, _P.TEST)}"
+    items = [("**" + expr(v, _EXPR)) if k is None else f"{expr(k, _TEST)}: {expr(v, _TEST)}"
              for k, v in zip(node.keys, node.values)]
     return "{" + ", ".join(items) + "}"
 
@@ -294,25 +297,25 @@ class _Lines:
             method(self, s)
 
     def assign(self, s: gast.Assign) -> None:
-        self.fill("".join(expr(t, _P.TUPLE) + " = " for t in s.targets) + expr(s.value, _P.TEST))
+        self.fill("".join(expr(t, _TUPLE) + " = " for t in s.targets) + expr(s.value, _TEST))
         if s.type_comment is not None:
             self.parts.append(f" # type: {s.type_comment}")
 
     def expr_stmt(self, s: gast.Expr) -> None:
-        self.fill(expr(s.value, _P.YIELD))
+        self.fill(expr(s.value, _YIELD))
 
     def return_stmt(self, s: gast.Return) -> None:
-        self.fill("return" + (" " + expr(s.value, _P.TEST) if s.value else ""))
+        self.fill("return" + (" " + expr(s.value, _TEST) if s.value else ""))
 
     def keyword_stmt(self, s: gast.stmt) -> None:
         self.fill(type(s).__name__.lower())  # pass, break, continue
 
     def if_stmt(self, s: gast.If) -> None:
-        self.fill("if " + expr(s.test, _P.TEST))
+        self.fill("if " + expr(s.test, _TEST))
         self.block(s.body)
         while s.orelse and len(s.orelse) == 1 and isinstance(s.orelse[0], gast.If):
             s = s.orelse[0]
-            self.fill("elif " + expr(s.test, _P.TEST))
+            self.fill("elif " + expr(s.test, _TEST))
             self.block(s.body)
         self.orelse(s.orelse)
 
@@ -322,12 +325,12 @@ class _Lines:
             self.block(body)
 
     def for_stmt(self, s: gast.For) -> None:
-        self.fill(f"for {expr(s.target, _P.TUPLE)} in {expr(s.iter, _P.TEST)}")
+        self.fill(f"for {expr(s.target, _TUPLE)} in {expr(s.iter, _TEST)}")
         self.block(s.body, _type_comment(s))
         self.orelse(s.orelse)
 
     def while_stmt(self, s: gast.While) -> None:
-        self.fill("while " + expr(s.test, _P.TEST))
+        self.fill("while " + expr(s.test, _TEST))
         self.block(s.body)
         self.orelse(s.orelse)
 
@@ -336,7 +339,7 @@ class _Lines:
             self.parts.append("\n")
         self.fill(f"def {s.name}({_arguments(s.args)})")
         if s.returns:
-            self.parts.append(" -> " + expr(s.returns, _P.TEST))
+            self.parts.append(" -> " + expr(s.returns, _TEST))
         self.parts.append(":" + (_type_comment(s) or ""))
         self.indent += 1
         self.body_with_docstring(s)
@@ -349,7 +352,7 @@ def _type_comment(s: gast.stmt) -> str | None:
 
 
 def _parameter(a: gast.Name) -> str:
-    return a.id + (": " + expr(a.annotation, _P.TEST) if a.annotation else "")
+    return a.id + (": " + expr(a.annotation, _TEST) if a.annotation else "")
 
 
 def _arguments(node: gast.arguments) -> str:
@@ -357,18 +360,22 @@ def _arguments(node: gast.arguments) -> str:
     positional = node.posonlyargs + node.args
     defaults = [None] * (len(positional) - len(node.defaults)) + node.defaults
     for index, (a, d) in enumerate(zip(positional, defaults), 1):
-        text = _parameter(a) + ("=" + expr(d, _P.TEST) if d else "")
+        text = _parameter(a) + ("=" + expr(d, _TEST) if d else "")
         parts.append(text + (", /" if index == len(node.posonlyargs) else ""))
     if node.vararg or node.kwonlyargs:
         parts.append("*" + (_parameter(node.vararg) if node.vararg else ""))
     for a, d in zip(node.kwonlyargs, node.kw_defaults):
-        parts.append(_parameter(a) + ("=" + expr(d, _P.TEST) if d else ""))
+        parts.append(_parameter(a) + ("=" + expr(d, _TEST) if d else ""))
     if node.kwarg:
         parts.append("**" + _parameter(node.kwarg))
     return ", ".join(parts)
 
 
 if _P is not None:
+    # enum members bound once: each attribute access on the enum is a Python-level call
+    _ATOM, _CMP, _EXPR, _FACTOR = _P.ATOM, _P.CMP, _P.EXPR, _P.FACTOR
+    _TEST, _TUPLE, _YIELD = _P.TEST, _P.TUPLE, _P.YIELD
+    _CMP_NEXT, _TEST_NEXT = _P.CMP.next(), _P.TEST.next()
     _INFSTR = ast._INFSTR
     _MULTI_QUOTES = ast._MULTI_QUOTES
     _HELPER = _Unparser()
