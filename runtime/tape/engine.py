@@ -7,7 +7,6 @@ accumulation into ``.grad`` live in ``hooks.py``; this module only orders the wo
 
 from __future__ import annotations
 
-import contextlib
 import gc
 
 import numpy as np
@@ -30,8 +29,16 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, inputs=None, accum
     ``accumulate`` adds gradients into ``.grad`` (of every leaf, or of ``inputs`` only);
     otherwise (``autograd.grad``) no ``.grad`` is touched.
     """
-    with _collector_paused():
+    # The walk makes no reference cycles, only garbage that reference counting frees: spare it
+    # the cyclic collector's passes over the whole graph, which its allocations would trigger.
+    collecting = gc.isenabled()
+    if collecting:
+        gc.disable()
+    try:
         return _walk(roots, seeds, retain_graph, create_graph, inputs, accumulate)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _walk(roots, seeds, retain_graph, create_graph, inputs, accumulate):
@@ -86,20 +93,6 @@ def _walk(roots, seeds, retain_graph, create_graph, inputs, accumulate):
                     else:
                         _sum_into(into, nr, g, owned)
     return captured
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """The walk makes no reference cycles, only garbage that reference counting frees: spare
-    it the cyclic collector's passes over the whole graph, which its allocations trigger."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _sum_into(grads: dict, nr: int, g, owned: set) -> None:
