@@ -87,9 +87,10 @@ def _numbers(stmts: list[gast.stmt], counts: dict[str, int]) -> tuple[dict[str, 
                 args = [a.value if _is_number(a) else values[a.id] for a in op.args]
                 try:
                     result = op.obj(*args)
-                except (ArithmeticError, ValueError):
+                    finite = isinstance(result, (int, float)) and math.isfinite(result)
+                except (ArithmeticError, ValueError):  # 1 / 0, an int too big for a float
                     continue
-                if isinstance(result, (int, float)) and math.isfinite(result):
+                if finite:
                     values[name] = result
             elif all(_is_number(a) or isinstance(a, gast.Name) and a.id in known
                      for a in op.args):
