@@ -52,8 +52,9 @@ _INTO = {matmul_grad_a: matmul_grad_a_into, matmul_grad_b: matmul_grad_b_into}
 #: calls whose result is a new array that shares no memory with their arguments
 _FRESH = {helpers.zero_grad, helpers.subscript_grad, matmul_grad_a,
           matmul_grad_b, np.matmul, np.dot, np.outer}
-#: calls that read an argument without returning it or a view of it
-_CONSUMING = _FRESH - {helpers.zero_grad}
+#: calls that read an argument without returning it or a view of it (not subscript_grad: for a
+#: list it returns a new list holding its cotangent)
+_CONSUMING = _FRESH - {helpers.zero_grad, helpers.subscript_grad}
 
 
 def update_in_place(adj: Any) -> list[gast.stmt]:
@@ -121,6 +122,11 @@ def _positive(g: gast.expr, linear: set[str]) -> gast.expr | None:
     return None
 
 
+def _writes_out(call: gast.Call) -> bool:
+    """``f(..., out=buf)`` returns ``buf``: neither a new array nor a plain read of it."""
+    return any(k.arg == "out" for k in call.keywords)
+
+
 def _product(g: gast.expr) -> bool:
     return isinstance(g, gast.Call) and len(g.args) == 3 and not g.keywords and all(
         isinstance(a, gast.Name) for a in g.args)
@@ -177,7 +183,7 @@ class _Facts(gast.NodeVisitor):
             fn = self.obj(value.func)
             if fn is unbroadcast:
                 return bool(value.args) and self.fresh(value.args[0])
-            return fn in _FRESH or isinstance(fn, np.ufunc)
+            return (fn in _FRESH or isinstance(fn, np.ufunc)) and not _writes_out(value)
         return False
 
     def consuming(self, fn: Any) -> bool:
@@ -217,7 +223,7 @@ class _Facts(gast.NodeVisitor):
         if not isinstance(node.func, gast.Name):
             self.visit(node.func)
         args = list(node.args) + [k.value for k in node.keywords]
-        if self.consuming(fn):
+        if self.consuming(fn) and not _writes_out(node):
             self._operands(args)
         else:
             for a in args:
