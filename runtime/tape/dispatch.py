@@ -116,7 +116,7 @@ def record(prim, args, kwargs, out, name=None, raws=None):
         if results is None:
             return result
     if spec.plain:  # the common case: no sequence, every argument a data argument
-        slots, nexts, versions = [], [], []
+        slots, nexts, versions, arrays = [], [], [], []
         numbers = spec.numbers
         for pos, v in enumerate(args):
             if isinstance(v, Tensor):
@@ -133,10 +133,15 @@ def record(prim, args, kwargs, out, name=None, raws=None):
                     and not isinstance(v, bool)):
                 slots.append((pos, None))
                 nexts.append(_CONSTANT)
+                if type(v) is np.ndarray:
+                    arrays.append(pos)
     else:
         slots, nexts, versions = _data_slots(spec, args)
+        arrays = [pos for pos, v in enumerate(args) if type(v) is np.ndarray]
     cls = node_class(name) if name else spec.cls or node_class(torch_name(prim, args, kwargs))
     node = cls(prim, args, kwargs, slots, nexts, versions, raws, spec.rules)
+    if arrays:
+        node.keep_copies(arrays)
     node.set_output(result, multi)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fcO":  # object arrays (np.frompyfunc): the rule decides

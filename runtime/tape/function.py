@@ -155,6 +155,22 @@ class OpNode(Node):
             return outs[0]
         return self._out_type(*outs) if hasattr(self._out_type, "_fields") else outs
 
+    def keep_copies(self, positions) -> None:
+        """Keep copies of the plain ndarray arguments at ``positions`` that the rules read:
+        NumPy code may update such an array in place after this op (``t += 1.0``), which the
+        tape cannot see, and the gradient would read the new values (T10)."""
+        used = self._saved_positions()
+        hit = [p for p in positions if p in used]
+        if not hit:
+            return
+        args, raws = list(self.args), list(self._raw_args)
+        for p in hit:
+            kept = args[p].copy()
+            if raws[p] is args[p]:
+                raws[p] = kept
+            args[p] = kept
+        self.args, self._raw_args = args, raws
+
     def _rule(self, pos):
         rules = self._rules
         rule = rules.get(pos) if rules is not None else None
