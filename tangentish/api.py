@@ -21,6 +21,7 @@ from tangentish.checkpointing import checkpoint
 from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
+from tangentish.compiler.resolve import kind_of
 from tangentish.custom import defjvp, defvjp
 from tangentish.errors import TransformError
 from tangentish.transforms import hessian, hvp, jacobian, jvp
@@ -102,6 +103,11 @@ class _Transformed:
         compiled = self._variants.get(pattern)
         if compiled is not None:
             return compiled
+        if self._compiled is None and self._tape_reason is None and any(
+                pattern) and self.form != "vjp":
+            direct = self._specialise_first(args, pattern)
+            if direct is not None:
+                return direct
         general = self._compiled or self.compiled()
         if general is None or not any(pattern) or self.form == "vjp":
             return general
@@ -116,6 +122,26 @@ class _Transformed:
             compiled = cached_compile(self.fn, self.wrt, self.form, options)
         except Exception:  # the general code is always right; specialising is only faster
             compiled = general
+        self._variants[pattern] = compiled
+        return compiled
+
+    def _specialise_first(self, args: tuple, pattern: tuple) -> Compiled | None:
+        """A first call with Python numbers: compile the specialised code alone, naming the
+        parameters from the user's function, rather than the general code first and then this
+        (two compiles on the first call). None where that is unsure or fails: the general
+        path then decides (and reports errors as usual)."""
+        fn = self.fn
+        if self._self is not _NO_SELF or not inspect.isfunction(fn) or kind_of(fn) != "user":
+            return None
+        code = fn.__code__
+        if code.co_flags & inspect.CO_VARARGS or len(args) > code.co_argcount:
+            return None
+        names = tuple(p for p, is_number in zip(code.co_varnames, pattern) if is_number)
+        options = dataclasses.replace(self.options, scalars=names)
+        try:
+            compiled = cached_compile(fn, self.wrt, self.form, options)
+        except Exception:  # noqa: BLE001 - the general path compiles again and reports
+            return None
         self._variants[pattern] = compiled
         return compiled
 

@@ -7,6 +7,7 @@ calls the shared rule table. NumPy's dispatch protocols (NEP 13 ``__array_ufunc_
 
 from __future__ import annotations
 
+import functools
 import operator
 import warnings
 
@@ -20,7 +21,8 @@ from .engine import edge
 from .function import ARG_DEPENDENT, node_class, torch_name
 from .grad_mode import _state as _grad_state
 
-__all__ = ["apply", "raw", "array_ufunc", "array_function", "SEQUENCE_PRIMITIVES"]
+__all__ = ["apply", "binary", "unary", "raw", "array_ufunc", "array_function",
+           "SEQUENCE_PRIMITIVES"]
 
 #: Set by tensor.py once the class exists (the two modules import each other).
 Tensor: type = None  # type: ignore[assignment]
@@ -54,11 +56,23 @@ def apply(prim, *args, name=None, **kwargs):
                 for a in args]
     if kwargs:
         raw_kwargs = {k: raw(v) for k, v in kwargs.items()}
-        out = prim(*raw_args, **raw_kwargs)
-    else:
-        raw_kwargs = kwargs
-        out = prim(*raw_args)
-    return record(prim, args, kwargs, out, name, (raw_args, raw_kwargs))
+        return record(prim, args, kwargs, prim(*raw_args, **raw_kwargs), name, raw_args,
+                      raw_kwargs)
+    return record(prim, args, _NO_KWARGS, prim(*raw_args), name, raw_args, _NO_KWARGS)
+
+
+def binary(prim, a, b):
+    """``apply(prim, a, b)`` for the operators (two arguments, no keywords), without the
+    packing and the loop of the general door."""
+    ra = a._data if isinstance(a, Tensor) else raw(a) if type(a) in _SEQUENCES else a
+    rb = b._data if isinstance(b, Tensor) else raw(b) if type(b) in _SEQUENCES else b
+    return record(prim, (a, b), _NO_KWARGS, prim(ra, rb), None, [ra, rb], _NO_KWARGS)
+
+
+def unary(prim, a):
+    """``apply(prim, a)`` for one argument and no keywords."""
+    ra = a._data if isinstance(a, Tensor) else raw(a) if type(a) in _SEQUENCES else a
+    return record(prim, (a,), _NO_KWARGS, prim(ra), None, [ra], _NO_KWARGS)
 
 
 class _Spec:
@@ -92,15 +106,20 @@ def _spec(prim) -> _Spec:
     return spec
 
 
-def record(prim, args, kwargs, out, name=None, raws=None):
+def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
     """Wrap ``out`` as a Tensor and, when any Tensor argument requires grad, give it a node
-    (``raws``: the arguments as the primitive saw them, kept for a backward on arrays)."""
+    (``raw_args``, ``raw_kwargs``: the arguments as the primitive saw them, kept for a
+    backward on arrays)."""
     spec = _SPECS.get(prim)
     if spec is None or spec.entry is None:
         spec = _spec(prim)
+    if type(out) is not np.ndarray and isinstance(out, np.generic):
+        out = np.asarray(out)  # NumPy's scalar results (of 0-d operands) as 0-d arrays
     if type(out) is np.ndarray:  # the common case, first
-        if out.dtype.type is np.float64:
-            out = _default_float(out, args)
+        if out.dtype.type is np.float64:  # unless a float argument comes first (most often)
+            a = args[0]
+            if not (isinstance(a, Tensor) and a._data.dtype.kind in "fc"):
+                out = _default_float(out, args)
         if not out.flags.c_contiguous and not spec.keep_layout:
             out = np.ascontiguousarray(out)
         result = _wrap(out)
@@ -116,37 +135,80 @@ def record(prim, args, kwargs, out, name=None, raws=None):
         if results is None:
             return result
     if spec.plain:  # the common case: no sequence, every argument a data argument
-        slots, nexts, versions, arrays = [], [], [], []
+        nexts, versions, slots, live = [], [], None, []  # slots None: every position so far
+        arrays = []  # positions of plain ndarrays: NumPy code may write into them later
         numbers = spec.numbers
         for pos, v in enumerate(args):
             if isinstance(v, Tensor):
                 versions.append((pos, v, v._vc.value))
-                slots.append((pos, None))
                 if v._grad_fn is not None:
                     nexts.append((v._grad_fn, v._output_nr))
+                    live.append(pos)
                 elif v._requires_grad:
                     nexts.append((v._acc or v._accumulator(), 0))
+                    live.append(pos)
                 else:
                     nexts.append(_CONSTANT)
             elif type(v) is np.ndarray or (numbers and type(v) in _NUMBERS) or is_array(v) or (
                     numbers and isinstance(v, (int, float, complex))
                     and not isinstance(v, bool)):
-                slots.append((pos, None))
                 nexts.append(_CONSTANT)
                 if type(v) is np.ndarray:
                     arrays.append(pos)
+            else:  # not data (an axis, a shape): no slot
+                if slots is None:
+                    slots = list(_plain_slots(pos))
+                continue
+            if slots is not None:
+                slots.append((pos, None))
+        if slots is None:
+            slots = _plain_slots(len(args))
     else:
         slots, nexts, versions = _data_slots(spec, args)
         arrays = [pos for pos, v in enumerate(args) if type(v) is np.ndarray]
     cls = node_class(name) if name else spec.cls or node_class(torch_name(prim, args, kwargs))
-    node = cls(prim, args, kwargs, slots, nexts, versions, raws, spec.rules)
+    if not multi:  # one output, of a float (or object) dtype: checked above
+        node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
+                   spec.rules, result)
+        result._grad_fn = node
+        if spec.plain and spec.rules is not None and _big(out, versions):
+            node.keep_read(spec.rules, live)
+        if arrays:
+            node.keep_copies(arrays)
+        return result
+    node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
+               spec.rules)
     if arrays:
         node.keep_copies(arrays)
-    node.set_output(result, multi)
+    node.set_output(result, True)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fcO":  # object arrays (np.frompyfunc): the rule decides
             r._grad_fn, r._output_nr = node, nr
     return result
+
+
+#: Arrays from this size on are worth replacing by a stand-in when no rule reads their values.
+BIG_BYTES = 4096
+
+
+def _big(out, versions) -> bool:
+    """Whether the output or a Tensor argument is a NumPy array of at least ``BIG_BYTES``
+    (smaller ones stay: a stand-in would cost more than it frees)."""
+    if type(out) is not np.ndarray:
+        return False  # CuPy or a duck array: kept whole (its stand-in is not this cheap)
+    if out.nbytes >= BIG_BYTES:
+        return True
+    for entry in versions:
+        data = entry[1]._data
+        if type(data) is np.ndarray and data.nbytes >= BIG_BYTES:
+            return True
+    return False
+
+
+@functools.cache
+def _plain_slots(n: int) -> tuple:
+    """The slots of ``n`` data arguments, none a sequence: one shared tuple per count."""
+    return tuple((pos, None) for pos in range(n))
 
 
 def _wrap_other(prim, spec, args, kwargs, out):
@@ -195,6 +257,7 @@ def _data_slots(spec, args):
 
 
 _CONSTANT = (None, 0)  # the edge of an argument that needs no gradient
+_NO_KWARGS: dict = {}  # shared by every call without keywords (never written to)
 _SEQUENCES = (list, tuple)
 _NUMBERS = (float, int, complex)  # exact types: bool (an int subclass) is never data
 
@@ -253,7 +316,14 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         # ``ndarray op= tensor`` writes into the array: the op must keep the old values
         inputs = tuple(i.copy() if i is out[0] else i for i in inputs)
     if method == "__call__":
-        result = apply(ufunc, *inputs, **kwargs)
+        if kwargs:
+            result = apply(ufunc, *inputs, **kwargs)
+        elif len(inputs) == 2:  # the common cases: no keywords, one or two operands
+            result = binary(ufunc, *inputs)
+        elif len(inputs) == 1:
+            result = unary(ufunc, inputs[0])
+        else:
+            result = apply(ufunc, *inputs)
     elif method == "reduce" and ufunc in _REDUCTIONS:
         result = apply(_REDUCTIONS[ufunc], *inputs, **kwargs)
     elif method == "at" and ufunc is np.add and isinstance(inputs[0], Tensor):

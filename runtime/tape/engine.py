@@ -7,6 +7,8 @@ accumulation into ``.grad`` live in ``hooks.py``; this module only orders the wo
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 
 from .function import AccumulateGrad
@@ -27,6 +29,19 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, inputs=None, accum
     ``accumulate`` adds gradients into ``.grad`` (of every leaf, or of ``inputs`` only);
     otherwise (``autograd.grad``) no ``.grad`` is touched.
     """
+    # The walk makes no reference cycles, only garbage that reference counting frees: spare it
+    # the cyclic collector's passes over the whole graph, which its allocations would trigger.
+    collecting = gc.isenabled()
+    if collecting:
+        gc.disable()
+    try:
+        return _walk(roots, seeds, retain_graph, create_graph, inputs, accumulate)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _walk(roots, seeds, retain_graph, create_graph, inputs, accumulate):
     targets: dict = {}  # (node, output nr) -> positions in inputs (a tensor may repeat)
     for i, t in enumerate(inputs or ()):
         targets.setdefault(edge(t), []).append(i)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..adjoint_helpers import only_shape
 from ..rules.table import vjp_rule
 
 __all__ = ["Node", "OpNode", "AccumulateGrad", "torch_name", "node_class"]
@@ -107,9 +108,9 @@ class OpNode(Node):
 
     ``slots`` lists the data arguments as ``(position, index in a sequence argument or None)``,
     aligned with ``next_functions``; ``versions`` is ``(position, tensor, version when
-    recorded)`` for every Tensor argument; ``raws`` the arguments as the primitive saw them
-    (arrays); ``rules`` the table's per-argument VJP dict for the primitive (None when it has
-    none yet: ``vjp_rule`` then says how to register one).
+    recorded)`` for every Tensor argument; ``raw_args``/``raw_kwargs`` the arguments as the
+    primitive saw them (arrays); ``rules`` the table's per-argument VJP dict for the primitive
+    (None when it has none yet: ``vjp_rule`` then says how to register one).
     """
 
     # defaults on the class: a node sets only what differs (``dispatch.record`` makes one per
@@ -118,28 +119,31 @@ class OpNode(Node):
     _used = None
     _multi = False
     _rules = None
+    _bound = None  # the rule of each argument position, fixed when recorded (see keep_read)
 
-    def __init__(self, prim, args, kwargs, slots, next_functions, versions, raws=None,
-                 rules=None):
-        self.next_functions = tuple(next_functions)
+    def __init__(self, prim, args, kwargs, slots, next_functions, versions, raw_args,
+                 raw_kwargs, rules=None, out=None):
+        self.next_functions = next_functions
         self.prim, self.args, self.kwargs, self.slots = prim, args, kwargs, slots
-        if raws is None:
-            raws = ([_raw(a) for a in args], {k: _raw(v) for k, v in kwargs.items()})
-        self._raw_args, self._raw_kwargs = raws
+        self._raw_args, self._raw_kwargs = raw_args, raw_kwargs
         self._versions = versions
         if rules is not None:
             self._rules = rules
+        if out is not None:  # one output Tensor (set_output, inlined)
+            self._out_data = out._data
+            self._out_vc = vc = out._vc
+            self._out_version = vc.value
 
     def set_output(self, out, multi=False) -> None:
-        """Record the op's output Tensor (or list of them, for several outputs): its arrays and
-        version counter. Not the Tensor itself, which holds this node (no reference cycles
-        for the garbage collector); ``output`` rebuilds it."""
+        """Record the op's output Tensor (or list of them, for several outputs): its array (a
+        list of them) and version counter. Not the Tensor itself, which holds this node (no
+        reference cycles for the garbage collector); ``output`` rebuilds it."""
         if multi:
             self._multi, self._out_type = True, type(out)
             self._out_data = [t._data for t in out]
             out = out[0]
         else:
-            self._out_data = [out._data]
+            self._out_data = out._data
         self._out_vc = vc = out._vc
         self._out_version = vc.value
 
@@ -147,13 +151,40 @@ class OpNode(Node):
     def output(self):
         """The output Tensor(s): the kept arrays with this node as their history."""
         outs = []
-        for nr, data in enumerate(self._out_data):
+        for nr, data in enumerate(self._out_data if self._multi else (self._out_data,)):
             t = Tensor._wrap(data)
             t._grad_fn, t._output_nr, t._vc = self, nr, self._out_vc
             outs.append(t)
         if not self._multi:
             return outs[0]
         return self._out_type(*outs) if hasattr(self._out_type, "_fields") else outs
+
+    def keep_read(self, rules: dict, live: list) -> None:
+        """Bind the rules this node will call (those of the ``live`` positions, from the table's
+        ``rules``) and keep only what they read as data, as torch keeps only its saved
+        tensors: an argument Tensor or the output that a rule reads only for its shape, dtype
+        or library gives way to a zero-strided stand-in (one element of memory), so a loop's
+        intermediate sums, biases added and the like are freed as soon as the user drops them.
+        A missing rule leaves everything kept (the backward says how to register one)."""
+        bound = [None] * len(self.args)
+        for pos in live:
+            rule = rules.get(pos)
+            if rule is None:
+                return
+            bound[pos] = rule
+        self._bound = bound = tuple(bound)
+        self._used = used = params_read(bound, len(bound))
+        args, raws, dropped = self.args, self._raw_args, False
+        for pos, a in enumerate(args):
+            if pos not in used and isinstance(a, Tensor) and type(raws[pos]) is np.ndarray:
+                if not dropped:
+                    args, dropped = list(args), True
+                args[pos], raws[pos] = None, only_shape(raws[pos])
+        if dropped:
+            self.args = args
+            self._versions = [entry for entry in self._versions if entry[0] in used]
+        if "y" not in used and type(self._out_data) is np.ndarray:
+            self._out_data = only_shape(self._out_data)
 
     def keep_copies(self, positions) -> None:
         """Keep copies of the plain ndarray arguments at ``positions`` that the rules read:
@@ -170,6 +201,11 @@ class OpNode(Node):
                 raws[p] = kept
             args[p] = kept
         self.args, self._raw_args = args, raws
+
+    def _tensor_args(self):
+        """The arguments as Tensors for a differentiable backward (stand-ins wrapped)."""
+        return [Tensor._wrap(r) if a is None and r is not None else a
+                for a, r in zip(self.args, self._raw_args)]
 
     def _rule(self, pos):
         rules = self._rules
@@ -209,17 +245,30 @@ class OpNode(Node):
             raise RuntimeError(_modified_message(self.output, self._out_version, self, 0))
 
     def apply(self, grads, create_graph):
-        self.check_saved()
+        if self._freed:
+            self.check_saved()
+        else:  # check_saved's common case, inlined: nothing modified since recorded
+            for entry in self._versions:
+                if entry[1]._vc.value != entry[2]:
+                    self.check_saved()
+                    break
+            else:
+                if not self._multi and self._out_vc.value != self._out_version:
+                    self.check_saved()
         if create_graph:
-            args, kwargs, y = self.args, self.kwargs, self.output
+            args, kwargs, y = self._tensor_args(), self.kwargs, self.output
         else:
             args, kwargs = self._raw_args, self._raw_kwargs
-            y = self._out_data if self._multi else self._out_data[0]
+            y = self._out_data
         if self._multi:  # several outputs: dy is a list too
             dy = [grads[i] if i in grads else np.zeros_like(o)
                   for i, o in enumerate(self._out_data)]
         else:
             dy = grads[0]
+        bound = self._bound
+        if bound is not None:  # rules bound when recorded: one per live slot, no sequences
+            return [None if nxt is None else bound[pos](dy, y, *args, **kwargs)
+                    for (pos, _), (nxt, _) in zip(self.slots, self.next_functions)]
         out, called, last, g = [], [], None, None
         rules = self._rules
         # a sequence argument's slots are adjacent: one rule call serves them all
@@ -245,26 +294,27 @@ class OpNode(Node):
         self._freed = True
         used = self._used if self._used is not None else self._saved_positions()
         if used:
-            self.args = [None if i in used else a for i, a in enumerate(self.args)]
-            self._raw_args = [None if i in used else a for i, a in enumerate(self._raw_args)]
+            drop = _positions(used, len(self.args))
+            if drop:
+                args, raws = list(self.args), list(self._raw_args)
+                for i in drop:
+                    args[i] = raws[i] = None
+                self.args, self._raw_args = args, raws
             if "y" in used and not self._multi:
-                self._out_data = [None]
+                self._out_data = None
+
+
+@functools.cache
+def _positions(used: frozenset, nargs: int) -> tuple:
+    """The argument positions among ``used`` (which may also hold "y")."""
+    return tuple(i for i in range(nargs) if i in used)
 
 
 @functools.cache
 def params_read(rules: tuple, nargs: int) -> frozenset:
-    """What a node calling ``rules`` saves: the union of their ``data_params``."""
-    return frozenset().union(*(data_params(rule, nargs) for rule in rules))
-
-
-def _raw(a):
-
-    if isinstance(a, Tensor):
-        return a._data
-    if isinstance(a, (list, tuple)):
-        items = [_raw(v) for v in a]
-        return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
-    return a
+    """What a node calling ``rules`` (None for a slot not called) saves: the union of their
+    ``data_params``."""
+    return frozenset().union(*(data_params(rule, nargs) for rule in rules if rule is not None))
 
 
 def _modified_message(tensor, version, node=None, nr=0) -> str:
@@ -364,6 +414,12 @@ ARG_DEPENDENT = {np.matmul, operator.matmul, np.dot, np.sum, np.mean, np.amax, n
 _FIXED: dict = {}  # primitive -> name, for the primitives whose name needs no arguments
 
 
+_PRODUCTS = {np.matmul, operator.matmul, np.dot}
+_PRODUCT_NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}
+_SUM_NAMES = {(prim, full): f"{_NAMES[prim]}Backward{0 if full else 1}"
+              for prim in (np.sum, np.mean) for full in (True, False)}
+
+
 def torch_name(prim, args, kwargs) -> str:
     """torch's grad_fn name for ``prim(*args, **kwargs)``."""
     name = _FIXED.get(prim)
@@ -376,13 +432,12 @@ def torch_name(prim, args, kwargs) -> str:
             name = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
         _FIXED[prim] = name = f"{name}Backward0"
         return name
-    if prim in (np.matmul, operator.matmul, np.dot):
-        nd = tuple(getattr(a, "ndim", 0) for a in args[:2])
-        return {(2, 2): "MmBackward0", (1, 1): "DotBackward0",
-                (2, 1): "MvBackward0"}.get(nd, "UnsafeViewBackward0")
+    if prim in _PRODUCTS:
+        nd = (getattr(args[0], "ndim", 0), getattr(args[1], "ndim", 0))
+        return _PRODUCT_NAMES.get(nd, "UnsafeViewBackward0")
     if prim in (np.sum, np.mean):
         full = kwargs.get("axis", args[1] if len(args) > 1 else None) is None
-        return f"{_NAMES[prim]}Backward{0 if full else 1}"
+        return _SUM_NAMES[prim, full]
     if prim in (np.amax, np.amin, np.max, np.min):
         full = kwargs.get("axis", args[1] if len(args) > 1 else None) is None
         return ("Max" if prim in (np.amax, np.max) else "Min") + f"Backward{1 if full else 0}"

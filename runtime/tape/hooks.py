@@ -7,6 +7,8 @@ saved has moved on since it was saved (torch's "modified by an inplace operation
 
 from __future__ import annotations
 
+import numpy as np
+
 __all__ = ["RemovableHandle", "VersionCounter", "run_tensor_hooks", "fresh_grad"]
 
 #: Set by tensor.py once the class exists (the two modules import each other).
@@ -98,8 +100,9 @@ def accumulate_into(tensor, g, create_graph: bool) -> None:
 
 def fresh_grad(g, tensor):
     """A writable copy of ``g`` with the tensor's shape and dtype (gradients may alias)."""
-    import numpy as np
-
+    data = tensor._data
+    if type(g) is np.ndarray and g.shape == data.shape:  # the common case
+        return g.astype(data.dtype, copy=True)
     if isinstance(g, (np.generic, int, float)):
         g = np.asarray(g)
     if tuple(g.shape) != tuple(tensor.shape):

@@ -7,6 +7,7 @@ value and bumps the version counter that saved-tensor checks read.
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from ..support import index_set
 from . import dtypes as _dt
-from .dispatch import apply, array_function, array_ufunc, raw
+from .dispatch import apply, array_function, array_ufunc, binary, raw, unary
 from .function import AccumulateGrad, Node
 from .grad_mode import _state as _grad_state
 from .grad_mode import is_grad_enabled
@@ -47,6 +48,8 @@ _new = object.__new__
 
 def _host(a):
     """A NumPy copy of any array, for printing and ``.tolist()`` (explicit, like ``.cpu()``)."""
+    if type(a) is np.ndarray:
+        return a
     if hasattr(a, "__tangentish_host__"):
         return a.__tangentish_host__()
     if type(a).__module__.startswith("cupy"):
@@ -225,7 +228,7 @@ class Tensor(ShapeAndReductionMethods):
 
     @property
     def size(self):
-        return _SizeInt(int(np.prod(self._data.shape)), self.shape)
+        return _SizeInt(math.prod(self._data.shape), self.shape)
 
     @property
     def dtype(self) -> _dt.DType:
@@ -251,7 +254,7 @@ class Tensor(ShapeAndReductionMethods):
     ndimension = dim
 
     def numel(self) -> int:
-        return int(np.prod(self._data.shape))
+        return math.prod(self._data.shape)
 
     nelement = numel
 
@@ -270,7 +273,7 @@ class Tensor(ShapeAndReductionMethods):
 
     @property
     def imag(self):
-        return apply(np.imag, self)
+        return unary(np.imag, self)
 
     def conj(self):
         return self if self._data.dtype.kind != "c" else apply(np.conjugate, self)
@@ -614,59 +617,63 @@ class Tensor(ShapeAndReductionMethods):
     # ------------------------------------------------------------ operators
 
     def __add__(self, other):
-        return apply(np.add, self, other)
+        return binary(np.add, self, other)
 
     def __radd__(self, other):
-        return apply(np.add, self, other)
+        return binary(np.add, self, other)
 
     def __sub__(self, other):
-        return apply(np.subtract, self, other)
+        return binary(np.subtract, self, other)
 
     def __rsub__(self, other):
         return apply(np.subtract, other, self, name="RsubBackward1")
 
     def __mul__(self, other):
-        return apply(np.multiply, self, other)
+        return binary(np.multiply, self, other)
 
     def __rmul__(self, other):
-        return apply(np.multiply, self, other)
+        return binary(np.multiply, self, other)
 
     def __truediv__(self, other):
-        return apply(np.true_divide, self, other)
+        return binary(np.true_divide, self, other)
 
     def __rtruediv__(self, other):
         # torch computes ``2 / t`` as ``t.reciprocal() * 2``
         return apply(np.true_divide, other, self, name="MulBackward0")
 
     def __floordiv__(self, other):
-        return apply(np.floor_divide, self, other)
+        return binary(np.floor_divide, self, other)
 
     def __mod__(self, other):
-        return apply(np.remainder, self, other)
+        return binary(np.remainder, self, other)
 
     def __pow__(self, other):
-        return apply(np.power, self, other)
+        if type(other) in (int, float) and other == 2 and self._data.dtype.kind == "f":
+            # NumPy's square gives x ** 2 exactly; its rule is one product, where the general
+            # power rule pays for a where and a pow over the whole array (torch's name kept)
+            return apply(np.square, self, name="PowBackward0")
+        return binary(np.power, self, other)
 
     def __rpow__(self, other):
-        return apply(np.power, other, self)
+        return binary(np.power, other, self)
 
     def __matmul__(self, other):
-        return apply(np.matmul, self, other)
+        return binary(np.matmul, self, other)
 
     def __rmatmul__(self, other):
-        return apply(np.matmul, other, self)
+        return binary(np.matmul, other, self)
 
     def __neg__(self):
-        return apply(np.negative, self)
+        return unary(np.negative, self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return apply(np.absolute, self)
+        return unary(np.absolute, self)
 
     def __invert__(self):
-        return apply(np.invert, self)
+        return unary(np.invert, self)
 
     def __and__(self, other):
         return apply(np.logical_and if self._data.dtype == bool else np.bitwise_and, self, other)
@@ -678,22 +685,22 @@ class Tensor(ShapeAndReductionMethods):
         return apply(np.logical_xor if self._data.dtype == bool else np.bitwise_xor, self, other)
 
     def __eq__(self, other):
-        return apply(np.equal, self, other)
+        return binary(np.equal, self, other)
 
     def __ne__(self, other):
-        return apply(np.not_equal, self, other)
+        return binary(np.not_equal, self, other)
 
     def __lt__(self, other):
-        return apply(np.less, self, other)
+        return binary(np.less, self, other)
 
     def __le__(self, other):
-        return apply(np.less_equal, self, other)
+        return binary(np.less_equal, self, other)
 
     def __gt__(self, other):
-        return apply(np.greater, self, other)
+        return binary(np.greater, self, other)
 
     def __ge__(self, other):
-        return apply(np.greater_equal, self, other)
+        return binary(np.greater_equal, self, other)
 
     def __getitem__(self, index):
         index = _index(index)

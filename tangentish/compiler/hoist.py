@@ -26,7 +26,7 @@ import gast
 from tangentish.compiler.nodes import names_in
 from tangentish.compiler.ops import op_of
 
-__all__ = ["hoist_invariants", "number_names"]
+__all__ = ["hoist_invariants", "number_names", "scalar_names"]
 
 _HOISTABLE = {"getitem", "const"}
 
@@ -79,6 +79,32 @@ def number_names(stmts: list[gast.stmt], params: list[str] = (),
             if isinstance(value, (int, float)) and math.isfinite(value):
                 values[s.targets[0].id] = value
     return values
+
+
+def scalar_names(stmts: list[gast.stmt], params: list[str] = ()) -> set[str]:
+    """``number_names`` and the names that hold Python ints read off shapes (``n = x.shape[0]``,
+    ``x.ndim``, ``x.size``) or arithmetic on them: values unknown here, but never arrays, so
+    ``g / n`` keeps g's shape."""
+    counts = _store_counts(stmts, params)
+    known = set(number_names(stmts, params, counts))
+    shapes: set[str] = set()
+    for s in gast.walk(gast.Module(body=stmts, type_ignores=[])):
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and counts.get(s.targets[0].id) == 1 and op_of(s) is not None):
+            continue
+        name, op, value = s.targets[0].id, op_of(s), s.value
+        if op.kind == "inert" and isinstance(value, gast.Attribute):
+            if value.attr == "shape":
+                shapes.add(name)
+            elif value.attr in ("ndim", "size"):
+                known.add(name)
+        elif op.kind == "getitem" and isinstance(value, gast.Subscript) and isinstance(
+                value.value, gast.Name) and value.value.id in shapes and _is_number(op.index):
+            known.add(name)
+        elif op.kind == "call" and op.obj in _ARITH and not op.keywords and all(
+                _is_number(a) or isinstance(a, gast.Name) and a.id in known for a in op.args):
+            known.add(name)
+    return known
 
 
 def _is_number(node: gast.expr) -> bool:

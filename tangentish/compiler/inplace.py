@@ -1,10 +1,15 @@
-"""Part of optimize: ``dW = dW + g`` becomes ``dW += g`` where no alias can observe it
-(and ``dW = dW + -g`` becomes ``dW = dW - g`` everywhere: one negation fewer).
+"""Part of optimize: ``dW = dW + g`` updates dW's buffer where no alias can observe it.
 
 An adjoint accumulated in a reverse loop otherwise gets a fresh array every step (8 MB a step
-for a 1024 x 1024 weight). Updating in place is only invisible when the buffer belongs to the
-adjoint alone, which is checked over the whole adjoint sweep (flow-insensitively, so loops and
-branches need no special care). An adjoint ``dW`` qualifies when
+for a 1024 x 1024 weight). ``dW = add_into(dW, g)`` is ``dW += g`` (``runtime.accumulate``;
+a sum the buffer cannot hold, a complex contribution to a real parameter, is a new array as
+before), ``dW = dW + -g`` becomes ``subtract_into(dW, g)`` (one negation fewer; ``dW - g``
+where dW is shared), and a matrix product's adjoint added to a buffer read nowhere else is
+``dW = matmul_grad_b_into(dW, d, h, W)``: BLAS adds the product into dW as it computes it.
+
+Updating in place is only invisible when the buffer belongs to the adjoint alone, which is
+checked over the whole adjoint sweep (flow-insensitively, so loops and branches need no special
+care). An adjoint ``dW`` qualifies when
 
 * every value assigned to it is a fresh array: arithmetic (``a * b``, ``-g``), zeros made for
   it, a ufunc or matrix product, ``unbroadcast`` of a fresh array; never another name, the
@@ -13,17 +18,12 @@ branches need no special care). An adjoint ``dW`` qualifies when
   the cotangent of a matrix-product rule), never copied to another name, passed to a helper
   that may return it or a view of it, subscripted or pushed.
 
-Its buffer is then never shared, so ``+=`` changes nothing anyone else can see. The returned
-gradients read it after the sweep, when it no longer changes. (Integer arguments cannot be
-differentiated, so a buffer is never an integer array that ``+=`` could not hold floats in.)
+Its buffer is then never shared, so writing into it changes nothing anyone else can see. The
+returned gradients read it after the sweep, when it no longer changes.
 
 >>> from tangentish.compiler.nodes import unparse
->>> import gast
->>> tree = gast.parse("dW = dW + x * y")
->>> unparse(augment(tree.body[0]))
-'dW += x * y'
->>> unparse(augment(gast.parse("dx = dx + -d_t1").body[0]))
-'dx -= d_t1'
+>>> unparse(_positive(gast.parse("unbroadcast(-d, x)").body[0].value, {"unbroadcast"}))
+'unbroadcast(d, x)'
 """
 
 from __future__ import annotations
@@ -34,10 +34,19 @@ import gast
 import numpy as np
 
 from tangentish.runtime import adjoint_helpers as helpers
+from tangentish.runtime.accumulate import (
+    add_into,
+    matmul_grad_a_into,
+    matmul_grad_b_into,
+    subtract_into,
+)
 from tangentish.runtime.rules.linalg import matmul_grad_a, matmul_grad_b
 from tangentish.runtime.support import unbroadcast
 
 __all__ = ["update_in_place", "augment"]
+
+#: a product's adjoint, added into an owned buffer by one BLAS call (``runtime.accumulate``)
+_INTO = {matmul_grad_a: matmul_grad_a_into, matmul_grad_b: matmul_grad_b_into}
 
 #: calls whose result is a new array that shares no memory with their arguments
 _FRESH = {helpers.zero_grad, helpers.subscript_grad, matmul_grad_a,
@@ -57,31 +66,71 @@ def update_in_place(adj: Any) -> list[gast.stmt]:
     facts.visit(module)
     owned = candidates - facts.shared
     accumulated = {s.targets[0].id for s in gast.walk(module) if _accumulation(s, owned)}
+    linear = {name for name, obj in ns.objects.items() if obj is unbroadcast}
+    private = _read_only_by_accumulation(module, accumulated)
+
     class _Rewrite(gast.NodeTransformer):
         def visit_Assign(self, node):
             if _accumulation(node, accumulated):
-                return gast.copy_location(augment(node), node)
-            if _accumulation(node, candidates) and _negated(node.value.right):
-                node.value = gast.BinOp(left=node.value.left, op=gast.Sub(),
-                                        right=node.value.right.operand)
-                return node
+                into = _INTO.get(facts.obj(node.value.right.func)) if (
+                    node.targets[0].id in private and _product(node.value.right)) else None
+                if into is not None:  # BLAS adds the product into the buffer
+                    node.value = gast.Call(func=gast.Name(id=ns.helper(into), ctx=gast.Load(),
+                                                          annotation=None, type_comment=None),
+                                           args=[node.value.left, *node.value.right.args],
+                                           keywords=[])
+                    return node
+                return augment(node, ns, linear)
+            positive = _accumulation(node, candidates) and _positive(node.value.right, linear)
+            if positive:
+                node.value = gast.BinOp(left=node.value.left, op=gast.Sub(), right=positive)
             return node
 
     return [_Rewrite().visit(s) for s in adj.adjoint]
 
 
-def augment(node: gast.Assign) -> gast.AugAssign:
-    """``n = n + g`` as ``n += g``, and ``n = n + -g`` as ``n -= g`` (one negation fewer)."""
-    target, g = node.targets[0], node.value.right
-    op: gast.operator = gast.Add()
-    if _negated(g):
-        op, g = gast.Sub(), g.operand
-    return gast.AugAssign(target=gast.Name(id=target.id, ctx=gast.Store(), annotation=None,
-                                           type_comment=None), op=op, value=g)
+def augment(node: gast.Assign, ns: Any, linear: set[str] = frozenset()) -> gast.Assign:
+    """``n = n + g`` as ``n = add_into(n, g)``, ``n = n + -g`` as ``n = subtract_into(n, g)``."""
+    g = node.value.right
+    helper = add_into
+    positive = _positive(g, linear)
+    if positive is not None:
+        helper, g = subtract_into, positive
+    node.value = gast.Call(func=gast.Name(id=ns.helper(helper), ctx=gast.Load(), annotation=None,
+                                          type_comment=None), args=[node.value.left, g],
+                           keywords=[])
+    return node
 
 
-def _negated(g: gast.expr) -> bool:
-    return isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub)
+def _positive(g: gast.expr, linear: set[str]) -> gast.expr | None:
+    """``x`` for ``g = -x``; ``f(x, t)`` for ``g = f(-x, t)`` with ``f`` linear in x (the names
+    in ``linear``: ``unbroadcast``); else None."""
+    if isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub):
+        return g.operand
+    if (isinstance(g, gast.Call) and isinstance(g.func, gast.Name) and g.func.id in linear
+            and g.args and isinstance(g.args[0], gast.UnaryOp)
+            and isinstance(g.args[0].op, gast.USub)):
+        return gast.Call(func=g.func, args=[g.args[0].operand, *g.args[1:]],
+                         keywords=g.keywords)
+    return None
+
+
+def _product(g: gast.expr) -> bool:
+    return isinstance(g, gast.Call) and len(g.args) == 3 and not g.keywords and all(
+        isinstance(a, gast.Name) for a in g.args)
+
+
+def _read_only_by_accumulation(module: gast.Module, names: set[str]) -> set[str]:
+    """The names read nowhere but as ``n`` in their own ``n = n + g``: a helper may then update
+    them in place even where the sweep is differentiated again (nothing else sees the value)."""
+    loads: dict[str, int] = {}
+    for node in gast.walk(module):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
+        if _accumulation(node, names):
+            name = node.targets[0].id
+            loads[name] = loads.get(name, 0) - 1
+    return {n for n in names if loads.get(n, 0) == 0}
 
 
 def _accumulation(s: gast.AST, names: set[str]) -> bool:

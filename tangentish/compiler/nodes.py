@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
 import gast
+
+from tangentish.compiler import printer
 
 __all__ = ["load", "store", "const", "assign", "call", "attr", "unparse", "names_in", "is_atom",
            "stmt_copy", "expr_stmt", "clone", "gload", "generated", "index_value", "store_counts",
@@ -58,74 +59,13 @@ def expr_stmt(value: gast.expr) -> gast.Expr:
 
 
 def unparse(node: gast.AST) -> str:
-    """Python source of a gast node (statement, expression or module).
+    """Python source of a gast node (statement, expression or module), as ``ast.unparse``
+    prints it (``printer``).
 
     A negative number is printed as unary minus on a positive one, so ``ast.unparse`` knows to
     parenthesize it where precedence needs it: ``(-0.3) ** 2``, not ``-0.3 ** 2``.
     """
-    return ast.unparse(to_ast(node))
-
-
-def to_ast(node: Any) -> Any:
-    """A new ``ast`` tree for a gast tree, ready for ``ast.unparse``: negative numbers as unary
-    minus, and a line number on every statement (unparse reads it, looking for type: ignore).
-
-    One recursion over the fields, several times faster than ``gast.gast_to_ast`` followed by a
-    NodeTransformer and ``ast.fix_missing_locations``: it is most of ``unparse``'s cost.
-    """
-    if isinstance(node, list):
-        return [to_ast(item) for item in node]
-    if not isinstance(node, gast.AST):
-        return node
-    kind = type(node)
-    special = _SPECIAL.get(kind)
-    if special is not None:
-        return special(node)
-    target, fields, is_stmt = _TARGETS.get(kind) or _target(kind)
-    new = target(*[to_ast(getattr(node, f, None)) for f in fields])
-    if is_stmt:
-        new.lineno = getattr(node, "lineno", 1)
-    return new
-
-
-def _target(kind: type) -> tuple:
-    target = getattr(ast, kind.__name__)
-    entry = _TARGETS[kind] = (target, target._fields, issubclass(target, ast.stmt))
-    return entry
-
-
-_TARGETS: dict[type, tuple] = {}
-
-
-def _constant(node: gast.Constant) -> ast.expr:
-    value = node.value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and (
-            value < 0 or (value == 0 and str(value).startswith("-"))):
-        return ast.UnaryOp(ast.USub(), ast.Constant(-value))  # parenthesized where needed
-    return ast.Constant(value, node.kind)
-
-
-def _arg(node: gast.Name | None) -> ast.arg | None:
-    if node is None:
-        return None
-    return ast.arg(node.id, to_ast(node.annotation), node.type_comment)
-
-
-def _arguments(node: gast.arguments) -> ast.arguments:
-    return ast.arguments([_arg(a) for a in node.posonlyargs], [_arg(a) for a in node.args],
-                         _arg(node.vararg), [_arg(a) for a in node.kwonlyargs],
-                         to_ast(node.kw_defaults), _arg(node.kwarg), to_ast(node.defaults))
-
-
-def _handler(node: gast.ExceptHandler) -> ast.ExceptHandler:
-    name = node.name.id if node.name is not None else None
-    new = ast.ExceptHandler(to_ast(node.type), name, to_ast(node.body))
-    new.lineno = getattr(node, "lineno", 1)
-    return new
-
-
-_SPECIAL = {gast.Constant: _constant, gast.arguments: _arguments,
-            gast.ExceptHandler: _handler}
+    return printer.unparse(node)
 
 
 def walk(node: gast.AST) -> list[gast.AST]:
@@ -180,14 +120,18 @@ def clone(node: Any, memo: dict | None = None) -> Any:
         return [clone(item, memo) for item in node]
     if not isinstance(node, gast.AST):
         return node
-    new = type(node)(**{f: clone(getattr(node, f, None), memo) for f in node._fields})
+    kind, fields = type(node), node._fields
+    new = kind.__new__(kind)  # what gast's __init__ does, without its Python-level call
+    attrs = new.__dict__
+    for f in fields:
+        attrs[f] = clone(getattr(node, f, None), memo)
     memo[id(node)] = new
     for key, value in node.__dict__.items():
-        if key in node._fields:
+        if key in fields:
             continue
         if key == "tg_op":
             value = _clone_op(value, memo)
-        setattr(new, key, value)
+        attrs[key] = value
     return new
 
 

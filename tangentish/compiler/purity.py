@@ -19,7 +19,7 @@ from typing import Any
 import gast
 import numpy as np
 
-__all__ = ["elementwise", "pure", "resolve", "pure_expr", "safe_between"]
+__all__ = ["elementwise", "pure", "resolve", "pure_expr", "safe_between", "scan"]
 
 #: operators that apply elementwise (``@`` is not one of them)
 _OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
@@ -38,6 +38,26 @@ _BUILTINS = {len, range, tuple, int, float, abs, min, max, isinstance}
 _PLAIN = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp,
           gast.Subscript, gast.Tuple, gast.Slice, gast.Attribute, gast.keyword,
           gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop, gast.IfExp)
+
+
+_SKIP = (gast.expr_context, gast.Constant, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+
+
+def scan(node: Any, out: list | None = None) -> list:
+    """The nodes of a tree that can matter to these passes (no contexts, constants or operator
+    tokens, which are half of a tree's nodes): a cheaper ``walk``, depth first."""
+    out = [] if out is None else out
+    if isinstance(node, list):
+        for item in node:
+            scan(item, out)
+    elif isinstance(node, gast.AST) and not isinstance(node, _SKIP):
+        out.append(node)
+        if not isinstance(node, gast.Name):
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if value is not None and not isinstance(value, str):
+                    scan(value, out)
+    return out
 
 
 def elementwise(obj: Any) -> bool:
@@ -75,7 +95,7 @@ def resolve(func: gast.expr, objects: dict[str, Any]) -> Any:
 
 def pure_expr(node: gast.AST, objects: dict[str, Any]) -> bool:
     """True when evaluating ``node`` changes nothing (calls only pure functions, no ``out=``)."""
-    for n in gast.walk(node):
+    for n in scan(node):
         if isinstance(n, gast.Call):
             if any(k.arg == "out" for k in n.keywords) or not pure(resolve(n.func, objects)):
                 return False

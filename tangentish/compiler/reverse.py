@@ -39,7 +39,7 @@ import numpy as np
 
 from tangentish.compiler.activity import Activity, assignments
 from tangentish.compiler.diagnostics import Location, error_at
-from tangentish.compiler.hoist import number_names
+from tangentish.compiler.hoist import scalar_names
 from tangentish.compiler.inline import inline_rule
 from tangentish.compiler.nodes import (
     assign,
@@ -123,8 +123,9 @@ class Reverser:
         #: names some assignment may push before they exist (preset to None if pushed)
         self.undefined_in_loop: set[str] = set()
         params = set(norm.params) | ({norm.vararg} - {None})
-        #: names holding one Python number throughout (``dt = 0.01``): ``x * dt`` keeps x's shape
-        self.numbers = number_names(norm.node.body, sorted(params))
+        #: names holding Python numbers (``dt = 0.01``, ``n = x.shape[0]``): ``x * dt`` keeps
+        #: x's shape
+        self.numbers = scalar_names(norm.node.body, sorted(params))
         self._scan(norm.node.body, set(params), False)
         # Names assigned on every path to each if statement: a zero adjoint for them can be
         # made with zero_grad(name); for the others it is None ("maybe" adjoints).

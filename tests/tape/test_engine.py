@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import gc
+import weakref
 
 import numpy as np
 import pytest
@@ -92,3 +94,31 @@ def test_cuda_tensors_keep_data_and_gradients_on_the_device():
     w = z.cuda() * 2
     w.sum().backward()
     assert not z.grad.is_cuda and z.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_a_node_keeps_only_the_values_its_rules_read():
+    """Like torch's saved tensors: add's rules read neither operand, mul's rule for ``s`` reads
+    only the other factor, so nothing in the graph holds the big intermediate ``s``."""
+    x = tg.tensor(np.linspace(-1.0, 1.0, 1000), requires_grad=True)
+    s = x + 1.0
+    y = np.tanh(s * 2.0)
+    t = x * x  # both factors are read: x stays in the graph (it is alive anyway)
+    kept = weakref.ref(s)
+    del s
+    gc.collect()
+    assert kept() is None
+    (y.sum() + t.sum()).backward()
+    expected = 2 * (1 - np.tanh(2 * (np.linspace(-1.0, 1.0, 1000) + 1)) ** 2)
+    np.testing.assert_allclose(x.grad.numpy(), expected + 2 * np.linspace(-1.0, 1.0, 1000))
+
+
+def test_nodes_with_stand_ins_run_again_only_when_nothing_was_saved():
+    x = tg.tensor(np.ones(1000), requires_grad=True)
+    y = (x + 1).sum()
+    y.backward()
+    y.backward()  # add saved nothing: a second backward is allowed, as in torch
+    assert x.grad.numpy()[0] == 2.0
+    z = (x * x).sum()
+    z.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        z.backward()

@@ -70,7 +70,7 @@ def _run(module, fn):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_same_as_torch(name):
+def test_same_as_torch(name, saving):
     fn = CASES[name]
     expect = _run(torch, fn)
     got = _run(tangentish, fn)
