@@ -23,7 +23,7 @@ from typing import Any
 
 import gast
 
-from tangentish.compiler.nodes import names_in
+from tangentish.compiler.nodes import names_in, walk
 from tangentish.compiler.ops import op_of
 
 __all__ = ["hoist_invariants", "number_names", "scalar_names"]
@@ -42,7 +42,7 @@ def hoist_invariants(stmts: list[gast.stmt], params: list[str] = ()) -> list[gas
 
 def _store_counts(stmts: list[gast.stmt], params: list[str]) -> dict[str, int]:
     counts: dict[str, int] = {p: 1 for p in params}  # a parameter is bound on entry
-    for n in gast.walk(gast.Module(body=stmts, type_ignores=[])):
+    for n in walk(gast.Module(body=stmts, type_ignores=[])):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             counts[n.id] = counts.get(n.id, 0) + 1
     return counts
@@ -58,7 +58,7 @@ def number_names(stmts: list[gast.stmt], params: list[str] = (),
     """
     counts = counts if counts is not None else _store_counts(stmts, params)
     values: dict[str, Any] = {}
-    for s in gast.walk(gast.Module(body=stmts, type_ignores=[])):
+    for s in walk(gast.Module(body=stmts, type_ignores=[])):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and counts.get(s.targets[0].id) == 1):
             continue
@@ -88,7 +88,7 @@ def scalar_names(stmts: list[gast.stmt], params: list[str] = ()) -> set[str]:
     counts = _store_counts(stmts, params)
     known = set(number_names(stmts, params, counts))
     shapes: set[str] = set()
-    for s in gast.walk(gast.Module(body=stmts, type_ignores=[])):
+    for s in walk(gast.Module(body=stmts, type_ignores=[])):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and counts.get(s.targets[0].id) == 1 and op_of(s) is not None):
             continue
