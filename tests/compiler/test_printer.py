@@ -157,3 +157,16 @@ def test_generated_code_prints_as_ast_unparse_prints_it():
             for s in walk(tree):
                 if isinstance(s, gast.stmt):
                     assert unparse(s) == reference(s)
+
+
+_MATCH = """
+match p:
+    case Point(x=0, y=yy) | [1, *rest] | {"k": v, **more}:
+        pass
+"""
+
+
+@pytest.mark.parametrize("source", [*SNIPPETS, _MATCH])
+def test_walk_visits_what_ast_walk_visits_in_its_order(source):
+    for tree in _trees(source):
+        assert walk(tree) == list(ast.walk(tree))
