@@ -69,12 +69,16 @@ def list_sum(xs: Any, start: Any = 0) -> Any:
 #: every iteration, and making the view (zeros_like + broadcast_to, ~10 us) cost more than the
 #: arithmetic on small arrays. Read-only, so sharing one between pushes is safe.
 _SHAPE_VIEWS: dict[Any, Any] = {}
+#: arrays this small are kept as they are (ode's 4-element states): no key to build
+_KEEP_SMALL = 32
 
 
 def only_shape(x: Any) -> Any:
     """What the stack keeps of a value the adjoint sweep reads only for its shape: a zero-strided
     array of x's shape and dtype, in x's library (one element of memory instead of x's)."""
     if type(x) is np.ndarray:
+        if x.size <= _KEEP_SMALL:  # x itself: cheaper than the lookup, a few bytes more
+            return x
         key = (x.shape, x.dtype)
         view = _SHAPE_VIEWS.get(key)
         if view is None:
@@ -367,3 +371,5 @@ table.defvjp(unbroadcast, None, shape_only(1))  # arg 0: rules/shape.py
 # activity analysis treats as one value, so they are marked rather than left without a rule.
 table.defvjp(getitem_grad, None, shape_only(1), shape_only(2))  # the dy slot: rules/shape.py
 table.defnondiff(zero_grad, check_scalar, only_shape, keys_of)
+
+from . import accumulate  # noqa: E402, F401  (matmul_grad_*_into and their rules)

@@ -29,11 +29,33 @@ def unbroadcast(g: Any, target: Any) -> Any:
     [[2.0, 2.0, 2.0]]
     """
     # Nothing was broadcast: the common case (tens of calls per loop step in generated code),
-    # so it costs two attribute reads and a compare. Scalars have shape ().
+    # so it costs two attribute reads and a compare (no getattr calls). Scalars have shape ().
+    try:
+        if g.shape == target.shape:
+            return g
+    except AttributeError:
+        pass
     gshape = getattr(g, "shape", ())
     shape = getattr(target, "shape", ())
     if gshape == shape:
         return g
+    if type(g) is np.ndarray and type(target) is np.ndarray and shape:
+        # NumPy reducing: ndarray.sum skips np.sum's dispatch, keepdims skips the reshape
+        lead = len(gshape) - len(shape)
+        if lead == 1 and gshape[1:] == shape:  # a bias row: one leading axis added
+            return g.sum(axis=0)
+        if lead >= 0:
+            ones = []
+            for i, n in enumerate(shape):
+                m = gshape[i + lead]
+                if n != m:
+                    if n != 1:
+                        break  # not broadcast from target's shape: the general path says how
+                    ones.append(i + lead)
+            else:
+                if ones:
+                    g = g.sum(axis=tuple(ones), keepdims=True)
+                return g.sum(axis=tuple(range(lead))) if lead else g
     shape, gshape = tuple(shape), tuple(gshape)
     extra = len(gshape) - len(shape)
     if extra < 0 or any(n != 1 and n != gshape[i + extra] for i, n in enumerate(shape)):

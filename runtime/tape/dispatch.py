@@ -137,6 +137,7 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
             return result
     if spec.plain:  # the common case: no sequence, every argument a data argument
         nexts, versions, slots, live = [], [], None, []  # slots None: every position so far
+        arrays = []  # positions of plain ndarrays: NumPy code may write into them later
         numbers = spec.numbers
         for pos, v in enumerate(args):
             if isinstance(v, Tensor):
@@ -153,6 +154,8 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
                     numbers and isinstance(v, (int, float, complex))
                     and not isinstance(v, bool)):
                 nexts.append(_CONSTANT)
+                if type(v) is np.ndarray:
+                    arrays.append(pos)
             else:  # not data (an axis, a shape): no slot
                 if slots is None:
                     slots = list(_plain_slots(pos))
@@ -167,6 +170,7 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
         if not _needs_grad(args):
             return result
         slots, nexts, versions = _data_slots(spec, args)
+        arrays = [pos for pos, v in enumerate(args) if type(v) is np.ndarray]
     cls = node_class(name) if name else spec.cls or node_class(torch_name(prim, args, kwargs))
     if not multi:  # one output, of a float (or object) dtype: checked above
         node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
@@ -174,9 +178,13 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
         result._grad_fn = node
         if spec.plain and spec.rules is not None and (big or _big_input(versions)):
             node.keep_read(spec.rules, live)
+        if arrays:
+            node.keep_copies(arrays)
         return result
     node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
                spec.rules)
+    if arrays:
+        node.keep_copies(arrays)
     node.set_output(result, True)
     for nr, r in enumerate(results):
         if r._data.dtype.kind in "fcO":  # object arrays (np.frompyfunc): the rule decides

@@ -189,6 +189,22 @@ class OpNode(Node):
         if "y" not in used and type(self._out_data) is np.ndarray:
             self._out_data = _stand_in(self._out_data)
 
+    def keep_copies(self, positions) -> None:
+        """Keep copies of the plain ndarray arguments at ``positions`` that the rules read:
+        NumPy code may update such an array in place after this op (``t += 1.0``), which the
+        tape cannot see, and the gradient would read the new values (T10)."""
+        used = self._saved_positions()
+        hit = [p for p in positions if p in used]
+        if not hit:
+            return
+        args, raws = list(self.args), list(self._raw_args)
+        for p in hit:
+            kept = args[p].copy()
+            if raws[p] is args[p]:
+                raws[p] = kept
+            args[p] = kept
+        self.args, self._raw_args = args, raws
+
     def _tensor_args(self):
         """The arguments as Tensors for a differentiable backward (stand-ins wrapped)."""
         return [Tensor._wrap(r) if a is None and r is not None else a

@@ -33,7 +33,7 @@ import gast
 from tangentish.compiler.nodes import names_in, store_counts
 from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import op_of
-from tangentish.compiler.purity import pure
+from tangentish.compiler.purity import pure, scan
 
 __all__ = ["eliminate"]
 
@@ -48,15 +48,17 @@ def eliminate(norm: Normalized) -> None:
     fixed = {norm.result, *norm.params}
     seen: dict[Any, tuple[str, set[str]]] = {}  # value's key -> (its name, names it reads)
     renames: dict[str, str] = {}
+    watched: set[str] = set()  # names the values in ``seen`` read or are held in
     out = []
     for s in body:
+        _rename(s, renames)
         op = op_of(s)
         if not isinstance(s, gast.Assign) or op is None or op.kind not in _SAFE:
             seen.clear()  # a branch, loop or in-place update: start again after it
+            watched.clear()
             out.append(s)
             continue
         name = s.targets[0].id if isinstance(s.targets[0], gast.Name) else None
-        _rename(s, renames)
         key = _key(s.value) if op.kind == "getitem" or (op.kind == "call" and pure(op.obj)) \
             else None
         if key is not None and key in seen and name in norm.namer.synthetic_names \
@@ -64,21 +66,22 @@ def eliminate(norm: Normalized) -> None:
             renames[name] = seen[key][0]
             continue
         written = names_in(s, gast.Store)
-        seen = {k: v for k, v in seen.items() if not (written & (v[1] | {v[0]}))}
+        if written & watched:  # something a remembered value depends on is assigned again
+            seen = {k: v for k, v in seen.items() if not (written & (v[1] | {v[0]}))}
         if key is not None and name is not None and stores.get(name) == 1 \
                 and name not in names_in(s.value):
-            seen.setdefault(key, (name, names_in(s.value)))
+            reads = names_in(s.value)
+            seen.setdefault(key, (name, reads))
+            watched |= reads | {name}
         out.append(s)
     if renames:
-        for s in out:
-            _rename(s, renames)
         norm.node.body = out
 
 
 def _rename(s: gast.stmt, renames: dict[str, str]) -> None:
     """Loads of renamed names read the first copy (an Op's arguments are these same nodes)."""
     if renames:
-        for n in gast.walk(s):
+        for n in scan(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in renames:
                 n.id = renames[n.id]
 

@@ -89,7 +89,6 @@ UNSUPPORTED: dict[type, str] = {
     gast.Global: "a global statement",
     gast.Nonlocal: "a nonlocal statement",
     gast.ClassDef: "a class definition",
-    gast.Delete: "a del statement",
     gast.Raise: None,  # raise is fine: it ends the call, the adjoint never runs
     gast.Import: "an import inside the function",
     gast.ImportFrom: "an import inside the function",
@@ -108,6 +107,9 @@ def first_unsupported(tree: gast.AST) -> tuple[gast.AST, str] | None:
         words = UNSUPPORTED.get(type(node))
         if words:
             found.append((getattr(node, "lineno", 0), getattr(node, "col_offset", 0), node, words))
+        elif isinstance(node, gast.Delete) and not all(
+                isinstance(t, gast.Name) for t in node.targets):  # ``del name`` is fine
+            found.append((node.lineno, node.col_offset, node, "a del of an item or attribute"))
         elif isinstance(node, (gast.For, gast.While)) and node.orelse:
             found.append((node.lineno, node.col_offset, node, "a loop with an else clause"))
     if not found:

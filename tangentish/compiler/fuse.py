@@ -11,26 +11,27 @@ that are read exactly once back into their reader, in the primal and in the adjo
 Adjoint statements often read a primal temporary only for its shape (``unbroadcast(g, _t3)``,
 ``unreduce(g, _t10)``). An elementwise operation of one array and numbers keeps its argument's
 shape, so such reads are first pointed at that argument (``unbroadcast(g, _t2)``), which frees
-``_t3`` to be folded. Only names the compiler made are folded (``_t3``, ``d_t3``; never the
-user's variables), only within one block, never past a statement that rebinds what the value
-reads or that may change an array in place, and only while the reader stays a short line.
+``_t3`` to be folded. A value that is one operation on parameters, views of them and numbers
+(``_t8 = 1.0 - _t2``) is computed again where the adjoint reads it, rather than held as a
+whole array through the primal's largest moment.
+
+Only names the compiler made are folded (``_t3``, ``d_t3``; never the user's variables), only
+within one block, never past a statement that rebinds what the value reads or that may change
+an array in place, and only while the reader stays a short line.
 
 >>> import numpy as np
 >>> import tangentish as tg
->>> def f(x, w):
-...     return np.sum(np.tanh(x @ w) ** 2 * 3.0)
+>>> def f(x):
+...     return np.sum(np.tanh(x) ** 2 * 3.0)
 >>> print(tg.source(tg.grad(f)).strip())
-def df(x, w, dy=1.0):
+def df(x, dy=1.0):
     # primal
-    _t1 = x @ w
-    _t2 = np.tanh(_t1)
-    y = np.sum(_t2 ** 2 * 3.0)
-    # grad of: y = np.sum(_t4)
-    d_t4 = unreduce(dy, _t2, None, False)
-    # grad of: _t2 = np.tanh(_t1)
-    d_t1 = d_t4 * 3.0 * 2 * _t2 * (1 - _t2 * _t2)
-    # grad of: _t1 = x @ w
-    dx = matmul_grad_a(d_t1, x, w)
+    _t1 = np.tanh(x)
+    y = np.sum(_t1 ** 2 * 3.0)
+    # grad of: y = np.sum(_t3)
+    d_t3 = unreduce(dy, _t1, None, False)
+    # grad of: _t1 = np.tanh(x)
+    dx = d_t3 * 6.0 * _t1 * (1 - _t1 * _t1)
     return dx
 """
 
@@ -41,11 +42,12 @@ from typing import Any
 import gast
 import numpy as np
 
-from tangentish.compiler.nodes import names_in
+from tangentish.compiler.nodes import clone, names_in
 from tangentish.compiler.ops import op_of
-from tangentish.compiler.optimize import _empty_comments, _head, _replace
-from tangentish.compiler.purity import elementwise, pure_expr, resolve, safe_between
+from tangentish.compiler.optimize import _empty_comments, _walk
+from tangentish.compiler.purity import elementwise, pure_expr, resolve, safe_between, scan
 from tangentish.compiler.reverse import Adjoint
+from tangentish.compiler.scale import gather
 from tangentish.runtime.support import reduced_size, unbroadcast, unreduce
 
 __all__ = ["fuse", "share_shapes"]
@@ -55,13 +57,17 @@ _MAX_OPS = 6
 
 #: runtime helpers and the position of the argument they read only for its shape
 _SHAPE_READERS = ((unbroadcast, 1), (unreduce, 1), (reduced_size, 0))
+_SHAPE_FNS = (unbroadcast, unreduce)
 
 
 def fuse(adj: Adjoint) -> None:
     """Point shape-only reads at shape-equal names, then fold both sweeps' temporaries."""
     objects = adj.norm.namespace.objects
-    share_shapes(adj)
-    loads, stores = _counts(adj.primal, adj.adjoint, adj.grads.values())
+    census = _Census(adj, objects)
+    again = _recomputable(adj, census)
+    share_shapes(adj, census, set(again))
+    _recompute(again, census)
+    loads, stores = census.loads, census.stores
     synthetic = adj.norm.namer.synthetic_names
     keep = {adj.norm.result, adj.seed} | set(adj.norm.params)
     adjoints = {d for v, d in adj.norm.namer.adjoint_names().items() if v in synthetic}
@@ -79,17 +85,28 @@ def fuse(adj: Adjoint) -> None:
     def adjoint_value(s: gast.stmt) -> str | None:
         name = _target(s)
         if (name in adjoints and single(name) and not getattr(s, "tg_pop", None)
-                and isinstance(s.value, (gast.BinOp, gast.UnaryOp))  # a fresh array, not a view
-                and _elementwise_expr(s.value, objects)):
+                and _fresh(s.value, objects) and _elementwise_expr(s.value, objects)):
             return name
         return None
 
-    _fold_block(adj.primal, primal_value, objects, adj.stack)
-    _fold_block(adj.adjoint, adjoint_value, objects, adj.stack)
+    _Folder(primal_value, objects, adj.stack).block(adj.primal)
+    _Folder(adjoint_value, objects, adj.stack, arithmetic_only=True).block(adj.adjoint)
     adj.adjoint = _empty_comments(adj.adjoint)
 
+    def linear(c: gast.Call) -> bool:
+        obj = resolve(c.func, objects)
+        return obj is unbroadcast or obj is unreduce
 
-def share_shapes(adj: Adjoint) -> None:
+    def reduces(c: gast.Call) -> bool:
+        return resolve(c.func, objects) is unbroadcast
+
+    for s in _walk(adj.adjoint):
+        if isinstance(s, (gast.Assign, gast.AugAssign)):
+            s.value = gather(s.value, linear, reduces)
+
+
+def share_shapes(adj: Adjoint, census: _Census | None = None,
+                 dropped: set[str] = frozenset()) -> None:
     """Reads of a value only for its shape, in the adjoint, read a kept value of equal shape.
 
     Shapes are tracked as sets of names broadcast together: ``t = a * 2.0 - b`` has the shape
@@ -97,9 +114,11 @@ def share_shapes(adj: Adjoint) -> None:
     earlier kept value whose set is ``{a, b}``. Only names assigned once at the top of the
     primal take part (values inside loops reach the adjoint through the stack). A ufunc of a
     parameter starts a new set: ``np.exp`` of a list makes an array, with a shape the list
-    lacks.
+    lacks. ``dropped`` names will not be kept (the adjoint computes them again).
     """
-    stores = _counts(adj.primal, adj.adjoint, adj.grads.values())[1]
+    objects = adj.norm.namespace.objects
+    census = census or _Census(adj, objects)
+    stores = census.stores
     params = list(adj.norm.params)
     shapes: dict[str, frozenset] = {p: frozenset([p]) for p in params}
     order = list(params)
@@ -109,19 +128,17 @@ def share_shapes(adj: Adjoint) -> None:
             continue
         shapes[name] = _shape_of(name, op_of(s), shapes, set(params))
         order.append(name)
-    objects = adj.norm.namespace.objects
     shape_reads: dict[str, list[gast.Name]] = {}
-    for s in adj.adjoint:
-        for n in gast.walk(s):
-            arg = _shape_arg(n, objects)
-            if arg is not None and arg.id in shapes:
-                shape_reads.setdefault(arg.id, []).append(arg)
-    adjoint_loads = _counts(adj.adjoint, adj.grads.values())[0]
+    for arg in census.shape_args:
+        if arg.id in shapes:
+            shape_reads.setdefault(arg.id, []).append(arg)
+    adjoint_loads = census.adjoint_loads
     synthetic = adj.norm.namer.synthetic_names
 
     def kept(name: str) -> bool:  # stays a variable: the adjoint reads its value, or the user's
         return (name in params or name not in synthetic
-                or len(shape_reads.get(name, ())) < adjoint_loads.get(name, 0))
+                or len(shape_reads.get(name, ())) < adjoint_loads.get(name, 0)) and (
+            name not in dropped)
 
     for name, reads in shape_reads.items():
         if kept(name) or len(reads) != adjoint_loads.get(name, 0):
@@ -129,7 +146,59 @@ def share_shapes(adj: Adjoint) -> None:
         earlier = order[:order.index(name)]
         same = [m for m in earlier if shapes[m] == shapes[name] and kept(m)]
         for n in reads if same else ():
+            census.move(n.id, same[-1])
             n.id = same[-1]  # the nearest: ``h ** 2`` reads as ``h``
+
+
+def _recomputable(adj: Adjoint, census: _Census) -> dict[str, tuple]:
+    """Primal values the adjoint had better compute again than keep: one elementwise operation
+    on numbers, parameters and views of parameters (``_t8 = 1.0 - _t2``, ``_t2 = x[:-1]``),
+    read once by the primal and once, at the top, by the adjoint. Keeping such a value holds
+    a whole array through the primal's largest moment; computing it again is one pass.
+
+    Returns name -> (its value, the adjoint statement reading it).
+    """
+    params = {p for p in adj.norm.params if census.stores.get(p, 0) == 0}
+    shape_only = {id(n) for n in census.shape_args}
+    synthetic = adj.norm.namer.synthetic_names
+    views = set()
+    candidates = {}
+    for s in adj.primal:
+        name, op = _target(s), op_of(s)
+        if name is None or op is None or census.stores.get(name) != 1:
+            continue
+        if (op.kind == "getitem" and isinstance(s.value, gast.Subscript)
+                and isinstance(s.value.value, gast.Name) and s.value.value.id in params):
+            views.add(name)
+        elif (name in synthetic and op.kind == "call" and elementwise(op.obj)
+                and not op.keywords and all(_number(a) or (isinstance(a, gast.Name) and (
+                    a.id in params or a.id in views)) for a in op.args)
+                and census.loads.get(name, 0) - census.adjoint_loads.get(name, 0) == 1):
+            candidates[name] = s.value
+    found: dict[str, list] = {}
+    for s in adj.adjoint:
+        compound = isinstance(s, (gast.If, gast.For, gast.While))
+        for n in scan(s):
+            if (isinstance(n, gast.Name) and n.id in candidates and id(n) not in shape_only
+                    and isinstance(n.ctx, gast.Load)):
+                found.setdefault(n.id, []).append(None if compound else s)
+    return {name: (candidates[name], stmts[0]) for name, stmts in found.items()
+            if len(stmts) == 1 and stmts[0] is not None and _valued(stmts[0])}
+
+
+def _recompute(again: dict[str, tuple], census: _Census) -> None:
+    """The adjoint computes each value of ``again`` where it reads it, if that was its only
+    read left (its shape-only reads found a stand-in); the primal then folds it."""
+    for name, (value, stmt) in again.items():
+        if census.adjoint_loads.get(name) != 1:
+            continue
+        stmt.value = _Substitute(name, clone(value)).visit(stmt.value)
+        census.loads[name] -= 1
+        census.adjoint_loads[name] -= 1
+        for n in scan(value):
+            if isinstance(n, gast.Name):
+                census.loads[n.id] = census.loads.get(n.id, 0) + 1
+                census.adjoint_loads[n.id] = census.adjoint_loads.get(n.id, 0) + 1
 
 
 def _shape_of(name: str, op: Any, shapes: dict[str, frozenset], params: set[str]) -> frozenset:
@@ -169,23 +238,43 @@ def _target(s: gast.stmt) -> str | None:
     return None
 
 
-def _counts(*parts) -> tuple[dict[str, int], dict[str, int]]:
-    """Loads and stores of every name in ``parts`` (lists of statements or expressions)."""
-    loads: dict[str, int] = {}
-    stores: dict[str, int] = {}
-    for tree in (t for part in parts for t in part):
-        for n in gast.walk(tree):
-            if isinstance(n, gast.Name):
-                table = loads if isinstance(n.ctx, gast.Load) else stores
-                table[n.id] = table.get(n.id, 0) + 1
-    return loads, stores
+class _Census:
+    """Loads and stores of every name in both sweeps and the returned gradients, loads in the
+    adjoint alone, and the arguments the adjoint reads only for their shapes: one walk."""
+
+    def __init__(self, adj: Adjoint, objects: dict[str, Any]):
+        self.loads: dict[str, int] = {}
+        self.stores: dict[str, int] = {}
+        self.adjoint_loads: dict[str, int] = {}
+        self.shape_args: list[gast.Name] = []
+        for part, adjoint in ((adj.primal, False), (adj.adjoint, True),
+                              (adj.grads.values(), True)):
+            for tree in part:
+                for n in scan(tree):
+                    if isinstance(n, gast.Name):
+                        if isinstance(n.ctx, gast.Load):
+                            self.loads[n.id] = self.loads.get(n.id, 0) + 1
+                            if adjoint:
+                                self.adjoint_loads[n.id] = self.adjoint_loads.get(n.id, 0) + 1
+                        else:
+                            self.stores[n.id] = self.stores.get(n.id, 0) + 1
+                    elif adjoint and isinstance(n, gast.Call):
+                        arg = _shape_arg(n, objects)
+                        if arg is not None:
+                            self.shape_args.append(arg)
+
+    def move(self, old: str, new: str) -> None:
+        """One adjoint load of ``old`` now reads ``new``."""
+        for table in (self.loads, self.adjoint_loads):
+            table[old] -= 1
+            table[new] = table.get(new, 0) + 1
 
 
 def _elementwise_expr(node: gast.expr, objects: dict[str, Any]) -> bool:
     """Arithmetic, ufuncs and ``unbroadcast``/``unreduce`` only: temporaries elision reuses."""
     if not pure_expr(node, objects):
         return False
-    for n in gast.walk(node):
+    for n in scan(node):
         if isinstance(n, gast.Call):
             obj = resolve(n.func, objects)
             if not (elementwise(obj) or obj is unbroadcast or obj is unreduce):
@@ -195,30 +284,93 @@ def _elementwise_expr(node: gast.expr, objects: dict[str, Any]) -> bool:
     return True
 
 
+def _valued(s: gast.stmt) -> bool:  # a statement that evaluates one expression, where it stands
+    return isinstance(s, (gast.Assign, gast.AugAssign, gast.Expr))
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, name: str, value: gast.expr):
+        self.name, self.value = name, value
+
+    def visit_Name(self, node):
+        if node.id == self.name and isinstance(node.ctx, gast.Load):
+            return self.value
+        return node
+
+
+def _fresh(node: gast.expr, objects: dict[str, Any]) -> bool:
+    """Computes a new array (arithmetic, or ``unbroadcast`` of it), not a view of another."""
+    if isinstance(node, gast.Call) and node.args and resolve(node.func, objects) is unbroadcast:
+        return _fresh(node.args[0], objects)
+    return isinstance(node, (gast.BinOp, gast.UnaryOp))
+
+
 def _ops(node: gast.AST) -> int:
-    return sum(isinstance(n, (gast.Call, gast.BinOp, gast.UnaryOp)) for n in gast.walk(node))
+    return sum(isinstance(n, (gast.Call, gast.BinOp, gast.UnaryOp)) for n in scan(node))
 
 
-def _fold_block(stmts: list[gast.stmt], value_of, objects: dict[str, Any],
-                stack: str | None) -> None:
-    """Fold each statement ``value_of`` accepts into the one later statement reading it."""
-    i = 0
-    while i < len(stmts):
-        s = stmts[i]
-        if isinstance(s, (gast.If, gast.For, gast.While)):
-            _fold_block(s.body, value_of, objects, stack)
-            _fold_block(s.orelse, value_of, objects, stack)
-        name = value_of(s)
-        if name is not None:
-            moved = names_in(s.value) | {name}
-            for user in stmts[i + 1:]:
-                if isinstance(user, (gast.Assign, gast.Expr)) and name in names_in(_head(user)):
-                    if _ops(user.value) + _ops(s.value) <= _MAX_OPS:
-                        _replace(user, name, s.value)
-                        del stmts[i]
-                        i -= 1
-                    break
-                if (name in names_in(user) or names_in(user, gast.Store) & moved
-                        or not safe_between(user, objects, stack)):
-                    break  # read deeper inside, its inputs change, or an array may
-        i += 1
+class _Folder:
+    """Folds each statement ``value_of`` accepts into the one later statement reading it."""
+
+    def __init__(self, value_of, objects: dict[str, Any], stack: str | None,
+                 arithmetic_only: bool = False):
+        self.value_of, self.objects, self.stack = value_of, objects, stack
+        #: fold only into arithmetic (and unbroadcast/unreduce), not into other calls' arguments,
+        #: where the line would grow long for no reuse of the temporary
+        self.arithmetic_only = arithmetic_only
+        self.facts: dict[int, tuple] = {}  # id(stmt) -> (loads, stores, safe to move across)
+
+    def block(self, stmts: list[gast.stmt]) -> None:
+        i = 0
+        while i < len(stmts):
+            s = stmts[i]
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                self.block(s.body)
+                self.block(s.orelse)
+            name = self.value_of(s)
+            if name is not None and self.fold(s, name, stmts, i):
+                del stmts[i]
+                continue
+            i += 1
+
+    def fold(self, s: gast.Assign, name: str, stmts: list[gast.stmt], i: int) -> bool:
+        moved = names_in(s.value) | {name}
+        for user in stmts[i + 1:]:
+            loads, stores, safe = self.of(user)
+            if name in loads:
+                if (not _valued(user) or name not in names_in(user.value)
+                        or _ops(user.value) + _ops(s.value) > _MAX_OPS
+                        or (self.arithmetic_only and not self.in_arithmetic(user.value, name))):
+                    return False  # read deeper inside (a loop or branch), or too long a line
+                user.value = _Substitute(name, s.value).visit(user.value)
+                self.facts.pop(id(user))
+                return True
+            if stores & moved or not safe:
+                return False  # its inputs change, or an array may
+        return False
+
+    def in_arithmetic(self, value: gast.expr, name: str) -> bool:
+        """Is ``name`` read in ``value`` itself, as an operand, or as what ``unbroadcast`` or
+        ``unreduce`` reshapes?"""
+        if isinstance(value, gast.Name):
+            return True
+        for node in scan(value):
+            if isinstance(node, gast.Call) and resolve(node.func, self.objects) in _SHAPE_FNS:
+                kids = node.args[:1]
+            elif isinstance(node, gast.BinOp):
+                kids = [node.left, node.right]
+            elif isinstance(node, gast.UnaryOp):
+                kids = [node.operand]
+            else:
+                continue
+            if any(isinstance(k, gast.Name) and k.id == name for k in kids):
+                return True
+        return False
+
+    def of(self, s: gast.stmt) -> tuple:
+        facts = self.facts.get(id(s))
+        if facts is None:
+            facts = (names_in(s), names_in(s, gast.Store),
+                     safe_between(s, self.objects, self.stack))
+            self.facts[id(s)] = facts
+        return facts

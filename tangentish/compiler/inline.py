@@ -27,6 +27,7 @@ import numpy as np
 
 from tangentish.compiler.namespace import Namespace
 from tangentish.compiler.nodes import call, clone, const, load
+from tangentish.compiler.parse import parse_source, source_lines
 
 __all__ = ["inline_rule", "rule_expression", "fold"]
 
@@ -35,9 +36,13 @@ __all__ = ["inline_rule", "rule_expression", "fold"]
 def rule_expression(rule: Callable[..., Any]) -> gast.expr | None:
     """The expression a rule returns, or None when it is not a single-return function."""
     try:
-        source = textwrap.dedent(inspect.getsource(rule))
-        tree = gast.parse(source)
-    except (OSError, TypeError, SyntaxError):
+        tree = parse_source(textwrap.dedent("".join(source_lines(rule)[0])))
+    except SyntaxError:  # the quick read cut the source short: the tokenizer's reading
+        try:
+            tree = parse_source(textwrap.dedent(inspect.getsource(rule)))
+        except (OSError, TypeError, SyntaxError):
+            return None
+    except (OSError, TypeError):
         return None
     fdef = tree.body[0]
     if not isinstance(fdef, gast.FunctionDef):
@@ -173,10 +178,14 @@ class _Instantiate:
 def _copy(node: gast.AST, fields: Callable[[Any], Any]) -> gast.AST:
     """``node`` rebuilt with ``fields`` applied to each field, other attributes kept (as
     ``nodes.clone`` does)."""
-    new = type(node)(**{f: fields(getattr(node, f, None)) for f in node._fields})
+    kind, names = type(node), node._fields
+    new = kind.__new__(kind)  # what gast's __init__ does, without its Python-level call
+    attrs = new.__dict__
+    for name in names:
+        attrs[name] = fields(getattr(node, name, None))
     for key, value in node.__dict__.items():
-        if key not in node._fields:
-            setattr(new, key, value)
+        if key not in names:
+            attrs[key] = value
     return new
 
 

@@ -1,10 +1,15 @@
-"""Part of optimize: ``dW = dW + g`` becomes ``dW += g`` where no alias can observe it
-(and ``dW = dW + -g`` becomes ``dW = dW - g`` everywhere: one negation fewer).
+"""Part of optimize: ``dW = dW + g`` updates dW's buffer where no alias can observe it.
 
 An adjoint accumulated in a reverse loop otherwise gets a fresh array every step (8 MB a step
-for a 1024 x 1024 weight). Updating in place is only invisible when the buffer belongs to the
-adjoint alone, which is checked over the whole adjoint sweep (flow-insensitively, so loops and
-branches need no special care). An adjoint ``dW`` qualifies when
+for a 1024 x 1024 weight). ``dW = add_into(dW, g)`` is ``dW += g`` (``runtime.accumulate``;
+a sum the buffer cannot hold, a complex contribution to a real parameter, is a new array as
+before), ``dW = dW + -g`` becomes ``subtract_into(dW, g)`` (one negation fewer; ``dW - g``
+where dW is shared), and a matrix product's adjoint added to a buffer read nowhere else is
+``dW = matmul_grad_b_into(dW, d, h, W)``: BLAS adds the product into dW as it computes it.
+
+Updating in place is only invisible when the buffer belongs to the adjoint alone, which is
+checked over the whole adjoint sweep (flow-insensitively, so loops and branches need no special
+care). An adjoint ``dW`` qualifies when
 
 * every value assigned to it is a fresh array: arithmetic (``a * b``, ``-g``), zeros made for
   it, a ufunc or matrix product, ``unbroadcast`` of a fresh array; never another name, the
@@ -13,17 +18,12 @@ branches need no special care). An adjoint ``dW`` qualifies when
   the cotangent of a matrix-product rule), never copied to another name, passed to a helper
   that may return it or a view of it, subscripted or pushed.
 
-Its buffer is then never shared, so ``+=`` changes nothing anyone else can see. The returned
-gradients read it after the sweep, when it no longer changes. (Integer arguments cannot be
-differentiated, so a buffer is never an integer array that ``+=`` could not hold floats in.)
+Its buffer is then never shared, so writing into it changes nothing anyone else can see. The
+returned gradients read it after the sweep, when it no longer changes.
 
 >>> from tangentish.compiler.nodes import unparse
->>> import gast
->>> tree = gast.parse("dW = dW + x * y")
->>> unparse(augment(tree.body[0]))
-'dW += x * y'
->>> unparse(augment(gast.parse("dx = dx + -d_t1").body[0]))
-'dx -= d_t1'
+>>> unparse(_positive(gast.parse("unbroadcast(-d, x)").body[0].value, {"unbroadcast"}))
+'unbroadcast(d, x)'
 """
 
 from __future__ import annotations
@@ -33,17 +33,28 @@ from typing import Any
 import gast
 import numpy as np
 
+from tangentish.compiler.nodes import names_in, walk
 from tangentish.runtime import adjoint_helpers as helpers
+from tangentish.runtime.accumulate import (
+    add_into,
+    matmul_grad_a_into,
+    matmul_grad_b_into,
+    subtract_into,
+)
 from tangentish.runtime.rules.linalg import matmul_grad_a, matmul_grad_b
 from tangentish.runtime.support import unbroadcast
 
 __all__ = ["update_in_place", "augment"]
 
+#: a product's adjoint, added into an owned buffer by one BLAS call (``runtime.accumulate``)
+_INTO = {matmul_grad_a: matmul_grad_a_into, matmul_grad_b: matmul_grad_b_into}
+
 #: calls whose result is a new array that shares no memory with their arguments
 _FRESH = {helpers.zero_grad, helpers.subscript_grad, matmul_grad_a,
           matmul_grad_b, np.matmul, np.dot, np.outer}
-#: calls that read an argument without returning it or a view of it
-_CONSUMING = _FRESH - {helpers.zero_grad}
+#: calls that read an argument without returning it or a view of it (not subscript_grad: for a
+#: list it returns a new list holding its cotangent)
+_CONSUMING = _FRESH - {helpers.zero_grad, helpers.subscript_grad}
 
 
 def update_in_place(adj: Any) -> list[gast.stmt]:
@@ -53,35 +64,88 @@ def update_in_place(adj: Any) -> list[gast.stmt]:
     if not candidates:
         return adj.adjoint
     facts = _Facts(ns.objects, candidates)
-    module = gast.Module(body=adj.adjoint, type_ignores=[])
-    facts.visit(module)
+    nodes = walk(gast.Module(body=adj.adjoint, type_ignores=[]))
+    for s in nodes:
+        if isinstance(s, gast.stmt) and not isinstance(s, (gast.If, gast.For, gast.While)):
+            facts.visit(s)
+        elif isinstance(s, gast.For):  # headers only: the bodies' statements come by themselves
+            facts.loop_header(s)
+        elif isinstance(s, (gast.If, gast.While)):
+            facts.visit(s.test)
     owned = candidates - facts.shared
-    accumulated = {s.targets[0].id for s in gast.walk(module) if _accumulation(s, owned)}
-    class _Rewrite(gast.NodeTransformer):
-        def visit_Assign(self, node):
-            if _accumulation(node, accumulated):
-                return gast.copy_location(augment(node), node)
-            if _accumulation(node, candidates) and _negated(node.value.right):
-                node.value = gast.BinOp(left=node.value.left, op=gast.Sub(),
-                                        right=node.value.right.operand)
-                return node
-            return node
+    assigns = [s for s in nodes if type(s) is gast.Assign]
+    accumulated = {s.targets[0].id for s in assigns if _accumulation(s, owned)}
+    linear = {name for name, obj in ns.objects.items() if obj is unbroadcast}
+    private = _read_only_by_accumulation(nodes, assigns, accumulated)
 
-    return [_Rewrite().visit(s) for s in adj.adjoint]
+    for node in assigns:  # rewritten where they stand: every statement keeps its place
+        if _accumulation(node, accumulated):
+            into = _INTO.get(facts.obj(node.value.right.func)) if (
+                node.targets[0].id in private and _product(node.value.right)) else None
+            if into is not None:  # BLAS adds the product into the buffer
+                node.value = gast.Call(func=gast.Name(id=ns.helper(into), ctx=gast.Load(),
+                                                      annotation=None, type_comment=None),
+                                       args=[node.value.left, *node.value.right.args],
+                                       keywords=[])
+            else:
+                augment(node, ns, linear)
+        elif _accumulation(node, candidates):
+            positive = _positive(node.value.right, linear)
+            if positive is not None:
+                node.value = gast.BinOp(left=node.value.left, op=gast.Sub(), right=positive)
+    return adj.adjoint
 
 
-def augment(node: gast.Assign) -> gast.AugAssign:
-    """``n = n + g`` as ``n += g``, and ``n = n + -g`` as ``n -= g`` (one negation fewer)."""
-    target, g = node.targets[0], node.value.right
-    op: gast.operator = gast.Add()
-    if _negated(g):
-        op, g = gast.Sub(), g.operand
-    return gast.AugAssign(target=gast.Name(id=target.id, ctx=gast.Store(), annotation=None,
-                                           type_comment=None), op=op, value=g)
+def augment(node: gast.Assign, ns: Any, linear: set[str] = frozenset()) -> gast.Assign:
+    """``n = n + g`` as ``n = add_into(n, g)``, ``n = n + -g`` as ``n = subtract_into(n, g)``."""
+    g = node.value.right
+    helper = add_into
+    positive = _positive(g, linear)
+    if positive is not None:
+        helper, g = subtract_into, positive
+    node.value = gast.Call(func=gast.Name(id=ns.helper(helper), ctx=gast.Load(), annotation=None,
+                                          type_comment=None), args=[node.value.left, g],
+                           keywords=[])
+    return node
 
 
-def _negated(g: gast.expr) -> bool:
-    return isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub)
+def _positive(g: gast.expr, linear: set[str]) -> gast.expr | None:
+    """``x`` for ``g = -x``; ``f(x, t)`` for ``g = f(-x, t)`` with ``f`` linear in x (the names
+    in ``linear``: ``unbroadcast``); else None."""
+    if isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub):
+        return g.operand
+    if (isinstance(g, gast.Call) and isinstance(g.func, gast.Name) and g.func.id in linear
+            and g.args and isinstance(g.args[0], gast.UnaryOp)
+            and isinstance(g.args[0].op, gast.USub)):
+        return gast.Call(func=g.func, args=[g.args[0].operand, *g.args[1:]],
+                         keywords=g.keywords)
+    return None
+
+
+def _writes_out(call: gast.Call) -> bool:
+    """``f(..., out=buf)`` returns ``buf``: neither a new array nor a plain read of it."""
+    return any(k.arg == "out" for k in call.keywords)
+
+
+def _product(g: gast.expr) -> bool:
+    return isinstance(g, gast.Call) and len(g.args) == 3 and not g.keywords and all(
+        isinstance(a, gast.Name) for a in g.args)
+
+
+def _read_only_by_accumulation(nodes: list[gast.AST], assigns: list[gast.Assign],
+                               names: set[str]) -> set[str]:
+    """The names read nowhere but as ``n`` in their own ``n = n + g``: a helper may then update
+    them in place even where the sweep is differentiated again (nothing else sees the value)."""
+    if not names:
+        return set()
+    loads: dict[str, int] = {}
+    for node in nodes:
+        if type(node) is gast.Name and node.id in names and type(node.ctx) is gast.Load:
+            loads[node.id] = loads.get(node.id, 0) + 1
+    for s in assigns:
+        if _accumulation(s, names):
+            loads[s.targets[0].id] -= 1
+    return {n for n in names if loads.get(n, 0) == 0}
 
 
 def _accumulation(s: gast.AST, names: set[str]) -> bool:
@@ -119,7 +183,7 @@ class _Facts(gast.NodeVisitor):
             fn = self.obj(value.func)
             if fn is unbroadcast:
                 return bool(value.args) and self.fresh(value.args[0])
-            return fn in _FRESH or isinstance(fn, np.ufunc)
+            return (fn in _FRESH or isinstance(fn, np.ufunc)) and not _writes_out(value)
         return False
 
     def consuming(self, fn: Any) -> bool:
@@ -132,25 +196,17 @@ class _Facts(gast.NodeVisitor):
                 if t.id in self.candidates and not self.fresh(node.value):
                     self.shared.add(t.id)
             else:  # unpacked (a pullback's outputs) or a subscript store: may alias
-                for n in gast.walk(t):
-                    if isinstance(n, gast.Name):
-                        self.shared.add(n.id)
+                self.shared |= names_in(t, None)
                 self.visit(t)
         self.visit(node.value)
 
     def visit_AugAssign(self, node):  # written by nothing before this pass; be safe
-        for n in gast.walk(node.target):
-            if isinstance(n, gast.Name):
-                self.shared.add(n.id)
+        self.shared |= names_in(node.target, None)
         self.visit(node.value)
 
-    def visit_For(self, node):
-        for n in gast.walk(node.target):
-            if isinstance(n, gast.Name):
-                self.shared.add(n.id)
+    def loop_header(self, node: gast.For) -> None:
+        self.shared |= names_in(node.target, None)
         self.visit(node.iter)
-        for s in node.body + node.orelse:
-            self.visit(s)
 
     # -- loads: a candidate read directly under a node that makes a new value is fine
     def visit_BinOp(self, node):
@@ -167,7 +223,7 @@ class _Facts(gast.NodeVisitor):
         if not isinstance(node.func, gast.Name):
             self.visit(node.func)
         args = list(node.args) + [k.value for k in node.keywords]
-        if self.consuming(fn):
+        if self.consuming(fn) and not _writes_out(node):
             self._operands(args)
         else:
             for a in args:

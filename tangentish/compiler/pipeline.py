@@ -8,10 +8,12 @@ Each pass is a module with one job and a docstring example:
 3. ``normalize``: one primitive per statement (with ``statements``, ``calls``, ``jumps``,
    ``ssa``, ``hoist``), user functions inlined, jumps structured;
 4. ``activity``: which variables need an adjoint (and, for Python-number arguments, which
-   hold scalars);
+   hold scalars); before it ``cse`` computes repeated values once, after it ``shift`` takes
+   the shift of a stable logsumexp out of the active set;
 5. ``reverse``: the primal and adjoint sweeps (rules inlined by ``inline``);
 6. ``optimize``: unused stack pushes, dead code and single-use temporaries removed, subscript
-   adjoints accumulated in place;
+   adjoints accumulated in place; then ``fuse`` (elementwise temporaries folded back into
+   their reader, with ``scale``) and ``release`` (``del`` after an array's last read);
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
 Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
@@ -33,7 +35,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tangentish import custom
-from tangentish.compiler import activity, callsite, codegen, cse, fuse, optimize, outline, shift
+from tangentish.compiler import (
+    activity,
+    callsite,
+    codegen,
+    cse,
+    fuse,
+    optimize,
+    outline,
+    release,
+    shift,
+)
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope, kind_of
@@ -162,6 +174,8 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
         if options.optimize:
             adj = optimize.optimize(adj)
             fuse.fuse(adj)
+            if form != "vjp":  # a pullback keeps what it reads
+                release.release(adj)
         fdef = codegen.generate(adj, form, names, single)
     source = codegen.to_source(fdef)
     if options.verbose:

@@ -19,7 +19,9 @@ from typing import Any
 import gast
 import numpy as np
 
-__all__ = ["elementwise", "pure", "resolve", "pure_expr", "safe_between"]
+from tangentish.compiler.nodes import scan
+
+__all__ = ["elementwise", "pure", "resolve", "pure_expr", "safe_between", "scan"]
 
 #: operators that apply elementwise (``@`` is not one of them)
 _OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
@@ -75,7 +77,7 @@ def resolve(func: gast.expr, objects: dict[str, Any]) -> Any:
 
 def pure_expr(node: gast.AST, objects: dict[str, Any]) -> bool:
     """True when evaluating ``node`` changes nothing (calls only pure functions, no ``out=``)."""
-    for n in gast.walk(node):
+    for n in scan(node):
         if isinstance(n, gast.Call):
             if any(k.arg == "out" for k in n.keywords) or not pure(resolve(n.func, objects)):
                 return False

@@ -39,7 +39,7 @@ import numpy as np
 
 from tangentish.compiler.activity import Activity, assignments
 from tangentish.compiler.diagnostics import Location, error_at
-from tangentish.compiler.hoist import number_names
+from tangentish.compiler.hoist import scalar_names
 from tangentish.compiler.inline import inline_rule
 from tangentish.compiler.nodes import (
     assign,
@@ -123,8 +123,9 @@ class Reverser:
         #: names some assignment may push before they exist (preset to None if pushed)
         self.undefined_in_loop: set[str] = set()
         params = set(norm.params) | ({norm.vararg} - {None})
-        #: names holding one Python number throughout (``dt = 0.01``): ``x * dt`` keeps x's shape
-        self.numbers = number_names(norm.node.body, sorted(params))
+        #: names holding Python numbers (``dt = 0.01``, ``n = x.shape[0]``): ``x * dt`` keeps
+        #: x's shape
+        self.numbers = scalar_names(norm.node.body, sorted(params))
         self._scan(norm.node.body, set(params), False)
         # Names assigned on every path to each if statement: a zero adjoint for them can be
         # made with zero_grad(name); for the others it is None ("maybe" adjoints).
@@ -493,24 +494,7 @@ class Reverser:
         scalar = bool(self.scalars) and all(self.is_scalar(a) for a in op.args)
         if not (numbers or scalar):
             return g
-        objects = self.ns.objects
-        namespace = self.ns
-
-        class _Simplify(gast.NodeTransformer):
-            def visit_Call(self, node):
-                self.generic_visit(node)
-                func = node.func
-                if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
-                        and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
-                        and (scalar or node.args[1].id == operand)):
-                    return node.args[0]
-                if (scalar and isinstance(func, gast.Attribute)
-                        and isinstance(func.value, gast.Name)
-                        and objects.get(func.value.id) is np and func.attr in _MATH):
-                    node.func = attr(load(namespace.module_ref(math)), _MATH[func.attr])
-                return node
-
-        return _Simplify().visit(g)
+        return _Simplify(self.ns, operand, scalar).visit(g)
 
     def missing_rule(self, s: gast.Assign, op: Op, arg: int | str) -> Exception:
         name = table._qualname(op.obj)
@@ -584,6 +568,27 @@ class Reverser:
                                                      [load(trips)]),
                             body=body, orelse=[], type_comment=None)
         return pre + [gast.copy_location(loop, s)] + post
+
+
+class _Simplify(gast.NodeTransformer):
+    """``Reverser.simplify``'s rewrite (one class, not one per call: compile time)."""
+
+    def __init__(self, namespace: Any, operand: str, scalar: bool):
+        self.namespace, self.objects = namespace, namespace.objects
+        self.operand, self.scalar = operand, scalar
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func, objects = node.func, self.objects
+        if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
+                and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
+                and (self.scalar or node.args[1].id == self.operand)):
+            return node.args[0]
+        if (self.scalar and isinstance(func, gast.Attribute)
+                and isinstance(func.value, gast.Name)
+                and objects.get(func.value.id) is np and func.attr in _MATH):
+            node.func = attr(load(self.namespace.module_ref(math)), _MATH[func.attr])
+        return node
 
 
 def _plain(stmts: list[gast.stmt], pushed: set[str]) -> list[gast.stmt]:

@@ -38,6 +38,7 @@ import numpy as np
 from tangentish.compiler.activity import Activity
 from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import op_of
+from tangentish.compiler.purity import scan
 
 __all__ = ["drop_shifts"]
 
@@ -52,9 +53,11 @@ _NEG = (operator.neg, np.negative)
 def drop_shifts(norm: Normalized, act: Activity) -> list[str]:
     """Remove shift-only maxima at the function's top level from ``act.active``; their names."""
     body = norm.node.body
+    if not any(_is_max(getattr(op_of(s), "obj", None)) for s in body):
+        return []
     loads: dict[str, int] = {}
     stores: dict[str, int] = {}
-    for n in gast.walk(norm.node):
+    for n in scan(norm.node):
         if isinstance(n, gast.Name):
             table = loads if isinstance(n.ctx, gast.Load) else stores
             table[n.id] = table.get(n.id, 0) + 1
@@ -106,7 +109,7 @@ def _invariant(rest: list[gast.stmt], top: str, axes: tuple, loads: dict, stores
     label: dict[str, tuple[str, int]] = {top: ("shifted", 1)}  # name -> (shifted|scaled, k)
     seen: dict[str, int] = {}  # loads of labelled names in statements understood
     for s in rest:
-        used = [n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+        used = [n.id for n in scan(s) if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Load) and n.id in label]
         if not used:
             continue

@@ -62,6 +62,11 @@ class StatementsMixin:
     def stmt_Pass(self, s, out):
         pass
 
+    def stmt_Delete(self, s, out):
+        # ``del name`` only frees memory early (generated gradients do it): nothing to transform
+        if not all(isinstance(t, gast.Name) for t in s.targets):
+            raise self.fail(s, "tangentish cannot transform a del of an item or an attribute")
+
     def stmt_Expr(self, s, out):
         v = s.value
         if isinstance(v, gast.Constant):

@@ -8,10 +8,10 @@ import pytest
 
 import tangentish as tg
 from tangentish.checking import numerical_grad
-from tangentish.compiler import cse, fuse, purity, shift
+from tangentish.compiler import cse, fuse, purity, release, scale, shift
 
 
-@pytest.mark.parametrize("module", [cse, fuse, purity, shift])
+@pytest.mark.parametrize("module", [cse, fuse, purity, release, scale, shift])
 def test_docstring_examples(module):
     assert doctest.testmod(module).failed == 0
 
@@ -81,3 +81,36 @@ def test_shift_that_matters_stays_differentiated(f, backend):
 def test_ties_share_the_gradient_equally():
     g = tg.grad(lse)(np.array([1.0, 1.0, 1.0]))
     np.testing.assert_allclose(g, [1 / 3] * 3, rtol=1e-15)
+
+
+def test_dead_arrays_are_deleted_and_the_gradient_can_be_differentiated_again():
+    source = tg.source(tg.grad(rosen))
+    assert "del _t4" in source and "d_t9 * -2 * (1.0 - _t2)" in source  # _t8 computed again
+    x = np.linspace(-0.9, 0.8, 5)
+    v = np.linspace(1.0, 2.0, 5)
+    hv = tg.hvp(rosen, x, v)  # forward mode over the code with del
+    eps = 1e-6
+    fd = (tg.grad(rosen)(x + eps * v) - tg.grad(rosen)(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(hv, fd, rtol=1e-6, atol=1e-6)
+
+
+def freed(x):
+    t = np.sin(x) * 2.0
+    u = t * t
+    del t
+    return np.sum(u)
+
+
+def deletes_item(x):
+    d = {"a": x}
+    del d["a"]
+    return np.sum(x)
+
+
+def test_del_of_names_in_user_code_is_accepted(backend):
+    check(freed, (np.linspace(0.1, 1.0, 4),), backend)
+
+
+def test_del_of_an_item_is_refused():
+    with pytest.raises(tg.TransformError, match="del of an item"):
+        tg.grad(deletes_item, fallback="error")(np.ones(3))

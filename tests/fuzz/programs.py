@@ -66,7 +66,10 @@ STATEMENTS = (
 
 #: Further Python the compiler claims (docs/supported-python.md): tuple assignment and swaps,
 #: ``elif``, ``enumerate`` over a list, list comprehensions.
-EXTRA_STATEMENTS = ("unpack", "swap", "elif", "enumerate", "comprehension")
+EXTRA_STATEMENTS = ("unpack", "swap", "elif", "enumerate", "comprehension", "chain", "iterate")
+
+#: Module globals of ``extras`` programs (read by the compiler when it first compiles ``f``).
+GLOBALS = {"SCALE": (S, "0.7"), "OFFSET": (V, "np.array([0.5, -0.3, 1.25])")}
 
 #: Math-module functions on floats (the tape must not turn them into ``float(tensor)``).
 MATH = ("math.sin({0})", "math.cos({0})", "math.tanh({0})", "math.exp(-{0} ** 2)")
@@ -76,7 +79,7 @@ FEATURE_OF = {
     "for_rows": "for", "while": "while", "break": "break", "continue": "continue",
     "list": "list", "append": "list", "dict": "dict", "dict_write": "dict",
     "unpack": "unpack", "swap": "unpack", "elif": "if", "enumerate": "for",
-    "comprehension": "comprehension",
+    "comprehension": "comprehension", "chain": "unpack", "iterate": "for",
 }
 
 
@@ -134,6 +137,7 @@ class Helper:
     name: str
     params: tuple[str, ...]  # types
     result: str
+    defaults: int = 0  # how many trailing parameters have a default
 
 
 class _Writer:
@@ -148,6 +152,7 @@ class _Writer:
         self.lines: list[str] = []
         self.indent = 1
         self.helpers: list[Helper] = []
+        self.local_function = ""  # a lambda or nested def of f, applied elementwise
         self.features: set[str] = set()
         self._ids = itertools.count()
 
@@ -187,11 +192,20 @@ class _Writer:
                 for k, ty in sorted(keys.items()) if ty == t]
         if self.extras:
             out += [f"sum({n})" for n, ty in sorted(sc.lists.items()) if ty == t]
+            out += [n for n, (ty, _) in GLOBALS.items() if ty == t]
+            if t != M:
+                axis = ", axis=0" if t == V else ""
+                out += [f"np.mean(np.stack({n}){axis})" for n, ty in sorted(sc.lists.items())
+                        if ty == V or t == S]
         if t == S:
             out += [f"{n}[{self.index(sc, 3)}]" for n, ty in sorted(sc.vars.items()) if ty == V]
             out += [f"{n}[{self.index(sc, 2)}, {self.index(sc, 3)}]"
                     for n, ty in sorted(sc.vars.items()) if ty == M]
             out += [f"({n} * 0.25)" for n in sorted(sc.loop_ints)]
+            out += [f"np.sum({n}[{self.pick(['1:', ':2', '::2'])}])"
+                    for n, ty in sorted(sc.vars.items()) if ty == V]
+            out += [f"np.sum({n}[:, {self.index(sc, 3)}])"
+                    for n, ty in sorted(sc.vars.items()) if ty == M]
         if t == V:
             out += [f"{n}[{self.index(sc, 2)}]" for n, ty in sorted(sc.vars.items()) if ty == M]
             out += [f"{n}[::-1]" for n, ty in sorted(sc.vars.items()) if ty == V]
@@ -219,7 +233,21 @@ class _Writer:
                 text = self.pick(UNARY).format(text)
             return text
         kinds = ["unary", "binary", "binary", "reduce", "helper"]
-        kind = self.pick(kinds + ["method", "ifexp", "math", "stack"] if self.extras else kinds)
+        extra = ["method", "ifexp", "math", "stack", "kink", "local_function", "transpose"]
+        kind = self.pick(kinds + extra if self.extras else kinds)
+        if kind == "kink":
+            if t == S and self.coin():
+                a, b = self.expr(sc, S, depth - 1), self.expr(sc, S, depth - 1)
+                return f"{self.pick(['max', 'min'])}({a}, {b})"
+            text = f"abs({self.expr(sc, t, depth - 1)})"
+            return self.pick(UNARY).format(text) if fresh else text
+        if kind == "local_function" and self.local_function:
+            return f"{self.local_function}({self.expr(sc, t, depth - 1)})"
+        if kind == "transpose" and t != S:
+            m = self.expr(sc, M, depth - 1)
+            return f"{m}.T.sum(axis=1)" if t == V else f"{m}.reshape(3, 2).T"
+        if kind == "transpose":
+            return f"float({self.expr(sc, V, depth - 1)}.dot({self.expr(sc, V, depth - 1)}))"
         if kind == "ifexp":
             a, b = self.expr(sc, t, depth - 1), self.expr(sc, t, depth - 1)
             text = f"({a} if {self.condition(sc)} else {b})"
@@ -242,13 +270,27 @@ class _Writer:
         if kind == "helper":
             helpers = [h for h in self.helpers if h.result == t]
             if helpers:
-                h = self.pick(helpers)
-                args = ", ".join(self.expr(sc, p, depth - 1) for p in h.params)
-                return f"{h.name}({args})"
+                return self.call(sc, self.pick(helpers), depth)
         # binary with broadcasting: one operand has type t, the other any type of rank <= t.
         other = self.pick([u for u in (S, V, M) if RANK[u] <= RANK[t]])
         a, b = (t, other) if self.coin() else (other, t)
         return self.pick(BINARY).format(self.expr(sc, a, depth - 1), self.expr(sc, b, depth - 1))
+
+    def call(self, sc: Scope, h: Helper, depth: int) -> str:
+        """A call of helper ``h``: arguments positional, then by keyword in any order, and a
+        parameter with a default sometimes left out."""
+        positional, keyword, skipped = [], [], False
+        for j, p in enumerate(h.params):
+            mode = self.pick(["pos", "kw", "omit"] if j >= len(h.params) - h.defaults
+                             else ["pos", "kw"])
+            if mode == "pos" and not keyword and not skipped:
+                positional.append(self.expr(sc, p, depth - 1))
+            elif mode != "omit":
+                keyword.append(f"a{j}={self.expr(sc, p, depth - 1)}")
+            skipped = skipped or mode == "omit"
+        if len(keyword) > 1:
+            keyword = self.draw(st.permutations(keyword))
+        return f"{h.name}({', '.join(positional + list(keyword))})"
 
     def reduce(self, sc: Scope, t: str, depth: int) -> str:
         if t == V:
@@ -266,6 +308,14 @@ class _Writer:
         return f"np.{form}({arr})"
 
     def condition(self, sc: Scope) -> str:
+        text = self.comparison(sc)
+        if not self.extras or not self.coin(0.3):
+            return text
+        form = self.pick(["and", "or", "not"])
+        # Parenthesised: it may end up after ``k < n and`` in a while loop.
+        return f"(not {text})" if form == "not" else f"({text} {form} {self.comparison(sc)})"
+
+    def comparison(self, sc: Scope) -> str:
         op = self.pick([">", "<"])
         return f"{self.expr(sc, S, 2)} {op} {self.const()}"
 
@@ -333,12 +383,19 @@ class _Writer:
     def st_subscript(self, sc: Scope, depth: int) -> None:
         name = self.pick(sorted(n for n in sc.fresh if sc.vars.get(n) in (V, M)))
         op = self.pick(["=", "+=", "*="])
+        value_type = S
         if sc.vars[name] == V:
-            target, value_type = f"{name}[{self.index(sc, 3)}]", S
-        elif self.coin():
-            target, value_type = f"{name}[{self.index(sc, 2)}]", self.pick([S, V])
+            target = f"{name}[{self.pick([self.index(sc, 3), '1:', ':2', '::2'])}]"
         else:
-            target, value_type = f"{name}[{self.index(sc, 2)}, {self.index(sc, 3)}]", S
+            form = self.pick(["row", "element", "column", "row_slice"])
+            if form == "row":
+                target, value_type = f"{name}[{self.index(sc, 2)}]", self.pick([S, V])
+            elif form == "element":
+                target = f"{name}[{self.index(sc, 2)}, {self.index(sc, 3)}]"
+            elif form == "column":
+                target = f"{name}[:, {self.index(sc, 3)}]"
+            else:
+                target = f"{name}[{self.index(sc, 2)}, 1:]"
         self.features.add("array_inplace")
         self.emit(f"{target} {op} {self.expr(sc, value_type, 2)}")
 
@@ -446,9 +503,51 @@ class _Writer:
         inner = sc.child()
         inner.vars[item] = sc.lists[source]
         t = self.pick([S, V])
-        self.emit(f"{name} = [{self.expr(inner, t, 2, fresh=True)} for {item} in {source}]")
+        value = self.expr(inner, t, 2, fresh=True)
+        if self.coin(0.3):  # a filter that keeps the first element: the list is never empty
+            j = self.new_name("j")
+            self.emit(f"{name} = [{value} for {j}, {item} in enumerate({source}) if {j} != 1]")
+        else:
+            self.emit(f"{name} = [{value} for {item} in {source}]")
         sc.lists[name] = t
         sc.local_lists.add(name)
+
+    def st_chain(self, sc: Scope, depth: int) -> None:
+        a, b = self.new_name("t"), self.new_name("t")
+        t = self.pick([S, V, M])
+        self.emit(f"{a} = {b} = {self.expr(sc, t, 2, fresh=True)}")
+        sc.vars[a] = sc.vars[b] = t  # one array under two names: neither may be updated in place
+
+    def st_iterate(self, sc: Scope, depth: int) -> None:
+        """``for`` over ``reversed(xs)``, ``zip(xs, ys)`` or ``d.items()``."""
+        forms = ["reversed"] if sc.lists else []
+        forms += ["zip"] if sc.lists else []
+        uniform = sorted(n for n, keys in sc.dicts.items() if len(set(keys.values())) == 1)
+        forms += ["items"] if uniform else []
+        if not forms or not depth < self.max_depth:
+            return self.st_list(sc, depth)
+        form = self.pick(forms)
+        inner = sc.child(in_loop=True)
+        a, b = self.new_name("v"), self.new_name("v")
+        if form == "reversed":
+            xs = self.pick(sorted(sc.lists))
+            self.emit(f"for {a} in reversed({xs}):")
+            inner.vars[a] = sc.lists[xs]
+            inner.local_lists.discard(xs)
+        elif form == "zip":
+            xs, ys = self.pick(sorted(sc.lists)), self.pick(sorted(sc.lists))
+            self.emit(f"for {a}, {b} in zip({xs}, {ys}):")
+            inner.vars[a], inner.vars[b] = sc.lists[xs], sc.lists[ys]
+            inner.local_lists -= {xs, ys}
+        else:
+            d = self.pick(uniform)
+            key = self.new_name("key")
+            self.emit(f"for {key}, {a} in {d}.items():")
+            inner.vars[a] = next(iter(sc.dicts[d].values()))
+            inner.local_dicts.discard(d)
+        self.indent += 1
+        self.block(inner, depth + 1, self.draw(st.integers(1, 3)))
+        self.indent -= 1
 
     def st_list(self, sc: Scope, depth: int) -> None:
         t = self.pick([S, V])
@@ -492,12 +591,15 @@ class _Writer:
         result = self.pick([S, max(params, key=RANK.get)])
         names = [f"a{j}" for j in range(len(params))]
         sc = Scope(vars=dict(zip(names, params)))
-        self.lines.append(f"def h{index}({', '.join(names)}):")
+        defaults = self.draw(st.integers(0, len(params)))
+        signature = [n if j < len(params) - defaults else f"{n}={self.constant(params[j])}"
+                     for j, n in enumerate(names)]
+        self.lines.append(f"def h{index}({', '.join(signature)}):")
         self.indent = 1
         self.block(sc, self.max_depth, self.draw(st.integers(0, 2)))
         self.emit(f"return {self.expr(sc, result, 2, fresh=True)}")
         self.lines += ["", ""]
-        self.helpers.append(Helper(f"h{index}", params, result))
+        self.helpers.append(Helper(f"h{index}", params, result, defaults))
 
 
 @dataclass(frozen=True)
@@ -568,12 +670,27 @@ def programs(draw: Any, statements: tuple[str, ...] = STATEMENTS, max_statements
 
     w.lines.append(f"def f({', '.join(names)}):")
     w.indent = 1
+    if extras and w.coin(0.4):
+        w.local_function = "g"
+        body = w.pick(UNARY).format("u")
+        closure = sorted(n for n in sc.vars if sc.vars[n] == S)
+        if closure and w.coin():  # a closure: reads f's variable when called (late binding)
+            body = f"{body} * {w.pick(closure)}"
+        if w.coin():
+            w.emit(f"g = lambda u: {body}")
+        else:
+            w.emit("def g(u):")
+            w.emit(f"    return {body}")
+        w.features.add("local_function")
     before = set(sc.vars)
     for _ in range(draw(st.integers(1, max_statements))):
         w.statement(sc, 0)
     locals_ = [n for n in sc.vars if n not in before]
     w.st_return(sc, locals_)
-    header = "import math\n\nimport numpy as np\n\n\n" if extras else "import numpy as np\n\n\n"
+    header = "import numpy as np\n\n\n"
+    if extras:
+        header = ("import math\n\nimport numpy as np\n\n"
+                  + "".join(f"{n} = {text}\n" for n, (_, text) in GLOBALS.items()) + "\n\n")
     source = header + "\n".join(w.lines) + "\n"
 
     args = tuple(_value(draw, kind) for kind in kinds)

@@ -1,0 +1,23 @@
+"""Rule cases for runtime/accumulate.py (small shapes: the pure ``acc + product`` path)."""
+
+from tangentish.runtime import accumulate as ac
+from tests.runtime.rulecheck import Case
+
+
+def arrays(*shapes):
+    return lambda rng: tuple(rng.standard_normal(s) for s in shapes)
+
+
+CASES = [
+    Case(ac.add_into, arrays((2, 3), (2, 3))),
+    Case(ac.add_into, arrays((1, 3), (2, 3)), id="add_into(a sum the buffer cannot hold)"),
+    Case(ac.subtract_into, arrays((2, 3), (2, 3))),
+    Case(ac.subtract_into, arrays((3,), (2, 3)), id="subtract_into(broadcast)"),
+]
+# slots: (acc, dy, a, b); a @ b has dy's shape, acc the differentiated factor's
+CASES += [
+    Case(ac.matmul_grad_a_into, arrays((3, 4), (3, 2), (3, 4), (4, 2)), wrt=(0, 1, 3)),
+    Case(ac.matmul_grad_a_into, arrays((4, 3), (4,), (4, 3), (3,)), wrt=(0, 1, 3),
+         id="matmul_grad_a_into(matrix-vector)"),
+    Case(ac.matmul_grad_b_into, arrays((4, 2), (3, 2), (3, 4), (4, 2)), wrt=(0, 1, 2)),
+]
