@@ -23,7 +23,7 @@ from typing import Any
 
 import gast
 
-from tangentish.compiler.nodes import names_in, walk
+from tangentish.compiler.nodes import names_in, scan, walk
 from tangentish.compiler.ops import op_of
 
 __all__ = ["hoist_invariants", "number_names", "scalar_names"]
@@ -42,7 +42,7 @@ def hoist_invariants(stmts: list[gast.stmt], params: list[str] = ()) -> list[gas
 
 def _store_counts(stmts: list[gast.stmt], params: list[str]) -> dict[str, int]:
     counts: dict[str, int] = {p: 1 for p in params}  # a parameter is bound on entry
-    for n in walk(gast.Module(body=stmts, type_ignores=[])):
+    for n in scan(gast.Module(body=stmts, type_ignores=[])):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             counts[n.id] = counts.get(n.id, 0) + 1
     return counts

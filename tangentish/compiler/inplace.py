@@ -33,7 +33,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from tangentish.compiler.nodes import walk
+from tangentish.compiler.nodes import scan
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.accumulate import (
     add_into,
@@ -66,7 +66,7 @@ def update_in_place(adj: Any) -> list[gast.stmt]:
     module = gast.Module(body=adj.adjoint, type_ignores=[])
     facts.visit(module)
     owned = candidates - facts.shared
-    accumulated = {s.targets[0].id for s in walk(module) if _accumulation(s, owned)}
+    accumulated = {s.targets[0].id for s in scan(module) if _accumulation(s, owned)}
     linear = {name for name, obj in ns.objects.items() if obj is unbroadcast}
     private = _read_only_by_accumulation(module, accumulated)
 
@@ -125,7 +125,7 @@ def _read_only_by_accumulation(module: gast.Module, names: set[str]) -> set[str]
     """The names read nowhere but as ``n`` in their own ``n = n + g``: a helper may then update
     them in place even where the sweep is differentiated again (nothing else sees the value)."""
     loads: dict[str, int] = {}
-    for node in walk(module):
+    for node in scan(module):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
         if _accumulation(node, names):
@@ -182,20 +182,20 @@ class _Facts(gast.NodeVisitor):
                 if t.id in self.candidates and not self.fresh(node.value):
                     self.shared.add(t.id)
             else:  # unpacked (a pullback's outputs) or a subscript store: may alias
-                for n in walk(t):
+                for n in scan(t):
                     if isinstance(n, gast.Name):
                         self.shared.add(n.id)
                 self.visit(t)
         self.visit(node.value)
 
     def visit_AugAssign(self, node):  # written by nothing before this pass; be safe
-        for n in walk(node.target):
+        for n in scan(node.target):
             if isinstance(n, gast.Name):
                 self.shared.add(n.id)
         self.visit(node.value)
 
     def visit_For(self, node):
-        for n in walk(node.target):
+        for n in scan(node.target):
             if isinstance(n, gast.Name):
                 self.shared.add(n.id)
         self.visit(node.iter)

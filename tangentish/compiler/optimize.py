@@ -34,7 +34,7 @@ from typing import Any
 import gast
 
 from tangentish.compiler.inplace import update_in_place
-from tangentish.compiler.nodes import assign, call, clone, load, names_in, walk
+from tangentish.compiler.nodes import assign, call, clone, load, names_in, scan, walk
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.reverse import Adjoint
 from tangentish.runtime import adjoint_helpers as helpers
@@ -96,7 +96,7 @@ def propagate_copies(stmts: list[gast.stmt], adj: Adjoint) -> list[gast.stmt]:
     loads: dict[str, int] = {}
     every = gast.Module(body=stmts + [gast.Expr(value=g) for g in adj.grads.values()],
                         type_ignores=[])  # the returned gradients read adjoints too
-    for node in walk(every):
+    for node in scan(every):
         if isinstance(node, gast.Name):
             table = loads if isinstance(node.ctx, gast.Load) else stores
             table[node.id] = table.get(node.id, 0) + 1
@@ -342,7 +342,7 @@ def reread_items(adj: Adjoint) -> None:
                     if isinstance(s, gast.For)}
     stores: dict[str, int] = {}
     for s in _walk(adj.primal):
-        for n in walk(s if not isinstance(s, (gast.If, gast.For, gast.While)) else
+        for n in scan(s if not isinstance(s, (gast.If, gast.For, gast.While)) else
                            gast.Pass()):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 stores[n.id] = stores.get(n.id, 0) + 1
@@ -410,7 +410,7 @@ def accumulate_in_place(adj: Adjoint) -> list[gast.stmt]:
     add = ns.helper(helpers.add_grad)
     fresh_calls = {getitem, add, ns.helper(helpers.zero_grad)}
     owned = set(namer.adjoint_names().values()) - {adj.seed}
-    for node in walk(gast.Module(body=adj.adjoint, type_ignores=[])):
+    for node in scan(gast.Module(body=adj.adjoint, type_ignores=[])):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
             name = node.targets[0].id
             if name in owned and not _fresh(node.value, name, fresh_calls):
@@ -468,7 +468,7 @@ def fold_temporaries(stmts: list[gast.stmt], keep: set[str], synthetic: set[str]
     loads: dict[str, int] = {}
     stores: dict[str, int] = {}
     for s in stmts:
-        for n in walk(s):
+        for n in scan(s):
             if isinstance(n, gast.Name):
                 table = loads if isinstance(n.ctx, gast.Load) else stores
                 table[n.id] = table.get(n.id, 0) + 1
@@ -533,4 +533,4 @@ def _replace(s: gast.stmt, name: str, value: gast.expr) -> None:
 
 
 def _count(stmts: list[gast.stmt]) -> int:
-    return sum(len(walk(s)) for s in stmts)
+    return sum(len(scan(s)) for s in stmts)
