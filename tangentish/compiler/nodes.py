@@ -238,7 +238,7 @@ def index_value(idx: gast.expr, ns: Any) -> gast.expr:
 def store_counts(node: gast.AST) -> dict[str, int]:
     """How many times each name is assigned in ``node``."""
     counts: dict[str, int] = {}
-    for sub in walk(node):
+    for sub in scan(node):
         if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
             counts[sub.id] = counts.get(sub.id, 0) + 1
     return counts

@@ -46,8 +46,8 @@ from tangentish.compiler.nodes import (
     gload,
     index_value,
     names_in,
+    scan,
     store_counts,
-    walk,
 )
 from tangentish.compiler.ops import Op, set_op
 from tangentish.compiler.parse import Parsed, parse
@@ -129,7 +129,7 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
 def _result_name(node: gast.FunctionDef, params: list[str], namer: Namer) -> str:
     """``y`` unless the function ends in its only ``return name`` of a non-parameter local (not
     of a global: ``SCALE = SCALE`` in generated code would be an unbound local)."""
-    returns = [n for n in walk(node) if isinstance(n, gast.Return)]
+    returns = [n for n in scan(node) if isinstance(n, gast.Return)]
     last = node.body[-1] if node.body else None
     if (len(returns) == 1 and last is returns[0] and isinstance(last.value, gast.Name)
             and last.value.id not in params and last.value.id in local_names(node)):
