@@ -259,7 +259,8 @@ def prune_stack(adj: Adjoint) -> None:
 
 
 def _live_block(stmts: list[gast.stmt], live: set[str], live_sites: set) -> set[str]:
-    """Names live before ``stmts`` given ``live`` after them; records pops found live."""
+    """Names live before ``stmts`` given ``live`` after them (updated in place: callers pass
+    a set of their own); records pops found live."""
     for s in reversed(stmts):
         live = _live_stmt(s, live, live_sites)
     return live
@@ -270,7 +271,9 @@ def _live_stmt(s: gast.stmt, live: set[str], live_sites: set) -> set[str]:
         target = s.targets[0].id if isinstance(s.targets[0], gast.Name) else None
         if getattr(s, "tg_pop", None) and target in live:
             live_sites.add(s.tg_site)
-        return (live - names_in(s.targets[0], gast.Store)) | names_in(s.value)
+        live -= names_in(s.targets[0], gast.Store)  # in place: a copy per statement was
+        live |= names_in(s.value)  # O(statements x live names)
+        return live
     if isinstance(s, gast.If):
         return (_live_block(s.body, set(live), live_sites)
                 | _live_block(s.orelse, set(live), live_sites) | names_in(s.test))
@@ -284,7 +287,8 @@ def _live_stmt(s: gast.stmt, live: set[str], live_sites: set) -> set[str]:
                 break
             out |= inside
         return live | inside | header
-    return live | names_in(s)
+    live |= names_in(s)
+    return live
 
 
 def save_shapes_only(adj: Adjoint) -> None:
