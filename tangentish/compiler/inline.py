@@ -26,7 +26,7 @@ import gast
 import numpy as np
 
 from tangentish.compiler.namespace import Namespace
-from tangentish.compiler.nodes import call, clone, const, load
+from tangentish.compiler.nodes import Transformer, call, clone, const, load
 from tangentish.compiler.parse import parse_source, source_lines
 
 __all__ = ["inline_rule", "rule_expression", "fold"]
@@ -221,7 +221,7 @@ def fold(expr: gast.expr, ns: Namespace | None = None) -> gast.expr:
     return _Fold(ns).visit(expr)
 
 
-class _Fold(gast.NodeTransformer):
+class _Fold(Transformer):
     """``fold`` over a tree: children first, then the node."""
 
     def __init__(self, ns: Namespace | None):
