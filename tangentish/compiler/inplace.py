@@ -33,7 +33,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from tangentish.compiler.nodes import scan
+from tangentish.compiler.nodes import Transformer, Visitor, scan
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.accumulate import (
     add_into,
@@ -70,7 +70,7 @@ def update_in_place(adj: Any) -> list[gast.stmt]:
     linear = {name for name, obj in ns.objects.items() if obj is unbroadcast}
     private = _read_only_by_accumulation(module, accumulated)
 
-    class _Rewrite(gast.NodeTransformer):
+    class _Rewrite(Transformer):
         def visit_Assign(self, node):
             if _accumulation(node, accumulated):
                 into = _INTO.get(facts.obj(node.value.right.func)) if (
@@ -144,7 +144,7 @@ def _accumulation(s: gast.AST, names: set[str]) -> bool:
             and isinstance(v.left, gast.Name) and v.left.id == s.targets[0].id)
 
 
-class _Facts(gast.NodeVisitor):
+class _Facts(Visitor):
     """Collects the candidate adjoints whose buffer may be shared (``shared``)."""
 
     def __init__(self, objects: dict[str, Any], candidates: set[str]):

@@ -42,6 +42,7 @@ from tangentish.compiler.diagnostics import Location, error_at
 from tangentish.compiler.hoist import scalar_names
 from tangentish.compiler.inline import inline_rule
 from tangentish.compiler.nodes import (
+    Transformer,
     assign,
     attr,
     call,
@@ -107,7 +108,7 @@ def reverse(norm: Normalized, act: Activity, wrt: list[str],
     return Reverser(norm, act, scalars).run(wrt)
 
 
-class _Simplify(gast.NodeTransformer):
+class _Simplify(Transformer):
     """``Reverser.simplify``'s rewrite (module level: a class defined per call costs ~8 us)."""
 
     def __init__(self, namespace: Any, operand: str, scalar: bool):
