@@ -211,7 +211,8 @@ def dead_code(stmts: list[gast.stmt], keep: set[str]) -> list[gast.stmt]:
         for s in stmts:
             used |= _reads(s)
         out = _sweep(stmts, used)
-        if _count(out) == _count(stmts):
+        # nested bodies are swept in place: the two lists differ in top-level statements only
+        if len(out) == len(stmts):
             return out
         stmts = out
 
@@ -550,7 +551,3 @@ class _Sub(Transformer):
         if node.id == self.name and isinstance(node.ctx, gast.Load):
             return self.value
         return node
-
-
-def _count(stmts: list[gast.stmt]) -> int:
-    return sum(len(scan(s)) for s in stmts)
