@@ -23,7 +23,7 @@ from typing import Any
 
 import gast
 
-from tangentish.compiler.nodes import names_in, scan, walk
+from tangentish.compiler.nodes import names_in, scan, statements
 from tangentish.compiler.ops import op_of
 
 __all__ = ["hoist_invariants", "number_names", "scalar_names"]
@@ -58,7 +58,7 @@ def number_names(stmts: list[gast.stmt], params: list[str] = (),
     """
     counts = counts if counts is not None else _store_counts(stmts, params)
     values: dict[str, Any] = {}
-    for s in walk(gast.Module(body=stmts, type_ignores=[])):
+    for s in statements(stmts):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and counts.get(s.targets[0].id) == 1):
             continue
@@ -88,7 +88,7 @@ def scalar_names(stmts: list[gast.stmt], params: list[str] = ()) -> set[str]:
     counts = _store_counts(stmts, params)
     known = set(number_names(stmts, params, counts))
     shapes: set[str] = set()
-    for s in walk(gast.Module(body=stmts, type_ignores=[])):
+    for s in statements(stmts):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and counts.get(s.targets[0].id) == 1 and op_of(s) is not None):
             continue
