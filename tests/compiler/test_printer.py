@@ -15,7 +15,7 @@ import gast
 import pytest
 
 import tangentish as tg
-from tangentish.compiler.nodes import names_in, scan, walk
+from tangentish.compiler.nodes import names_in, scan, statements, walk
 from tangentish.compiler.printer import unparse
 from tests.compiler.corpus import CASES
 from tests.compiler.golden_sources import GOLDEN
@@ -170,6 +170,8 @@ match p:
 def test_walk_visits_what_ast_walk_visits_in_its_order(source):
     for tree in _trees(source):
         assert walk(tree) == list(ast.walk(tree))
+        assert [s for s in statements(tree.body) if isinstance(s, gast.stmt)] == [
+            s for s in walk(tree) if isinstance(s, gast.stmt)]
 
 
 _TOKENS = (gast.expr_context, gast.Constant, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
