@@ -191,7 +191,9 @@ def names_in(node: Any, ctx: type | None = gast.Load) -> set[str]:
             stack.extend(n)
         else:
             fields = fields_of(kind, _MISSING)
-            for field in _stack_fields(kind) if fields is _MISSING else fields or ():
+            if fields is _MISSING:  # first sight of this type (a token type gives None)
+                fields = _stack_fields(kind)
+            for field in fields or ():
                 value = getattr(n, field, None)
                 if value is not None:
                     push(value)

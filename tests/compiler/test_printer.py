@@ -15,6 +15,7 @@ import gast
 import pytest
 
 import tangentish as tg
+from tangentish.compiler import nodes
 from tangentish.compiler.nodes import names_in, scan, statements, walk
 from tangentish.compiler.printer import unparse
 from tests.compiler.corpus import CASES
@@ -198,3 +199,13 @@ def test_scan_and_names_in_agree_with_a_plain_recursion(source):
         for ctx in (gast.Load, gast.Store, None):  # (a parameter's annotation is not read)
             assert names_in(tree, ctx) == {n.id for n in _preorder(tree, []) if isinstance(
                 n, gast.Name) and (ctx is None or isinstance(n.ctx, ctx))}
+
+
+def test_names_in_on_node_types_never_seen_before(monkeypatch):
+    """``names_in`` meeting a token type (an operator, a context) before any walk cached it
+    (the cache is per process, so this depends on test order unless emptied here)."""
+    monkeypatch.setattr(nodes, "_STACK_FIELDS", {})
+    tree = gast.parse("y = -(a + b) * c[i]").body[0]
+    assert nodes.names_in(tree, None) == {"y", "a", "b", "c", "i"}
+    monkeypatch.setattr(nodes, "_STACK_FIELDS", {})
+    assert nodes.names_in(tree) == {"a", "b", "c", "i"}
