@@ -166,16 +166,7 @@ def _in_argument_dtypes(out: Any, compiled: Compiled, form: str, args: tuple,
                         kwargs: dict) -> Any:
     """Each gradient in its argument's floating dtype (float32 in, float32 out)."""
     value, grads = out if form == "value_and_grad" else (None, out)
-    offset = 1 if compiled.has_self else 0
-    params = compiled.function.__code__.co_varnames[offset:]
-    values = []
-    for name in compiled.wrt:
-        if name in kwargs:
-            values.append(kwargs[name])
-        elif name in params and params.index(name) < len(args):
-            values.append(args[params.index(name)])
-        else:
-            values.append(None)
+    values = [_argument(name, pos, args, kwargs) for name, pos in _wrt_slots(compiled)]
     if compiled.single:
         grads = _cast_like(grads, values[0])
     else:
@@ -183,7 +174,31 @@ def _in_argument_dtypes(out: Any, compiled: Compiled, form: str, args: tuple,
     return (value, grads) if form == "value_and_grad" else grads
 
 
+def _wrt_slots(compiled: Compiled) -> list[tuple[str, int | None]]:
+    """Each differentiated parameter with its position among the call's arguments (None for
+    an element of ``*args``): worked out once per compiled function, not on every call."""
+    slots = compiled.__dict__.get("_wrt_slots")
+    if slots is None:
+        offset = 1 if compiled.has_self else 0
+        params = compiled.function.__code__.co_varnames[offset:]
+        slots = [(name, params.index(name) if name in params else None)
+                 for name in compiled.wrt]
+        compiled.__dict__["_wrt_slots"] = slots
+    return slots
+
+
+def _argument(name: str, pos: int | None, args: tuple, kwargs: dict) -> Any:
+    """The value the caller gave for a parameter (None: a default, or part of ``*args``)."""
+    if kwargs and name in kwargs:
+        return kwargs[name]
+    if pos is None or pos >= len(args):
+        return None
+    return args[pos]
+
+
 def _cast_like(g: Any, x: Any) -> Any:
+    if type(g) is np.ndarray and type(x) is np.ndarray:  # the common case, read directly
+        return g if g.dtype == x.dtype or x.dtype.kind not in "fc" else g.astype(x.dtype)
     if isinstance(x, dict) and isinstance(g, dict):
         return type(g)((k, _cast_like(v, x.get(k))) for k, v in g.items())
     if isinstance(x, (list, tuple)) and isinstance(g, (list, tuple)):
@@ -208,6 +223,8 @@ def _shift(wrt: Any) -> Any:
 
 def _writable(tree: Any) -> Any:
     """Gradients the caller may update in place: copy read-only views (a broadcast seed)."""
+    if type(tree) is np.ndarray:
+        return tree if tree.flags.writeable else tree.copy()
     flags = getattr(tree, "flags", None)
     if flags is not None:
         return tree.copy() if not getattr(flags, "writeable", True) else tree
@@ -221,28 +238,27 @@ def _writable(tree: Any) -> Any:
 
 
 def _check_float_args(compiled: Compiled, args: tuple, kwargs: dict) -> None:
-    offset = 1 if compiled.has_self else 0
-    params = compiled.function.__code__.co_varnames[offset:]
-    for name in compiled.wrt:
-        if name in kwargs:
-            value = kwargs[name]
-        elif name not in params:  # an element of *args
+    for name, pos in _wrt_slots(compiled):
+        if not (kwargs and name in kwargs) and (pos is None or pos >= len(args)):
+            continue  # an element of *args, or a default
+        value = _argument(name, pos, args, kwargs)
+        if type(value) is np.ndarray:  # the common case, without the generic checks
+            if value.dtype.kind in "biu":
+                _integer_argument(name, value)
             continue
-        else:
-            pos = params.index(name)
-            if pos >= len(args):
-                continue
-            value = args[pos]
         if isinstance(value, (str, bytes)) or value is None:
             raise TypeError(
                 f"cannot differentiate with respect to argument '{name}': it is "
                 f"{type(value).__name__ if value is not None else 'None'}; tg.grad "
                 "differentiates floats, arrays, and dict/list/tuple nests of them")
         if _is_integer(value):
-            raise TypeError(
-                f"cannot differentiate with respect to argument '{name}': it is an integer "
-                f"({_describe(value)}); pass a float (e.g. {name}=float(...) or "
-                ".astype(float))")
+            _integer_argument(name, value)
+
+
+def _integer_argument(name: str, value: Any) -> None:
+    raise TypeError(
+        f"cannot differentiate with respect to argument '{name}': it is an integer "
+        f"({_describe(value)}); pass a float (e.g. {name}=float(...) or .astype(float))")
 
 
 def _is_number(value: Any) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import run_backward
-from .hooks import fresh_grad
+from .hooks import fresh_grad, unshared
 from .tensor import Tensor
 
 __all__ = ["backward", "grad"]
@@ -74,7 +74,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                             else retain_graph, create_graph=create_graph, inputs=inputs,
                             accumulate=False)
     result = []
-    for i, (t, g) in enumerate(zip(inputs, captured)):
+    for i, t in enumerate(inputs):
+        g, captured[i] = captured[i], None  # this loop's name is then its only holder
         if g is None:
             if not (allow_unused or materialize_grads):
                 raise RuntimeError(
@@ -84,5 +85,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         elif isinstance(g, Tensor):
             result.append(g if tuple(g.shape) == tuple(t.shape) else g.expand(t.shape))
         else:
-            result.append(Tensor._wrap(fresh_grad(g, t)))
+            result.append(Tensor._wrap(g if unshared(g, t) else fresh_grad(g, t)))
     return tuple(result)

@@ -127,11 +127,12 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
             mark_view(result, prim, args, kwargs)
         entry = spec.entry
         if (spec.constant or (entry is not None and entry.nondiff) or not _grad_state.enabled
-                or out.dtype.kind not in "fcO" or not _needs_grad(args)):
+                or out.dtype.kind not in "fcO"):
             return result
-        multi, results = False, (result,)
+        multi, results, big = False, (result,), out.nbytes >= BIG_BYTES
     else:
         result, results, multi = _wrap_other(prim, spec, args, kwargs, out)
+        big = False  # CuPy, a duck array or several outputs: kept whole
         if results is None:
             return result
     if spec.plain:  # the common case: no sequence, every argument a data argument
@@ -161,9 +162,13 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
                 continue
             if slots is not None:
                 slots.append((pos, None))
+        if not live and not _needs_grad(args):  # (a live slot: a Tensor that needs grad)
+            return result
         if slots is None:
             slots = _plain_slots(len(args))
     else:
+        if not _needs_grad(args):
+            return result
         slots, nexts, versions = _data_slots(spec, args)
         arrays = [pos for pos, v in enumerate(args) if type(v) is np.ndarray]
     cls = node_class(name) if name else spec.cls or node_class(torch_name(prim, args, kwargs))
@@ -171,7 +176,7 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
         node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
                    spec.rules, result)
         result._grad_fn = node
-        if spec.plain and spec.rules is not None and _big(out, versions):
+        if spec.plain and spec.rules is not None and (big or _big_input(versions)):
             node.keep_read(spec.rules, live)
         if arrays:
             node.keep_copies(arrays)
@@ -191,13 +196,9 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
 BIG_BYTES = 4096
 
 
-def _big(out, versions) -> bool:
-    """Whether the output or a Tensor argument is a NumPy array of at least ``BIG_BYTES``
-    (smaller ones stay: a stand-in would cost more than it frees)."""
-    if type(out) is not np.ndarray:
-        return False  # CuPy or a duck array: kept whole (its stand-in is not this cheap)
-    if out.nbytes >= BIG_BYTES:
-        return True
+def _big_input(versions) -> bool:
+    """Whether a Tensor argument is a NumPy array of at least ``BIG_BYTES`` (smaller ones stay:
+    a stand-in would cost more than it frees; CuPy and duck arrays are kept whole)."""
     for entry in versions:
         data = entry[1]._data
         if type(data) is np.ndarray and data.nbytes >= BIG_BYTES:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..adjoint_helpers import only_shape
+from ..adjoint_helpers import _SHAPE_VIEWS, only_shape
 from ..rules.table import vjp_rule
 
 __all__ = ["Node", "OpNode", "AccumulateGrad", "torch_name", "node_class"]
@@ -174,17 +174,20 @@ class OpNode(Node):
             bound[pos] = rule
         self._bound = bound = tuple(bound)
         self._used = used = params_read(bound, len(bound))
-        args, raws, dropped = self.args, self._raw_args, False
-        for pos, a in enumerate(args):
-            if pos not in used and isinstance(a, Tensor) and type(raws[pos]) is np.ndarray:
-                if not dropped:
-                    args, dropped = list(args), True
-                args[pos], raws[pos] = None, only_shape(raws[pos])
-        if dropped:
-            self.args = args
-            self._versions = [entry for entry in self._versions if entry[0] in used]
+        args, raws, kept = None, self._raw_args, []
+        for entry in self._versions:  # the Tensor arguments
+            pos = entry[0]
+            # a leaf (a parameter, an input) is the program's to free: nothing gained
+            if pos in used or entry[1]._grad_fn is None or type(raws[pos]) is not np.ndarray:
+                kept.append(entry)
+                continue
+            if args is None:
+                args = list(self.args)
+            args[pos], raws[pos] = None, _stand_in(raws[pos])
+        if args is not None:
+            self.args, self._versions = args, kept
         if "y" not in used and type(self._out_data) is np.ndarray:
-            self._out_data = only_shape(self._out_data)
+            self._out_data = _stand_in(self._out_data)
 
     def keep_copies(self, positions) -> None:
         """Keep copies of the plain ndarray arguments at ``positions`` that the rules read:
@@ -267,6 +270,8 @@ class OpNode(Node):
             dy = grads[0]
         bound = self._bound
         if bound is not None:  # rules bound when recorded: one per live slot, no sequences
+            if len(bound) == 1 and bound[0] is not None:  # one argument (tanh, exp, sum...)
+                return [bound[0](dy, y, *args, **kwargs)]
             return [None if nxt is None else bound[pos](dy, y, *args, **kwargs)
                     for (pos, _), (nxt, _) in zip(self.slots, self.next_functions)]
         out, called, last, g = [], [], None, None
@@ -302,6 +307,12 @@ class OpNode(Node):
                 self.args, self._raw_args = args, raws
             if "y" in used and not self._multi:
                 self._out_data = None
+
+
+def _stand_in(x):
+    """``only_shape(x)`` for an ndarray, from its cache of shared views when it has one."""
+    view = _SHAPE_VIEWS.get((x.shape, x.dtype))
+    return view if view is not None else only_shape(x)
 
 
 @functools.cache

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import gast
 
+from tangentish.compiler.nodes import statements
 from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import Op, op_of
 from tangentish.runtime.rules import table
@@ -176,7 +177,7 @@ def scalar_vars(norm: Normalized, scalar_params: set[str]) -> set[str]:
 
     edges = []
     loop_vars: set[str] = set()
-    for s in gast.walk(norm.node):
+    for s in statements(norm.node.body):
         if isinstance(s, gast.For):
             loop_vars.add(s.target.id)  # range() loops only, after normalize
     for s in assignments(norm.node.body):

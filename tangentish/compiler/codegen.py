@@ -27,7 +27,7 @@ from typing import Any
 import gast
 
 from tangentish.compiler.activity import assignments
-from tangentish.compiler.nodes import assign, call, const, load, names_in, unparse, walk
+from tangentish.compiler.nodes import assign, call, const, load, names_in, statements, unparse
 from tangentish.compiler.reverse import COMMENT, Adjoint
 from tangentish.runtime import adjoint_helpers as helpers
 
@@ -198,7 +198,7 @@ def _captured(adj: Adjoint) -> list[str]:
         defined.add(norm.vararg)
     for s in assignments(adj.primal):
         defined.add(s.targets[0].id)
-    for node in walk(gast.Module(body=adj.primal, type_ignores=[])):
+    for node in statements(adj.primal):
         if isinstance(node, gast.For):
             defined.add(node.target.id)
     if adj.stack is not None:

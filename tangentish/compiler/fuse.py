@@ -42,7 +42,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from tangentish.compiler.nodes import clone, names_in
+from tangentish.compiler.nodes import Transformer, clone, names_in
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.optimize import _empty_comments, _walk
 from tangentish.compiler.purity import elementwise, pure_expr, resolve, safe_between, scan
@@ -288,7 +288,7 @@ def _valued(s: gast.stmt) -> bool:  # a statement that evaluates one expression,
     return isinstance(s, (gast.Assign, gast.AugAssign, gast.Expr))
 
 
-class _Substitute(gast.NodeTransformer):
+class _Substitute(Transformer):
     def __init__(self, name: str, value: gast.expr):
         self.name, self.value = name, value
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import gast
 
-from tangentish.compiler.nodes import names_in
+from tangentish.compiler.nodes import names_in, walk
 from tangentish.compiler.ops import op_of
 
 __all__ = ["hoist_invariants", "number_names", "scalar_names"]
@@ -42,7 +42,7 @@ def hoist_invariants(stmts: list[gast.stmt], params: list[str] = ()) -> list[gas
 
 def _store_counts(stmts: list[gast.stmt], params: list[str]) -> dict[str, int]:
     counts: dict[str, int] = {p: 1 for p in params}  # a parameter is bound on entry
-    for n in gast.walk(gast.Module(body=stmts, type_ignores=[])):
+    for n in walk(gast.Module(body=stmts, type_ignores=[])):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             counts[n.id] = counts.get(n.id, 0) + 1
     return counts
@@ -57,43 +57,45 @@ def number_names(stmts: list[gast.stmt], params: list[str] = (),
     shape (no ``unbroadcast``).
     """
     counts = counts if counts is not None else _store_counts(stmts, params)
-    values: dict[str, Any] = {}
-    for s in gast.walk(gast.Module(body=stmts, type_ignores=[])):
-        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                and counts.get(s.targets[0].id) == 1):
-            continue
-        op = op_of(s)
-        if op is None:
-            continue
-        if op.kind == "const" and _is_number(s.value):
-            values[s.targets[0].id] = s.value.value
-        elif op.kind == "call" and op.obj in _ARITH and not op.keywords:
-            args = [a.value if _is_number(a) else values.get(a.id, None)
-                    if isinstance(a, gast.Name) else None for a in op.args]
-            if any(a is None for a in args):
-                continue
-            try:
-                value = op.obj(*args)
-            except (ArithmeticError, ValueError):
-                continue
-            if isinstance(value, (int, float)) and math.isfinite(value):
-                values[s.targets[0].id] = value
-    return values
+    return _numbers(stmts, counts)[0]
 
 
 def scalar_names(stmts: list[gast.stmt], params: list[str] = ()) -> set[str]:
     """``number_names`` and the names that hold Python ints read off shapes (``n = x.shape[0]``,
     ``x.ndim``, ``x.size``) or arithmetic on them: values unknown here, but never arrays, so
     ``g / n`` keeps g's shape."""
-    counts = _store_counts(stmts, params)
-    known = set(number_names(stmts, params, counts))
+    return _numbers(stmts, _store_counts(stmts, params))[1]
+
+
+def _numbers(stmts: list[gast.stmt], counts: dict[str, int]) -> tuple[dict[str, Any], set[str]]:
+    """(values of the number names, every name known to hold a Python number), in one pass over
+    the assignments in program order."""
+    values: dict[str, Any] = {}
+    known: set[str] = set()
     shapes: set[str] = set()
-    for s in gast.walk(gast.Module(body=stmts, type_ignores=[])):
-        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                and counts.get(s.targets[0].id) == 1 and op_of(s) is not None):
+    for s in _assignments(stmts):
+        name = s.targets[0].id if isinstance(s.targets[0], gast.Name) else None
+        op = op_of(s)
+        if op is None or counts.get(name) != 1:
             continue
-        name, op, value = s.targets[0].id, op_of(s), s.value
-        if op.kind == "inert" and isinstance(value, gast.Attribute):
+        value = s.value
+        if op.kind == "const" and _is_number(value):
+            values[name] = value.value
+        elif op.kind == "call" and op.obj in _ARITH and not op.keywords:
+            if all(_is_number(a) or isinstance(a, gast.Name) and a.id in values
+                   for a in op.args):
+                args = [a.value if _is_number(a) else values[a.id] for a in op.args]
+                try:
+                    result = op.obj(*args)
+                    finite = isinstance(result, (int, float)) and math.isfinite(result)
+                except (ArithmeticError, ValueError):  # 1 / 0, an int too big for a float
+                    continue
+                if finite:
+                    values[name] = result
+            elif all(_is_number(a) or isinstance(a, gast.Name) and a.id in known
+                     for a in op.args):
+                known.add(name)
+        elif op.kind == "inert" and isinstance(value, gast.Attribute):
             if value.attr == "shape":
                 shapes.add(name)
             elif value.attr in ("ndim", "size"):
@@ -101,10 +103,19 @@ def scalar_names(stmts: list[gast.stmt], params: list[str] = ()) -> set[str]:
         elif op.kind == "getitem" and isinstance(value, gast.Subscript) and isinstance(
                 value.value, gast.Name) and value.value.id in shapes and _is_number(op.index):
             known.add(name)
-        elif op.kind == "call" and op.obj in _ARITH and not op.keywords and all(
-                _is_number(a) or isinstance(a, gast.Name) and a.id in known for a in op.args):
+        if name in values:
             known.add(name)
-    return known
+    return values, known
+
+
+def _assignments(stmts: list[gast.stmt]):
+    """Every assignment, nested ones included, in program order."""
+    for s in stmts:
+        if isinstance(s, gast.Assign):
+            yield s
+        elif isinstance(s, (gast.If, gast.For, gast.While)):
+            yield from _assignments(s.body)
+            yield from _assignments(s.orelse)
 
 
 def _is_number(node: gast.expr) -> bool:

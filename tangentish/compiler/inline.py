@@ -26,7 +26,7 @@ import gast
 import numpy as np
 
 from tangentish.compiler.namespace import Namespace
-from tangentish.compiler.nodes import call, clone, const, load
+from tangentish.compiler.nodes import Transformer, call, clone, const, load
 from tangentish.compiler.parse import parse_source, source_lines
 
 __all__ = ["inline_rule", "rule_expression", "fold"]
@@ -80,37 +80,52 @@ def _rule_info(rule: Callable[..., Any]) -> tuple | None:
     names = [n for n in gast.walk(expr) if isinstance(n, gast.Name)]
     starred = any(isinstance(n, gast.Starred) for n in gast.walk(expr))
     inner = frozenset(n.id for n in names if isinstance(n.ctx, (gast.Store, gast.Param)))
-    return expr, inspect.signature(rule), starred, frozenset(n.id for n in names), inner
+    return expr, _Signature(inspect.signature(rule)), starred, frozenset(n.id for n in names), \
+        inner
 
 
-def _bind(sig: inspect.Signature, positional: Sequence[gast.expr],
+class _Signature:
+    """A rule's parameter names sorted by kind once (``inspect.Parameter``'s ``kind``, ``name``
+    and ``default`` are Python-level properties: reading them for every parameter of every
+    inlined call was a tenth of inlining)."""
+
+    def __init__(self, sig: inspect.Signature):
+        by_kind: dict[Any, list[str]] = {}
+        self.defaults: dict[str, Any] = {}
+        for p in sig.parameters.values():
+            by_kind.setdefault(p.kind, []).append(p.name)
+            self.defaults[p.name] = p.default
+        self.plain = by_kind.get(inspect.Parameter.POSITIONAL_ONLY, []) + by_kind.get(
+            inspect.Parameter.POSITIONAL_OR_KEYWORD, [])
+        self.star = by_kind.get(inspect.Parameter.VAR_POSITIONAL, [None])[0]
+        self.kwonly = by_kind.get(inspect.Parameter.KEYWORD_ONLY, [])
+        self.starstar = by_kind.get(inspect.Parameter.VAR_KEYWORD, [None])[0]
+
+
+def _bind(sig: _Signature, positional: Sequence[gast.expr],
           keywords: dict[str, gast.expr], ns: Namespace) -> dict[str, Any] | None:
     """Rule parameter name -> expression, or None when the call cannot be matched.
 
     ``*operands`` binds to the tuple of the remaining positional arguments (einsum's rules);
     a ``**options`` parameter must not be used by the body (key ``"**"`` lists its name).
     """
-    params = list(sig.parameters.values())
-    plain = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    star = next((p for p in params if p.kind is p.VAR_POSITIONAL), None)
-    kwonly = [p for p in params if p.kind is p.KEYWORD_ONLY]
-    starstar = next((p for p in params if p.kind is p.VAR_KEYWORD), None)
-    if len(positional) > len(plain) and star is None:
+    plain = sig.plain
+    if len(positional) > len(plain) and sig.star is None:
         return None
-    bound: dict[str, Any] = dict(zip((p.name for p in plain), positional))
-    if star is not None:
-        bound[star.name] = gast.Tuple(elts=list(positional[len(plain):]), ctx=gast.Load())
-    for p in plain[len(positional):] + kwonly:
-        if p.name in keywords:
-            bound[p.name] = keywords[p.name]
-        elif p.default is not p.empty:
-            bound[p.name] = _const(p.default, p.name, ns)
+    bound: dict[str, Any] = dict(zip(plain, positional))
+    if sig.star is not None:
+        bound[sig.star] = gast.Tuple(elts=list(positional[len(plain):]), ctx=gast.Load())
+    for name in plain[len(positional):] + sig.kwonly:
+        if name in keywords:
+            bound[name] = keywords[name]
+        elif sig.defaults[name] is not inspect.Parameter.empty:
+            bound[name] = _const(sig.defaults[name], name, ns)
         else:
             return None
-    if set(keywords) - set(bound) and starstar is None:
+    if set(keywords) - set(bound) and sig.starstar is None:
         return None
-    if starstar is not None:
-        bound["**"] = (starstar.name,)
+    if sig.starstar is not None:
+        bound["**"] = (sig.starstar,)
     return bound
 
 
@@ -206,7 +221,7 @@ def fold(expr: gast.expr, ns: Namespace | None = None) -> gast.expr:
     return _Fold(ns).visit(expr)
 
 
-class _Fold(gast.NodeTransformer):
+class _Fold(Transformer):
     """``fold`` over a tree: children first, then the node."""
 
     def __init__(self, ns: Namespace | None):

@@ -33,6 +33,7 @@ from typing import Any
 import gast
 import numpy as np
 
+from tangentish.compiler.nodes import names_in, walk
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.accumulate import (
     add_into,
@@ -51,8 +52,9 @@ _INTO = {matmul_grad_a: matmul_grad_a_into, matmul_grad_b: matmul_grad_b_into}
 #: calls whose result is a new array that shares no memory with their arguments
 _FRESH = {helpers.zero_grad, helpers.subscript_grad, matmul_grad_a,
           matmul_grad_b, np.matmul, np.dot, np.outer}
-#: calls that read an argument without returning it or a view of it
-_CONSUMING = _FRESH - {helpers.zero_grad}
+#: calls that read an argument without returning it or a view of it (not subscript_grad: for a
+#: list it returns a new list holding its cotangent)
+_CONSUMING = _FRESH - {helpers.zero_grad, helpers.subscript_grad}
 
 
 def update_in_place(adj: Any) -> list[gast.stmt]:
@@ -62,31 +64,36 @@ def update_in_place(adj: Any) -> list[gast.stmt]:
     if not candidates:
         return adj.adjoint
     facts = _Facts(ns.objects, candidates)
-    module = gast.Module(body=adj.adjoint, type_ignores=[])
-    facts.visit(module)
+    nodes = walk(gast.Module(body=adj.adjoint, type_ignores=[]))
+    for s in nodes:
+        if isinstance(s, gast.stmt) and not isinstance(s, (gast.If, gast.For, gast.While)):
+            facts.visit(s)
+        elif isinstance(s, gast.For):  # headers only: the bodies' statements come by themselves
+            facts.loop_header(s)
+        elif isinstance(s, (gast.If, gast.While)):
+            facts.visit(s.test)
     owned = candidates - facts.shared
-    accumulated = {s.targets[0].id for s in gast.walk(module) if _accumulation(s, owned)}
+    assigns = [s for s in nodes if type(s) is gast.Assign]
+    accumulated = {s.targets[0].id for s in assigns if _accumulation(s, owned)}
     linear = {name for name, obj in ns.objects.items() if obj is unbroadcast}
-    private = _read_only_by_accumulation(module, accumulated)
+    private = _read_only_by_accumulation(nodes, assigns, accumulated)
 
-    class _Rewrite(gast.NodeTransformer):
-        def visit_Assign(self, node):
-            if _accumulation(node, accumulated):
-                into = _INTO.get(facts.obj(node.value.right.func)) if (
-                    node.targets[0].id in private and _product(node.value.right)) else None
-                if into is not None:  # BLAS adds the product into the buffer
-                    node.value = gast.Call(func=gast.Name(id=ns.helper(into), ctx=gast.Load(),
-                                                          annotation=None, type_comment=None),
-                                           args=[node.value.left, *node.value.right.args],
-                                           keywords=[])
-                    return node
-                return augment(node, ns, linear)
-            positive = _accumulation(node, candidates) and _positive(node.value.right, linear)
-            if positive:
+    for node in assigns:  # rewritten where they stand: every statement keeps its place
+        if _accumulation(node, accumulated):
+            into = _INTO.get(facts.obj(node.value.right.func)) if (
+                node.targets[0].id in private and _product(node.value.right)) else None
+            if into is not None:  # BLAS adds the product into the buffer
+                node.value = gast.Call(func=gast.Name(id=ns.helper(into), ctx=gast.Load(),
+                                                      annotation=None, type_comment=None),
+                                       args=[node.value.left, *node.value.right.args],
+                                       keywords=[])
+            else:
+                augment(node, ns, linear)
+        elif _accumulation(node, candidates):
+            positive = _positive(node.value.right, linear)
+            if positive is not None:
                 node.value = gast.BinOp(left=node.value.left, op=gast.Sub(), right=positive)
-            return node
-
-    return [_Rewrite().visit(s) for s in adj.adjoint]
+    return adj.adjoint
 
 
 def augment(node: gast.Assign, ns: Any, linear: set[str] = frozenset()) -> gast.Assign:
@@ -115,21 +122,29 @@ def _positive(g: gast.expr, linear: set[str]) -> gast.expr | None:
     return None
 
 
+def _writes_out(call: gast.Call) -> bool:
+    """``f(..., out=buf)`` returns ``buf``: neither a new array nor a plain read of it."""
+    return any(k.arg == "out" for k in call.keywords)
+
+
 def _product(g: gast.expr) -> bool:
     return isinstance(g, gast.Call) and len(g.args) == 3 and not g.keywords and all(
         isinstance(a, gast.Name) for a in g.args)
 
 
-def _read_only_by_accumulation(module: gast.Module, names: set[str]) -> set[str]:
+def _read_only_by_accumulation(nodes: list[gast.AST], assigns: list[gast.Assign],
+                               names: set[str]) -> set[str]:
     """The names read nowhere but as ``n`` in their own ``n = n + g``: a helper may then update
     them in place even where the sweep is differentiated again (nothing else sees the value)."""
+    if not names:
+        return set()
     loads: dict[str, int] = {}
-    for node in gast.walk(module):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+    for node in nodes:
+        if type(node) is gast.Name and node.id in names and type(node.ctx) is gast.Load:
             loads[node.id] = loads.get(node.id, 0) + 1
-        if _accumulation(node, names):
-            name = node.targets[0].id
-            loads[name] = loads.get(name, 0) - 1
+    for s in assigns:
+        if _accumulation(s, names):
+            loads[s.targets[0].id] -= 1
     return {n for n in names if loads.get(n, 0) == 0}
 
 
@@ -168,7 +183,7 @@ class _Facts(gast.NodeVisitor):
             fn = self.obj(value.func)
             if fn is unbroadcast:
                 return bool(value.args) and self.fresh(value.args[0])
-            return fn in _FRESH or isinstance(fn, np.ufunc)
+            return (fn in _FRESH or isinstance(fn, np.ufunc)) and not _writes_out(value)
         return False
 
     def consuming(self, fn: Any) -> bool:
@@ -181,25 +196,17 @@ class _Facts(gast.NodeVisitor):
                 if t.id in self.candidates and not self.fresh(node.value):
                     self.shared.add(t.id)
             else:  # unpacked (a pullback's outputs) or a subscript store: may alias
-                for n in gast.walk(t):
-                    if isinstance(n, gast.Name):
-                        self.shared.add(n.id)
+                self.shared |= names_in(t, None)
                 self.visit(t)
         self.visit(node.value)
 
     def visit_AugAssign(self, node):  # written by nothing before this pass; be safe
-        for n in gast.walk(node.target):
-            if isinstance(n, gast.Name):
-                self.shared.add(n.id)
+        self.shared |= names_in(node.target, None)
         self.visit(node.value)
 
-    def visit_For(self, node):
-        for n in gast.walk(node.target):
-            if isinstance(n, gast.Name):
-                self.shared.add(n.id)
+    def loop_header(self, node: gast.For) -> None:
+        self.shared |= names_in(node.target, None)
         self.visit(node.iter)
-        for s in node.body + node.orelse:
-            self.visit(s)
 
     # -- loads: a candidate read directly under a node that makes a new value is fine
     def visit_BinOp(self, node):
@@ -216,7 +223,7 @@ class _Facts(gast.NodeVisitor):
         if not isinstance(node.func, gast.Name):
             self.visit(node.func)
         args = list(node.args) + [k.value for k in node.keywords]
-        if self.consuming(fn):
+        if self.consuming(fn) and not _writes_out(node):
             self._operands(args)
         else:
             for a in args:

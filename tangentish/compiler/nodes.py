@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import gast
@@ -12,7 +12,7 @@ from tangentish.compiler import printer
 
 __all__ = ["load", "store", "const", "assign", "call", "attr", "unparse", "names_in", "is_atom",
            "stmt_copy", "expr_stmt", "clone", "gload", "generated", "index_value", "store_counts",
-           "walk"]
+           "walk", "scan", "statements", "Visitor", "Transformer"]
 
 
 def load(name: str) -> gast.Name:
@@ -68,41 +68,206 @@ def unparse(node: gast.AST) -> str:
     return printer.unparse(node)
 
 
+#: fields that never hold a node (names, flags): ``walk`` does not read them
+_LEAF_FIELDS = frozenset({"id", "attr", "arg", "kind", "type_comment", "module", "level",
+                          "conversion", "is_async", "simple", "tag", "kwd_attrs"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {gast.Constant: ()}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    leaves = _LEAF_FIELDS | ({"names"} if kind in (gast.Global, gast.Nonlocal) else set())
+    fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in leaves)
+    return fields
+
+
 def walk(node: gast.AST) -> list[gast.AST]:
     """Every node of a tree, in ``ast.walk``'s order (breadth first, fields in order), as a
-    list: twice as fast as ``ast.walk``'s generators. Read-only uses: the list is made before
-    the caller sees the first node."""
+    list: three times as fast as ``ast.walk``'s generators. Read-only uses: the list is made
+    before the caller sees the first node."""
     out = [node]
+    fields_of = _CHILD_FIELDS.get
     for sub in out:  # the list grows while it is read: a queue without popping
-        for field in sub._fields:
+        kind = type(sub)
+        fields = fields_of(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for field in fields:
             value = getattr(sub, field, None)
-            if type(value) is list:
-                out.extend([item for item in value if isinstance(item, gast.AST)])
+            if type(value) is list:  # of nodes, or None (a Dict's keys for ``**m``, kw_defaults)
+                out.extend(filter(None, value))
             elif isinstance(value, gast.AST):
                 out.append(value)
     return out
 
 
-def names_in(node: gast.AST, ctx: type | None = gast.Load) -> set[str]:
-    """Every Name id in ``node`` (only loads by default)."""
-    out: set[str] = set()
-    _collect(node, ctx, out)
+def statements(stmts: list[gast.stmt]) -> list[gast.AST]:
+    """The statements of ``stmts`` and of their nested bodies, in ``walk``'s order (breadth
+    first), without entering expressions (no statement is inside one): ``walk`` of the block
+    restricted to statements at a fraction of the cost. Other parts of statements (operator
+    tokens, exception handlers) come too; callers pick the statements they want."""
+    out = list(stmts)
+    fields_of = _CHILD_FIELDS.get
+    for sub in out:
+        kind = type(sub)
+        fields = fields_of(kind)
+        for field in _child_fields(kind) if fields is None else fields:
+            value = getattr(sub, field, None)
+            if type(value) is list:
+                out.extend([v for v in value if isinstance(v, gast.AST)
+                            and not isinstance(v, gast.expr)])
+            elif isinstance(value, gast.AST) and not isinstance(value, gast.expr):
+                out.append(value)
     return out
 
 
-def _collect(node: Any, ctx: type | None, out: set[str]) -> None:
-    # A plain recursion over _fields: several times faster than ast.walk's deque of iterators.
-    if isinstance(node, list):
-        for item in node:
-            _collect(item, ctx, out)
-        return
-    if isinstance(node, gast.Name):
-        if ctx is None or isinstance(node.ctx, ctx):
-            out.add(node.id)
-        return
-    if isinstance(node, gast.AST):
-        for field in node._fields:
-            _collect(getattr(node, field, None), ctx, out)
+#: expression nodes with no node that matters below them: contexts, constants, operator tokens
+_TOKENS = (gast.expr_context, gast.Constant, gast.operator, gast.unaryop, gast.cmpop,
+           gast.boolop)
+#: ``_STACK_FIELDS``' entry for a Name: a leaf whose id is what ``names_in`` collects
+_NAME = ("<Name>",)
+_MISSING = object()
+#: per node type, for the depth-first walks: None (not a node, or a token), ``_NAME``, or the
+#: fields that may hold nodes, last first (they go on a stack)
+_STACK_FIELDS: dict[type, Any] = {}
+
+
+def _stack_fields(kind: type) -> Any:
+    if not issubclass(kind, gast.AST) or issubclass(kind, _TOKENS):
+        entry = None
+    elif issubclass(kind, gast.Name):
+        entry = _NAME
+    else:
+        fields = _CHILD_FIELDS.get(kind)
+        entry = tuple(reversed(fields if fields is not None else _child_fields(kind)))
+    _STACK_FIELDS[kind] = entry
+    return entry
+
+
+def scan(node: Any) -> list:
+    """The nodes of a tree that can matter to the folding passes, depth first (``node`` first,
+    fields in order): no contexts, constants or operator tokens, which are half of a tree's
+    nodes. A loop over a stack, not a recursion: a Python call per node costs more than the
+    node's work."""
+    out: list = []
+    stack = [node]
+    pop, push, append = stack.pop, stack.append, out.append
+    fields_of = _STACK_FIELDS.get
+    while stack:
+        n = pop()
+        kind = type(n)
+        if kind is list:
+            stack.extend(reversed(n))
+            continue
+        fields = fields_of(kind, _MISSING)
+        if fields is _MISSING:
+            fields = _stack_fields(kind)
+        if fields is None:
+            continue
+        append(n)
+        if fields is _NAME:
+            continue
+        for field in fields:
+            value = getattr(n, field, None)
+            if value is not None:
+                push(value)
+    return out
+
+
+def names_in(node: Any, ctx: type | None = gast.Load) -> set[str]:
+    """Every Name id in ``node`` (a tree or a list of them; only loads by default).
+
+    ``scan``'s loop, with the names gathered as they are met: a third faster than filtering
+    ``scan``'s list, and this runs for every statement in several passes."""
+    out: set[str] = set()
+    add, stack, fields_of = out.add, [node], _STACK_FIELDS.get
+    pop, push = stack.pop, stack.append
+    while stack:  # the order does not matter here
+        n = pop()
+        kind = type(n)
+        if kind is gast.Name:  # (no subclass of Name is made)
+            if ctx is None or isinstance(n.ctx, ctx):
+                add(n.id)
+        elif kind is list:
+            stack.extend(n)
+        else:
+            fields = fields_of(kind, _MISSING)
+            for field in _stack_fields(kind) if fields is _MISSING else fields or ():
+                value = getattr(n, field, None)
+                if value is not None:
+                    push(value)
+    return out
+
+
+_LEGACY = ("visit_Num", "visit_Str", "visit_Bytes", "visit_NameConstant", "visit_Ellipsis")
+
+
+class Visitor(gast.NodeVisitor):
+    """``ast.NodeVisitor`` with its ``visit_`` method found once per node type (kept on the
+    visitor's class) and only the fields that may hold nodes read: the same visits in the same
+    order, at half the cost (the passes' visitors run over every statement of both sweeps)."""
+
+    _methods: dict[type, Callable[..., Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._methods = {}  # per class: a class defined in a function takes its cache with it
+
+    def visit(self, node: gast.AST) -> Any:
+        method = self._methods.get(type(node))
+        if method is None:
+            method = self._method(type(node))
+        return method(self, node)
+
+    @classmethod
+    def _method(cls, kind: type) -> Callable[..., Any]:
+        method = getattr(cls, "visit_" + kind.__name__, None)
+        if method is None or (method is gast.NodeVisitor.visit_Constant
+                              and not any(hasattr(cls, name) for name in _LEGACY)):
+            method = cls.generic_visit
+        cls._methods[kind] = method
+        return method
+
+    def generic_visit(self, node: gast.AST) -> None:
+        kind = type(node)
+        fields = _CHILD_FIELDS.get(kind)
+        for field in _child_fields(kind) if fields is None else fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, gast.AST):
+                        self.visit(item)
+            elif isinstance(value, gast.AST):
+                self.visit(value)
+
+
+class Transformer(Visitor, gast.NodeTransformer):
+    """``ast.NodeTransformer`` as fast as ``Visitor``: a visit returning None removes the node,
+    a list replaces it by several."""
+
+    def generic_visit(self, node: gast.AST) -> gast.AST:
+        kind = type(node)
+        fields = _CHILD_FIELDS.get(kind)
+        for field in _child_fields(kind) if fields is None else fields:
+            old = getattr(node, field, None)
+            if type(old) is list:
+                new = []
+                for value in old:
+                    if isinstance(value, gast.AST):
+                        value = self.visit(value)
+                        if value is None:
+                            continue
+                        if not isinstance(value, gast.AST):
+                            new.extend(value)
+                            continue
+                    new.append(value)
+                old[:] = new
+            elif isinstance(old, gast.AST):
+                value = self.visit(old)
+                if value is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, value)
+        return node
 
 
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
@@ -182,7 +347,7 @@ def index_value(idx: gast.expr, ns: Any) -> gast.expr:
 def store_counts(node: gast.AST) -> dict[str, int]:
     """How many times each name is assigned in ``node``."""
     counts: dict[str, int] = {}
-    for sub in walk(node):
+    for sub in scan(node):
         if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
             counts[sub.id] = counts.get(sub.id, 0) + 1
     return counts

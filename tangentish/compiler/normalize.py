@@ -37,6 +37,7 @@ from tangentish.compiler.hoist import hoist_invariants
 from tangentish.compiler.namespace import Namespace
 from tangentish.compiler.naming import Namer
 from tangentish.compiler.nodes import (
+    Transformer,
     assign,
     attr,
     call,
@@ -46,8 +47,8 @@ from tangentish.compiler.nodes import (
     gload,
     index_value,
     names_in,
+    scan,
     store_counts,
-    walk,
 )
 from tangentish.compiler.ops import Op, set_op
 from tangentish.compiler.parse import Parsed, parse
@@ -129,7 +130,7 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
 def _result_name(node: gast.FunctionDef, params: list[str], namer: Namer) -> str:
     """``y`` unless the function ends in its only ``return name`` of a non-parameter local (not
     of a global: ``SCALE = SCALE`` in generated code would be an unbound local)."""
-    returns = [n for n in walk(node) if isinstance(n, gast.Return)]
+    returns = [n for n in scan(node) if isinstance(n, gast.Return)]
     last = node.body[-1] if node.body else None
     if (len(returns) == 1 and last is returns[0] and isinstance(last.value, gast.Name)
             and last.value.id not in params and last.value.id in local_names(node)):
@@ -225,23 +226,7 @@ class _Function(CallsMixin, StatementsMixin):
 
     def rewrite(self, expr: gast.expr) -> gast.expr:
         """A copy of an inert expression with every name mapped (locals renamed, globals ref'd)."""
-        fn = self
-
-        class _Rewriter(gast.NodeTransformer):
-            def visit_Name(self, node):
-                if generated(node):
-                    return node
-                if isinstance(node.ctx, gast.Load):
-                    return gast.copy_location(fn.name(node.id, node), node)
-                if node.id in fn.rename:
-                    mapped = fn.rename[node.id]
-                    if isinstance(mapped, gast.Name):
-                        return gast.copy_location(
-                            gast.Name(id=mapped.id, ctx=node.ctx, annotation=None,
-                                      type_comment=None), node)
-                return node
-
-        return _Rewriter().visit(clone(expr))
+        return _Rewriter(self).visit(clone(expr))
 
     # ------------------------------------------------------------ emitting
 
@@ -330,16 +315,7 @@ class _Function(CallsMixin, StatementsMixin):
         """``e`` with each call of a local function (a nested def or lambda) computed into a
         temporary first: an inert expression is copied into generated code whole, and the
         local function's definition is not there (it is inlined at each call)."""
-        fn = self
-
-        class _Inliner(gast.NodeTransformer):
-            def visit_Call(self, node):
-                self.generic_visit(node)
-                if isinstance(node.func, gast.Name) and node.func.id in fn.local_fns_all():
-                    return fn.atom(node, out)
-                return node
-
-        return _Inliner().visit(clone(e))
+        return _Inliner(self, out).visit(clone(e))
 
     def value(self, e: gast.expr, out: list) -> tuple[gast.expr, Op]:
         """The one-operation right-hand side computing ``e`` (operands emitted into out)."""
@@ -461,3 +437,37 @@ def _simple_index(s: gast.expr) -> bool:
 
 
 del math
+
+
+class _Rewriter(Transformer):
+    """``_Function.rewrite``: every name of an inert expression mapped."""
+
+    def __init__(self, fn: _Function):
+        self.fn = fn
+
+    def visit_Name(self, node):
+        fn = self.fn
+        if generated(node):
+            return node
+        if isinstance(node.ctx, gast.Load):
+            return gast.copy_location(fn.name(node.id, node), node)
+        if node.id in fn.rename:
+            mapped = fn.rename[node.id]
+            if isinstance(mapped, gast.Name):
+                return gast.copy_location(
+                    gast.Name(id=mapped.id, ctx=node.ctx, annotation=None,
+                              type_comment=None), node)
+        return node
+
+
+class _Inliner(Transformer):
+    """``_Function.inline_local_calls``: each call of a local function computed first."""
+
+    def __init__(self, fn: _Function, out: list):
+        self.fn, self.out = fn, out
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, gast.Name) and node.func.id in self.fn.local_fns_all():
+            return self.fn.atom(node, self.out)
+        return node

@@ -19,6 +19,8 @@ from typing import Any
 import gast
 import numpy as np
 
+from tangentish.compiler.nodes import scan
+
 __all__ = ["elementwise", "pure", "resolve", "pure_expr", "safe_between", "scan"]
 
 #: operators that apply elementwise (``@`` is not one of them)
@@ -38,26 +40,6 @@ _BUILTINS = {len, range, tuple, int, float, abs, min, max, isinstance}
 _PLAIN = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp,
           gast.Subscript, gast.Tuple, gast.Slice, gast.Attribute, gast.keyword,
           gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop, gast.IfExp)
-
-
-_SKIP = (gast.expr_context, gast.Constant, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
-
-
-def scan(node: Any, out: list | None = None) -> list:
-    """The nodes of a tree that can matter to these passes (no contexts, constants or operator
-    tokens, which are half of a tree's nodes): a cheaper ``walk``, depth first."""
-    out = [] if out is None else out
-    if isinstance(node, list):
-        for item in node:
-            scan(item, out)
-    elif isinstance(node, gast.AST) and not isinstance(node, _SKIP):
-        out.append(node)
-        if not isinstance(node, gast.Name):
-            for field in node._fields:
-                value = getattr(node, field, None)
-                if value is not None and not isinstance(value, str):
-                    scan(value, out)
-    return out
 
 
 def elementwise(obj: Any) -> bool:

@@ -26,7 +26,7 @@ from typing import Any
 
 import gast
 
-from tangentish.compiler.nodes import walk
+from tangentish.compiler.nodes import scan
 from tangentish.compiler.parse import Parsed
 from tangentish.runtime.rules import table
 
@@ -44,7 +44,7 @@ UNRESOLVED: Any = _Unresolved()
 def local_names(node: gast.FunctionDef) -> set[str]:
     """Names bound inside ``node`` (its parameters, assignment and loop targets, nested defs)."""
     names: set[str] = set()
-    for sub in walk(node):
+    for sub in scan(node):
         if isinstance(sub, gast.Name) and isinstance(sub.ctx, (gast.Store, gast.Param, gast.Del)):
             names.add(sub.id)
         elif isinstance(sub, gast.FunctionDef) and sub is not node:

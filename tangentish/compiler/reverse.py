@@ -42,6 +42,7 @@ from tangentish.compiler.diagnostics import Location, error_at
 from tangentish.compiler.hoist import scalar_names
 from tangentish.compiler.inline import inline_rule
 from tangentish.compiler.nodes import (
+    Transformer,
     assign,
     attr,
     call,
@@ -105,6 +106,27 @@ def reverse(norm: Normalized, act: Activity, wrt: list[str],
             scalars: set[str] | None = None) -> Adjoint:
     """Both sweeps; ``scalars`` (from ``activity.scalar_vars``) specialises scalar code."""
     return Reverser(norm, act, scalars).run(wrt)
+
+
+class _Simplify(Transformer):
+    """``Reverser.simplify``'s rewrite (module level: a class defined per call costs ~8 us)."""
+
+    def __init__(self, namespace: Any, operand: str, scalar: bool):
+        self.namespace, self.objects = namespace, namespace.objects
+        self.operand, self.scalar = operand, scalar
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func, objects, scalar = node.func, self.objects, self.scalar
+        if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
+                and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
+                and (scalar or node.args[1].id == self.operand)):
+            return node.args[0]
+        if (scalar and isinstance(func, gast.Attribute)
+                and isinstance(func.value, gast.Name)
+                and objects.get(func.value.id) is np and func.attr in _MATH):
+            node.func = attr(load(self.namespace.module_ref(math)), _MATH[func.attr])
+        return node
 
 
 class Reverser:
@@ -494,24 +516,7 @@ class Reverser:
         scalar = bool(self.scalars) and all(self.is_scalar(a) for a in op.args)
         if not (numbers or scalar):
             return g
-        objects = self.ns.objects
-        namespace = self.ns
-
-        class _Simplify(gast.NodeTransformer):
-            def visit_Call(self, node):
-                self.generic_visit(node)
-                func = node.func
-                if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
-                        and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
-                        and (scalar or node.args[1].id == operand)):
-                    return node.args[0]
-                if (scalar and isinstance(func, gast.Attribute)
-                        and isinstance(func.value, gast.Name)
-                        and objects.get(func.value.id) is np and func.attr in _MATH):
-                    node.func = attr(load(namespace.module_ref(math)), _MATH[func.attr])
-                return node
-
-        return _Simplify().visit(g)
+        return _Simplify(self.ns, operand, scalar).visit(g)
 
     def missing_rule(self, s: gast.Assign, op: Op, arg: int | str) -> Exception:
         name = table._qualname(op.obj)
@@ -585,6 +590,27 @@ class Reverser:
                                                      [load(trips)]),
                             body=body, orelse=[], type_comment=None)
         return pre + [gast.copy_location(loop, s)] + post
+
+
+class _Simplify(gast.NodeTransformer):
+    """``Reverser.simplify``'s rewrite (one class, not one per call: compile time)."""
+
+    def __init__(self, namespace: Any, operand: str, scalar: bool):
+        self.namespace, self.objects = namespace, namespace.objects
+        self.operand, self.scalar = operand, scalar
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func, objects = node.func, self.objects
+        if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
+                and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
+                and (self.scalar or node.args[1].id == self.operand)):
+            return node.args[0]
+        if (self.scalar and isinstance(func, gast.Attribute)
+                and isinstance(func.value, gast.Name)
+                and objects.get(func.value.id) is np and func.attr in _MATH):
+            node.func = attr(load(self.namespace.module_ref(math)), _MATH[func.attr])
+        return node
 
 
 def _plain(stmts: list[gast.stmt], pushed: set[str]) -> list[gast.stmt]:

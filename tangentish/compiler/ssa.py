@@ -18,7 +18,7 @@ from __future__ import annotations
 import gast
 
 from tangentish.compiler.naming import Namer
-from tangentish.compiler.nodes import names_in
+from tangentish.compiler.nodes import names_in, walk
 from tangentish.compiler.ops import Op, op_of
 
 __all__ = ["rename_straight_line"]
@@ -62,7 +62,7 @@ def rename_straight_line(body: list[gast.stmt], params: list[str], result: str,
 
 
 def _rename_loads(s: gast.stmt, current: dict[str, str]) -> None:
-    for node in gast.walk(s):
+    for node in walk(s):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
                 node.id in current:
             node.id = current[node.id]
@@ -77,7 +77,7 @@ def _merge_copies(body: list[gast.stmt], synthetic: set[str]) -> list[gast.stmt]
     """``_t1 = x * 2.0; x_1 = _t1`` -> ``x_1 = x * 2.0`` when _t1 has no other use."""
     loads: dict[str, int] = {}
     for s in body:
-        for node in gast.walk(s):
+        for node in walk(s):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 loads[node.id] = loads.get(node.id, 0) + 1
     out: list[gast.stmt] = []

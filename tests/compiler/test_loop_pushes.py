@@ -78,3 +78,15 @@ def test_negated_contribution_is_subtracted(backend):
     rng = np.random.default_rng(4)
     x, w = backend.to(rng.normal(size=(2, 3))), backend.to(rng.normal(size=(3,)))
     assert gradcheck(_subtracted, (x, w), wrt=(0, 1), grad=grad)
+
+
+def test_huge_integer_arithmetic_is_left_alone():
+    def f(x):
+        a = 10000000000
+        b = a * a * a * a * a * a * a * a * a * a * a * a * a * a * a * a * a * a * a * a * a
+        c = b * b * b * b * b * b * b * b * b * b * b * b * b * b * b * b  # beyond a float
+        for _ in range(2):
+            x = x * 2.0 + (c - c)
+        return np.sum(x)
+
+    assert np.allclose(tg.grad(f, fallback="error")(np.ones(2)), 4.0)

@@ -15,7 +15,7 @@ import gast
 import pytest
 
 import tangentish as tg
-from tangentish.compiler.nodes import walk
+from tangentish.compiler.nodes import names_in, scan, statements, walk
 from tangentish.compiler.printer import unparse
 from tests.compiler.corpus import CASES
 from tests.compiler.golden_sources import GOLDEN
@@ -157,3 +157,44 @@ def test_generated_code_prints_as_ast_unparse_prints_it():
             for s in walk(tree):
                 if isinstance(s, gast.stmt):
                     assert unparse(s) == reference(s)
+
+
+_MATCH = """
+match p:
+    case Point(x=0, y=yy) | [1, *rest] | {"k": v, **more}:
+        pass
+"""
+
+
+@pytest.mark.parametrize("source", [*SNIPPETS, _MATCH])
+def test_walk_visits_what_ast_walk_visits_in_its_order(source):
+    for tree in _trees(source):
+        assert walk(tree) == list(ast.walk(tree))
+        assert [s for s in statements(tree.body) if isinstance(s, gast.stmt)] == [
+            s for s in walk(tree) if isinstance(s, gast.stmt)]
+
+
+_TOKENS = (gast.expr_context, gast.Constant, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+
+
+def _preorder(node, out):
+    """The recursion ``scan`` replaced: depth first, fields in order, tokens skipped."""
+    if isinstance(node, list):
+        for item in node:
+            _preorder(item, out)
+    elif isinstance(node, gast.AST) and not isinstance(node, _TOKENS):
+        out.append(node)
+        if not isinstance(node, gast.Name):
+            for field in node._fields:
+                _preorder(getattr(node, field, None), out)
+    return out
+
+
+@pytest.mark.parametrize("source", [*SNIPPETS, _MATCH])
+def test_scan_and_names_in_agree_with_a_plain_recursion(source):
+    for tree in _trees(source):
+        assert scan(tree) == _preorder(tree, [])
+        assert scan(tree.body) == _preorder(tree.body, [])
+        for ctx in (gast.Load, gast.Store, None):  # (a parameter's annotation is not read)
+            assert names_in(tree, ctx) == {n.id for n in _preorder(tree, []) if isinstance(
+                n, gast.Name) and (ctx is None or isinstance(n.ctx, ctx))}

@@ -122,3 +122,19 @@ def test_nodes_with_stand_ins_run_again_only_when_nothing_was_saved():
     z.backward()
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         z.backward()
+
+
+def test_autograd_grad_results_never_alias_each_other_or_the_caller():
+    """Results are handed out without a copy only when nothing else holds them."""
+    x = tg.tensor(np.ones(5000), requires_grad=True)
+    y = tg.tensor(np.ones(5000), requires_grad=True)
+    gx, gy = tg.autograd.grad(np.tanh(x + y).sum(), [x, y])  # one fresh array reaches both
+    gx.mul_(10)
+    np.testing.assert_allclose(gy.numpy(), 1 - np.tanh(2.0) ** 2)
+    v = tg.tensor(np.full(5000, 2.0))
+    (g,) = tg.autograd.grad(x + 0.0, x, grad_outputs=v)  # add passes the caller's v through
+    g.mul_(10)
+    assert v.numpy()[0] == 2.0 and g.numpy()[0] == 20.0
+    a, b = tg.autograd.grad((x * x).sum(), [x, x])  # one input twice
+    a.mul_(10)
+    assert b.numpy()[0] == 2.0 and a.numpy()[0] == 20.0
