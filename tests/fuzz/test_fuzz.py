@@ -46,7 +46,7 @@ FAMILIES = {
 _TOTAL = {"ci": 225, "dev": 810, "long": 10000}
 _PROGRAMS = int(os.environ.get("TANGENTISH_FUZZ_PROGRAMS", 0)) or _TOTAL.get(
     settings.get_current_profile_name(), settings.default.max_examples * len(FAMILIES))
-_PER_FAMILY = max(1, _PROGRAMS // len(FAMILIES))
+_PER_FAMILY = max(1, -(-_PROGRAMS // len(FAMILIES)))  # at least the total asked
 
 METHODS = available_methods()
 FORWARD = hasattr(tg, "jvp") and hasattr(tg, "hvp")
