@@ -175,6 +175,8 @@ def _recomputable(adj: Adjoint, census: _Census) -> dict[str, tuple]:
                     a.id in params or a.id in views)) for a in op.args)
                 and census.loads.get(name, 0) - census.adjoint_loads.get(name, 0) == 1):
             candidates[name] = s.value
+    if not candidates:  # (most functions: no need to look through the adjoint)
+        return {}
     found: dict[str, list] = {}
     for s in adj.adjoint:
         compound = isinstance(s, (gast.If, gast.For, gast.While))

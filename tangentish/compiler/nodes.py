@@ -15,20 +15,35 @@ __all__ = ["load", "store", "const", "assign", "call", "attr", "unparse", "names
            "walk", "scan", "statements", "Visitor", "Transformer"]
 
 
+# The builders below make nodes as gast's constructor does (fields in the instance dict)
+# without its Python-level ``__init__``: half the cost, and generated code is built of them.
+_Name, _Load, _Store, _Constant, _Attribute = (gast.Name, gast.Load, gast.Store, gast.Constant,
+                                                gast.Attribute)
+
+
 def load(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    node = _Name.__new__(_Name)
+    node.__dict__.update(id=name, ctx=_Load.__new__(_Load), annotation=None, type_comment=None)
+    return node
 
 
 def store(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+    node = _Name.__new__(_Name)
+    node.__dict__.update(id=name, ctx=_Store.__new__(_Store), annotation=None,
+                         type_comment=None)
+    return node
 
 
 def const(value: object) -> gast.Constant:
-    return gast.Constant(value=value, kind=None)
+    node = _Constant.__new__(_Constant)
+    node.__dict__.update(value=value, kind=None)
+    return node
 
 
 def attr(value: gast.expr, name: str) -> gast.Attribute:
-    return gast.Attribute(value=value, attr=name, ctx=gast.Load())
+    node = _Attribute.__new__(_Attribute)
+    node.__dict__.update(value=value, attr=name, ctx=_Load.__new__(_Load))
+    return node
 
 
 def call(func: gast.expr | str, args: Iterable[gast.expr] = (),

@@ -106,7 +106,8 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
         node, words = found
         raise error_at(parsed.where(node), f"tangentish cannot transform {words}")
     node = parsed.node
-    namer = Namer(local_names(node))
+    names = local_names(node)  # (one walk: _result_name and the body's _Function reuse it)
+    namer = Namer(names)
     ns = Namespace(namer)
     ctx = _Context(namer, ns, [parsed.fn], call_site_fallback)
     ctx.scopes.append(scope)
@@ -114,8 +115,8 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
     if args.kwarg is not None:
         raise error_at(parsed.where(args.kwarg), "tangentish cannot transform **kwargs parameters")
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
-    result = _result_name(node, params, namer)
-    body_fn = _Function(ctx, parsed, scope, None, {}, result)
+    result = _result_name(node, params, namer, names)
+    body_fn = _Function(ctx, parsed, scope, None, {}, result, names=names)
     vararg_name = args.vararg.id if args.vararg is not None else None
     body, result = rename_straight_line(body_fn.body(node.body), params, result, namer)
     body = hoist_invariants(body, params + ([vararg_name] if vararg_name else []))
@@ -127,13 +128,14 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
     return Normalized(parsed, new, namer, ns, result, params, vararg, reads)
 
 
-def _result_name(node: gast.FunctionDef, params: list[str], namer: Namer) -> str:
+def _result_name(node: gast.FunctionDef, params: list[str], namer: Namer,
+                 names: set[str]) -> str:
     """``y`` unless the function ends in its only ``return name`` of a non-parameter local (not
     of a global: ``SCALE = SCALE`` in generated code would be an unbound local)."""
     returns = [n for n in scan(node) if isinstance(n, gast.Return)]
     last = node.body[-1] if node.body else None
     if (len(returns) == 1 and last is returns[0] and isinstance(last.value, gast.Name)
-            and last.value.id not in params and last.value.id in local_names(node)):
+            and last.value.id not in params and last.value.id in names):
         return last.value.id
     return namer.synthetic("y")
 
@@ -157,10 +159,10 @@ class _Function(CallsMixin, StatementsMixin):
 
     def __init__(self, ctx: _Context, parsed: Parsed, scope: Scope | None,
                  parent: _Function | None, rename: dict[str, gast.expr], result: str,
-                 node: gast.FunctionDef | None = None):
+                 node: gast.FunctionDef | None = None, names: set[str] | None = None):
         self.ctx, self.parsed, self.scope, self.parent = ctx, parsed, scope, parent
         self.node = node or parsed.node
-        self.locals = local_names(self.node)
+        self.locals = local_names(self.node) if names is None else names
         self.rename = rename
         self.result = result
         self.local_fns: dict[str, gast.FunctionDef] = {}
