@@ -197,6 +197,8 @@ def _argument(name: str, pos: int | None, args: tuple, kwargs: dict) -> Any:
 
 
 def _cast_like(g: Any, x: Any) -> Any:
+    if type(x) is float:  # a Python float's gradient is what the code computed
+        return g
     if type(g) is np.ndarray and type(x) is np.ndarray:  # the common case, read directly
         return g if g.dtype == x.dtype or x.dtype.kind not in "fc" else g.astype(x.dtype)
     if isinstance(x, dict) and isinstance(g, dict):
@@ -223,7 +225,10 @@ def _shift(wrt: Any) -> Any:
 
 def _writable(tree: Any) -> Any:
     """Gradients the caller may update in place: copy read-only views (a broadcast seed)."""
-    if type(tree) is np.ndarray:
+    kind = type(tree)
+    if kind is float:
+        return tree
+    if kind is np.ndarray:
         return tree if tree.flags.writeable else tree.copy()
     flags = getattr(tree, "flags", None)
     if flags is not None:
@@ -242,6 +247,8 @@ def _check_float_args(compiled: Compiled, args: tuple, kwargs: dict) -> None:
         if not (kwargs and name in kwargs) and (pos is None or pos >= len(args)):
             continue  # an element of *args, or a default
         value = _argument(name, pos, args, kwargs)
+        if type(value) is float:
+            continue
         if type(value) is np.ndarray:  # the common case, without the generic checks
             if value.dtype.kind in "biu":
                 _integer_argument(name, value)
