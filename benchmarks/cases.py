@@ -63,6 +63,10 @@ def _mlp(width, rng, batch=32):
     return (w1, b1, w2, b2, w3, b3, x, y)
 
 
+def _mlp_b256(width, rng):
+    return _mlp(width, rng, batch=256)
+
+
 def _rnn(hidden, rng, steps=50, batch=16, n_in=64):
     wx = rng.normal(0.0, 1.0 / math.sqrt(n_in), (n_in, hidden))
     wh = rng.normal(0.0, 1.0 / math.sqrt(hidden), (hidden, hidden))
@@ -129,6 +133,8 @@ CASES = [
     Case("rosenbrock", workloads.rosenbrock, (0,), (10**6,), (10**6,), _rosen),
     Case("mlp", workloads.mlp, (0, 1, 2, 3, 4, 5), (64, 256, 1024, 4096), (64, 256), _mlp,
          "width", blas_bound=(1024, 4096)),
+    Case("mlp_b256", workloads.mlp, (0, 1, 2, 3, 4, 5), (1024,), (1024,), _mlp_b256, "width",
+         blas_bound=(1024,), note="batch 256: issue 3's large MLP"),
     Case("rnn", workloads.rnn, (0, 1, 2), (128, 1024), (128,), _rnn, "hidden", memory=True),
     Case("logreg", workloads.logreg, (0, 1), (10**5,), (10**5,), _logreg, "samples"),
     Case("gmm", workloads.gmm, (0, 1, 2, 3), (1000,), (1000,), _gmm, "N",
