@@ -42,7 +42,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from tangentish.compiler.nodes import Transformer, clone, names_in
+from tangentish.compiler.nodes import Substitute, clone, names_in
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.optimize import _empty_comments, _walk
 from tangentish.compiler.purity import elementwise, pure_expr, resolve, safe_between, scan
@@ -194,7 +194,7 @@ def _recompute(again: dict[str, tuple], census: _Census) -> None:
     for name, (value, stmt) in again.items():
         if census.adjoint_loads.get(name) != 1:
             continue
-        stmt.value = _Substitute(name, clone(value)).visit(stmt.value)
+        stmt.value = Substitute(name, clone(value)).visit(stmt.value)
         census.loads[name] -= 1
         census.adjoint_loads[name] -= 1
         for n in scan(value):
@@ -290,16 +290,6 @@ def _valued(s: gast.stmt) -> bool:  # a statement that evaluates one expression,
     return isinstance(s, (gast.Assign, gast.AugAssign, gast.Expr))
 
 
-class _Substitute(Transformer):
-    def __init__(self, name: str, value: gast.expr):
-        self.name, self.value = name, value
-
-    def visit_Name(self, node):
-        if node.id == self.name and isinstance(node.ctx, gast.Load):
-            return self.value
-        return node
-
-
 def _fresh(node: gast.expr, objects: dict[str, Any]) -> bool:
     """Computes a new array (arithmetic, or ``unbroadcast`` of it), not a view of another."""
     if isinstance(node, gast.Call) and node.args and resolve(node.func, objects) is unbroadcast:
@@ -344,7 +334,7 @@ class _Folder:
                         or _ops(user.value) + _ops(s.value) > _MAX_OPS
                         or (self.arithmetic_only and not self.in_arithmetic(user.value, name))):
                     return False  # read deeper inside (a loop or branch), or too long a line
-                user.value = _Substitute(name, s.value).visit(user.value)
+                user.value = Substitute(name, s.value).visit(user.value)
                 self.facts.pop(id(user))
                 return True
             if stores & moved or not safe:

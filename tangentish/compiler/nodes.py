@@ -368,3 +368,16 @@ def store_counts(node: gast.AST) -> dict[str, int]:
         if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
             counts[sub.id] = counts.get(sub.id, 0) + 1
     return counts
+
+
+class Substitute(Transformer):
+    """Replace each load of ``name`` by ``value`` (the same node object: clone first where
+    it must appear more than once)."""
+
+    def __init__(self, name: str, value: gast.expr):
+        self.name, self.value = name, value
+
+    def visit_Name(self, node):
+        if node.id == self.name and isinstance(node.ctx, gast.Load):
+            return self.value
+        return node
