@@ -25,6 +25,16 @@ from typing import Any
 
 import numpy as np
 
+from .rules.elementwise import (
+    add_jvp_a,
+    add_jvp_b,
+    add_vjp_a,
+    add_vjp_b,
+    sub_jvp_a,
+    sub_jvp_b,
+    sub_vjp_a,
+    sub_vjp_b,
+)
 from .rules.linalg import (
     matmul_grad_a,
     matmul_grad_a_jvp_b,
@@ -38,7 +48,7 @@ from .rules.linalg import (
     matmul_grad_b_vjp_dy,
 )
 from .rules.table import defjvp, defvjp
-from .support import broadcast_like, no_tangent, shape_only, unbroadcast
+from .support import no_tangent, shape_only
 
 __all__ = ["add_into", "subtract_into", "matmul_grad_a_into", "matmul_grad_b_into"]
 
@@ -120,33 +130,9 @@ def matmul_grad_b_into(acc: Any, dy: Any, a: Any, b: Any) -> Any:
 
 
 # ---------------------------------------------------------------- rules
-# Those of ``+`` and ``-`` (slots: acc, g), and of the product's adjoint plus the identity for
-# acc (slots: acc, dy, a, b).
-
-
-def add_into_vjp_acc(dz, z, acc, g):
-    return unbroadcast(dz, acc)
-
-
-def add_into_vjp_g(dz, z, acc, g):
-    return unbroadcast(dz, g)
-
-
-def subtract_into_vjp_g(dz, z, acc, g):
-    return unbroadcast(-dz, g)
-
-
-def add_into_jvp_acc(dacc, z, acc, g):
-    return broadcast_like(dacc, z)
-
-
-def add_into_jvp_g(dg, z, acc, g):
-    return broadcast_like(dg, z)
-
-
-def subtract_into_jvp_g(dg, z, acc, g):
-    return broadcast_like(-dg, z)
-
+# ``add_into``/``subtract_into`` are ``+``/``-`` with the same slots (acc, g): their rules are
+# ``+``'s and ``-``'s. The product helpers' are the product adjoint's plus the identity for acc
+# (slots: acc, dy, a, b).
 
 
 def into_vjp_acc(dz, z, acc, dy, a, b):
@@ -189,10 +175,10 @@ def matmul_grad_b_into_jvp_a(da, z, acc, dy, a, b):
     return matmul_grad_b_jvp_a(da, z, dy, a, b)
 
 
-defvjp(add_into, add_into_vjp_acc, add_into_vjp_g)
-defjvp(add_into, add_into_jvp_acc, add_into_jvp_g)
-defvjp(subtract_into, add_into_vjp_acc, subtract_into_vjp_g)
-defjvp(subtract_into, add_into_jvp_acc, subtract_into_jvp_g)
+defvjp(add_into, add_vjp_a, add_vjp_b)
+defjvp(add_into, add_jvp_a, add_jvp_b)
+defvjp(subtract_into, sub_vjp_a, sub_vjp_b)
+defjvp(subtract_into, sub_jvp_a, sub_jvp_b)
 defvjp(matmul_grad_a_into, into_vjp_acc, matmul_grad_a_into_vjp_dy, shape_only(2),
        matmul_grad_a_into_vjp_b)
 defjvp(matmul_grad_a_into, into_jvp_acc, matmul_grad_a_into_jvp_dy, no_tangent,
