@@ -78,6 +78,11 @@ def parse(fn: Callable[..., Any]) -> Parsed:
         raise _no_source(fn, "defined by exec, in the REPL, or its file is gone") from None
     if node is None:
         raise _no_source(fn, "its lambda could not be isolated from the line it is on")
+    if isinstance(node, gast.AsyncFunctionDef):
+        code_ = getattr(func, "__code__", None)
+        raise error_at(Location(code_.co_filename, node.lineno, node.col_offset + col_shift,
+                                func.__qualname__),
+                       "tangentish cannot transform an async function (async def)")
     if not isinstance(node, gast.FunctionDef):
         raise _no_source(fn, "its source is not a def statement")
     filename = inspect.getsourcefile(func) or code.co_filename
