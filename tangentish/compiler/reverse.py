@@ -37,6 +37,7 @@ from typing import Any
 import gast
 import numpy as np
 
+from tangentish.compiler import shapes
 from tangentish.compiler.activity import Activity, assignments
 from tangentish.compiler.diagnostics import Location, error_at
 from tangentish.compiler.hoist import scalar_names
@@ -92,6 +93,9 @@ class Adjoint:
     result_is_scalar: bool = False
     #: variables with an adjoint
     active: set[str] = field(default_factory=set)
+    #: some ``unbroadcast`` was dropped on the strength of ``Reverser.shapes``: this code is
+    #: right only for the shape pattern it was compiled for
+    shape_keyed: bool = False
 
 
 class _Push(gast.Expr):
@@ -103,24 +107,32 @@ class _Pop(gast.Assign):
 
 
 def reverse(norm: Normalized, act: Activity, wrt: list[str],
-            scalars: set[str] | None = None) -> Adjoint:
-    """Both sweeps; ``scalars`` (from ``activity.scalar_vars``) specialises scalar code."""
-    return Reverser(norm, act, scalars).run(wrt)
+            scalars: set[str] | None = None, known: dict[str, Any] | None = None) -> Adjoint:
+    """Both sweeps; ``scalars`` (from ``activity.scalar_vars``) specialises scalar code, and
+    ``known`` (from ``shapes.infer``) code for a shape pattern."""
+    return Reverser(norm, act, scalars, known).run(wrt)
 
 
 class _Simplify(Transformer):
-    """``Reverser.simplify``'s rewrite (module level: a class defined per call costs ~8 us)."""
+    """``Reverser.simplify``'s rewrite (module level: a class defined per call costs ~8 us).
 
-    def __init__(self, namespace: Any, operand: str, scalar: bool):
+    ``unbroadcast(g, x)`` becomes ``g`` when every operand is a scalar, when x is ``operand``
+    and the other operands are numbers (``same``), or when ``env`` (symbolic shapes, in code
+    specialised to a shape pattern) shows g already has x's shape.
+    """
+
+    def __init__(self, namespace: Any, operand: str, scalar: bool, same: bool,
+                 env: dict[str, Any] | None):
         self.namespace, self.objects = namespace, namespace.objects
-        self.operand, self.scalar = operand, scalar
+        self.operand, self.scalar, self.same, self.env = operand, scalar, same, env
+        #: whether a drop relied on ``env``
+        self.by_shape = False
 
     def visit_Call(self, node):
         self.generic_visit(node)
         func, objects, scalar = node.func, self.objects, self.scalar
         if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
-                and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
-                and (scalar or node.args[1].id == self.operand)):
+                and len(node.args) == 2 and not node.keywords and self.drops(*node.args)):
             return node.args[0]
         if (scalar and isinstance(func, gast.Attribute)
                 and isinstance(func.value, gast.Name)
@@ -128,14 +140,29 @@ class _Simplify(Transformer):
             node.func = attr(load(self.namespace.module_ref(math)), _MATH[func.attr])
         return node
 
+    def drops(self, g: gast.expr, x: gast.expr) -> bool:
+        if isinstance(x, gast.Name) and (self.scalar or self.same and x.id == self.operand):
+            return True
+        if self.env is None:
+            return False
+        shape = shapes.shape_of(x, self.env, self.objects)
+        if shape is None or shapes.shape_of(g, self.env, self.objects) != shape:
+            return False
+        self.by_shape = True
+        return True
+
 
 class Reverser:
     """Builds the two sweeps; subclass to handle opaque calls (see the module docstring)."""
 
-    def __init__(self, norm: Normalized, act: Activity, scalars: set[str] | None = None):
+    def __init__(self, norm: Normalized, act: Activity, scalars: set[str] | None = None,
+                 known: dict[str, Any] | None = None):
         self.norm, self.act = norm, act
         #: variables known to hold scalars (Python-float specialisation), else empty
         self.scalars: set[str] = set(scalars or ())
+        #: symbolic shapes of variables (code specialised to a shape pattern), else empty
+        self.shapes: dict[str, Any] = dict(known or {})
+        self.shape_keyed = False
         self.namer, self.ns = norm.namer, norm.namespace
         self.stack_name: str | None = None
         self._names: dict[tuple[int, str], str] = {}
@@ -213,7 +240,7 @@ class Reverser:
         return Adjoint(norm, primal, adjoint, self.d(norm.result), grads,
                        self.stack_name if pushed else None,
                        sorted(pushed & self.undefined_in_loop), self.scalar_result(body),
-                       set(self.act.active))
+                       set(self.act.active), self.shape_keyed)
 
     def scalar_result(self, body: list[gast.stmt]) -> bool:
         if self.norm.result in self.scalars:
@@ -460,7 +487,7 @@ class Reverser:
             if rule is None:
                 raise self.missing_rule(s, op, i)
             g = inline_rule(rule, [dy, load(name), *positional], keywords, self.ns)
-            g = self.simplify(g, op, a.id)
+            g = self.simplify(g, op, a.id, name)
             self.accumulate(out, init, a.id, g)
         for k, v in op.keywords:
             if isinstance(v, gast.Name) and v.id in self.act.active:
@@ -498,25 +525,34 @@ class Reverser:
             return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
         return isinstance(node, gast.Name) and node.id in self.scalars
 
-    def simplify(self, g: gast.expr, op: Op, operand: str) -> gast.expr:
+    def simplify(self, g: gast.expr, op: Op, operand: str, target: str) -> gast.expr:
         """Drop ``unbroadcast(e, x)`` where shapes provably agree; math for scalar code.
 
-        Shapes agree when every other operand is a number (``x * 2.0``, ``x * dt`` where
-        ``dt = 0.01``), or when every operand
-        is a scalar, where NumPy's functions on floats also become ``math``'s.
+        Shapes agree when every other operand of an elementwise op is a number (``x * 2.0``,
+        ``x * dt`` where ``dt = 0.01``), when every operand is a scalar (where NumPy's
+        functions on floats also become ``math``'s), or, in code specialised to a shape
+        pattern, when the symbolic shapes of e and x are equal.
         """
         elementwise = op.obj not in (operator.matmul, np.matmul) and not op.keywords and (
             isinstance(op.obj, np.ufunc) or getattr(op.obj, "__module__", None) in (
                 "math", "_operator"))
-        if not elementwise:
+        same = scalar = False
+        if elementwise:
+            others = [a for a in op.args if not (isinstance(a, gast.Name) and a.id == operand)]
+            same = all(isinstance(a, gast.Constant) and self.is_scalar(a)
+                       or isinstance(a, gast.Name) and a.id in self.numbers for a in others)
+            scalar = bool(self.scalars) and all(self.is_scalar(a) for a in op.args)
+        env = None
+        if self.shapes:
+            env = self.shapes
+            if target in env and target != self.norm.result:  # dy has its primal's shape
+                env = {**env, self.d(target): env[target]}  # (not the seed: the caller's)
+        if not (same or scalar or env):
             return g
-        others = [a for a in op.args if not (isinstance(a, gast.Name) and a.id == operand)]
-        numbers = all(isinstance(a, gast.Constant) and self.is_scalar(a)
-                      or isinstance(a, gast.Name) and a.id in self.numbers for a in others)
-        scalar = bool(self.scalars) and all(self.is_scalar(a) for a in op.args)
-        if not (numbers or scalar):
-            return g
-        return _Simplify(self.ns, operand, scalar).visit(g)
+        rewrite = _Simplify(self.ns, operand, scalar, same, env)
+        g = rewrite.visit(g)
+        self.shape_keyed |= rewrite.by_shape
+        return g
 
     def missing_rule(self, s: gast.Assign, op: Op, arg: int | str) -> Exception:
         name = table._qualname(op.obj)
@@ -590,27 +626,6 @@ class Reverser:
                                                      [load(trips)]),
                             body=body, orelse=[], type_comment=None)
         return pre + [gast.copy_location(loop, s)] + post
-
-
-class _Simplify(gast.NodeTransformer):
-    """``Reverser.simplify``'s rewrite (one class, not one per call: compile time)."""
-
-    def __init__(self, namespace: Any, operand: str, scalar: bool):
-        self.namespace, self.objects = namespace, namespace.objects
-        self.operand, self.scalar = operand, scalar
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        func, objects = node.func, self.objects
-        if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
-                and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
-                and (self.scalar or node.args[1].id == self.operand)):
-            return node.args[0]
-        if (self.scalar and isinstance(func, gast.Attribute)
-                and isinstance(func.value, gast.Name)
-                and objects.get(func.value.id) is np and func.attr in _MATH):
-            node.func = attr(load(self.namespace.module_ref(math)), _MATH[func.attr])
-        return node
 
 
 def _plain(stmts: list[gast.stmt], pushed: set[str]) -> list[gast.stmt]:
