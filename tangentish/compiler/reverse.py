@@ -58,6 +58,7 @@ from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import Op, op_of, shape_only_arg
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.rules import table
+from tangentish.runtime.rules.linalg import matmul_grad_a, matmul_grad_b
 from tangentish.runtime.support import unbroadcast
 
 __all__ = ["Adjoint", "Reverser", "reverse", "COMMENT", "comment"]
@@ -67,6 +68,9 @@ COMMENT = "\x00tg-comment\x00"
 
 #: NumPy functions whose ``math`` twin is total on floats (no domain or overflow errors)
 _MATH = {"sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "arctan": "atan"}
+
+#: adjoint helpers of ``a @ b`` that ``_Simplify.vector_product`` writes out for 1-d operands
+_VECTOR_PRODUCTS = (matmul_grad_a, matmul_grad_b)
 
 _SCALAR_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.vdot, np.linalg.norm}
 
@@ -134,11 +138,34 @@ class _Simplify(Transformer):
         if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
                 and len(node.args) == 2 and not node.keywords and self.drops(*node.args)):
             return node.args[0]
+        if (self.env is not None and isinstance(func, gast.Name) and len(node.args) == 3
+                and objects.get(func.id) in _VECTOR_PRODUCTS and not node.keywords):
+            product = self.vector_product(objects[func.id], *node.args)
+            if product is not None:
+                return product
         if (scalar and isinstance(func, gast.Attribute)
                 and isinstance(func.value, gast.Name)
                 and objects.get(func.value.id) is np and func.attr in _MATH):
             node.func = attr(load(self.namespace.module_ref(math)), _MATH[func.attr])
         return node
+
+    def vector_product(self, fn: Any, g: gast.expr, a: gast.expr, b: gast.expr
+                       ) -> gast.expr | None:
+        """``matmul_grad_a/b(g, a, b)`` of a product with a 1-d operand, as the expression a
+        person writes (``g[:, None] * b``, ``g @ a``): no helper call deciding it per call.
+        Matrix-matrix products keep the helper (its in-place BLAS path)."""
+        ranks = tuple(None if s is None else len(s) for s in (
+            shapes.shape_of(a, self.env, self.objects), shapes.shape_of(b, self.env, self.objects)))
+        if ranks not in ((2, 1), (1, 2), (1, 1)):
+            return None
+        self.by_shape = True
+        if ranks == (1, 1):  # a scalar product: each operand's adjoint is g times the other
+            return gast.BinOp(left=g, op=gast.Mult(), right=b if fn is matmul_grad_a else a)
+        if fn is matmul_grad_a:  # (m, k) @ (k,): outer(g, b); (k,) @ (k, n): b @ g
+            return gast.BinOp(left=_column(g), op=gast.Mult(), right=b) if ranks == (2, 1) \
+                else gast.BinOp(left=b, op=gast.MatMult(), right=g)
+        return gast.BinOp(left=g, op=gast.MatMult(), right=a) if ranks == (2, 1) \
+            else gast.BinOp(left=_column(a), op=gast.Mult(), right=g)
 
     def drops(self, g: gast.expr, x: gast.expr) -> bool:
         if isinstance(x, gast.Name) and (self.scalar or self.same and x.id == self.operand):
@@ -626,6 +653,13 @@ class Reverser:
                                                      [load(trips)]),
                             body=body, orelse=[], type_comment=None)
         return pre + [gast.copy_location(loop, s)] + post
+
+
+def _column(g: gast.expr) -> gast.expr:
+    """``g[:, None]``."""
+    index = gast.Tuple(elts=[gast.Slice(lower=None, upper=None, step=None), const(None)],
+                       ctx=gast.Load())
+    return gast.Subscript(value=g, slice=index, ctx=gast.Load())
 
 
 def _plain(stmts: list[gast.stmt], pushed: set[str]) -> list[gast.stmt]:
