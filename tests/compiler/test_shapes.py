@@ -8,6 +8,8 @@ and for the ones that must get another variant.
 from __future__ import annotations
 
 import doctest
+import os
+import pathlib
 
 import gast
 import numpy as np
@@ -181,6 +183,7 @@ def test_higher_order_on_a_specialised_gradient():
 
 
 def test_ode_reverse_loop_has_no_shape_bookkeeping():
+    """Also a golden file (``TANGENTISH_REGOLD=1`` rewrites it, as in test_golden.py)."""
     from benchmarks import workloads
 
     df = tg.grad(workloads.ode, wrt=(0, 1, 2), fallback="error")
@@ -190,6 +193,10 @@ def test_ode_reverse_loop_has_no_shape_bookkeeping():
     source = tg.source(df)
     assert "unbroadcast(" not in source and "only_shape(" not in source
     assert "matmul_grad" not in source  # 1-d products written out
+    path = pathlib.Path(__file__).parent / "golden" / "ode_shaped.txt"
+    if os.environ.get("TANGENTISH_REGOLD"):
+        path.write_text(source)
+    assert source == path.read_text()
     for k, g in enumerate(got):
         want = numerical_grad(workloads.ode, args, k)[0][0]
         np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
