@@ -136,8 +136,12 @@ class _Simplify(Transformer):
         self.generic_visit(node)
         func, objects, scalar = node.func, self.objects, self.scalar
         if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
-                and len(node.args) == 2 and not node.keywords and self.drops(*node.args)):
-            return node.args[0]
+                and len(node.args) == 2 and not node.keywords):
+            if self.drops(*node.args):
+                return node.args[0]
+            summed = self.sum_to(*node.args)
+            if summed is not None:
+                return summed
         if (self.env is not None and isinstance(func, gast.Name) and len(node.args) == 3
                 and objects.get(func.id) in _VECTOR_PRODUCTS and not node.keywords):
             product = self.vector_product(objects[func.id], *node.args)
@@ -166,6 +170,26 @@ class _Simplify(Transformer):
                 else gast.BinOp(left=b, op=gast.MatMult(), right=g)
         return gast.BinOp(left=g, op=gast.MatMult(), right=a) if ranks == (2, 1) \
             else gast.BinOp(left=_column(a), op=gast.Mult(), right=g)
+
+    def sum_to(self, g: gast.expr, x: gast.expr) -> gast.expr | None:
+        """``unbroadcast(g, x)`` with both shapes known and different, as the one sum a person
+        writes: ``np.sum(g, axis=0)`` for a bias row, ``keepdims=True`` for a (1, n) one."""
+        if self.env is None:
+            return None
+        xs = shapes.shape_of(x, self.env, self.objects)
+        gs = shapes.shape_of(g, self.env, self.objects)
+        if not xs or gs is None or shapes.broadcast(gs, xs) != gs:  # x: () stays (0-d arrays)
+            return None
+        lead = len(gs) - len(xs)
+        ones = [i for i, d in enumerate(xs) if d == "1" and gs[i + lead] != "1"]
+        if lead and ones or not (lead or ones):
+            return None
+        axes = list(range(lead)) if lead else ones
+        axis = const(axes[0]) if len(axes) == 1 else gast.Tuple(
+            elts=[const(a) for a in axes], ctx=gast.Load())
+        keywords = [("axis", axis)] + ([("keepdims", const(True))] if ones else [])
+        self.by_shape = True
+        return call(attr(load(self.namespace.module_ref(np)), "sum"), [g], keywords)
 
     def drops(self, g: gast.expr, x: gast.expr) -> bool:
         if isinstance(x, gast.Name) and (self.scalar or self.same and x.id == self.operand):

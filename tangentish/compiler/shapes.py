@@ -32,7 +32,7 @@ from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import op_of
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.backend import is_array
-from tangentish.runtime.support import broadcast_like, unbroadcast, unreduce
+from tangentish.runtime.support import unbroadcast, unreduce
 
 __all__ = ["Shape", "pattern", "broadcast", "matmul", "infer", "shape_of"]
 
@@ -47,8 +47,9 @@ _ELEMENTWISE = {operator.add, operator.sub, operator.mul, operator.truediv, oper
                 operator.floordiv, operator.mod, operator.neg, operator.pos, np.where}
 _MATMUL = {operator.matmul, np.matmul, np.dot}
 _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}
-#: helpers whose result has the shape of their argument ``k`` (``unbroadcast(g, x)``: x's)
-_SHAPED_LIKE = {unbroadcast: 1, unreduce: 1, broadcast_like: 1, helpers.zero_grad: 0}
+#: helpers whose result has the shape of their argument ``k`` (``unbroadcast(g, x)``: x's,
+#: also for a number x)
+_SHAPED_LIKE = {unbroadcast: 1, unreduce: 1, helpers.zero_grad: 0}
 _GAST_OPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
              gast.Div: operator.truediv, gast.Pow: operator.pow, gast.FloorDiv: operator.floordiv,
              gast.Mod: operator.mod, gast.MatMult: operator.matmul}
