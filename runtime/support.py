@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import buffers
 from .backend import asarray_like, is_array, namespace
 
 __all__ = ["unbroadcast", "accumulate", "Stack", "shape_of", "zeros_like_tree"]
@@ -95,6 +96,8 @@ class Stack(list):
 def zeros_like_tree(x: Any) -> Any:
     """Zeros with the structure of ``x`` (dict/list/tuple nests of scalars and arrays)."""
     if type(x) is np.ndarray:  # the hot case (forward-mode zero tangents): one C-level call
+        if x.nbytes >= buffers.MIN_BYTES:  # a weight gradient: reuse a buffer nobody holds
+            return buffers.zeros(x.shape, x.dtype)
         return np.zeros(x.shape, x.dtype)
     if isinstance(x, dict):
         return type(x)((k, zeros_like_tree(v)) for k, v in x.items())

@@ -9,6 +9,7 @@ from tangentish import autograd, nn, optim, runtime  # autograd, nn, optim: torc
 from tangentish.api import *  # noqa: F403  (the compiler's public functions; see api.__all__)
 from tangentish.api import __all__ as _api_names
 from tangentish.errors import MissingRuleError, TransformError, TransformWarning
+from tangentish.runtime.buffers import release as release_buffers
 from tangentish.runtime.tape import *  # noqa: F403  (the tape's public names)
 from tangentish.runtime.tape import __all__ as _tape_names
 
@@ -22,6 +23,7 @@ __all__ = [
     "TransformError",
     "TransformWarning",
     "MissingRuleError",
+    "release_buffers",
     *_api_names,
     *_tape_names,
 ]

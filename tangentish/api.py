@@ -44,9 +44,20 @@ class _Transformed:
             raise TypeError(f"tg.{form} needs a function, got {type(fn).__name__}")
         #: a bound method's self, passed first to its generated gradient transformed again
         self._self: Any = _NO_SELF
+        #: a functools.partial's arguments, passed with every call: its function is compiled
+        self._bound: tuple = ()
+        self._keywords: dict[str, Any] = {}
+        while isinstance(fn, functools.partial):
+            self._bound = (*fn.args, *self._bound)
+            self._keywords = {**fn.keywords, **self._keywords}
+            wrt = _shift(wrt, len(fn.args))
+            fn = fn.func
+        fn = _call_method(fn)
         if isinstance(fn, _Transformed):  # tg.grad(tg.grad(f)): differentiate generated code
             compiled = fn.compiled()
             if compiled is not None:
+                self._bound, self._keywords = fn._bound, fn._keywords  # the inner's partial
+                wrt = _shift(wrt, len(fn._bound))
                 fn = compiled.function
                 if compiled.has_self:  # its first parameter is self: positions move by one
                     self._self = compiled.bound_self
@@ -89,7 +100,7 @@ class _Transformed:
         """The generated function, for the compiler to inline when this gradient is itself
         called inside a function being differentiated (None when it runs on the tape)."""
         compiled = self.compiled()
-        if compiled is None or compiled.has_self:
+        if compiled is None or compiled.has_self or self._bound or self._keywords:
             return None
         return compiled.function
 
@@ -199,6 +210,8 @@ class _Transformed:
             return None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._bound or self._keywords:
+            args, kwargs = (*self._bound, *args), {**self._keywords, **kwargs}
         if self._self is not _NO_SELF:
             args = (self._self, *args)
         compiled = self._variants.get(tuple(map(_is_number, args))) or self.variant(args)
@@ -309,11 +322,20 @@ def _cast_like(g: Any, x: Any) -> Any:
 _NO_SELF = object()
 
 
-def _shift(wrt: Any) -> Any:
-    """Argument positions one further on (names stay)."""
+def _shift(wrt: Any, by: int = 1) -> Any:
+    """Argument positions ``by`` further on (names stay)."""
     if isinstance(wrt, (tuple, list)):
-        return type(wrt)(_shift(w) for w in wrt)
-    return wrt + 1 if isinstance(wrt, int) and wrt >= 0 else wrt
+        return type(wrt)(_shift(w, by) for w in wrt)
+    return wrt + by if isinstance(wrt, int) and wrt >= 0 else wrt
+
+
+def _call_method(fn: Any) -> Any:
+    """An instance whose class defines ``__call__`` in Python is differentiated through that
+    method, bound (its ``self.attr`` reads are constants), like any bound method."""
+    if inspect.isroutine(fn) or isinstance(fn, (type, _Transformed)):
+        return fn
+    call = inspect.getattr_static(type(fn), "__call__", None)
+    return fn.__call__ if inspect.isfunction(call) else fn
 
 
 def _writable(tree: Any) -> Any:
@@ -392,6 +414,8 @@ def _tape(form: str, fn: Callable[..., Any], args: tuple, wrt: Any, kwargs: dict
         return tape_fallback.grad_via_tape(fn, args, wrt, kwargs)
     if form == "value_and_grad":
         return tape_fallback.value_and_grad_via_tape(fn, args, wrt, kwargs)
+    if kwargs:  # a partial's keywords
+        fn = functools.partial(fn, **kwargs)
     return tape_fallback.vjp_via_tape(fn, *args)
 
 
@@ -456,7 +480,12 @@ def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any,
     (zeros for integer arguments, which carry no gradient)."""
     floats = tuple(i for i, a in enumerate(args) if not _is_integer(a))
     options = Options(call_site_fallback=fallback == "tape")
-    return _Transformed(f, floats, "vjp", fallback, options)(*args)
+    transformed = _Transformed(f, floats, "vjp", fallback, options)
+    value, pullback = transformed(*args)
+    bound = len(transformed._bound)
+    if not bound:
+        return value, pullback
+    return value, lambda cotangent: pullback(cotangent)[bound:]  # a partial's own arguments
 
 
 def source(df: Any) -> str:

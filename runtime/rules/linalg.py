@@ -11,6 +11,7 @@ import operator
 
 import numpy as np
 
+from .. import buffers
 from ..support import is_array, no_tangent, shape_of, shape_only, unbroadcast
 from .table import defjvp, defnondiff, defvjp
 
@@ -38,6 +39,15 @@ def matmul_shape(a2, b2):
     return batch + (shape_of(a2)[-2], shape_of(b2)[-1])
 
 
+def product(x, y):
+    """``x @ y`` for 2-d NumPy operands, written into a pooled buffer when the result is large
+    (a weight gradient: fresh pages would cost the kernel's zero-fill, see runtime/buffers.py)."""
+    rows, cols = x.shape[0], y.shape[1]
+    if rows * cols * x.itemsize >= buffers.MIN_BYTES and x.dtype == y.dtype:
+        return np.matmul(x, y, out=buffers.empty((rows, cols), x.dtype))
+    return np.matmul(x, y)
+
+
 # Fast paths first: the ranks generated code meets most (matrix @ matrix, matrix @ vector,
 # vector @ matrix) need none of the reshapes the general case does, which on small arrays cost
 # more than the product itself. ``dy`` always has the product's shape, so its rank is a + b - 2.
@@ -48,7 +58,7 @@ def matmul_grad_a(dy, a, b):
     if type(a) is type(b) is type(dy) is np.ndarray:  # attribute reads, no dispatch
         na, nb = a.ndim, b.ndim
         if na == nb == 2:
-            return np.matmul(dy, b.T)
+            return product(dy, b.T)
         if na == 2 and nb == 1:
             return np.multiply.outer(dy, b)  # np.outer's ravels cost more than the product
     else:
@@ -67,7 +77,7 @@ def matmul_grad_b(dy, a, b):
     if type(a) is type(b) is type(dy) is np.ndarray:
         na, nb = a.ndim, b.ndim
         if na == nb == 2:
-            return np.matmul(a.T, dy)
+            return product(a.T, dy)
         if na == 2 and nb == 1:
             return np.matmul(dy, a)
     else:

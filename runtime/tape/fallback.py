@@ -93,13 +93,14 @@ def _wrt_list(wrt) -> tuple[tuple, bool]:
 
 def _bind(f, args, kwargs, wrt):
     """Where each ``wrt`` entry (a position or a parameter name) lives in the call: a key of
-    ``bound.arguments`` (defaults filled in), or ("*", i) for the i-th extra positional."""
+    ``bound.arguments`` (its default filled in when the call omits it), or ("*", i) for the
+    i-th extra positional. Only those defaults: passing every default explicitly changes some
+    calls (a ufunc refuses ``dtype=None`` next to ``signature=None``)."""
     try:
         sig = inspect.signature(f)
     except (TypeError, ValueError):  # a builtin or a callable without a signature
         return None, [("pos", w) for w in wrt]
     bound = sig.bind(*args, **(kwargs or {}))
-    bound.apply_defaults()
     params = list(sig.parameters.values())
     named = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     star = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), None)
@@ -114,6 +115,12 @@ def _bind(f, args, kwargs, wrt):
         else:
             raise IndexError(f"wrt={w} but {getattr(f, '__name__', f)} takes {len(named)} "
                              "positional arguments")
+    for kind, key in keys:
+        if kind == "name" and key not in bound.arguments:
+            default = sig.parameters[key].default if key in sig.parameters else sig.empty
+            if default is sig.empty:
+                raise TypeError(f"wrt names {key!r}, which the call does not pass")
+            bound.arguments[key] = default
     return bound, keys
 
 

@@ -13,7 +13,8 @@ Each pass is a module with one job and a docstring example:
 5. ``reverse``: the primal and adjoint sweeps (rules inlined by ``inline``);
 6. ``optimize``: unused stack pushes, dead code and single-use temporaries removed, subscript
    adjoints accumulated in place; then ``fuse`` (elementwise temporaries folded back into
-   their reader, with ``scale``) and ``release`` (``del`` after an array's last read);
+   their reader, with ``scale``), ``comments`` (each ``# grad of:`` quotes the primal line as
+   it finally reads) and ``release`` (``del`` after an array's last read);
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
 Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
@@ -39,6 +40,7 @@ from tangentish.compiler import (
     activity,
     callsite,
     codegen,
+    comments,
     cse,
     fuse,
     optimize,
@@ -181,7 +183,7 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
         _vararg_items(adj, names)
         if options.optimize:
             adj = optimize.optimize(adj)
-            fuse.fuse(adj)
+            comments.requote(adj, fuse.fuse(adj))
             if form != "vjp":  # a pullback keeps what it reads
                 release.release(adj)
         fdef = codegen.generate(adj, form, names, single)
