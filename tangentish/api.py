@@ -190,6 +190,8 @@ class _Transformed:
         every shape (returned as is); otherwise a ``_ByShape`` holding it. None where that is
         unsure or fails: the number-pattern path then decides (and reports errors)."""
         names = self._parameters(len(args))
+        if names is None and self._compiled is None and self.compiled() is not None:
+            names = self._parameters(len(args))  # a method: its general code names them
         if names is None:
             return None
         options = dataclasses.replace(self.options, scalars=_scalar_names(names, pattern))

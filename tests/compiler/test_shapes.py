@@ -208,3 +208,21 @@ def test_merged_negation_is_an_assignment_of_the_difference():
     assert len(out) == 2 and isinstance(out[1].value.op, gast.Sub)
     unchanged = gast.parse("dx = -g; g = h; dx = dx + t").body  # g changes in between
     assert len(optimize.merge_negations(unchanged, {"g": 2})) == 3
+
+
+class _Layer:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, x, w):
+        return np.sum(np.tanh(x @ w) * (x @ w)) * self.scale  # self.scale: shape unknown
+
+
+def test_a_method_is_specialised_too(backend):
+    rng = np.random.default_rng(6)
+    layer = _Layer(0.5)
+    df = tg.grad(layer.loss, wrt=(0, 1), fallback="error")
+    args = (rng.normal(size=(4, 3)), rng.normal(size=(3, 2)))
+    check(df, layer.loss, args, backend, (0, 1))
+    assert isinstance(df._variants[(False, False)], api._ByShape)
+    assert tg.source(df).count("unbroadcast(") < df.compiled().source.count("unbroadcast(")
