@@ -367,8 +367,7 @@ def _fancy(idx: Any) -> bool:
 def _last_writes(dy: Any, idx: Any, shape: tuple) -> Any:
     """Which positions of ``dy[idx]`` are the writes ``dy[idx] = ...`` keeps (the last one to
     each cell): number the positions, let NumPy assign the numbers, read back who won."""
-    xp = namespace(dy)
-    order = xp.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
-    marker = xp.empty(shape_of(dy), dtype=order.dtype)
+    order = np.reshape(np.arange(int(np.prod(shape, dtype=np.int64)), like=dy), shape)
+    marker = np.empty_like(dy, dtype=order.dtype)  # in dy's library, as the index may be
     marker[idx] = order
     return marker[idx] == order

@@ -1,15 +1,15 @@
 """Structural nodes that move values rather than compute them: dtype/device casts, clones and
 scatter-add (``np.add.at(x, idx, v)``, which rules call on Tensors under ``create_graph``).
 Their backward moves the gradient back the same way (cast it back; pass it through; take the
-value's part with the table's ``index_set`` rule), so no derivative is written here.
+value's part: the gradient at the index, every repeat counted), so no derivative is written
+here.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..rules.table import vjp_rule
-from ..support import index_set
+from ..support import unbroadcast
 from .dispatch import raw
 from .engine import edge
 from .function import Node
@@ -74,8 +74,7 @@ def cast(x, dtype, device):
 
 class IndexPutBackward0(Node):
     """``np.add.at(base, index, value)``: the base's gradient passes unchanged; the value's is
-    what the rule table gives the value of ``index_set`` (the gradient at ``index``, summed
-    to the value's shape, each repeat of an index counted)."""
+    the gradient at ``index``, summed to the value's shape, each repeat of an index counted."""
 
     def __init__(self, base, index, value):
         nexts = [edge(base) if base.requires_grad else (None, 0)]
@@ -89,8 +88,8 @@ class IndexPutBackward0(Node):
         g = grads[0]
         if self.next_functions[1][0] is None:
             return [g, None]
-        rule = vjp_rule(index_set, 2)
-        return [g, rule(g, None, None, self.index, self.value_like)]
+        # every repeat adds (unbuffered), unlike assignment, where only the last write stays
+        return [g, unbroadcast(g[self.index], self.value_like)]
 
 
 def index_add(x, index, value):
