@@ -491,7 +491,9 @@ def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any,
 
 
 def source(df: Any) -> str:
-    """The generated source of a function made by ``tg.grad``/``tg.value_and_grad``."""
+    """The generated source of a function made by ``tg.grad``/``tg.value_and_grad``: the code
+    its last call ran (specialised to that call's argument types and shapes), or the general
+    code before any call."""
     if isinstance(df, _Transformed):
         return df.source
     text = getattr(df, "__tangentish_source__", None)
