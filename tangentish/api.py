@@ -123,8 +123,9 @@ class _Transformed:
             return entry
         if self._tape_reason is not None:
             return None
-        if self.form != "vjp" and any(s for s in shapes.pattern(args)):
-            entry = self._specialise_shapes(args, pattern)
+        shape_pattern = shapes.pattern(args) if self.form != "vjp" else ()
+        if any(s for s in shape_pattern):  # some arrays (0-d ones have nothing to remove)
+            entry = self._specialise_shapes(args, pattern, shape_pattern)
             if entry is not None:
                 self._variants[pattern] = entry
                 return entry
@@ -184,7 +185,8 @@ class _Transformed:
         except Exception:  # noqa: BLE001 - the general path compiles again and reports
             return None
 
-    def _specialise_shapes(self, args: tuple, pattern: tuple) -> Compiled | _ByShape | None:
+    def _specialise_shapes(self, args: tuple, pattern: tuple, shape_pattern: tuple
+                           ) -> Compiled | _ByShape | None:
         """Code specialised to the shape pattern of ``args`` (and to its Python numbers),
         compiled alone on a first call. When the shapes removed nothing it is the code for
         every shape (returned as is); otherwise a ``_ByShape`` holding it. None where that is
@@ -195,11 +197,11 @@ class _Transformed:
         if names is None:
             return None
         options = dataclasses.replace(self.options, scalars=_scalar_names(names, pattern))
-        compiled = self._compile_shaped(options, names, shapes.pattern(args))
+        compiled = self._compile_shaped(options, names, shape_pattern)
         if compiled is None or not compiled.shape_keyed:
             return compiled
         by_shape = _ByShape(self, options, names)
-        by_shape.codes[shapes.pattern(args)] = compiled
+        by_shape.codes[shape_pattern] = compiled
         return by_shape
 
     def _compile_shaped(self, options: Options, names: tuple[str, ...],

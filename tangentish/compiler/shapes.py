@@ -331,10 +331,9 @@ def infer(norm: Normalized, known: Mapping[str, Shape | None]) -> dict[str, Shap
         env[name] = ()
     for name in other | (loop_targets - ints):
         env[name] = None
-    containers = {p: env.pop(p) for p in params - assigned - other
-                  if _is_container(env.get(p))}  # read as items only, never as arrays
-    for p in params:
-        if _is_container(env.get(p)):  # rebound in the body: unknown
+    containers = {p: env[p] for p in params - assigned - other if _is_container(env[p])}
+    for p in params:  # a dict or list is not an array (and one rebound in the body: unknown)
+        if _is_container(env[p]):
             env[p] = None
     walker = _Shapes(env, objects, ints, containers)
     changed = True
