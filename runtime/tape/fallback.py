@@ -186,6 +186,12 @@ def _seed(out, c):
 
 
 def _check_scalar(out) -> None:
+    if not (isinstance(out, (Tensor, int, float, complex, np.number)) or is_array(out)):
+        close = getattr(out, "close", None) if inspect.iscoroutine(out) else None
+        if close is not None:  # an async def: it will never be awaited
+            close()
+        raise TypeError(f"grad requires f to return a number, but it returned "
+                        f"{type(out).__name__} ({out!r:.40})")
     size = out.numel() if isinstance(out, Tensor) else int(np.size(out)) if is_array(out) else 1
     if size != 1:
         raise TypeError(

@@ -44,7 +44,7 @@ from tangentish.runtime.accumulate import (
 from tangentish.runtime.rules.linalg import matmul_grad_a, matmul_grad_b
 from tangentish.runtime.support import unbroadcast
 
-__all__ = ["update_in_place", "augment"]
+__all__ = ["update_in_place", "augment", "fresh_value"]
 
 #: a product's adjoint, added into an owned buffer by one BLAS call (``runtime.accumulate``)
 _INTO = {matmul_grad_a: matmul_grad_a_into, matmul_grad_b: matmul_grad_b_into}
@@ -107,6 +107,11 @@ def augment(node: gast.Assign, ns: Any, linear: set[str] = frozenset()) -> gast.
                                           type_comment=None), args=[node.value.left, g],
                            keywords=[])
     return node
+
+
+def fresh_value(value: gast.expr, objects: dict[str, Any]) -> bool:
+    """Does ``value`` always make a new array, sharing no memory with what it reads?"""
+    return _Facts(objects, set()).fresh(value)
 
 
 def _positive(g: gast.expr, linear: set[str]) -> gast.expr | None:

@@ -12,9 +12,10 @@ Each pass is a module with one job and a docstring example:
    the shift of a stable logsumexp out of the active set;
 5. ``reverse``: the primal and adjoint sweeps (rules inlined by ``inline``);
 6. ``optimize``: unused stack pushes, dead code and single-use temporaries removed, subscript
-   adjoints accumulated in place; then ``fuse`` (elementwise temporaries folded back into
-   their reader, with ``scale``), ``comments`` (each ``# grad of:`` quotes the primal line as
-   it finally reads) and ``release`` (``del`` after an array's last read);
+   adjoints accumulated in place; then ``defer`` (a loop's matrix-product adjoints formed
+   once after it), ``fuse`` (elementwise temporaries folded back into their reader, with
+   ``scale``), ``comments`` (each ``# grad of:`` quotes the primal line as it finally reads)
+   and ``release`` (``del`` after an array's last read);
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
 Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
@@ -42,6 +43,7 @@ from tangentish.compiler import (
     codegen,
     comments,
     cse,
+    defer,
     fuse,
     optimize,
     outline,
@@ -183,6 +185,7 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
         _vararg_items(adj, names)
         if options.optimize:
             adj = optimize.optimize(adj)
+            defer.defer_products(adj)
             comments.requote(adj, fuse.fuse(adj))
             if form != "vjp":  # a pullback keeps what it reads
                 release.release(adj)

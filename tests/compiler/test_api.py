@@ -128,6 +128,27 @@ def test_non_scalar_output_is_an_error():
         tg.grad(g)(np.ones(3))
 
 
+def _says_nothing(x):
+    return None
+
+
+def _names_it(x):
+    return "x squared"
+
+
+async def _later(x):
+    return x
+
+
+@pytest.mark.parametrize("fn", [_says_nothing, _names_it, _later])
+def test_an_output_that_is_no_number_is_an_error_on_both_paths(fn):
+    """A string, None or a coroutine gave a zero gradient."""
+    with pytest.raises(TypeError, match="to return a number, but it returned"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TransformWarning)  # _later runs on the tape
+            tg.grad(fn)(1.5)
+
+
 def test_no_source_says_so():
     with pytest.raises(TransformError, match="no Python source"):
         tg.grad(np.sin, fallback="error")(1.0)

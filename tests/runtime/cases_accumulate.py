@@ -21,3 +21,25 @@ CASES += [
          id="matmul_grad_a_into(matrix-vector)"),
     Case(ac.matmul_grad_b_into, arrays((4, 2), (3, 2), (3, 4), (4, 2)), wrt=(0, 1, 2)),
 ]
+
+
+def deferred(acc, pairs, fixed):
+    """Arguments of a flush: ``acc``, a list of ``(dy, factor)`` pairs, the fixed factor."""
+    return lambda rng: (rng.standard_normal(acc),
+                        [(rng.standard_normal(d), rng.standard_normal(f)) for d, f in pairs],
+                        rng.standard_normal(fixed))
+
+
+# deferred products (slots of *_defer: acc, dy, a, b, parts; of *_flush: acc, parts, fixed)
+CASES += [
+    Case(ac.matmul_grad_b_defer, lambda rng: (*arrays((4, 2), (3, 2), (3, 4), (4, 2))(rng), []),
+         wrt=(0, 1, 2)),
+    Case(ac.matmul_grad_a_defer, lambda rng: (*arrays((3, 4), (3, 2), (3, 4), (4, 2))(rng), []),
+         wrt=(0, 1, 3)),
+    Case(ac.matmul_grad_b_flush, deferred((4, 2), [((3, 2), (3, 4)), ((1, 2), (1, 4))], (4, 2)),
+         wrt=(0, 1)),
+    Case(ac.matmul_grad_b_flush, deferred((4, 2), [((2,), (4,)), ((3, 2), (3, 4))], (4, 2)),
+         wrt=(0, 1), id="matmul_grad_b_flush(a vector part: one by one)"),
+    Case(ac.matmul_grad_a_flush, deferred((3, 4), [((3, 2), (4, 2)), ((3, 5), (4, 5))], (3, 4)),
+         wrt=(0, 1)),
+]
