@@ -252,8 +252,22 @@ class _ByShape:
         self.owner, self.options, self.names = owner, options, names
         self.codes: dict[tuple, Compiled] = {}
         self.general: Compiled | None = None
+        #: the code for each tuple of the arguments' exact shapes met so far (the pattern of
+        #: eight arrays costs 2.4 us to compute; their shapes, a lookup, 0.6 us)
+        self.seen: dict[tuple, Compiled | None] = {}
 
     def code(self, args: tuple) -> Compiled | None:
+        exact = _exact_shapes(args)
+        if exact is not None:
+            compiled = self.seen.get(exact)
+            if compiled is not None:
+                return compiled
+        compiled = self.by_pattern(args)
+        if exact is not None and len(self.seen) < _SEEN_SHAPES:
+            self.seen[exact] = compiled
+        return compiled
+
+    def by_pattern(self, args: tuple) -> Compiled | None:
         key = shapes.pattern(args)
         compiled = self.codes.get(key)
         if compiled is not None:
@@ -266,6 +280,27 @@ class _ByShape:
         if self.general is None:
             self.general = self.owner._number_variant(args, tuple(map(_is_number, args)))
         return self.general
+
+
+#: exact shape tuples remembered per ``_ByShape`` (varying batch sizes: then the pattern)
+_SEEN_SHAPES = 64
+
+
+def _exact_shapes(args: tuple) -> tuple | None:
+    """Every argument's shape (None for the Python numbers, which sit at the same positions
+    in every call a ``_ByShape`` serves); None when some argument has none (a dict, a list):
+    then only the pattern tells."""
+    out = []
+    for a in args:
+        kind = type(a)
+        if kind is float or kind is int:
+            out.append(None)
+            continue
+        shape = getattr(a, "shape", None)
+        if type(shape) is not tuple:
+            return None
+        out.append(shape)
+    return tuple(out)
 
 
 def _scalar_names(names: tuple[str, ...], pattern: tuple) -> tuple[str, ...]:
