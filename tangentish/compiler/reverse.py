@@ -190,6 +190,9 @@ class _Simplify(Transformer):
             elts=[const(a) for a in axes], ctx=gast.Load())
         keywords = [("axis", axis)] + ([("keepdims", const(True))] if ones else [])
         self.by_shape = True
+        if isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub):  # negate the sum
+            return gast.UnaryOp(op=gast.USub(), operand=call(attr(g.operand, "sum"), [],
+                                                                keywords))
         return call(attr(g, "sum"), [], keywords)
 
     def drops(self, g: gast.expr, x: gast.expr) -> bool:
