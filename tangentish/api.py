@@ -123,8 +123,9 @@ class _Transformed:
             return entry
         if self._tape_reason is not None:
             return None
-        if self.form != "vjp" and any(s for s in shapes.pattern(args)):
-            entry = self._specialise_shapes(args, pattern)
+        shape_pattern = shapes.pattern(args) if self.form != "vjp" else ()
+        if any(s for s in shape_pattern):  # some arrays (0-d ones have nothing to remove)
+            entry = self._specialise_shapes(args, pattern, shape_pattern)
             if entry is not None:
                 self._variants[pattern] = entry
                 return entry
@@ -184,7 +185,8 @@ class _Transformed:
         except Exception:  # noqa: BLE001 - the general path compiles again and reports
             return None
 
-    def _specialise_shapes(self, args: tuple, pattern: tuple) -> Compiled | _ByShape | None:
+    def _specialise_shapes(self, args: tuple, pattern: tuple, shape_pattern: tuple
+                           ) -> Compiled | _ByShape | None:
         """Code specialised to the shape pattern of ``args`` (and to its Python numbers),
         compiled alone on a first call. When the shapes removed nothing it is the code for
         every shape (returned as is); otherwise a ``_ByShape`` holding it. None where that is
@@ -195,11 +197,11 @@ class _Transformed:
         if names is None:
             return None
         options = dataclasses.replace(self.options, scalars=_scalar_names(names, pattern))
-        compiled = self._compile_shaped(options, names, shapes.pattern(args))
+        compiled = self._compile_shaped(options, names, shape_pattern)
         if compiled is None or not compiled.shape_keyed:
             return compiled
         by_shape = _ByShape(self, options, names)
-        by_shape.codes[shapes.pattern(args)] = compiled
+        by_shape.codes[shape_pattern] = compiled
         return by_shape
 
     def _compile_shaped(self, options: Options, names: tuple[str, ...],
@@ -250,8 +252,22 @@ class _ByShape:
         self.owner, self.options, self.names = owner, options, names
         self.codes: dict[tuple, Compiled] = {}
         self.general: Compiled | None = None
+        #: the code for each tuple of the arguments' exact shapes met so far (the pattern of
+        #: eight arrays costs 2.4 us to compute; their shapes, a lookup, 0.6 us)
+        self.seen: dict[tuple, Compiled | None] = {}
 
     def code(self, args: tuple) -> Compiled | None:
+        exact = _exact_shapes(args)
+        if exact is not None:
+            compiled = self.seen.get(exact)
+            if compiled is not None:
+                return compiled
+        compiled = self.by_pattern(args)
+        if exact is not None and len(self.seen) < _SEEN_SHAPES:
+            self.seen[exact] = compiled
+        return compiled
+
+    def by_pattern(self, args: tuple) -> Compiled | None:
         key = shapes.pattern(args)
         compiled = self.codes.get(key)
         if compiled is not None:
@@ -264,6 +280,27 @@ class _ByShape:
         if self.general is None:
             self.general = self.owner._number_variant(args, tuple(map(_is_number, args)))
         return self.general
+
+
+#: exact shape tuples remembered per ``_ByShape`` (varying batch sizes: then the pattern)
+_SEEN_SHAPES = 64
+
+
+def _exact_shapes(args: tuple) -> tuple | None:
+    """Every argument's shape (None for the Python numbers, which sit at the same positions
+    in every call a ``_ByShape`` serves); None when some argument has none (a dict, a list):
+    then only the pattern tells."""
+    out = []
+    for a in args:
+        kind = type(a)
+        if kind is float or kind is int:
+            out.append(None)
+            continue
+        shape = getattr(a, "shape", None)
+        if type(shape) is not tuple:
+            return None
+        out.append(shape)
+    return tuple(out)
 
 
 def _scalar_names(names: tuple[str, ...], pattern: tuple) -> tuple[str, ...]:
@@ -491,7 +528,9 @@ def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any,
 
 
 def source(df: Any) -> str:
-    """The generated source of a function made by ``tg.grad``/``tg.value_and_grad``."""
+    """The generated source of a function made by ``tg.grad``/``tg.value_and_grad``: the code
+    its last call ran (specialised to that call's argument types and shapes), or the general
+    code before any call."""
     if isinstance(df, _Transformed):
         return df.source
     text = getattr(df, "__tangentish_source__", None)

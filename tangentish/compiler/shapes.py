@@ -56,34 +56,65 @@ _GAST_OPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator
 
 
 def pattern(args: tuple) -> tuple:
-    """The shape pattern of a call's arguments: a Shape per array or Python number, None for
-    anything else (dicts and lists of arrays are not specialised: their shapes stay unknown)."""
+    """The shape pattern of a call's arguments: a Shape per array or Python number; for a dict
+    or list of them, ``("dict", ((key, Shape), ...))`` or ``("list", (Shape, ...))``, so
+    ``params["W"]`` has a known shape too; None for anything else."""
     sizes: dict[int, str] = {}
     out = []
     for a in args:
         kind = type(a)
-        if kind is np.ndarray:
-            shape = a.shape
-        elif kind is float or kind is int:
-            out.append(())
-            continue
-        elif is_array(a) and kind is not bool:
-            shape = tuple(a.shape)
+        if kind is np.ndarray:  # the common case first: no further type tests
+            out.append(_dims(a.shape, sizes))
+        elif kind is dict:
+            out.append(_leaves("dict", a, sizes))
+        elif kind is list or kind is tuple:
+            out.append(_leaves("list", a, sizes))
         else:
-            out.append(None)
-            continue
-        dims = []
-        for n in shape:
-            if n == 1:
-                dims.append(_ONE)
-            else:
-                symbol = sizes.get(n)
-                if symbol is None:
-                    k = len(sizes)
-                    symbol = sizes[n] = _SYMBOLS[k] if k < len(_SYMBOLS) else f"s{k}"
-                dims.append(symbol)
-        out.append(tuple(dims))
+            out.append(_leaf(a, sizes))
     return tuple(out)
+
+
+#: containers with more leaves than this are not specialised (the pattern costs per leaf)
+_MAX_LEAVES = 64
+
+
+def _leaves(kind: str, container: Any, sizes: dict[int, str]) -> tuple | None:
+    if len(container) > _MAX_LEAVES:
+        return None
+    if kind == "list":
+        return kind, tuple(_leaf(v, sizes) for v in container)
+    if not all(type(k) is str or type(k) is int for k in container):
+        return None
+    return kind, tuple((k, _leaf(v, sizes)) for k, v in container.items())
+
+
+def _leaf(a: Any, sizes: dict[int, str]) -> Shape | None:
+    kind = type(a)
+    if kind is np.ndarray:
+        return _dims(a.shape, sizes)
+    if kind is float or kind is int:
+        return ()
+    if is_array(a) and kind is not bool:
+        return _dims(tuple(a.shape), sizes)
+    return None
+
+
+def _dims(shape: tuple, sizes: dict[int, str]) -> Shape:
+    dims = []
+    for n in shape:
+        if n == 1:
+            dims.append(_ONE)
+        else:
+            symbol = sizes.get(n)
+            if symbol is None:
+                k = len(sizes)
+                symbol = sizes[n] = _SYMBOLS[k] if k < len(_SYMBOLS) else f"s{k}"
+            dims.append(symbol)
+    return tuple(dims)
+
+
+def _is_container(shape: Any) -> bool:
+    return type(shape) is tuple and len(shape) == 2 and shape[0] in ("dict", "list")
 
 
 def broadcast(*shapes: Shape | None) -> Shape | None:
@@ -156,8 +187,11 @@ def _resolve(func: gast.expr, objects: Mapping[str, Any]) -> Any:
 class _Shapes:
     """``shape_of``'s walk: ``env`` gives names' shapes, ``ints`` names holding Python ints."""
 
-    def __init__(self, env: Mapping[str, Any], objects: Mapping[str, Any], ints: set[str]):
+    def __init__(self, env: Mapping[str, Any], objects: Mapping[str, Any], ints: set[str],
+                 containers: Mapping[str, tuple] | None = None):
         self.env, self.objects, self.ints = env, objects, ints
+        #: dict and list arguments: their leaves' shapes (``pattern``)
+        self.containers = containers or {}
 
     def of(self, node: gast.expr) -> Any:
         """A Shape, None (unknown) or _PENDING (an operand has no shape yet)."""
@@ -189,6 +223,8 @@ class _Shapes:
         if fn in _SHAPED_LIKE:
             k = _SHAPED_LIKE[fn]
             return self.of(args[k]) if len(args) > k else None
+        if fn is helpers.as_list and len(args) == 1:  # a loop over an array's rows: the list
+            return self.of(args[0])  # is indexed like the array (``x = _t1[i]``); else unknown
         shapes = [self.of(a) for a in args]
         if _PENDING in shapes:
             return _PENDING
@@ -220,18 +256,33 @@ class _Shapes:
         return _reduce(x, axis, keepdims)
 
     def subscript(self, node: gast.Subscript) -> Any:
-        """``x[i]`` with an int ``i`` drops the first dimension; other indices: unknown."""
-        index = node.slice
+        """``x[i]`` with an int ``i`` drops the first dimension; ``params["W"]`` of a dict
+        argument is that leaf's shape, ``xs[i]`` of a list argument its element's (one shape
+        for all, unless i is a constant); other indices: unknown."""
+        index, value = node.slice, node.value
         if isinstance(index, gast.Constant):
             is_int = isinstance(index.value, int) and not isinstance(index.value, bool)
         else:
             is_int = isinstance(index, gast.Name) and index.id in self.ints
+        if isinstance(value, gast.Name) and value.id in self.containers:
+            return self.leaf(self.containers[value.id], index, is_int)
         if not is_int:
             return None
-        x = self.of(node.value)
+        x = self.of(value)
         if x is _PENDING:
             return x
         return x[1:] if x else None
+
+    def leaf(self, container: tuple, index: gast.expr, is_int: bool) -> Shape | None:
+        kind, items = container
+        key = index.value if isinstance(index, gast.Constant) else None
+        if kind == "dict":
+            return next((s for k, s in items if type(k) is type(key) and k == key), None)
+        if not is_int or not items:
+            return None
+        if key is None:  # an int variable: any element
+            return items[0] if all(s == items[0] for s in items) else None
+        return items[key] if -len(items) <= key < len(items) else None
 
 
 def _is_number(value: Any) -> bool:
@@ -280,7 +331,11 @@ def infer(norm: Normalized, known: Mapping[str, Shape | None]) -> dict[str, Shap
         env[name] = ()
     for name in other | (loop_targets - ints):
         env[name] = None
-    walker = _Shapes(env, objects, ints)
+    containers = {p: env[p] for p in params - assigned - other if _is_container(env[p])}
+    for p in params:  # a dict or list is not an array (and one rebound in the body: unknown)
+        if _is_container(env[p]):
+            env[p] = None
+    walker = _Shapes(env, objects, ints, containers)
     changed = True
     while changed:
         changed = False

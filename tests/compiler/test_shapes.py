@@ -45,7 +45,10 @@ def test_pattern_names_sizes_by_first_appearance_and_ones_by_value():
     small = shapes.pattern((np.zeros((16, 8)), np.zeros((1, 8)), 2.0, np.zeros(())))
     big = shapes.pattern((np.zeros((32, 8)), np.zeros((1, 8)), 2.0, np.zeros(())))
     assert small == big == (("s0", "s1"), ("1", "s1"), (), ())
-    assert shapes.pattern(({"w": np.zeros(3)}, [np.zeros(3)], "x")) == (None, None, None)
+    leaves = shapes.pattern(({"w": np.zeros((3, 2)), "b": 1.0}, [np.zeros(2)], "x", None))
+    assert leaves == (("dict", (("w", ("s0", "s1")), ("b", ()))), ("list", (("s1",),)), None,
+                      None)
+    assert shapes.pattern(([np.zeros(2)] * 65,)) == (None,)  # too many leaves to check a call
 
 
 def test_broadcasting_matmul_and_reductions_are_modelled_exactly():
@@ -109,8 +112,10 @@ def test_batch_sizes_share_one_variant_and_other_patterns_get_their_own():
     df(np.ones((32, 3)), np.ones((1, 3)))  # (1, n) against (m, n): another variant
     entry = _by_shape(df, (np.ones((2, 3)), np.ones(3)))
     assert sorted(entry.codes) == [(("s0", "s1"), ("1", "s1")), (("s0", "s1"), ("s1",))]
+    assert len(entry.seen) == 3  # exact shapes met, each looked up before any pattern
+    assert entry.seen[((32, 3), (3,))] is entry.seen[((16, 3), (3,))]
     for code in entry.codes.values():  # x has the sum's shape; b's broadcast is one sum
-        assert "unbroadcast(" not in code.source and "db = np.sum(d_t1, axis=0" in code.source
+        assert "unbroadcast(" not in code.source and "db = d_t1.sum(axis=0" in code.source
 
 
 @pytest.mark.parametrize("shape_x, shape_b", [
@@ -226,3 +231,60 @@ def test_a_method_is_specialised_too(backend):
     check(df, layer.loss, args, backend, (0, 1))
     assert isinstance(df._variants[(False, False)], api._ByShape)
     assert tg.source(df).count("unbroadcast(") < df.compiled().source.count("unbroadcast(")
+
+
+def dict_model(params, x):
+    h = np.tanh(x @ params["W"] + params["b"])
+    return np.mean(h ** 2) * params["scale"]
+
+
+def list_model(ws, x):
+    h = x
+    for i in range(len(ws)):
+        h = np.tanh(h @ ws[i] + ws[0][0])
+    return np.sum(h @ ws[-1])
+
+
+def rows_model(h, w, xs):
+    for x in xs:
+        h = np.tanh(h @ w + x)
+    return np.sum(h)
+
+
+def test_dict_and_list_arguments_are_keyed_by_their_leaves(backend):
+    rng = np.random.default_rng(7)
+    params = {"W": rng.normal(size=(3, 4)), "b": rng.normal(size=4), "scale": 0.5}
+    x = rng.normal(size=(5, 3))
+    df = tg.grad(dict_model, fallback="error")
+    got = df({k: backend.to(v) if isinstance(v, np.ndarray) else v for k, v in params.items()},
+             backend.to(x))
+    want, _ = numerical_grad(dict_model, (params, x), 0)
+    for key, w in zip(params, want):
+        np.testing.assert_allclose(np.asarray(backend.back(got[key]), dtype=float), w,
+                                   rtol=1e-6, atol=1e-7)
+    assert "d_t4.sum(axis=0)" in tg.source(df)  # params["b"]'s shape is known
+    ws = [rng.normal(size=(3, 3)) for _ in range(3)]
+    dl = tg.grad(list_model, wrt=(0, 1), fallback="error")
+    got_ws, got_x = dl([backend.to(w) for w in ws], backend.to(x))
+    want_ws, _ = numerical_grad(list_model, (ws, x), 0)
+    for g, w in zip([*got_ws, got_x], [*want_ws, numerical_grad(list_model, (ws, x), 1)[0][0]]):
+        np.testing.assert_allclose(np.asarray(backend.back(g), dtype=float), w, rtol=1e-6,
+                                   atol=1e-7)
+    assert "unbroadcast(" not in tg.source(dl)
+    check(tg.grad(rows_model, wrt=(0, 1), fallback="error"), rows_model,
+          (rng.normal(size=(2, 4)), rng.normal(size=(4, 4)), rng.normal(size=(6, 2, 4))),
+          backend, (0, 1))
+
+
+def test_a_container_pattern_is_a_promise_too():
+    """Same keys, one leaf broadcast differently: another variant, both right."""
+    rng = np.random.default_rng(8)
+    df = tg.grad(dict_model, fallback="error")
+    for shape_b in [(4,), (1, 4), (4,)]:
+        params = {"W": rng.normal(size=(3, 4)), "b": rng.normal(size=shape_b), "scale": 2.0}
+        x = rng.normal(size=(5, 3))
+        got = df(params, x)
+        want, _ = numerical_grad(dict_model, (params, x), 0)
+        for key, w in zip(params, want):
+            np.testing.assert_allclose(got[key], w, rtol=1e-6, atol=1e-7)
+    assert len(_by_shape(df, (params, x)).codes) == 2
