@@ -120,6 +120,8 @@ def generate(adj: Adjoint, form: str, wrt: list[str], single: bool) -> gast.Func
         bound = set(norm.params) | {adj.stack} | {s.targets[0].id for s in adj.primal
                                                   if isinstance(s, gast.Assign)}
         adj.preset = sorted(set(adj.preset) | (set(_captured(adj)) - bound))
+    else:
+        adj.preset = sorted(set(adj.preset) | _unbound_on_some_path(adj))
     body += _prologue(adj) + adj.primal
     if form in ("grad", "value_and_grad") and not adj.result_is_scalar:
         body.append(gast.Expr(value=call(load(ns.helper(helpers.check_scalar)),
@@ -184,6 +186,32 @@ def generate_jvp(tan: Any) -> gast.FunctionDef:
                                                     ctx=gast.Load()))]
     return gast.FunctionDef(name=norm.namer.fresh(base + "_jvp"), args=args, body=_fill(body),
                             decorator_list=[], returns=None, type_comment=None, type_params=[])
+
+
+def _unbound_on_some_path(adj: Adjoint) -> set[str]:
+    """Names the primal binds only inside an ``if`` or a loop that top-level adjoint code reads
+    (``dm = zero_grad(m)`` before a reverse loop that may run no step): preset to None, so the
+    path that never bound them does not raise ``UnboundLocalError`` where nothing needs them."""
+    norm = adj.norm
+    top = set(norm.params) | {adj.stack} | set(adj.preset)
+    for s in adj.primal:
+        top |= names_in(s, gast.Store) if not isinstance(s, (gast.If, gast.For, gast.While)) \
+            else set()
+    nested = {n for s in adj.primal if isinstance(s, (gast.If, gast.For, gast.While))
+              for n in names_in(s, gast.Store)} - top
+    if not nested:
+        return set()
+    reads: set[str] = set()
+    for s in adj.adjoint:
+        if isinstance(s, (gast.If, gast.While)):
+            reads |= names_in(s.test)
+        elif isinstance(s, gast.For):
+            reads |= names_in(s.iter)
+        else:
+            reads |= names_in(s)
+    for g in adj.grads.values():
+        reads |= names_in(g)
+    return nested & reads
 
 
 def _captured(adj: Adjoint) -> list[str]:

@@ -236,3 +236,29 @@ def test_fz1_hvp_when_a_branch_pushes_after_an_inactive_push():
     eps = 1e-6
     expect = (g(x + eps * v, *args) - g(x - eps * v, *args)) / (2 * eps)
     np.testing.assert_allclose(tg.hvp(f, x, v, args=args), expect, rtol=1e-6, atol=1e-6)
+
+
+def _bound_in_a_branch(x, w, n):
+    if n > 0:
+        m = w * 2
+    for t in range(n):
+        x = np.tanh(x @ m)
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_a_name_bound_only_in_a_branch_and_a_loop_of_no_steps(n):
+    """``dm = zero_grad(m)`` before the reverse loop read an unbound ``m`` when n == 0
+    (found by the defer helper): such names are preset to None."""
+    x, w = np.full((2, 3), 0.3), np.eye(3) * 0.4 + 0.05
+    dx, dw = tg.grad(_bound_in_a_branch, wrt=(0, 1), fallback="error")(x, w, n)
+    f = _bound_in_a_branch
+    for arg, g in ((0, dx), (1, dw)):
+        numeric = np.zeros_like(g)
+        for i in np.ndindex(g.shape):
+            e = np.zeros_like(g)
+            e[i] = 1e-6
+            plus = [x, w][:arg] + [[x, w][arg] + e] + [x, w][arg + 1:]
+            minus = [x, w][:arg] + [[x, w][arg] - e] + [x, w][arg + 1:]
+            numeric[i] = (f(*plus, n) - f(*minus, n)) / 2e-6
+        np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-8)
