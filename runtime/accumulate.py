@@ -158,24 +158,23 @@ FLUSH_ROWS = 256
 
 def matmul_grad_b_defer(acc: Any, dy: Any, a: Any, b: Any, parts: list) -> Any:
     """``matmul_grad_b_into(acc, dy, a, b)``, or ``(dy, a)`` kept in ``parts`` for a flush."""
-    if not _waits(acc, dy, a, 0):
-        return matmul_grad_b_into(acc, dy, a, b)
-    return _wait(acc, (dy, a), dy.shape[0], parts, matmul_grad_b_flush, b)
+    if type(acc) is np.ndarray and acc.nbytes >= DEFER_MIN_BYTES and _waits(acc, dy, a, 0):
+        return _wait(acc, (dy, a), dy.shape[0], parts, matmul_grad_b_flush, b)
+    return matmul_grad_b_into(acc, dy, a, b)
 
 
 def matmul_grad_a_defer(acc: Any, dy: Any, a: Any, b: Any, parts: list) -> Any:
     """``matmul_grad_a_into(acc, dy, a, b)``, or ``(dy, b)`` kept in ``parts`` for a flush."""
-    if not _waits(acc, dy, b, 1):
-        return matmul_grad_a_into(acc, dy, a, b)
-    return _wait(acc, (dy, b), dy.shape[1], parts, matmul_grad_a_flush, a)
+    if type(acc) is np.ndarray and acc.nbytes >= DEFER_MIN_BYTES and _waits(acc, dy, b, 1):
+        return _wait(acc, (dy, b), dy.shape[1], parts, matmul_grad_a_flush, a)
+    return matmul_grad_a_into(acc, dy, a, b)
 
 
-def _waits(acc: Any, dy: Any, factor: Any, axis: int) -> bool:
-    """May this product wait? Only 2-d NumPy operands whose product would update ``acc`` in
-    place (``_gemm``), with few rows (``axis``) in ``dy``: anything else (a duck array, the
-    tape's Tensors) is added at once."""
-    return (type(acc) is np.ndarray and acc.nbytes >= DEFER_MIN_BYTES
-            and _gemm(acc, dy, factor) is not None and dy.shape[axis] < DEFER_MAX_ROWS)
+def _waits(acc: np.ndarray, dy: Any, factor: Any, axis: int) -> bool:
+    """May a product into this big NumPy ``acc`` wait? Only for 2-d NumPy operands whose
+    product would update ``acc`` in place (``_gemm``), with few rows (``axis``) in ``dy``:
+    anything else (a duck array, the tape's Tensors) is added at once."""
+    return _gemm(acc, dy, factor) is not None and dy.shape[axis] < DEFER_MAX_ROWS
 
 
 def _wait(acc: Any, pair: tuple, rows: int, parts: list, flush: Any, fixed: Any) -> Any:

@@ -99,12 +99,13 @@ def defer_products(adj: Any) -> None:
     if not any(objects.get(n) in _FLUSH for n in names_in(sweep)):
         return
     aliases = _Aliases(everything, objects, walk(sweep))
-    _Deferrer(adj, objects, aliases).block(adj.adjoint)
+    _Deferrer(adj, objects, everything, aliases).block(adj.adjoint)
 
 
 class _Deferrer:
-    def __init__(self, adj: Any, objects: dict[str, Any], aliases: _Aliases):
-        self.adj, self.objects, self.aliases = adj, objects, aliases
+    def __init__(self, adj: Any, objects: dict[str, Any], everything: dict[str, Any],
+                 aliases: _Aliases):
+        self.adj, self.objects, self.everything, self.aliases = adj, objects, everything, aliases
 
     def block(self, stmts: list[gast.stmt]) -> None:
         """Rewrite the loops of ``stmts`` (outermost first, so the most steps share a flush)."""
@@ -131,7 +132,7 @@ class _Deferrer:
         before, after = [], []
         ns = self.adj.norm.namespace
         for name, stmts in found.items():
-            helpers_, fixed = self.deferrable(name, stmts, nodes, unsafe)
+            helpers_, fixed = self.deferrable(name, stmts, loop, nodes, written, unsafe)
             if helpers_ is None:
                 continue
             later, flush = helpers_
@@ -161,8 +162,9 @@ class _Deferrer:
                     found.setdefault(s.targets[0].id, []).append(s)
         return found
 
-    def deferrable(self, name: str, stmts: list[gast.Assign], nodes: list[gast.AST],
-                   unsafe: set[str]) -> tuple[Any, str | None]:
+    def deferrable(self, name: str, stmts: list[gast.Assign], loop: gast.stmt,
+                   nodes: list[gast.AST], written: set[str], unsafe: set[str]
+                   ) -> tuple[Any, str | None]:
         """The deferred and the flush helper and the fixed factor's name, or (None, None) if
         not safe."""
         helper_objs = {self.objects[s.value.func.id] for s in stmts}
@@ -183,9 +185,42 @@ class _Deferrer:
             return None, None  # the fixed factor changes in the loop
         for s in stmts:
             for i, a in enumerate(s.value.args[1:], 1):
-                if i != position and (a.id == name or self.aliases.find(a.id) in unsafe):
+                if i == position:
+                    continue
+                if a.id == name or (self.aliases.find(a.id) in unsafe and not self.fresh_each_step(
+                        a.id, s, loop, written)):
                     return None, None
         return (later, flush), fixed_name
+
+    def fresh_each_step(self, name: str, keep: gast.stmt, loop: gast.stmt,
+                        written: set[str]) -> bool:
+        """Is ``name`` written in the loop only by itself, between a fresh value bound to it
+        and ``keep`` (which keeps it), in the same step? Then what ``keep`` kept is never
+        written again: the next step writes a new buffer. (``dz = dz + g`` before ``dz``'s
+        product, where ``z`` is read twice, is ``dz = add_into(dz, g)``.)"""
+        if {n for n in written if self.aliases.find(n) == self.aliases.find(name)} != {name}:
+            return False  # another name may write this buffer
+        body = loop.body
+        at = next((k for k, s in enumerate(body) if s is keep), None)
+        if at is None:
+            return False
+        bound = False
+        for k, s in enumerate(body):
+            stores = name in names_in(s, (gast.Store, gast.Del))
+            writes = name in _written(walk(s), self.objects, self.adj.stack)
+            if not (stores or writes):
+                continue
+            if not isinstance(s, gast.Assign) or k > at:
+                return False  # in a nested block, or after the keeping statement
+            if writes and bound and self.objects.get(getattr(s.value.func, "id", None)) in \
+                    _WRITERS and len(s.targets) == 1 and getattr(s.targets[0], "id", None) == name:
+                continue  # name = writer(name, ...) after the fresh value
+            if stores and not writes and len(s.targets) == 1 and isinstance(
+                    s.targets[0], gast.Name) and fresh_value(s.value, self.everything):
+                bound = True
+                continue
+            return False
+        return True
 
 
 def _written(nodes: list[gast.AST], objects: dict[str, Any], stack: str | None) -> set[str]:
@@ -212,7 +247,8 @@ def _written(nodes: list[gast.AST], objects: dict[str, Any], stack: str | None) 
 
 class _Aliases:
     """Names that may share a buffer, over the whole adjoint sweep (flow-insensitive): a name
-    is joined to every name its assigned value may return a reference to or a view of."""
+    is joined to every name its assigned value may return a reference to or a view of, and an
+    object to what its methods are given (``stack.append(x)``, then ``y = stack.pop()``)."""
 
     def __init__(self, everything: dict[str, Any], objects: dict[str, Any],
                  nodes: list[gast.AST]):
@@ -222,6 +258,10 @@ class _Aliases:
                 self.join(names_in(n.targets, None), self.sources(n.value, everything, objects))
             elif isinstance(n, gast.For):
                 self.join(names_in(n.target, None), names_in(n.iter))
+            elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                  and isinstance(n.func.value, gast.Name)
+                  and not inspect.ismodule(everything.get(n.func.value.id))):
+                self.join({n.func.value.id}, names_in(n.args))  # lst.append(x): lst holds x
 
     @staticmethod
     def sources(value: gast.expr, everything: dict[str, Any], objects: dict[str, Any]

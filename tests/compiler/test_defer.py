@@ -88,6 +88,41 @@ def test_does_not_fire_where_a_kept_value_may_change(extra):
     assert "_defer(" not in out and "_flush(" not in out and "_parts" not in out
 
 
+_FRESH_EACH_STEP = """
+for t in range(n):
+    e = dh * 2.0
+    {before}
+    dw = matmul_grad_b_into(dw, e, h, w)
+    {after}
+"""
+
+
+def test_a_factor_written_only_before_it_is_kept_in_a_step_may_wait():
+    out = _deferred(_FRESH_EACH_STEP.format(before="e = add_into(e, g)", after="pass"))
+    assert "dw = matmul_grad_b_defer(dw, e, h, w, dw_parts)" in out
+
+
+@pytest.mark.parametrize("before,after", [
+    ("e = add_into(e, g)", "e = add_into(e, g)"),  # written again after it is kept
+    ("v = e\n    v = add_into(v, g)", "pass"),  # written under another name
+    ("if c:\n        e = add_into(e, g)", "pass"),  # in a nested block
+    ("stack.append(e)", "q = stack.pop()\n    q = add_into(q, g)"),  # through a list
+])
+def test_a_factor_written_otherwise_does_not_wait(before, after):
+    out = _deferred(_FRESH_EACH_STEP.format(before=before, after=after))
+    assert "_defer(" not in out
+
+
+def test_a_factor_written_before_a_fresh_value_in_the_step_does_not_wait():
+    out = _deferred("""
+        for t in range(n):
+            e = add_into(e, g)
+            e = dh * 2.0
+            dw = matmul_grad_b_into(dw, e, h, w)
+        """)
+    assert "_defer(" not in out
+
+
 def test_alias_made_outside_the_loop_counts():
     source = "v = e\n" + _LOOP.format(extra="v = add_into(v, dh)")
     assert "_defer(" not in _deferred(source)
@@ -197,6 +232,12 @@ def test_rnn_defers_both_weights():
     assert "dwx = matmul_grad_b_defer(dwx, d_t4, _t3, wx, dwx_parts)" in source
     assert source.index("dwh = matmul_grad_b_flush(dwh, dwh_parts, wh)") > source.index(
         "for t in reversed(")
+
+
+def test_a_product_read_twice_defers_after_its_in_place_sum():
+    source = tg.source(tg.grad(_output_read_twice, wrt=0, fallback="error"))
+    assert "dz = add_into(dz, " in source
+    assert "dw = matmul_grad_b_defer(dw, dz, h, w, dw_parts)" in source
 
 
 def test_weights_per_step_defers_the_left_factor():
