@@ -93,11 +93,17 @@ def only_shape(x: Any) -> Any:
 
 def check_scalar(y: Any, name: str) -> None:
     """grad needs a scalar result; say so before computing a meaningless gradient."""
+    kind = type(y)
+    if kind is float or kind is np.float64:  # the hot cases: nothing to probe
+        return
     if is_array(y) and y.size != 1 or isinstance(y, (list, tuple, dict)):
         shape = getattr(y, "shape", None)
-        what = f"an array of shape {tuple(shape)}" if shape is not None else type(y).__name__
+        what = f"an array of shape {tuple(shape)}" if shape is not None else kind.__name__
         raise TypeError(f"tg.grad needs {name} to return a scalar, but it returned {what}; "
                         "use tg.vjp for non-scalar outputs")
+    if not is_array(y) and not isinstance(y, (int, float, complex, np.number)):
+        raise TypeError(f"tg.grad needs {name} to return a number, but it returned "
+                        f"{kind.__name__} ({y!r:.40})")
 
 
 # ---------------------------------------------------------------- adjoint helpers

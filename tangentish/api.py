@@ -18,6 +18,7 @@ import numpy as np
 
 from tangentish.checking import gradcheck
 from tangentish.checkpointing import checkpoint
+from tangentish.compiler import shapes
 from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
@@ -43,9 +44,20 @@ class _Transformed:
             raise TypeError(f"tg.{form} needs a function, got {type(fn).__name__}")
         #: a bound method's self, passed first to its generated gradient transformed again
         self._self: Any = _NO_SELF
+        #: a functools.partial's arguments, passed with every call: its function is compiled
+        self._bound: tuple = ()
+        self._keywords: dict[str, Any] = {}
+        while isinstance(fn, functools.partial):
+            self._bound = (*fn.args, *self._bound)
+            self._keywords = {**fn.keywords, **self._keywords}
+            wrt = _shift(wrt, len(fn.args))
+            fn = fn.func
+        fn = _call_method(fn)
         if isinstance(fn, _Transformed):  # tg.grad(tg.grad(f)): differentiate generated code
             compiled = fn.compiled()
             if compiled is not None:
+                self._bound, self._keywords = fn._bound, fn._keywords  # the inner's partial
+                wrt = _shift(wrt, len(fn._bound))
                 fn = compiled.function
                 if compiled.has_self:  # its first parameter is self: positions move by one
                     self._self = compiled.bound_self
@@ -56,7 +68,9 @@ class _Transformed:
         self._tape_reason: TransformError | None = None
         #: per pattern of which positional arguments are Python numbers: code specialised to
         #: them (math instead of NumPy, no broadcasting bookkeeping)
-        self._variants: dict[tuple, Compiled] = {}
+        self._variants: dict[tuple, Compiled | _ByShape] = {}
+        #: the code the last call ran (``source`` shows it)
+        self._last: Compiled | None = None
         functools.update_wrapper(self, fn, updated=())
 
     def compiled(self) -> Compiled | None:
@@ -86,69 +100,126 @@ class _Transformed:
         """The generated function, for the compiler to inline when this gradient is itself
         called inside a function being differentiated (None when it runs on the tape)."""
         compiled = self.compiled()
-        if compiled is None or compiled.has_self:
+        if compiled is None or compiled.has_self or self._bound or self._keywords:
             return None
         return compiled.function
 
     @property
     def source(self) -> str:
-        compiled = self.compiled()
+        """The code the last call ran (specialised to its argument types and shapes), or
+        the general code before any call."""
+        compiled = self._last if self._last is not None else self.compiled()
         if compiled is None:
             return f"# computed by the tape: {self._tape_reason.reason}\n"
         return compiled.source
 
-    def variant(self, args: tuple) -> Compiled | None:
-        """The compiled code for these arguments: specialised where some are Python numbers."""
+    def variant(self, args: tuple) -> Compiled | _ByShape | None:
+        """The compiled code for these arguments: specialised where some are Python numbers,
+        and to the pattern of the arrays' shapes where that removes broadcasting bookkeeping
+        (then a ``_ByShape`` that picks the code per pattern)."""
         pattern = tuple(map(_is_number, args))
-        compiled = self._variants.get(pattern)
+        entry = self._variants.get(pattern)
+        if entry is not None:
+            return entry
+        if self._tape_reason is not None:
+            return None
+        if self.form != "vjp" and any(s for s in shapes.pattern(args)):
+            entry = self._specialise_shapes(args, pattern)
+            if entry is not None:
+                self._variants[pattern] = entry
+                return entry
+        compiled = self._number_variant(args, pattern)
         if compiled is not None:
-            return compiled
-        if self._compiled is None and self._tape_reason is None and any(
-                pattern) and self.form != "vjp":
+            self._variants[pattern] = compiled
+        return compiled
+
+    def _number_variant(self, args: tuple, pattern: tuple) -> Compiled | None:
+        """The code for this pattern of Python-number arguments, for any array shapes."""
+        if self._compiled is None and any(pattern) and self.form != "vjp":
             direct = self._specialise_first(args, pattern)
             if direct is not None:
                 return direct
         general = self._compiled or self.compiled()
         if general is None or not any(pattern) or self.form == "vjp":
             return general
-        code = general.function.__code__
-        if code.co_flags & inspect.CO_VARARGS:  # positions do not map to names simply
+        names = self._parameters(len(args))
+        if names is None:
             return general
-        offset = 1 if general.has_self else 0
-        params = code.co_varnames[offset:offset + len(args)]
-        names = tuple(p for p, is_number in zip(params, pattern) if is_number)
-        options = dataclasses.replace(self.options, scalars=names)
+        options = dataclasses.replace(self.options, scalars=_scalar_names(names, pattern))
         try:
-            compiled = cached_compile(self.fn, self.wrt, self.form, options)
+            return cached_compile(self.fn, self.wrt, self.form, options)
         except Exception:  # the general code is always right; specialising is only faster
-            compiled = general
-        self._variants[pattern] = compiled
-        return compiled
+            return general
+
+    def _parameters(self, count: int) -> tuple[str, ...] | None:
+        """The names of the first ``count`` parameters the caller's arguments bind, read from
+        the general code once it exists (else from the user's function); None where positions
+        do not map to names simply (``*args``, functions without source)."""
+        general = self._compiled
+        if general is not None:
+            code, offset = general.function.__code__, 1 if general.has_self else 0
+        else:
+            fn = self.fn
+            if self._self is not _NO_SELF or not inspect.isfunction(fn) or kind_of(
+                    fn) != "user":
+                return None
+            code, offset = fn.__code__, 0
+            if count > code.co_argcount:
+                return None
+        if code.co_flags & inspect.CO_VARARGS:
+            return None
+        return code.co_varnames[offset:offset + count]
 
     def _specialise_first(self, args: tuple, pattern: tuple) -> Compiled | None:
         """A first call with Python numbers: compile the specialised code alone, naming the
         parameters from the user's function, rather than the general code first and then this
         (two compiles on the first call). None where that is unsure or fails: the general
         path then decides (and reports errors as usual)."""
-        fn = self.fn
-        if self._self is not _NO_SELF or not inspect.isfunction(fn) or kind_of(fn) != "user":
+        names = self._parameters(len(args))
+        if names is None:
             return None
-        code = fn.__code__
-        if code.co_flags & inspect.CO_VARARGS or len(args) > code.co_argcount:
-            return None
-        names = tuple(p for p, is_number in zip(code.co_varnames, pattern) if is_number)
-        options = dataclasses.replace(self.options, scalars=names)
+        options = dataclasses.replace(self.options, scalars=_scalar_names(names, pattern))
         try:
-            compiled = cached_compile(fn, self.wrt, self.form, options)
+            return cached_compile(self.fn, self.wrt, self.form, options)
         except Exception:  # noqa: BLE001 - the general path compiles again and reports
             return None
-        self._variants[pattern] = compiled
-        return compiled
+
+    def _specialise_shapes(self, args: tuple, pattern: tuple) -> Compiled | _ByShape | None:
+        """Code specialised to the shape pattern of ``args`` (and to its Python numbers),
+        compiled alone on a first call. When the shapes removed nothing it is the code for
+        every shape (returned as is); otherwise a ``_ByShape`` holding it. None where that is
+        unsure or fails: the number-pattern path then decides (and reports errors)."""
+        names = self._parameters(len(args))
+        if names is None and self._compiled is None and self.compiled() is not None:
+            names = self._parameters(len(args))  # a method: its general code names them
+        if names is None:
+            return None
+        options = dataclasses.replace(self.options, scalars=_scalar_names(names, pattern))
+        compiled = self._compile_shaped(options, names, shapes.pattern(args))
+        if compiled is None or not compiled.shape_keyed:
+            return compiled
+        by_shape = _ByShape(self, options, names)
+        by_shape.codes[shapes.pattern(args)] = compiled
+        return by_shape
+
+    def _compile_shaped(self, options: Options, names: tuple[str, ...],
+                        shape_pattern: tuple) -> Compiled | None:
+        known = tuple((n, s) for n, s in zip(names, shape_pattern) if s is not None)
+        try:
+            return cached_compile(self.fn, self.wrt, self.form,
+                                  dataclasses.replace(options, shapes=known))
+        except Exception:  # noqa: BLE001 - the general code is always right
+            return None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._bound or self._keywords:
+            args, kwargs = (*self._bound, *args), {**self._keywords, **kwargs}
         if self._self is not _NO_SELF:
             args = (self._self, *args)
         compiled = self._variants.get(tuple(map(_is_number, args))) or self.variant(args)
+        if type(compiled) is _ByShape:
+            compiled = compiled.code(args)
+        self._last = compiled
         if compiled is None:
             return _tape(self.form, self.fn, args, self.wrt, kwargs, self._tape_reason)
         if self.form != "vjp":
@@ -160,6 +231,43 @@ class _Transformed:
         if self.form == "vjp":
             return out
         return _writable(_in_argument_dtypes(out, compiled, self.form, args, kwargs))
+
+
+#: most shape patterns one gradient compiles code for; calls with further patterns run the
+#: general code
+SHAPE_VARIANTS = 8
+
+
+class _ByShape:
+    """The code for one pattern of Python-number arguments, per shape pattern of the arrays.
+
+    A specialised code runs only on calls whose pattern it was compiled for (the pattern is
+    the promise its shapes rely on); past ``SHAPE_VARIANTS`` patterns, and where specialising
+    fails, calls run the general code for the number pattern.
+    """
+
+    def __init__(self, owner: _Transformed, options: Options, names: tuple[str, ...]):
+        self.owner, self.options, self.names = owner, options, names
+        self.codes: dict[tuple, Compiled] = {}
+        self.general: Compiled | None = None
+
+    def code(self, args: tuple) -> Compiled | None:
+        key = shapes.pattern(args)
+        compiled = self.codes.get(key)
+        if compiled is not None:
+            return compiled
+        if len(self.codes) < SHAPE_VARIANTS:
+            compiled = self.owner._compile_shaped(self.options, self.names, key)
+            if compiled is not None:
+                self.codes[key] = compiled
+                return compiled
+        if self.general is None:
+            self.general = self.owner._number_variant(args, tuple(map(_is_number, args)))
+        return self.general
+
+
+def _scalar_names(names: tuple[str, ...], pattern: tuple) -> tuple[str, ...]:
+    return tuple(p for p, is_number in zip(names, pattern) if is_number)
 
 
 def _in_argument_dtypes(out: Any, compiled: Compiled, form: str, args: tuple,
@@ -216,11 +324,20 @@ def _cast_like(g: Any, x: Any) -> Any:
 _NO_SELF = object()
 
 
-def _shift(wrt: Any) -> Any:
-    """Argument positions one further on (names stay)."""
+def _shift(wrt: Any, by: int = 1) -> Any:
+    """Argument positions ``by`` further on (names stay)."""
     if isinstance(wrt, (tuple, list)):
-        return type(wrt)(_shift(w) for w in wrt)
-    return wrt + 1 if isinstance(wrt, int) and wrt >= 0 else wrt
+        return type(wrt)(_shift(w, by) for w in wrt)
+    return wrt + by if isinstance(wrt, int) and wrt >= 0 else wrt
+
+
+def _call_method(fn: Any) -> Any:
+    """An instance whose class defines ``__call__`` in Python is differentiated through that
+    method, bound (its ``self.attr`` reads are constants), like any bound method."""
+    if inspect.isroutine(fn) or isinstance(fn, (type, _Transformed)):
+        return fn
+    call = inspect.getattr_static(type(fn), "__call__", None)
+    return fn.__call__ if inspect.isfunction(call) else fn
 
 
 def _writable(tree: Any) -> Any:
@@ -299,6 +416,8 @@ def _tape(form: str, fn: Callable[..., Any], args: tuple, wrt: Any, kwargs: dict
         return tape_fallback.grad_via_tape(fn, args, wrt, kwargs)
     if form == "value_and_grad":
         return tape_fallback.value_and_grad_via_tape(fn, args, wrt, kwargs)
+    if kwargs:  # a partial's keywords
+        fn = functools.partial(fn, **kwargs)
     return tape_fallback.vjp_via_tape(fn, *args)
 
 
@@ -363,7 +482,12 @@ def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any,
     (zeros for integer arguments, which carry no gradient)."""
     floats = tuple(i for i, a in enumerate(args) if not _is_integer(a))
     options = Options(call_site_fallback=fallback == "tape")
-    return _Transformed(f, floats, "vjp", fallback, options)(*args)
+    transformed = _Transformed(f, floats, "vjp", fallback, options)
+    value, pullback = transformed(*args)
+    bound = len(transformed._bound)
+    if not bound:
+        return value, pullback
+    return value, lambda cotangent: pullback(cotangent)[bound:]  # a partial's own arguments
 
 
 def source(df: Any) -> str:

@@ -93,13 +93,14 @@ def _wrt_list(wrt) -> tuple[tuple, bool]:
 
 def _bind(f, args, kwargs, wrt):
     """Where each ``wrt`` entry (a position or a parameter name) lives in the call: a key of
-    ``bound.arguments`` (defaults filled in), or ("*", i) for the i-th extra positional."""
+    ``bound.arguments`` (its default filled in when the call omits it), or ("*", i) for the
+    i-th extra positional. Only those defaults: passing every default explicitly changes some
+    calls (a ufunc refuses ``dtype=None`` next to ``signature=None``)."""
     try:
         sig = inspect.signature(f)
     except (TypeError, ValueError):  # a builtin or a callable without a signature
         return None, [("pos", w) for w in wrt]
     bound = sig.bind(*args, **(kwargs or {}))
-    bound.apply_defaults()
     params = list(sig.parameters.values())
     named = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     star = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), None)
@@ -114,6 +115,12 @@ def _bind(f, args, kwargs, wrt):
         else:
             raise IndexError(f"wrt={w} but {getattr(f, '__name__', f)} takes {len(named)} "
                              "positional arguments")
+    for kind, key in keys:
+        if kind == "name" and key not in bound.arguments:
+            default = sig.parameters[key].default if key in sig.parameters else sig.empty
+            if default is sig.empty:
+                raise TypeError(f"wrt names {key!r}, which the call does not pass")
+            bound.arguments[key] = default
     return bound, keys
 
 
@@ -179,6 +186,12 @@ def _seed(out, c):
 
 
 def _check_scalar(out) -> None:
+    if not (isinstance(out, (Tensor, int, float, complex, np.number)) or is_array(out)):
+        close = getattr(out, "close", None) if inspect.iscoroutine(out) else None
+        if close is not None:  # an async def: it will never be awaited
+            close()
+        raise TypeError(f"grad requires f to return a number, but it returned "
+                        f"{type(out).__name__} ({out!r:.40})")
     size = out.numel() if isinstance(out, Tensor) else int(np.size(out)) if is_array(out) else 1
     if size != 1:
         raise TypeError(

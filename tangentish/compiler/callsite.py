@@ -56,8 +56,9 @@ def _name(fn: Any) -> str:
 class SiteReverser(rev.Reverser):
     """The reverse pass, with tape sites and checkpoints handled at their call."""
 
-    def __init__(self, norm: Normalized, act: Activity, scalars: set[str] | None = None):
-        super().__init__(norm, act, scalars)
+    def __init__(self, norm: Normalized, act: Activity, scalars: set[str] | None = None,
+                 known: dict[str, Any] | None = None):
+        super().__init__(norm, act, scalars, known)
         #: id of the statement -> why its callee runs on the tape
         self.tape_sites: dict[int, TransformError] = {}
         self._unused: str | None = None
@@ -229,9 +230,10 @@ class SiteForwarder(Forwarder):
 
 
 def reverse(norm: Normalized, act: Activity, wrt: list[str],
-            scalars: set[str] | None = None) -> rev.Adjoint:
+            scalars: set[str] | None = None, known: dict[str, Any] | None = None
+            ) -> rev.Adjoint:
     """``reverse.reverse`` with call sites handled here; warns once about tape sites."""
-    reverser = SiteReverser(norm, act, scalars)
+    reverser = SiteReverser(norm, act, scalars, known)
     adj = reverser.run(wrt)
     _warn(norm, list(reverser.tape_sites.values()))
     return adj

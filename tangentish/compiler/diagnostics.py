@@ -61,9 +61,9 @@ def warn_fallback(error: TransformError) -> None:
     if key in _warned:
         return
     _warned.add(key)
-    where = f"{error.filename}:{error.lineno}" if error.filename else "unknown location"
+    where = f"{error.filename}:{error.lineno}: " if error.filename else ""  # a builtin has none
     warnings.warn(
-        f"{where}: {error.reason}; computing the gradient of {error.function or 'it'} with "
+        f"{where}{error.reason}; computing the gradient of {error.function or 'it'} with "
         "the tape instead", TransformWarning, stacklevel=_caller_level())
 
 

@@ -28,7 +28,7 @@ def df(x, dy=1.0):
     # primal
     _t1 = np.tanh(x)
     y = np.sum(_t1 ** 2 * 3.0)
-    # grad of: y = np.sum(_t3)
+    # grad of: y = np.sum(_t1 ** 2 * 3.0)
     d_t3 = unreduce(dy, _t1, None, False)
     # grad of: _t1 = np.tanh(x)
     dx = d_t3 * 6.0 * _t1 * (1 - _t1 * _t1)
@@ -60,8 +60,10 @@ _SHAPE_READERS = ((unbroadcast, 1), (unreduce, 1), (reduced_size, 0))
 _SHAPE_FNS = (unbroadcast, unreduce)
 
 
-def fuse(adj: Adjoint) -> None:
-    """Point shape-only reads at shape-equal names, then fold both sweeps' temporaries."""
+def fuse(adj: Adjoint) -> dict[str, gast.stmt]:
+    """Point shape-only reads at shape-equal names, then fold both sweeps' temporaries.
+    Returns, for each primal temporary folded away, the statement it went into (``comments``
+    quotes that statement)."""
     objects = adj.norm.namespace.objects
     census = _Census(adj, objects)
     again = _recomputable(adj, census)
@@ -89,7 +91,8 @@ def fuse(adj: Adjoint) -> None:
             return name
         return None
 
-    _Folder(primal_value, objects, adj.stack).block(adj.primal)
+    primal = _Folder(primal_value, objects, adj.stack)
+    primal.block(adj.primal)
     _Folder(adjoint_value, objects, adj.stack, arithmetic_only=True).block(adj.adjoint)
     adj.adjoint = _empty_comments(adj.adjoint)
 
@@ -103,6 +106,7 @@ def fuse(adj: Adjoint) -> None:
     for s in _walk(adj.adjoint):
         if isinstance(s, (gast.Assign, gast.AugAssign)):
             s.value = gather(s.value, linear, reduces)
+    return primal.folded
 
 
 def share_shapes(adj: Adjoint, census: _Census | None = None,
@@ -311,6 +315,7 @@ class _Folder:
         #: where the line would grow long for no reuse of the temporary
         self.arithmetic_only = arithmetic_only
         self.facts: dict[int, tuple] = {}  # id(stmt) -> (loads, stores, safe to move across)
+        self.folded: dict[str, gast.stmt] = {}  # folded name -> the statement it went into
 
     def block(self, stmts: list[gast.stmt]) -> None:
         i = 0
@@ -336,6 +341,7 @@ class _Folder:
                     return False  # read deeper inside (a loop or branch), or too long a line
                 user.value = Substitute(name, s.value).visit(user.value)
                 self.facts.pop(id(user))
+                self.folded[name] = user
                 return True
             if stores & moved or not safe:
                 return False  # its inputs change, or an array may

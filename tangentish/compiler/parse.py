@@ -78,6 +78,11 @@ def parse(fn: Callable[..., Any]) -> Parsed:
         raise _no_source(fn, "defined by exec, in the REPL, or its file is gone") from None
     if node is None:
         raise _no_source(fn, "its lambda could not be isolated from the line it is on")
+    if isinstance(node, gast.AsyncFunctionDef):
+        code_ = getattr(func, "__code__", None)
+        raise error_at(Location(code_.co_filename, node.lineno, node.col_offset + col_shift,
+                                func.__qualname__),
+                       "tangentish cannot transform an async function (async def)")
     if not isinstance(node, gast.FunctionDef):
         raise _no_source(fn, "its source is not a def statement")
     filename = inspect.getsourcefile(func) or code.co_filename
@@ -100,7 +105,8 @@ def _function_node(lines: list[str], first: int, code: Any) -> tuple[gast.AST | 
         node = _lambda_node(dedented, code)
         if node is not None:
             gast.increment_lineno(node, first - 1)
-        return node, col_shift
+            return node, col_shift
+        return _lambda_in_file(code), 0
     # blank lines in front give the file's line numbers (no walk to add them afterwards)
     node = parse_source("\n" * (first - 1) + dedented).body[0]
     if isinstance(node, gast.FunctionDef):
@@ -152,16 +158,44 @@ def _lambda_node(source: str, code: Any) -> gast.FunctionDef | None:
         except SyntaxError:
             continue
         params = code.co_varnames[: code.co_argcount]
-        for node in gast.walk(tree):
-            if isinstance(node, gast.Lambda) and tuple(
-                    a.id for a in node.args.args) == params:
-                ret = gast.Return(value=node.body)
-                gast.copy_location(ret, node.body)
-                fdef = gast.FunctionDef(name="<lambda>", args=node.args, body=[ret],
-                                        decorator_list=[], returns=None, type_comment=None,
-                                        type_params=[])
-                return gast.copy_location(fdef, node)
+        found = [node for node in gast.walk(tree) if isinstance(node, gast.Lambda)
+                 and tuple(a.id for a in node.args.args) == params]
+        if len(found) != 1:  # several alike: the file's columns tell them apart
+            return None
+        return _as_def(found[0])
     return None
+
+
+def _as_def(node: gast.Lambda) -> gast.FunctionDef:
+    """``lambda args: body`` as ``def <lambda>(args): return body``, at the lambda's place."""
+    ret = gast.Return(value=node.body)
+    gast.copy_location(ret, node.body)
+    fdef = gast.FunctionDef(name="<lambda>", args=node.args, body=[ret], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(fdef, node)
+
+
+def _lambda_in_file(code: Any) -> gast.FunctionDef | None:
+    """A lambda its line alone does not parse around (``"relu": lambda x: ...,`` in a dict):
+    found in its whole file, at its line, with its parameters, and (several alike on one line)
+    the one whose body spans the columns of its code."""
+    lines = linecache.getlines(code.co_filename)
+    try:
+        tree = ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        return None
+    params = code.co_varnames[: code.co_argcount]
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)
+             and n.lineno == code.co_firstlineno and tuple(a.arg for a in n.args.args) == params]
+    if len(found) > 1 and hasattr(code, "co_positions"):
+        spans = [p for p in code.co_positions()  # real expressions (RESUME sits at column 0)
+                 if None not in p and (p[1], p[3]) > (p[0], p[2])]
+        found = [n for n in found if spans and all(
+            (n.body.lineno, n.body.col_offset) <= (p[0], p[2])
+            and (p[1], p[3]) <= (n.body.end_lineno, n.body.end_col_offset) for p in spans)]
+    if len(found) != 1:
+        return None
+    return _as_def(to_gast(found[0]))
 
 
 def parse_source(source: str) -> gast.Module:

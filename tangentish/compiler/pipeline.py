@@ -13,8 +13,9 @@ Each pass is a module with one job and a docstring example:
 5. ``reverse``: the primal and adjoint sweeps (rules inlined by ``inline``);
 6. ``optimize``: unused stack pushes, dead code and single-use temporaries removed, subscript
    adjoints accumulated in place; then ``defer`` (a loop's matrix-product adjoints formed
-   once after it), ``fuse`` (elementwise temporaries folded back into
-   their reader, with ``scale``) and ``release`` (``del`` after an array's last read);
+   once after it), ``fuse`` (elementwise temporaries folded back into their reader, with
+   ``scale``), ``comments`` (each ``# grad of:`` quotes the primal line as it finally reads)
+   and ``release`` (``del`` after an array's last read);
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
 Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
@@ -40,12 +41,14 @@ from tangentish.compiler import (
     activity,
     callsite,
     codegen,
+    comments,
     cse,
     defer,
     fuse,
     optimize,
     outline,
     release,
+    shapes,
     shift,
 )
 from tangentish.compiler.normalize import Normalized, normalize
@@ -72,6 +75,8 @@ class Options:
     checkpoint: bool = False
     #: parameters that are Python numbers in this specialisation (``math``, no unbroadcast)
     scalars: tuple[str, ...] = ()
+    #: (parameter, symbolic shape) in code specialised to a shape pattern (``shapes``)
+    shapes: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass
@@ -91,6 +96,8 @@ class Compiled:
     reads: list = field(default_factory=list)
     #: the differentiated function, kept alive so the ids in the cache key stay its own
     origin: Any = None
+    #: compiled for ``Options.shapes`` and relying on them: run it on that pattern only
+    shape_keyed: bool = False
 
 
 def front_end(fn: Callable[..., Any], call_site_fallback: bool = False,
@@ -164,6 +171,7 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     act = activity.analyze(norm, seeds)
     if options.optimize:
         shift.drop_shifts(norm, act)
+    shape_keyed = False
     if form == "jvp":
         tan = callsite.forward(norm, act, names)
         if options.optimize:
@@ -171,12 +179,14 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
         fdef = codegen.generate_jvp(tan)
     else:
         scalars = activity.scalar_vars(norm, set(options.scalars)) if options.scalars else set()
-        adj = callsite.reverse(norm, act, params, scalars)
+        known = shapes.infer(norm, dict(options.shapes)) if options.shapes else None
+        adj = callsite.reverse(norm, act, params, scalars, known)
+        shape_keyed = adj.shape_keyed
         _vararg_items(adj, names)
         if options.optimize:
             adj = optimize.optimize(adj)
             defer.defer_products(adj)
-            fuse.fuse(adj)
+            comments.requote(adj, fuse.fuse(adj))
             if form != "vjp":  # a pullback keeps what it reads
                 release.release(adj)
         fdef = codegen.generate(adj, form, names, single)
@@ -186,4 +196,4 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     label = f"{form} of {norm.parsed.name}"
     function = codegen.compile_function(source, fdef.name, norm.namespace.objects, label)
     return Compiled(function, source, names, single, norm.parsed.bound_self,
-                    norm.parsed.has_self, norm.reads, fn)
+                    norm.parsed.has_self, norm.reads, fn, shape_keyed)

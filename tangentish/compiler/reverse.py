@@ -37,6 +37,7 @@ from typing import Any
 import gast
 import numpy as np
 
+from tangentish.compiler import shapes
 from tangentish.compiler.activity import Activity, assignments
 from tangentish.compiler.diagnostics import Location, error_at
 from tangentish.compiler.hoist import scalar_names
@@ -57,6 +58,7 @@ from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import Op, op_of, shape_only_arg
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.rules import table
+from tangentish.runtime.rules.linalg import matmul_grad_a, matmul_grad_b
 from tangentish.runtime.support import unbroadcast
 
 __all__ = ["Adjoint", "Reverser", "reverse", "COMMENT", "comment"]
@@ -66,6 +68,9 @@ COMMENT = "\x00tg-comment\x00"
 
 #: NumPy functions whose ``math`` twin is total on floats (no domain or overflow errors)
 _MATH = {"sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "arctan": "atan"}
+
+#: adjoint helpers of ``a @ b`` that ``_Simplify.vector_product`` writes out for 1-d operands
+_VECTOR_PRODUCTS = (matmul_grad_a, matmul_grad_b)
 
 _SCALAR_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.vdot, np.linalg.norm}
 
@@ -92,6 +97,9 @@ class Adjoint:
     result_is_scalar: bool = False
     #: variables with an adjoint
     active: set[str] = field(default_factory=set)
+    #: some ``unbroadcast`` was dropped on the strength of ``Reverser.shapes``: this code is
+    #: right only for the shape pattern it was compiled for
+    shape_keyed: bool = False
 
 
 class _Push(gast.Expr):
@@ -103,39 +111,109 @@ class _Pop(gast.Assign):
 
 
 def reverse(norm: Normalized, act: Activity, wrt: list[str],
-            scalars: set[str] | None = None) -> Adjoint:
-    """Both sweeps; ``scalars`` (from ``activity.scalar_vars``) specialises scalar code."""
-    return Reverser(norm, act, scalars).run(wrt)
+            scalars: set[str] | None = None, known: dict[str, Any] | None = None) -> Adjoint:
+    """Both sweeps; ``scalars`` (from ``activity.scalar_vars``) specialises scalar code, and
+    ``known`` (from ``shapes.infer``) code for a shape pattern."""
+    return Reverser(norm, act, scalars, known).run(wrt)
 
 
 class _Simplify(Transformer):
-    """``Reverser.simplify``'s rewrite (module level: a class defined per call costs ~8 us)."""
+    """``Reverser.simplify``'s rewrite (module level: a class defined per call costs ~8 us).
 
-    def __init__(self, namespace: Any, operand: str, scalar: bool):
+    ``unbroadcast(g, x)`` becomes ``g`` when every operand is a scalar, when x is ``operand``
+    and the other operands are numbers (``same``), or when ``env`` (symbolic shapes, in code
+    specialised to a shape pattern) shows g already has x's shape.
+    """
+
+    def __init__(self, namespace: Any, operand: str, scalar: bool, same: bool,
+                 env: dict[str, Any] | None):
         self.namespace, self.objects = namespace, namespace.objects
-        self.operand, self.scalar = operand, scalar
+        self.operand, self.scalar, self.same, self.env = operand, scalar, same, env
+        #: whether a drop relied on ``env``
+        self.by_shape = False
 
     def visit_Call(self, node):
         self.generic_visit(node)
         func, objects, scalar = node.func, self.objects, self.scalar
         if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
-                and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
-                and (scalar or node.args[1].id == self.operand)):
-            return node.args[0]
+                and len(node.args) == 2 and not node.keywords):
+            if self.drops(*node.args):
+                return node.args[0]
+            summed = self.sum_to(*node.args)
+            if summed is not None:
+                return summed
+        if (self.env is not None and isinstance(func, gast.Name) and len(node.args) == 3
+                and objects.get(func.id) in _VECTOR_PRODUCTS and not node.keywords):
+            product = self.vector_product(objects[func.id], *node.args)
+            if product is not None:
+                return product
         if (scalar and isinstance(func, gast.Attribute)
                 and isinstance(func.value, gast.Name)
                 and objects.get(func.value.id) is np and func.attr in _MATH):
             node.func = attr(load(self.namespace.module_ref(math)), _MATH[func.attr])
         return node
 
+    def vector_product(self, fn: Any, g: gast.expr, a: gast.expr, b: gast.expr
+                       ) -> gast.expr | None:
+        """``matmul_grad_a/b(g, a, b)`` of a product with a 1-d operand, as the expression a
+        person writes (``g[:, None] * b``, ``g @ a``): no helper call deciding it per call.
+        Matrix-matrix products keep the helper (its in-place BLAS path)."""
+        ranks = tuple(None if s is None else len(s) for s in (
+            shapes.shape_of(a, self.env, self.objects), shapes.shape_of(b, self.env, self.objects)))
+        if ranks not in ((2, 1), (1, 2), (1, 1)):
+            return None
+        self.by_shape = True
+        if ranks == (1, 1):  # a scalar product: each operand's adjoint is g times the other
+            return gast.BinOp(left=g, op=gast.Mult(), right=b if fn is matmul_grad_a else a)
+        if fn is matmul_grad_a:  # (m, k) @ (k,): outer(g, b); (k,) @ (k, n): b @ g
+            return gast.BinOp(left=_column(g), op=gast.Mult(), right=b) if ranks == (2, 1) \
+                else gast.BinOp(left=b, op=gast.MatMult(), right=g)
+        return gast.BinOp(left=g, op=gast.MatMult(), right=a) if ranks == (2, 1) \
+            else gast.BinOp(left=_column(a), op=gast.Mult(), right=g)
+
+    def sum_to(self, g: gast.expr, x: gast.expr) -> gast.expr | None:
+        """``unbroadcast(g, x)`` with both shapes known and different, as the one sum a person
+        writes: ``np.sum(g, axis=0)`` for a bias row, ``keepdims=True`` for a (1, n) one."""
+        if self.env is None:
+            return None
+        xs = shapes.shape_of(x, self.env, self.objects)
+        gs = shapes.shape_of(g, self.env, self.objects)
+        if not xs or gs is None or shapes.broadcast(gs, xs) != gs:  # x: () stays (0-d arrays)
+            return None
+        lead = len(gs) - len(xs)
+        ones = [i for i, d in enumerate(xs) if d == "1" and gs[i + lead] != "1"]
+        if lead and ones or not (lead or ones):
+            return None
+        axes = list(range(lead)) if lead else ones
+        axis = const(axes[0]) if len(axes) == 1 else gast.Tuple(
+            elts=[const(a) for a in axes], ctx=gast.Load())
+        keywords = [("axis", axis)] + ([("keepdims", const(True))] if ones else [])
+        self.by_shape = True
+        return call(attr(load(self.namespace.module_ref(np)), "sum"), [g], keywords)
+
+    def drops(self, g: gast.expr, x: gast.expr) -> bool:
+        if isinstance(x, gast.Name) and (self.scalar or self.same and x.id == self.operand):
+            return True
+        if self.env is None:
+            return False
+        shape = shapes.shape_of(x, self.env, self.objects)
+        if shape is None or shapes.shape_of(g, self.env, self.objects) != shape:
+            return False
+        self.by_shape = True
+        return True
+
 
 class Reverser:
     """Builds the two sweeps; subclass to handle opaque calls (see the module docstring)."""
 
-    def __init__(self, norm: Normalized, act: Activity, scalars: set[str] | None = None):
+    def __init__(self, norm: Normalized, act: Activity, scalars: set[str] | None = None,
+                 known: dict[str, Any] | None = None):
         self.norm, self.act = norm, act
         #: variables known to hold scalars (Python-float specialisation), else empty
         self.scalars: set[str] = set(scalars or ())
+        #: symbolic shapes of variables (code specialised to a shape pattern), else empty
+        self.shapes: dict[str, Any] = dict(known or {})
+        self.shape_keyed = False
         self.namer, self.ns = norm.namer, norm.namespace
         self.stack_name: str | None = None
         self._names: dict[tuple[int, str], str] = {}
@@ -213,7 +291,7 @@ class Reverser:
         return Adjoint(norm, primal, adjoint, self.d(norm.result), grads,
                        self.stack_name if pushed else None,
                        sorted(pushed & self.undefined_in_loop), self.scalar_result(body),
-                       set(self.act.active))
+                       set(self.act.active), self.shape_keyed)
 
     def scalar_result(self, body: list[gast.stmt]) -> bool:
         if self.norm.result in self.scalars:
@@ -460,7 +538,7 @@ class Reverser:
             if rule is None:
                 raise self.missing_rule(s, op, i)
             g = inline_rule(rule, [dy, load(name), *positional], keywords, self.ns)
-            g = self.simplify(g, op, a.id)
+            g = self.simplify(g, op, a.id, name)
             self.accumulate(out, init, a.id, g)
         for k, v in op.keywords:
             if isinstance(v, gast.Name) and v.id in self.act.active:
@@ -498,25 +576,34 @@ class Reverser:
             return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
         return isinstance(node, gast.Name) and node.id in self.scalars
 
-    def simplify(self, g: gast.expr, op: Op, operand: str) -> gast.expr:
+    def simplify(self, g: gast.expr, op: Op, operand: str, target: str) -> gast.expr:
         """Drop ``unbroadcast(e, x)`` where shapes provably agree; math for scalar code.
 
-        Shapes agree when every other operand is a number (``x * 2.0``, ``x * dt`` where
-        ``dt = 0.01``), or when every operand
-        is a scalar, where NumPy's functions on floats also become ``math``'s.
+        Shapes agree when every other operand of an elementwise op is a number (``x * 2.0``,
+        ``x * dt`` where ``dt = 0.01``), when every operand is a scalar (where NumPy's
+        functions on floats also become ``math``'s), or, in code specialised to a shape
+        pattern, when the symbolic shapes of e and x are equal.
         """
         elementwise = op.obj not in (operator.matmul, np.matmul) and not op.keywords and (
             isinstance(op.obj, np.ufunc) or getattr(op.obj, "__module__", None) in (
                 "math", "_operator"))
-        if not elementwise:
+        same = scalar = False
+        if elementwise:
+            others = [a for a in op.args if not (isinstance(a, gast.Name) and a.id == operand)]
+            same = all(isinstance(a, gast.Constant) and self.is_scalar(a)
+                       or isinstance(a, gast.Name) and a.id in self.numbers for a in others)
+            scalar = bool(self.scalars) and all(self.is_scalar(a) for a in op.args)
+        env = None
+        if self.shapes:
+            env = self.shapes
+            if target in env and target != self.norm.result:  # dy has its primal's shape
+                env = {**env, self.d(target): env[target]}  # (not the seed: the caller's)
+        if not (same or scalar or env):
             return g
-        others = [a for a in op.args if not (isinstance(a, gast.Name) and a.id == operand)]
-        numbers = all(isinstance(a, gast.Constant) and self.is_scalar(a)
-                      or isinstance(a, gast.Name) and a.id in self.numbers for a in others)
-        scalar = bool(self.scalars) and all(self.is_scalar(a) for a in op.args)
-        if not (numbers or scalar):
-            return g
-        return _Simplify(self.ns, operand, scalar).visit(g)
+        rewrite = _Simplify(self.ns, operand, scalar, same, env)
+        g = rewrite.visit(g)
+        self.shape_keyed |= rewrite.by_shape
+        return g
 
     def missing_rule(self, s: gast.Assign, op: Op, arg: int | str) -> Exception:
         name = table._qualname(op.obj)
@@ -592,25 +679,11 @@ class Reverser:
         return pre + [gast.copy_location(loop, s)] + post
 
 
-class _Simplify(gast.NodeTransformer):
-    """``Reverser.simplify``'s rewrite (one class, not one per call: compile time)."""
-
-    def __init__(self, namespace: Any, operand: str, scalar: bool):
-        self.namespace, self.objects = namespace, namespace.objects
-        self.operand, self.scalar = operand, scalar
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        func, objects = node.func, self.objects
-        if (isinstance(func, gast.Name) and objects.get(func.id) is unbroadcast
-                and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
-                and (self.scalar or node.args[1].id == self.operand)):
-            return node.args[0]
-        if (self.scalar and isinstance(func, gast.Attribute)
-                and isinstance(func.value, gast.Name)
-                and objects.get(func.value.id) is np and func.attr in _MATH):
-            node.func = attr(load(self.namespace.module_ref(math)), _MATH[func.attr])
-        return node
+def _column(g: gast.expr) -> gast.expr:
+    """``g[:, None]``."""
+    index = gast.Tuple(elts=[gast.Slice(lower=None, upper=None, step=None), const(None)],
+                       ctx=gast.Load())
+    return gast.Subscript(value=g, slice=index, ctx=gast.Load())
 
 
 def _plain(stmts: list[gast.stmt], pushed: set[str]) -> list[gast.stmt]:

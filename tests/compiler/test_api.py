@@ -128,6 +128,27 @@ def test_non_scalar_output_is_an_error():
         tg.grad(g)(np.ones(3))
 
 
+def _says_nothing(x):
+    return None
+
+
+def _names_it(x):
+    return "x squared"
+
+
+async def _later(x):
+    return x
+
+
+@pytest.mark.parametrize("fn", [_says_nothing, _names_it, _later])
+def test_an_output_that_is_no_number_is_an_error_on_both_paths(fn):
+    """A string, None or a coroutine gave a zero gradient."""
+    with pytest.raises(TypeError, match="to return a number, but it returned"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TransformWarning)  # _later runs on the tape
+            tg.grad(fn)(1.5)
+
+
 def test_no_source_says_so():
     with pytest.raises(TransformError, match="no Python source"):
         tg.grad(np.sin, fallback="error")(1.0)
@@ -260,3 +281,42 @@ def test_star_args_function():
         return a * rest[0] * k
 
     assert tg.grad(g, wrt=(0, 1, "k"))(3.0, 4.0, k=5.0) == (20.0, 15.0, 12.0)
+
+
+def _scaled(a, x, y=2.0):
+    return np.sum(np.sin(x) * y * a)
+
+
+def test_functools_partial_compiles_its_function_with_the_bound_arguments():
+    import functools
+
+    x = np.array([0.5, 1.0, -0.3])
+    p = functools.partial(_scaled, 3.0, y=1.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # compiled, not the tape
+        np.testing.assert_allclose(tg.grad(p)(x), 3.0 * 1.5 * np.cos(x))
+        assert np.isclose(tg.grad(p, wrt="y")(x), np.sum(3.0 * np.sin(x)))
+        assert np.isclose(tg.grad(p)(x, y=4.0)[0], 3.0 * 4.0 * np.cos(0.5))  # call overrides
+        nested = functools.partial(functools.partial(_scaled, 3.0), y=2.0)
+        np.testing.assert_allclose(tg.grad(nested)(x), 6.0 * np.cos(x))
+        cube = functools.partial(lambda a, t: a * t ** 3, 2.0)
+        assert np.isclose(tg.grad(tg.grad(cube))(1.5), 2.0 * 6.0 * 1.5)
+        value, pullback = tg.vjp(functools.partial(lambda a, t: a * t, 2.0), x)
+        (g,) = pullback(np.ones(3))  # one cotangent per argument the caller passes
+        np.testing.assert_allclose(g, 2.0)
+    assert "def d_scaled" in tg.source(tg.grad(p))
+
+
+def test_a_callable_instance_is_differentiated_through_its_call_method():
+    class Affine:
+        def __init__(self):
+            self.w = np.array([1.0, -2.0])
+
+        def __call__(self, x):
+            return np.sum(np.tanh(self.w * x))
+
+    x = np.array([0.3, 0.4])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # compiled, not the tape
+        g = tg.grad(Affine())(x)
+    np.testing.assert_allclose(g, np.array([1.0, -2.0]) * (1 - np.tanh([0.3, -0.8]) ** 2))

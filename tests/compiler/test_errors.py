@@ -145,3 +145,13 @@ def test_call_site_fallback_keeps_the_rest_compiled():
     with pytest.warns(tg.TransformWarning, match="_rec calls itself"):
         compiled = compile_gradient(f_recursion, 0, "grad", Options(call_site_fallback=True))
     assert "tape_vjp(_rec, " in compiled.source  # only the recursive call runs on the tape
+
+
+async def _coroutine(x):
+    return x * 2.0
+
+
+def test_async_def_is_named_as_the_construct():
+    with pytest.raises(TransformError, match=r"cannot transform an async function") as info:
+        tg.grad(_coroutine, fallback="error")(1.0)
+    assert "async def _coroutine" in str(info.value)

@@ -41,6 +41,27 @@ def test_parse_lambda():
     assert [a.id for a in p.node.args.args] == ["x", "y"]
 
 
+ACTIVATIONS = {
+    "square": lambda x: x * x,
+    "cube": lambda x: x * x * x,
+}
+PAIR = (lambda x: x + 1.0, lambda x: x * 3.0)
+
+
+def test_parse_lambda_in_a_dict_entry_or_beside_another_on_its_line():
+    """A line that does not parse alone (``"square": lambda x: x * x,``) is found in the file;
+    two lambdas alike on one line are told apart by the columns of their code."""
+    square = parse(ACTIVATIONS["square"]).node
+    assert unparse(square.body[0]).strip() == "return x * x"
+    assert square.lineno == ACTIVATIONS["square"].__code__.co_firstlineno
+    assert unparse(parse(PAIR[0]).node.body[0]).strip() == "return x + 1.0"
+    assert unparse(parse(PAIR[1]).node.body[0]).strip() == "return x * 3.0"
+    import tangentish as tg  # the second lambda's gradient, not the first's (was 1.0)
+
+    assert tg.grad(PAIR[1], fallback="error")(2.0) == 3.0
+    assert tg.grad(ACTIVATIONS["cube"], fallback="error")(2.0) == 12.0
+
+
 def test_parse_builtin_says_no_source():
     with pytest.raises(TransformError, match="no Python source"):
         parse(np.sin)

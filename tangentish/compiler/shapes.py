@@ -1,0 +1,296 @@
+"""Symbolic shapes of the normalized primal, for code specialised to a pattern of array shapes.
+
+A call's arrays are described by the *pattern* of their shapes (``pattern``): each dimension is
+``"1"`` when it is 1, else a symbol naming the first argument dimension of that size, so ode's
+``y`` (4,), ``a`` (4, 4), ``b`` (4,) is ``(("s0",), ("s0", "s0"), ("s0",))``, and a batch of 16
+or of 32 gives the same pattern. Two different symbols are two different sizes, neither 1, so
+broadcasting is decided exactly: equal symbols stay, ``"1"`` against ``s`` gives ``s``.
+
+``infer`` gives every variable the one shape all its assignments produce (a flow-insensitive
+fixed point, which covers loops: a name whose shape changes from one trip to the next has two
+shapes and is unknown). ``shape_of`` reads the shape of an expression, adjoint rules included,
+so ``reverse`` can drop ``unbroadcast(g, x)`` where g already has x's shape. Anything these
+rules do not model is unknown (None), and the dynamic code stays.
+
+>>> pattern((np.zeros(4), np.zeros((4, 4)), np.zeros((1, 4)), 2.0))
+(('s0',), ('s0', 's0'), ('1', 's0'), ())
+>>> broadcast(("1", "s0"), ("s1", "s0")), broadcast(("s0",), ("s1",))
+(('s1', 's0'), None)
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping
+from typing import Any
+
+import gast
+import numpy as np
+
+from tangentish.compiler.hoist import scalar_names
+from tangentish.compiler.normalize import Normalized
+from tangentish.compiler.ops import op_of
+from tangentish.runtime import adjoint_helpers as helpers
+from tangentish.runtime.backend import is_array
+from tangentish.runtime.support import unbroadcast, unreduce
+
+__all__ = ["Shape", "pattern", "broadcast", "matmul", "infer", "shape_of"]
+
+#: a tuple of "1" and symbols; None where unknown
+Shape = tuple[str, ...]
+
+_SYMBOLS = tuple(f"s{k}" for k in range(32))
+_ONE = "1"
+_PENDING = object()  # no assignment of the name has produced a shape yet
+
+_ELEMENTWISE = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+                operator.floordiv, operator.mod, operator.neg, operator.pos, np.where}
+_MATMUL = {operator.matmul, np.matmul, np.dot}
+_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}
+#: helpers whose result has the shape of their argument ``k`` (``unbroadcast(g, x)``: x's,
+#: also for a number x)
+_SHAPED_LIKE = {unbroadcast: 1, unreduce: 1, helpers.zero_grad: 0}
+_GAST_OPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+             gast.Div: operator.truediv, gast.Pow: operator.pow, gast.FloorDiv: operator.floordiv,
+             gast.Mod: operator.mod, gast.MatMult: operator.matmul}
+
+
+def pattern(args: tuple) -> tuple:
+    """The shape pattern of a call's arguments: a Shape per array or Python number, None for
+    anything else (dicts and lists of arrays are not specialised: their shapes stay unknown)."""
+    sizes: dict[int, str] = {}
+    out = []
+    for a in args:
+        kind = type(a)
+        if kind is np.ndarray:
+            shape = a.shape
+        elif kind is float or kind is int:
+            out.append(())
+            continue
+        elif is_array(a) and kind is not bool:
+            shape = tuple(a.shape)
+        else:
+            out.append(None)
+            continue
+        dims = []
+        for n in shape:
+            if n == 1:
+                dims.append(_ONE)
+            else:
+                symbol = sizes.get(n)
+                if symbol is None:
+                    k = len(sizes)
+                    symbol = sizes[n] = _SYMBOLS[k] if k < len(_SYMBOLS) else f"s{k}"
+                dims.append(symbol)
+        out.append(tuple(dims))
+    return tuple(out)
+
+
+def broadcast(*shapes: Shape | None) -> Shape | None:
+    """NumPy's broadcasting on symbolic shapes; None when any is unknown or they clash."""
+    if any(s is None for s in shapes):
+        return None
+    ndim = max(len(s) for s in shapes)
+    out = []
+    for i in range(ndim):
+        dim = _ONE
+        for s in shapes:
+            d = s[i - ndim + len(s)] if i - ndim + len(s) >= 0 else _ONE
+            if d == _ONE or d == dim:
+                continue
+            if dim != _ONE:
+                return None  # two different sizes: NumPy raises; let it, at run time
+            dim = d
+        out.append(dim)
+    return tuple(out)
+
+
+def matmul(a: Shape | None, b: Shape | None) -> Shape | None:
+    """``a @ b`` (and ``np.dot``) for 1-D and 2-D operands; None otherwise."""
+    if a is None or b is None or not a or not b or len(a) > 2 or len(b) > 2:
+        return None
+    inner_b = b[0] if len(b) == 1 else b[-2]
+    if a[-1] != inner_b:
+        return None
+    return a[:-1] + b[1:] if len(b) == 2 else a[:-1]
+
+
+def _reduce(x: Shape | None, axis: Any, keepdims: Any) -> Shape | None:
+    if x is None or not isinstance(keepdims, bool):
+        return None
+    if axis is None:
+        axes = set(range(len(x)))
+    else:
+        items = axis if isinstance(axis, tuple) else (axis,)
+        if not all(isinstance(i, int) and not isinstance(i, bool) and -len(x) <= i < len(x)
+                   for i in items):
+            return None
+        axes = {i % len(x) for i in items}
+    if keepdims:
+        return tuple(_ONE if i in axes else d for i, d in enumerate(x))
+    return tuple(d for i, d in enumerate(x) if i not in axes)
+
+
+def _literal(node: gast.expr) -> Any:
+    """The Python value of a constant argument (an int, None, a bool, a tuple of ints)."""
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return _NOT_LITERAL
+
+
+_NOT_LITERAL = object()
+
+
+def _resolve(func: gast.expr, objects: Mapping[str, Any]) -> Any:
+    if isinstance(func, gast.Name):
+        return objects.get(func.id)
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        module = objects.get(func.value.id)
+        if module is np or module is np.linalg:
+            return getattr(module, func.attr, None)
+    return None
+
+
+class _Shapes:
+    """``shape_of``'s walk: ``env`` gives names' shapes, ``ints`` names holding Python ints."""
+
+    def __init__(self, env: Mapping[str, Any], objects: Mapping[str, Any], ints: set[str]):
+        self.env, self.objects, self.ints = env, objects, ints
+
+    def of(self, node: gast.expr) -> Any:
+        """A Shape, None (unknown) or _PENDING (an operand has no shape yet)."""
+        if isinstance(node, gast.Name):
+            if node.id in self.env:
+                return self.env[node.id]
+            value = self.objects.get(node.id, _NOT_LITERAL)
+            return () if _is_number(value) else None
+        if isinstance(node, gast.Constant):
+            return () if _is_number(node.value) else None
+        if isinstance(node, gast.BinOp):
+            fn = _GAST_OPS.get(type(node.op))
+            return self.apply(fn, [node.left, node.right], []) if fn else None
+        if isinstance(node, gast.UnaryOp):
+            return self.of(node.operand) if isinstance(node.op, (gast.USub, gast.UAdd)) else None
+        if isinstance(node, gast.Call):
+            fn = _resolve(node.func, self.objects)
+            return self.apply(fn, node.args, node.keywords) if fn is not None else None
+        if isinstance(node, gast.Attribute) and node.attr == "T":
+            x = self.of(node.value)
+            return x if x is None or x is _PENDING else x[::-1]
+        if isinstance(node, gast.Subscript):
+            return self.subscript(node)
+        return None
+
+    def apply(self, fn: Any, args: list, keywords: list) -> Any:
+        if any(isinstance(a, gast.Starred) for a in args):
+            return None
+        if fn in _SHAPED_LIKE:
+            k = _SHAPED_LIKE[fn]
+            return self.of(args[k]) if len(args) > k else None
+        shapes = [self.of(a) for a in args]
+        if _PENDING in shapes:
+            return _PENDING
+        if fn in _MATMUL and len(args) == 2 and not keywords:
+            if fn is np.dot and () in shapes:
+                return broadcast(*shapes)  # np.dot of a number multiplies
+            return matmul(*shapes)
+        if fn is np.where and len(args) != 3:  # one argument: a tuple of index arrays
+            return None
+        if (fn in _ELEMENTWISE or isinstance(fn, np.ufunc) and fn.nin == len(args)) and (
+                not keywords and args):
+            return broadcast(*shapes)
+        if fn in _REDUCTIONS and args:
+            return self.reduction(shapes[0], args, keywords)
+        if fn is np.transpose and len(args) == 1 and not keywords:
+            return None if shapes[0] is None else shapes[0][::-1]
+        return None
+
+    def reduction(self, x: Shape | None, args: list, keywords: list) -> Shape | None:
+        given = {"axis": args[1]} if len(args) == 2 else {}
+        if len(args) > 2:
+            return None
+        for k in keywords:
+            if k.arg not in ("axis", "keepdims") or k.arg in given:
+                return None
+            given[k.arg] = k.value
+        axis = _literal(given["axis"]) if "axis" in given else None
+        keepdims = _literal(given["keepdims"]) if "keepdims" in given else False
+        return _reduce(x, axis, keepdims)
+
+    def subscript(self, node: gast.Subscript) -> Any:
+        """``x[i]`` with an int ``i`` drops the first dimension; other indices: unknown."""
+        index = node.slice
+        if isinstance(index, gast.Constant):
+            is_int = isinstance(index.value, int) and not isinstance(index.value, bool)
+        else:
+            is_int = isinstance(index, gast.Name) and index.id in self.ints
+        if not is_int:
+            return None
+        x = self.of(node.value)
+        if x is _PENDING:
+            return x
+        return x[1:] if x else None
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) is float or type(value) is int
+
+
+def shape_of(node: gast.expr, env: Mapping[str, Any], objects: Mapping[str, Any],
+             ints: set[str] = frozenset()) -> Shape | None:
+    """The shape of expression ``node`` given its names' shapes (None where unknown)."""
+    shape = _Shapes(env, objects, ints).of(node)
+    return None if shape is _PENDING else shape
+
+
+def infer(norm: Normalized, known: Mapping[str, Shape | None]) -> dict[str, Shape]:
+    """Every variable of ``norm`` with a known shape, given the parameters' shapes ``known``.
+
+    Optimistic: a name has no shape until an assignment gives it one; a second, different
+    shape makes it unknown. Names bound any other way (unpacking, ``for`` over other than
+    ``range``, ``*args``) are unknown.
+    """
+    body = norm.node.body
+    params = set(norm.params) | ({norm.vararg} - {None})
+    objects = norm.namespace.objects
+    numbers = scalar_names(body, sorted(params))
+    env: dict[str, Any] = {p: known.get(p) for p in params}
+    assigns: list[tuple[str, gast.expr]] = []
+    loop_targets: set[str] = set()
+    simple: set[int] = set()  # the target nodes of the assignments and loops modelled here
+    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(
+                node.targets[0], gast.Name) and op_of(node) is not None:
+            assigns.append((node.targets[0].id, node.value))
+            simple.add(id(node.targets[0]))
+        elif isinstance(node, gast.For) and isinstance(node.target, gast.Name) and isinstance(
+                node.iter, gast.Call) and _resolve(node.iter.func, objects) is range:
+            loop_targets.add(node.target.id)
+            simple.add(id(node.target))
+    other = {node.id for node in gast.walk(gast.Module(body=body, type_ignores=[]))
+             if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del))
+             and id(node) not in simple}
+    assigned = {name for name, _ in assigns}
+    ints = (loop_targets - assigned - other - params) | numbers
+    for name in assigned - params:
+        env[name] = _PENDING
+    for name in ints:
+        env[name] = ()
+    for name in other | (loop_targets - ints):
+        env[name] = None
+    walker = _Shapes(env, objects, ints)
+    changed = True
+    while changed:
+        changed = False
+        for name, value in assigns:
+            if name in numbers or env[name] is None:
+                continue
+            shape = walker.of(value)
+            if shape is _PENDING or shape == env[name]:
+                continue
+            env[name] = shape if env[name] is _PENDING else None
+            changed = True
+    return {name: s for name, s in env.items() if s is not None and s is not _PENDING}
+

@@ -1,0 +1,228 @@
+"""Code specialised to the pattern of the arguments' shapes (``shapes``, ``api._ByShape``).
+
+The pattern is a promise the variant relies on: every test here checks the gradient against
+central differences, on NumPy and on the duck array, for the pattern the variant was made for
+and for the ones that must get another variant.
+"""
+
+from __future__ import annotations
+
+import doctest
+import os
+import pathlib
+
+import gast
+import numpy as np
+import pytest
+
+import tangentish as tg
+from tangentish import api
+from tangentish.checking import numerical_grad
+from tangentish.compiler import cache, optimize, shapes
+from tangentish.compiler.pipeline import front_end
+
+
+def test_docstring_examples():
+    assert doctest.testmod(shapes).failed == 0
+    assert doctest.testmod(optimize).failed == 0
+
+
+def check(df, f, args, backend, wrt):
+    """``df`` (made by tg.grad(f, wrt)) on ``backend`` against central differences."""
+    got = df(*(backend.to(a) if isinstance(a, np.ndarray) else a for a in args))
+    want = [numerical_grad(f, args, k)[0][0] for k in wrt]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(np.asarray(backend.back(g), dtype=float), w, rtol=1e-6,
+                                   atol=1e-7)
+
+
+# ---------------------------------------------------------------- patterns
+
+
+def test_pattern_names_sizes_by_first_appearance_and_ones_by_value():
+    y, a, b = np.zeros(4), np.zeros((4, 4)), np.zeros(4)
+    assert shapes.pattern((y, a, b)) == (("s0",), ("s0", "s0"), ("s0",))
+    small = shapes.pattern((np.zeros((16, 8)), np.zeros((1, 8)), 2.0, np.zeros(())))
+    big = shapes.pattern((np.zeros((32, 8)), np.zeros((1, 8)), 2.0, np.zeros(())))
+    assert small == big == (("s0", "s1"), ("1", "s1"), (), ())
+    assert shapes.pattern(({"w": np.zeros(3)}, [np.zeros(3)], "x")) == (None, None, None)
+
+
+def test_broadcasting_matmul_and_reductions_are_modelled_exactly():
+    assert shapes.broadcast(("s0", "s1"), ("s1",)) == ("s0", "s1")
+    assert shapes.broadcast(("s0", "1"), ("1", "s1")) == ("s0", "s1")
+    assert shapes.broadcast((), ("s0",)) == ("s0",)
+    assert shapes.broadcast(("s0",), ("s1",)) is None  # NumPy raises; the code stays dynamic
+    assert shapes.matmul(("s0", "s1"), ("s1",)) == ("s0",)
+    assert shapes.matmul(("s1",), ("s1", "s2")) == ("s2",)
+    assert shapes.matmul(("s0",), ("s0",)) == ()
+    assert shapes.matmul(("s0", "s1"), ("s0", "s1")) is None
+
+
+def _model(x, w, b):
+    h = np.tanh(x @ w + b)
+    m = np.mean(h, axis=0, keepdims=True)
+    s = np.sum(h - m, axis=1)
+    t = h.T
+    r = x[0]
+    for _ in range(3):
+        x = x @ w  # (n, k) @ (k, k): the same shape on every trip
+    c = b
+    for _ in range(2):
+        c = c[None]  # one more axis per trip: unknown
+    return np.sum(s) + np.sum(t) + np.sum(r) + np.sum(x) + np.sum(c)
+
+
+def test_infer_follows_the_primal_and_gives_up_where_shapes_change_in_a_loop():
+    norm = front_end(_model)
+    known = dict(zip(norm.params, shapes.pattern((np.zeros((5, 3)), np.zeros((3, 3)),
+                                                  np.zeros(3)))))
+    got = shapes.infer(norm, known)
+    assert got["h"] == ("s0", "s1")
+    assert got["m"] == ("1", "s1")
+    assert got["s"] == ("s0",)
+    assert got["t"] == ("s1", "s0")
+    assert got["r"] == ("s1",)
+    assert got["x"] == ("s0", "s1")
+    assert got["b"] == ("s1",) and "c" not in got
+
+
+# ---------------------------------------------------------------- variants
+
+
+def bias(x, b):
+    return np.sum(np.tanh(x + b) * x)
+
+
+def _by_shape(df, args) -> api._ByShape:
+    entry = df._variants[tuple(map(api._is_number, args))]
+    assert isinstance(entry, api._ByShape)
+    return entry
+
+
+def test_batch_sizes_share_one_variant_and_other_patterns_get_their_own():
+    df = tg.grad(bias, wrt=(0, 1), fallback="error")
+    df(np.ones((16, 3)), np.ones(3))
+    before = len(cache._CACHE)
+    df(np.ones((32, 3)), np.ones(3))  # same pattern: no compile
+    assert len(cache._CACHE) == before
+    df(np.ones((32, 3)), np.ones((1, 3)))  # (1, n) against (m, n): another variant
+    entry = _by_shape(df, (np.ones((2, 3)), np.ones(3)))
+    assert sorted(entry.codes) == [(("s0", "s1"), ("1", "s1")), (("s0", "s1"), ("s1",))]
+    for code in entry.codes.values():  # x has the sum's shape; b's broadcast is one sum
+        assert "unbroadcast(" not in code.source and "db = np.sum(d_t1, axis=0" in code.source
+
+
+@pytest.mark.parametrize("shape_x, shape_b", [
+    ((4, 3), (3,)), ((4, 3), (1, 3)), ((4, 3), (4, 1)), ((4, 3), (4, 3)), ((1, 3), (4, 3)),
+    ((3,), (1,)), ((3,), ()), ((), (3,)), ((4, 3), ()), ((), ())])
+def test_broadcasting_cases_match_differences(shape_x, shape_b, backend):
+    rng = np.random.default_rng(len(shape_x) * 7 + len(shape_b))
+    args = (rng.normal(size=shape_x), rng.normal(size=shape_b))  # 0-d arrays for ()
+    check(tg.grad(bias, wrt=(0, 1), fallback="error"), bias, args, backend, (0, 1))
+
+
+def test_a_python_number_beside_arrays(backend):
+    def scaled(x, s, w):
+        return np.sum(np.tanh(x @ w) * s + x @ w)
+
+    rng = np.random.default_rng(1)
+    args = (rng.normal(size=(5, 3)), 0.7, rng.normal(size=(3, 2)))
+    check(tg.grad(scaled, wrt=(0, 2), fallback="error"), scaled, args, backend, (0, 2))
+
+
+def test_one_shape_pattern_never_runs_anothers_code(backend):
+    """Same symbols, different broadcasting: (s0,) + (s0,) and (s0,) + (1,) differ in b's
+    adjoint (a sum), so each gets its own variant, in either order."""
+    df = tg.grad(bias, wrt=(0, 1), fallback="error")
+    rng = np.random.default_rng(2)
+    for shape_b in [(4,), (1,), (4,), (1,)]:
+        check(df, bias, (rng.normal(size=4), rng.normal(size=shape_b)), backend, (0, 1))
+    assert len(_by_shape(df, (np.ones(4), np.ones(4))).codes) == 2
+
+
+def test_past_the_cap_calls_run_the_general_code(backend):
+    df = tg.grad(bias, wrt=(0, 1), fallback="error")
+    rng = np.random.default_rng(3)
+    shapes_b = [(), (3,), (1,), (1, 3), (2, 1), (1, 1), (2, 3), (1, 1, 1), (4, 2, 3)]
+    for shape_b in shapes_b:  # 9 patterns of b against x of shape (2, 3)
+        check(df, bias, (rng.normal(size=(2, 3)), rng.normal(size=shape_b)), backend, (0, 1))
+    entry = _by_shape(df, (np.ones((2, 3)), np.ones(3)))
+    assert len(entry.codes) == api.SHAPE_VARIANTS
+    assert entry.general is not None and "unbroadcast(" in entry.general.source
+
+
+def test_code_without_broadcasting_bookkeeping_is_not_keyed_on_shapes():
+    def plain(x):
+        return np.sum(np.tanh(x))
+
+    df = tg.grad(plain, fallback="error")
+    df(np.ones(3))
+    assert not isinstance(df._variants[(False,)], api._ByShape)
+
+
+def test_higher_order_on_a_specialised_gradient():
+    def f(x, b):
+        return np.sum(np.sin(x + b) * x)
+
+    rng = np.random.default_rng(4)
+    x, b, v = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(3, 2))
+    df = tg.grad(f, fallback="error")
+    df(x, b)  # specialised first
+    hv = tg.hvp(lambda x: f(x, b), x, v)
+    eps = 1e-6
+    fd = (df(x + eps * v, b) - df(x - eps * v, b)) / (2 * eps)
+    np.testing.assert_allclose(hv, fd, rtol=1e-6, atol=1e-6)
+
+    def norm_of_grad(x, b):
+        return np.sum(df(x, b) ** 2)
+
+    got = tg.grad(norm_of_grad, fallback="error")(x, b)
+    np.testing.assert_allclose(got, numerical_grad(norm_of_grad, (x, b), 0)[0][0], rtol=1e-6,
+                               atol=1e-7)
+
+
+def test_ode_reverse_loop_has_no_shape_bookkeeping():
+    """Also a golden file (``TANGENTISH_REGOLD=1`` rewrites it, as in test_golden.py)."""
+    from benchmarks import workloads
+
+    df = tg.grad(workloads.ode, wrt=(0, 1, 2), fallback="error")
+    rng = np.random.default_rng(5)
+    args = (rng.normal(size=4), 0.5 * rng.normal(size=(4, 4)), rng.normal(size=4))
+    got = df(*args)
+    source = tg.source(df)
+    assert "unbroadcast(" not in source and "only_shape(" not in source
+    assert "matmul_grad" not in source  # 1-d products written out
+    path = pathlib.Path(__file__).parent / "golden" / "ode_shaped.txt"
+    if os.environ.get("TANGENTISH_REGOLD"):
+        path.write_text(source)
+    assert source == path.read_text()
+    for k, g in enumerate(got):
+        want = numerical_grad(workloads.ode, args, k)[0][0]
+        np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
+
+
+def test_merged_negation_is_an_assignment_of_the_difference():
+    body = gast.parse("dx = -g; y = h; dx = dx + t * y").body
+    out = optimize.merge_negations(body, {"g": 2})
+    assert len(out) == 2 and isinstance(out[1].value.op, gast.Sub)
+    unchanged = gast.parse("dx = -g; g = h; dx = dx + t").body  # g changes in between
+    assert len(optimize.merge_negations(unchanged, {"g": 2})) == 3
+
+
+class _Layer:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, x, w):
+        return np.sum(np.tanh(x @ w) * (x @ w)) * self.scale  # self.scale: shape unknown
+
+
+def test_a_method_is_specialised_too(backend):
+    rng = np.random.default_rng(6)
+    layer = _Layer(0.5)
+    df = tg.grad(layer.loss, wrt=(0, 1), fallback="error")
+    args = (rng.normal(size=(4, 3)), rng.normal(size=(3, 2)))
+    check(df, layer.loss, args, backend, (0, 1))
+    assert isinstance(df._variants[(False, False)], api._ByShape)
+    assert tg.source(df).count("unbroadcast(") < df.compiled().source.count("unbroadcast(")
