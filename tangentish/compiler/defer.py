@@ -46,10 +46,9 @@ compiled or on the tape.
     dw = zero_grad(w)
     dw_parts = []
     for t in reversed(range(_t2)):
-        # grad of: h = np.tanh(_t5)
+        # grad of: h = np.tanh(_t3 + xs[t])
         d_t5 = dh * (1 - h * h)
         h = stack.pop()
-        # grad of: _t5 = _t3 + _t4
         d_t3 = unbroadcast(d_t5, _t3)
         # grad of: _t3 = h @ w
         dh = matmul_grad_a(d_t3, h, w)
