@@ -32,7 +32,7 @@ its accumulations, all with one fixed factor the loop does not assign, and the l
 
 The helpers have rules (``*_defer`` those of ``*_into``; the flush the product adjoint per
 kept pair and the identity for ``acc``), so the generated code can be differentiated again,
-compiled or on the tape.
+compiled or on the tape. (In the example, ``transposes`` then makes ``w_t``.)
 
 >>> import numpy as np
 >>> import tangentish as tg
@@ -45,13 +45,14 @@ compiled or on the tape.
     dh = unreduce(dy, h, None, False)
     dw = zero_grad(w)
     dw_parts = []
+    w_t = transposed(w, range(_t2))
     for t in reversed(range(_t2)):
         # grad of: h = np.tanh(_t3 + xs[t])
         d_t5 = dh * (1 - h * h)
         h = stack.pop()
         d_t3 = unbroadcast(d_t5, _t3)
         # grad of: _t3 = h @ w
-        dh = matmul_grad_a(d_t3, h, w)
+        dh = matmul_grad_a_t(d_t3, h, w_t)
         dw = matmul_grad_b_defer(dw, d_t3, h, w, dw_parts)
         _t3 = stack.pop()
     dw = matmul_grad_b_flush(dw, dw_parts, w)
@@ -72,51 +73,58 @@ from tangentish.runtime import accumulate as acc
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.support import scatter_add, unbroadcast, unreduce
 
-__all__ = ["defer_products"]
+__all__ = ["defer_products", "around_loops", "known_objects", "written_in", "Aliases",
+           "WRITERS", "VIEWS"]
 
 #: accumulation helper -> (its deferred form, its flush, the position of the factor fixed over
 #: the loop)
 _FLUSH = {acc.matmul_grad_b_into: (acc.matmul_grad_b_defer, acc.matmul_grad_b_flush, 3),
           acc.matmul_grad_a_into: (acc.matmul_grad_a_defer, acc.matmul_grad_a_flush, 2)}
 #: helpers that write into their first argument and return it
-_WRITERS = (acc.add_into, acc.subtract_into, acc.matmul_grad_a_into, acc.matmul_grad_b_into,
+WRITERS = (acc.add_into, acc.subtract_into, acc.matmul_grad_a_into, acc.matmul_grad_b_into,
             acc.matmul_grad_a_defer, acc.matmul_grad_b_defer, acc.matmul_grad_a_flush,
             acc.matmul_grad_b_flush, helpers.getitem_accumulate, scatter_add)
 #: helpers that return their first argument or a view of it (the rest is read for shapes)
-_VIEWS = (unbroadcast, unreduce)
+VIEWS = (unbroadcast, unreduce)
 
 
 def defer_products(adj: Any) -> None:
     """Defer the product accumulations of every loop in ``adj.adjoint`` (see the module)."""
-    # the helpers this pass knows, by their names in the generated code (by identity: the
-    # namespace also holds arrays, which compare elementwise)
-    known = _FLUSH.keys() | set(_WRITERS) | set(_VIEWS)
-    everything = adj.norm.namespace.objects
-    objects = {name: obj for name, obj in everything.items()
-               if inspect.ismodule(obj) or any(obj is k for k in known)}
+    objects, everything = known_objects(adj, _FLUSH.keys() | set(WRITERS) | set(VIEWS))
     sweep = gast.Module(body=adj.adjoint, type_ignores=[])
     if not any(objects.get(n) in _FLUSH for n in names_in(sweep)):
         return
-    aliases = _Aliases(everything, objects, walk(sweep))
-    _Deferrer(adj, objects, everything, aliases).block(adj.adjoint)
+    aliases = Aliases(everything, objects, walk(sweep))
+    around_loops(adj.adjoint, _Deferrer(adj, objects, everything, aliases).loop)
+
+
+def known_objects(adj: Any, known: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The namespace's helpers in ``known`` (and modules), by their names in the generated code
+    (found by identity: the namespace also holds arrays, which compare elementwise), and the
+    whole namespace."""
+    everything = adj.norm.namespace.objects
+    return {name: obj for name, obj in everything.items()
+            if inspect.ismodule(obj) or any(obj is k for k in known)}, everything
+
+
+def around_loops(stmts: list[gast.stmt], rewrite: Any) -> None:
+    """Put ``rewrite(loop)``'s (before, after) statements around every loop in ``stmts``,
+    outermost loops first (what it rewrites there, the inner loops no longer match)."""
+    k = 0
+    while k < len(stmts):
+        s = stmts[k]
+        before, after = rewrite(s) if isinstance(s, (gast.For, gast.While)) else ([], [])
+        stmts[k:k + 1] = [*before, s, *after]
+        k += len(before) + 1 + len(after)
+        for body in (getattr(s, "body", None), getattr(s, "orelse", None)):
+            if isinstance(body, list):
+                around_loops(body, rewrite)
 
 
 class _Deferrer:
     def __init__(self, adj: Any, objects: dict[str, Any], everything: dict[str, Any],
-                 aliases: _Aliases):
+                 aliases: Aliases):
         self.adj, self.objects, self.everything, self.aliases = adj, objects, everything, aliases
-
-    def block(self, stmts: list[gast.stmt]) -> None:
-        """Rewrite the loops of ``stmts`` (outermost first, so the most steps share a flush)."""
-        k = 0
-        while k < len(stmts):
-            s = stmts[k]
-            before, after = self.loop(s) if isinstance(s, (gast.For, gast.While)) else ([], [])
-            stmts[k:k + 1] = [*before, s, *after]
-            k += len(before) + 1 + len(after)
-            for body in (getattr(s, "body", None), getattr(s, "orelse", None)):
-                if isinstance(body, list):
-                    self.block(body)
 
     def loop(self, loop: gast.stmt) -> tuple[list[gast.stmt], list[gast.stmt]]:
         """The statements to put before and after ``loop`` for its deferred adjoints."""
@@ -126,7 +134,7 @@ class _Deferrer:
         found = self.accumulations(nodes)
         if not found:
             return [], []
-        written = _written(nodes, self.objects, self.adj.stack)
+        written = written_in(nodes, self.objects, self.adj.stack)
         unsafe = self.aliases.classes(written)
         before, after = [], []
         ns = self.adj.norm.namespace
@@ -206,13 +214,13 @@ class _Deferrer:
         bound = False
         for k, s in enumerate(body):
             stores = name in names_in(s, (gast.Store, gast.Del))
-            writes = name in _written(walk(s), self.objects, self.adj.stack)
+            writes = name in written_in(walk(s), self.objects, self.adj.stack)
             if not (stores or writes):
                 continue
             if not isinstance(s, gast.Assign) or k > at:
                 return False  # in a nested block, or after the keeping statement
             if writes and bound and self.objects.get(getattr(s.value.func, "id", None)) in \
-                    _WRITERS and len(s.targets) == 1 and getattr(s.targets[0], "id", None) == name:
+                    WRITERS and len(s.targets) == 1 and getattr(s.targets[0], "id", None) == name:
                 continue  # name = writer(name, ...) after the fresh value
             if stores and not writes and len(s.targets) == 1 and isinstance(
                     s.targets[0], gast.Name) and fresh_value(s.value, self.everything):
@@ -222,8 +230,9 @@ class _Deferrer:
         return True
 
 
-def _written(nodes: list[gast.AST], objects: dict[str, Any], stack: str | None) -> set[str]:
-    """Names whose buffer the loop may change in place."""
+def written_in(nodes: list[gast.AST], objects: dict[str, Any], stack: str | None) -> set[str]:
+    """Names whose buffer ``nodes`` (a loop) may change in place (``objects``: the known helpers
+    by name, ``stack``: the stack list, whose pops change no array)."""
     out: set[str] = set()
     for n in nodes:
         if isinstance(n, gast.AugAssign):
@@ -233,7 +242,7 @@ def _written(nodes: list[gast.AST], objects: dict[str, Any], stack: str | None) 
             out |= names_in(n.value)
         elif isinstance(n, gast.Call):
             f = n.func
-            if isinstance(f, gast.Name) and objects.get(f.id) in _WRITERS and n.args:
+            if isinstance(f, gast.Name) and objects.get(f.id) in WRITERS and n.args:
                 out |= names_in(n.args[0])
             elif (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name)
                   and f.value.id != stack and not inspect.ismodule(objects.get(f.value.id))):
@@ -244,7 +253,7 @@ def _written(nodes: list[gast.AST], objects: dict[str, Any], stack: str | None) 
     return out
 
 
-class _Aliases:
+class Aliases:
     """Names that may share a buffer, over the whole adjoint sweep (flow-insensitive): a name
     is joined to every name its assigned value may return a reference to or a view of, and an
     object to what its methods are given (``stack.append(x)``, then ``y = stack.pop()``)."""
@@ -269,7 +278,7 @@ class _Aliases:
         if fresh_value(value, everything):
             return set()
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and (
-                objects.get(value.func.id) in _WRITERS + _VIEWS) and value.args:
+                objects.get(value.func.id) in WRITERS + VIEWS) and value.args:
             return names_in(value.args[0])
         return names_in(value)
 

@@ -32,8 +32,8 @@ _HELPERS = {"matmul_grad_b_into": accumulate.matmul_grad_b_into,
             "unbroadcast": unbroadcast, "np": np, "W": np.ones((2, 2))}
 
 
-def _deferred(source: str) -> str:
-    """``source`` (an adjoint sweep) after the pass, as text."""
+def _deferred(source: str, run=defer_products) -> str:
+    """``source`` (an adjoint sweep) after the pass ``run``, as text."""
     body = gast.parse(textwrap.dedent(source)).body
     namer = Namer(names_in(body, None) - _HELPERS.keys())
     ns = Namespace(namer)
@@ -41,7 +41,7 @@ def _deferred(source: str) -> str:
         ns.ref(obj, name)
     adj = SimpleNamespace(adjoint=body, stack="stack",
                           norm=SimpleNamespace(namespace=ns, namer=namer))
-    defer_products(adj)
+    run(adj)
     return unparse(gast.Module(body=adj.adjoint, type_ignores=[])).strip()
 
 
