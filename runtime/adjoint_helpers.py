@@ -198,6 +198,9 @@ def getitem_add(acc: Any, dy: Any, x: Any, idx: Any) -> Any:
 
 def item_grad(dy: Any, y: Any, key: Any) -> Any:
     """The adjoint of element ``key`` of a container ``y`` from its (maybe sparse) adjoint."""
+    if is_array(dy) and dy.ndim and isinstance(y, (list, tuple)):
+        # a NumPy function took the list as an array (np.max([a, b])): its adjoint is one
+        return complete_grad(dy[key], y[key])
     if dy is None or not isinstance(dy, (dict, list, tuple)):
         # no adjoint yet, or a plain zero standing for "nothing" (forward mode's zero tangent)
         return zeros_like_tree(y[key])

@@ -17,10 +17,15 @@ __all__ = ["unbroadcast", "accumulate", "Stack", "shape_of", "zeros_like_tree"]
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
-    """Shape of an array, ``()`` for scalars."""
+    """Shape of an array, ``()`` for scalars; a list or tuple NumPy would take as an array
+    (``np.max([a, b])``) has the shape of that array."""
     if type(x) is np.ndarray:
         return x.shape
-    return tuple(x.shape) if is_array(x) else ()
+    if is_array(x):
+        return tuple(x.shape)
+    if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+        return (len(x), *shape_of(x[0])) if x else (0,)
+    return ()
 
 
 def unbroadcast(g: Any, target: Any) -> Any:
@@ -37,7 +42,7 @@ def unbroadcast(g: Any, target: Any) -> Any:
     except AttributeError:
         pass
     gshape = getattr(g, "shape", ())
-    shape = getattr(target, "shape", ())
+    shape = shape_of(target)  # a list NumPy took as an array has that array's shape
     if gshape == shape:
         return g
     if type(g) is np.ndarray and type(target) is np.ndarray and shape:

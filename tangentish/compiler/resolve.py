@@ -122,10 +122,13 @@ def still_valid(reads: list[tuple[Any, str, Any]]) -> bool:
     return True
 
 
-#: Builtins whose meaning the normalizer knows (the rest are opaque).
+#: Builtins whose meaning the normalizer knows and that carry no derivative (the rest are
+#: opaque). ``enumerate``, ``zip`` and ``reversed`` carry their arguments' values: a ``for``
+#: header over them is rewritten into indexing (``statements``); anywhere else they are opaque,
+#: so an active argument goes to the tape instead of losing its gradient.
 PASSTHROUGH_BUILTINS = {
-    "print", "len", "range", "isinstance", "int", "bool", "str", "type", "enumerate", "zip",
-    "reversed", "hasattr", "callable", "repr", "format", "id", "any", "all", "round",
+    "print", "len", "range", "isinstance", "int", "bool", "str", "type", "hasattr", "callable",
+    "repr", "format", "id", "any", "all", "round",
 }
 
 

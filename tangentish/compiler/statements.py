@@ -275,7 +275,10 @@ class StatementsMixin:
         else:
             seqs, targets = self._sequences(s, pre)
             if targets and targets[0] is None:  # enumerate: the user's index is the counter
-                counter = self.loop_var(s.target.elts[0], setup, s)
+                first, *others = self._counter_targets
+                counter = self.loop_var(first, setup, s)
+                for t in others:  # enumerate(enumerate(x)): each index is the counter
+                    self.assign_to(t, gload(counter), setup, s)
                 targets = targets[1:]
             else:
                 counter = self.ctx.namer.fresh("i")
@@ -313,15 +316,26 @@ class StatementsMixin:
         self.after_loop(s, out)
 
     def _sequences(self, s: gast.For, out: list) -> tuple[list, list]:
-        """(sequence atom, is-dict-keys) per parallel iterable, and the target each binds."""
-        it = s.iter
+        """(sequence atom, is-dict-keys) per parallel iterable, and the target each binds; a
+        leading None target stands for the loop counter's targets (``enumerate``'s index),
+        listed in ``self._counter_targets``."""
+        self._counter_targets: list = []
+        seqs, targets = self._parallel(s.iter, s.target, out, s)
+        if self._counter_targets:
+            return seqs, [None, *targets]
+        return seqs, targets
+
+    def _parallel(self, it: gast.expr, target: gast.expr, out: list,
+                  s: gast.AST) -> tuple[list, list]:
+        """The sequences ``it`` walks in step and the target each item binds: ``zip`` and
+        ``enumerate`` nest (``for i, (w, v) in enumerate(zip(ws, x))``), so each level adds
+        its sequences or the counter; ``reversed`` and ``.items()`` are one sequence each."""
         callee = self.resolve(it.func) if isinstance(it, gast.Call) else UNRESOLVED
-        target = s.target
         if callee is builtins.enumerate and len(it.args) == 1 and not it.keywords:
             if not (isinstance(target, gast.Tuple) and len(target.elts) == 2):
                 raise self.fail(target, "tangentish needs 'for i, x in enumerate(...)'")
-            seq = self.as_list(it.args[0], out, s)
-            return [(seq, False)], [None, target.elts[1]]
+            self._counter_targets.append(target.elts[0])
+            return self._parallel(it.args[0], target.elts[1], out, s)
         if callee is builtins.reversed and len(it.args) == 1 and not it.keywords:
             seq = self.as_list(it.args[0], out, s)
             backwards = self.ctx.namer.synthetic("backwards")
@@ -332,7 +346,13 @@ class StatementsMixin:
         if callee is builtins.zip and not it.keywords:
             if not (isinstance(target, gast.Tuple) and len(target.elts) == len(it.args)):
                 raise self.fail(target, "tangentish needs one loop target per zipped sequence")
-            return [(self.as_list(a, out, s), False) for a in it.args], list(target.elts)
+            seqs: list = []
+            targets: list = []
+            for a, t in zip(it.args, target.elts):
+                more, bound = self._parallel(a, t, out, s)
+                seqs += more
+                targets += bound
+            return seqs, targets
         if (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute)
                 and it.func.attr == "items" and not it.args):
             d = self.atom(it.func.value, out)
