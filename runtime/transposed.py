@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import buffers
 from .rules.linalg import (
     matmul_grad_a,
     matmul_grad_a_jvp_b,
@@ -47,7 +48,9 @@ def transposed(w: Any, steps: Any = range(1)) -> Any:
     n = len(steps)
     if type(w) is np.ndarray and w.ndim == 2 and n >= 2 and (
             w.nbytes <= SMALL_BYTES or n >= LONG_LOOP):
-        return np.ascontiguousarray(w.T)
+        out = buffers.empty(w.shape[::-1], w.dtype)  # a big one pooled: no fresh pages
+        np.copyto(out, w.T)
+        return out
     return swap(w)
 
 
