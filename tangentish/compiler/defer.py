@@ -68,12 +68,12 @@ from typing import Any
 import gast
 
 from tangentish.compiler.inplace import fresh_value
-from tangentish.compiler.nodes import call, load, names_in, store, walk
+from tangentish.compiler.nodes import call, load, names_in, statements, store, walk
 from tangentish.runtime import accumulate as acc
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.support import scatter_add, unbroadcast, unreduce
 
-__all__ = ["defer_products", "around_loops", "known_objects", "written_in", "Aliases",
+__all__ = ["defer_products", "has_loop", "around_loops", "known_objects", "written_in", "Aliases",
            "WRITERS", "VIEWS"]
 
 #: accumulation helper -> (its deferred form, its flush, the position of the factor fixed over
@@ -90,12 +90,19 @@ VIEWS = (unbroadcast, unreduce)
 
 def defer_products(adj: Any) -> None:
     """Defer the product accumulations of every loop in ``adj.adjoint`` (see the module)."""
+    if not has_loop(adj.adjoint):
+        return
     objects, everything = known_objects(adj, _FLUSH.keys() | set(WRITERS) | set(VIEWS))
     sweep = gast.Module(body=adj.adjoint, type_ignores=[])
     if not any(objects.get(n) in _FLUSH for n in names_in(sweep)):
         return
     aliases = Aliases(everything, objects, walk(sweep))
     around_loops(adj.adjoint, _Deferrer(adj, objects, everything, aliases).loop)
+
+
+def has_loop(stmts: list[gast.stmt]) -> bool:
+    """Does the sweep hold a loop (the passes that rewrite loops have nothing to do else)?"""
+    return any(isinstance(s, (gast.For, gast.While)) for s in statements(stmts))
 
 
 def known_objects(adj: Any, known: Any) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -41,6 +41,7 @@ from tangentish.compiler.defer import (
     WRITERS,
     Aliases,
     around_loops,
+    has_loop,
     known_objects,
     written_in,
 )
@@ -53,6 +54,8 @@ __all__ = ["hoist_transposes"]
 
 def hoist_transposes(adj: Any) -> None:
     """Transpose each loop-fixed right factor of ``matmul_grad_a`` once (see the module)."""
+    if not has_loop(adj.adjoint):
+        return
     objects, everything = known_objects(adj, {matmul_grad_a, *WRITERS, *VIEWS})
     sweep = gast.Module(body=adj.adjoint, type_ignores=[])
     if not any(objects.get(n) is matmul_grad_a for n in names_in(sweep)):
