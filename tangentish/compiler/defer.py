@@ -15,11 +15,14 @@ which BLAS runs near its peak::
                                                    dwh = matmul_grad_b_flush(dwh, dwh_parts, wh)
 
 ``matmul_grad_a_into`` (the adjoint of a left factor fixed over the loop) becomes
-``matmul_grad_a_defer``/``_flush`` the same way. The runtime decides each step whether the
-product waits: only for a NumPy adjoint big enough for its update to be memory-bound (smaller
-ones run from cache at BLAS's speed already, and duck arrays or the tape's Tensors are added
-at once); it flushes early once enough rows wait, and stacks only what stacks exactly, so the
-result never depends on the decision (``runtime.accumulate``).
+``matmul_grad_a_defer``/``_flush`` the same way, and an outer product added a step (a weight's
+adjoint from a matrix-vector product, ``da = add_into(da, d[:, None] * y)``) becomes
+``da = outer_defer(da, d, y, da_parts)`` and ``da = outer_flush(da, da_parts)``. The runtime
+decides each step whether the product waits: only for a NumPy adjoint big enough for its update
+to be memory-bound (smaller ones run from cache at BLAS's speed already; outer products of NumPy
+vectors always wait; duck arrays and the tape's Tensors are added at once); it flushes early
+once enough rows wait, and stacks only what stacks exactly, so the result never depends on the
+decision (``runtime.accumulate``).
 
 Waiting is only invisible when nothing in the loop changes a kept factor's buffer before the
 flush reads it. The loop's in-place writes are the accumulations ``inplace`` made (into
@@ -73,17 +76,18 @@ from tangentish.runtime import accumulate as acc
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.support import scatter_add, unbroadcast, unreduce
 
-__all__ = ["defer_products", "has_loop", "around_loops", "known_objects", "written_in", "Aliases",
-           "WRITERS", "VIEWS"]
+__all__ = ["defer_products", "has_loop", "around_loops", "bound_first", "known_objects",
+           "written_in", "Aliases", "WRITERS", "VIEWS"]
 
-#: accumulation helper -> (its deferred form, its flush, the position of the factor fixed over
-#: the loop)
+#: product accumulation helper -> (its deferred form, its flush, the position of the factor
+#: fixed over the loop); ``add_into`` of an outer product is the third form (``_form``)
 _FLUSH = {acc.matmul_grad_b_into: (acc.matmul_grad_b_defer, acc.matmul_grad_b_flush, 3),
           acc.matmul_grad_a_into: (acc.matmul_grad_a_defer, acc.matmul_grad_a_flush, 2)}
 #: helpers that write into their first argument and return it
 WRITERS = (acc.add_into, acc.subtract_into, acc.matmul_grad_a_into, acc.matmul_grad_b_into,
-            acc.matmul_grad_a_defer, acc.matmul_grad_b_defer, acc.matmul_grad_a_flush,
-            acc.matmul_grad_b_flush, helpers.getitem_accumulate, scatter_add)
+           acc.matmul_grad_a_defer, acc.matmul_grad_b_defer, acc.matmul_grad_a_flush,
+           acc.matmul_grad_b_flush, acc.outer_defer, acc.outer_flush,
+           helpers.getitem_accumulate, scatter_add)
 #: helpers that return their first argument or a view of it (the rest is read for shapes)
 VIEWS = (unbroadcast, unreduce)
 
@@ -94,10 +98,11 @@ def defer_products(adj: Any) -> None:
         return
     objects, everything = known_objects(adj, _FLUSH.keys() | set(WRITERS) | set(VIEWS))
     sweep = gast.Module(body=adj.adjoint, type_ignores=[])
-    if not any(objects.get(n) in _FLUSH for n in names_in(sweep)):
+    if not any(objects.get(n) in _FLUSH or objects.get(n) is acc.add_into
+               for n in names_in(sweep)):
         return
     aliases = Aliases(everything, objects, walk(sweep))
-    around_loops(adj.adjoint, _Deferrer(adj, objects, everything, aliases).loop)
+    around_loops(adj.adjoint, _Deferrer(adj, objects, everything, aliases).loop, bound_first(adj))
 
 
 def has_loop(stmts: list[gast.stmt]) -> bool:
@@ -114,18 +119,35 @@ def known_objects(adj: Any, known: Any) -> tuple[dict[str, Any], dict[str, Any]]
             if inspect.ismodule(obj) or any(obj is k for k in known)}, everything
 
 
-def around_loops(stmts: list[gast.stmt], rewrite: Any) -> None:
-    """Put ``rewrite(loop)``'s (before, after) statements around every loop in ``stmts``,
-    outermost loops first (what it rewrites there, the inner loops no longer match)."""
+def around_loops(stmts: list[gast.stmt], rewrite: Any, defined: frozenset = frozenset()
+                 ) -> None:
+    """Put ``rewrite(loop, defined)``'s (before, after) statements around every loop in
+    ``stmts``, outermost loops first (what it rewrites there, the inner loops no longer match).
+    ``defined``: names bound on every path to the loop (the caller's, plus the assignments
+    before it in its block and the blocks around it)."""
     k = 0
     while k < len(stmts):
         s = stmts[k]
-        before, after = rewrite(s) if isinstance(s, (gast.For, gast.While)) else ([], [])
+        before, after = ([], []) if not isinstance(s, (gast.For, gast.While)) else rewrite(
+            s, defined)
         stmts[k:k + 1] = [*before, s, *after]
         k += len(before) + 1 + len(after)
         for body in (getattr(s, "body", None), getattr(s, "orelse", None)):
             if isinstance(body, list):
-                around_loops(body, rewrite)
+                around_loops(body, rewrite, defined)
+        if isinstance(s, gast.Assign):
+            defined = defined | names_in(s.targets, gast.Store)
+
+
+def bound_first(adj: Any) -> frozenset:
+    """Names bound before the adjoint sweep on every path: parameters and the primal's
+    top-level assignments. A statement put before a loop may read only these and what the
+    sweep binds before it (a zero-step loop reads nothing, a hoisted read would fail)."""
+    names = set(adj.norm.params)
+    for s in adj.primal:
+        if isinstance(s, gast.Assign):
+            names |= names_in(s.targets, gast.Store)
+    return frozenset(names)
 
 
 class _Deferrer:
@@ -133,7 +155,8 @@ class _Deferrer:
                  aliases: Aliases):
         self.adj, self.objects, self.everything, self.aliases = adj, objects, everything, aliases
 
-    def loop(self, loop: gast.stmt) -> tuple[list[gast.stmt], list[gast.stmt]]:
+    def loop(self, loop: gast.stmt, defined: frozenset) -> tuple[list[gast.stmt],
+                                                                  list[gast.stmt]]:
         """The statements to put before and after ``loop`` for its deferred adjoints."""
         nodes = walk(loop)
         if any(isinstance(n, gast.Return) for n in nodes):
@@ -146,65 +169,55 @@ class _Deferrer:
         before, after = [], []
         ns = self.adj.norm.namespace
         for name, stmts in found.items():
-            helpers_, fixed = self.deferrable(name, stmts, loop, nodes, written, unsafe)
-            if helpers_ is None:
-                continue
-            later, flush = helpers_
+            form = self.deferrable(name, stmts, loop, nodes, written, unsafe)
+            if form is None or not {name} | set(form[2]) <= defined:
+                continue  # (the flush reads these, also after a loop of no steps)
+            later, flush, fixed = form
             parts = self.adj.norm.namer.fresh(f"{name}_parts")
             for s in stmts:  # rewritten where they stand
-                s.value.func = load(ns.helper(later))
-                s.value.args.append(load(parts))
+                s.value = call(load(ns.helper(later)), [*_form(s, self.objects)[3],
+                                                        load(parts)])
             before.append(gast.Assign(targets=[store(parts)],
                                       value=gast.List(elts=[], ctx=gast.Load()),
                                       type_comment=None))
-            ref = load(ns.helper(flush))
             after.append(gast.Assign(targets=[store(name)], value=call(
-                ref, [load(name), load(parts), load(fixed)]), type_comment=None))
+                load(ns.helper(flush)), [load(name), load(parts), *map(load, fixed)]),
+                type_comment=None))
         return before, after
 
     def accumulations(self, nodes: list[gast.AST]) -> dict[str, list[gast.Assign]]:
-        """``G = matmul_grad_*_into(G, ...)`` statements in the loop, by adjoint name."""
+        """The accumulations in the loop that may wait (``_form``), by adjoint name."""
         found: dict[str, list[gast.Assign]] = {}
         for s in nodes:
-            if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
-                    s.targets[0], gast.Name) and isinstance(s.value, gast.Call):
-                v = s.value
-                if (isinstance(v.func, gast.Name) and self.objects.get(v.func.id) in _FLUSH
-                        and len(v.args) == 4 and not v.keywords
-                        and all(isinstance(a, gast.Name) for a in v.args)
-                        and v.args[0].id == s.targets[0].id):
-                    found.setdefault(s.targets[0].id, []).append(s)
+            if _form(s, self.objects) is not None:
+                found.setdefault(s.targets[0].id, []).append(s)
         return found
 
     def deferrable(self, name: str, stmts: list[gast.Assign], loop: gast.stmt,
                    nodes: list[gast.AST], written: set[str], unsafe: set[str]
-                   ) -> tuple[Any, str | None]:
-        """The deferred and the flush helper and the fixed factor's name, or (None, None) if
-        not safe."""
-        helper_objs = {self.objects[s.value.func.id] for s in stmts}
-        if len(helper_objs) != 1:
-            return None, None
-        later, flush, position = _FLUSH[helper_objs.pop()]
-        fixed = {s.value.args[position].id for s in stmts}
+                   ) -> tuple[Any, Any, tuple[str, ...]] | None:
+        """The deferred and the flush helper and the fixed factor's name (if any), or None
+        where waiting is not safe."""
+        forms = {_form(s, self.objects)[:3] for s in stmts}
+        if len(forms) != 1:
+            return None  # different helpers or fixed factors
         loads = sum(1 for n in nodes if type(n) is gast.Name and n.id == name
                     and isinstance(n.ctx, gast.Load))
         stores = {id(n) for n in nodes if type(n) is gast.Name and n.id == name
                   and isinstance(n.ctx, (gast.Store, gast.Del))}
         own = {id(s.targets[0]) for s in stmts}
-        if len(fixed) != 1 or loads != len(stmts) or stores != own:
-            return None, None  # read or written in the loop by something else
-        (fixed_name,) = fixed
-        if any(type(n) is gast.Name and n.id == fixed_name and not isinstance(
+        if loads != len(stmts) or stores != own:
+            return None  # read or written in the loop by something else
+        form = forms.pop()
+        if any(type(n) is gast.Name and n.id in form[2] and not isinstance(
                 n.ctx, gast.Load) for n in nodes):
-            return None, None  # the fixed factor changes in the loop
+            return None  # the fixed factor changes in the loop
         for s in stmts:
-            for i, a in enumerate(s.value.args[1:], 1):
-                if i == position:
-                    continue
+            for a in _form(s, self.objects)[4]:
                 if a.id == name or (self.aliases.find(a.id) in unsafe and not self.fresh_each_step(
                         a.id, s, loop, written)):
-                    return None, None
-        return (later, flush), fixed_name
+                    return None
+        return form
 
     def fresh_each_step(self, name: str, keep: gast.stmt, loop: gast.stmt,
                         written: set[str]) -> bool:
@@ -235,6 +248,47 @@ class _Deferrer:
                 continue
             return False
         return True
+
+
+def _form(s: gast.AST, objects: dict[str, Any]) -> tuple | None:
+    """For an accumulation that may wait: (deferred helper, flush, names of the fixed factors,
+    the deferred helper's arguments before ``parts``, the kept factors); else None.
+
+    ``G = matmul_grad_b_into(G, d, a, w)`` keeps ``d, a`` (``w`` fixed); ``_a_into`` keeps
+    ``d, b``; ``G = add_into(G, x[:, None] * y)`` (an outer product) keeps ``x, y``.
+    """
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
+            s.targets[0], gast.Name) and isinstance(s.value, gast.Call)):
+        return None
+    name, v = s.targets[0].id, s.value
+    if not (isinstance(v.func, gast.Name) and not v.keywords and v.args and isinstance(
+            v.args[0], gast.Name) and v.args[0].id == name):
+        return None
+    helper = objects.get(v.func.id)
+    if helper in _FLUSH and len(v.args) == 4 and all(isinstance(a, gast.Name) for a in v.args):
+        later, flush, position = _FLUSH[helper]
+        kept = [a for i, a in enumerate(v.args[1:], 1) if i != position]
+        return later, flush, (v.args[position].id,), list(v.args), kept
+    if helper is acc.add_into and len(v.args) == 2:
+        factors = _outer(v.args[1])
+        if factors is not None:
+            return acc.outer_defer, acc.outer_flush, (), [v.args[0], *factors], factors
+    return None
+
+
+def _outer(g: gast.expr) -> list[gast.Name] | None:
+    """``[x, y]`` for ``g = x[:, None] * y`` (names), else None."""
+    if not (isinstance(g, gast.BinOp) and isinstance(g.op, gast.Mult)
+            and isinstance(g.right, gast.Name) and isinstance(g.left, gast.Subscript)
+            and isinstance(g.left.value, gast.Name)):
+        return None
+    index = g.left.slice
+    if (isinstance(index, gast.Tuple) and len(index.elts) == 2
+            and isinstance(index.elts[0], gast.Slice)
+            and index.elts[0].lower is index.elts[0].upper is index.elts[0].step is None
+            and isinstance(index.elts[1], gast.Constant) and index.elts[1].value is None):
+        return [g.left.value, g.right]
+    return None
 
 
 def written_in(nodes: list[gast.AST], objects: dict[str, Any], stack: str | None) -> set[str]:

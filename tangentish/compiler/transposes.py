@@ -10,9 +10,10 @@ pay for it, and is a view otherwise)::
         dh = matmul_grad_a(d, h, wh)      ->      for t in reversed(range(n)):
                                                       dh = matmul_grad_a_t(d, h, wh_t)
 
-Only in ``for`` loops over a ``range`` (the step count is known before the loop), and only
-where the loop neither rebinds the matrix nor may write its buffer in place (``defer``'s
-analysis: no name that may share it is updated in place in the loop).
+Only in ``for`` loops over a ``range`` (the step count is known before the loop), only for a
+matrix bound on every path to the loop (a loop of no steps reads nothing), and only where the
+loop neither rebinds the matrix nor may write its buffer in place (``defer``'s analysis: no
+name that may share it is updated in place in the loop).
 
 >>> import numpy as np
 >>> import tangentish as tg
@@ -41,6 +42,7 @@ from tangentish.compiler.defer import (
     WRITERS,
     Aliases,
     around_loops,
+    bound_first,
     has_loop,
     known_objects,
     written_in,
@@ -63,7 +65,7 @@ def hoist_transposes(adj: Any) -> None:
     aliases = Aliases(everything, objects, walk(sweep))
     ns, namer = adj.norm.namespace, adj.norm.namer
 
-    def loop(node: gast.stmt) -> tuple[list[gast.stmt], list[gast.stmt]]:
+    def loop(node: gast.stmt, defined: frozenset) -> tuple[list[gast.stmt], list[gast.stmt]]:
         steps = _range_of(node, everything)
         if steps is None:
             return [], []
@@ -77,7 +79,7 @@ def hoist_transposes(adj: Any) -> None:
                     and not n.keywords and isinstance(n.args[2], gast.Name)):
                 continue
             w = n.args[2].id
-            if w in stored or aliases.find(w) in unsafe:
+            if w in stored or w not in defined or aliases.find(w) in unsafe:
                 continue
             if w not in copies:
                 copies[w] = namer.fresh(f"{w}_t")
@@ -88,7 +90,7 @@ def hoist_transposes(adj: Any) -> None:
             for w, wt in copies.items()]
         return before, []
 
-    around_loops(adj.adjoint, loop)
+    around_loops(adj.adjoint, loop, bound_first(adj))
 
 
 def _range_of(loop: gast.stmt, everything: dict[str, Any]) -> gast.expr | None:

@@ -32,15 +32,17 @@ _HELPERS = {"matmul_grad_b_into": accumulate.matmul_grad_b_into,
             "unbroadcast": unbroadcast, "np": np, "W": np.ones((2, 2))}
 
 
-def _deferred(source: str, run=defer_products) -> str:
-    """``source`` (an adjoint sweep) after the pass ``run``, as text."""
+def _deferred(source: str, run=defer_products, unbound: frozenset = frozenset()) -> str:
+    """``source`` (an adjoint sweep) after the pass ``run``, as text; every name but those in
+    ``unbound`` is bound before the sweep."""
     body = gast.parse(textwrap.dedent(source)).body
     namer = Namer(names_in(body, None) - _HELPERS.keys())
     ns = Namespace(namer)
     for name, obj in _HELPERS.items():
         ns.ref(obj, name)
-    adj = SimpleNamespace(adjoint=body, stack="stack",
-                          norm=SimpleNamespace(namespace=ns, namer=namer))
+    adj = SimpleNamespace(adjoint=body, stack="stack", primal=[],  # every name bound before
+                          norm=SimpleNamespace(namespace=ns, namer=namer, params=sorted(
+                              names_in(body, None) - unbound)))
     run(adj)
     return unparse(gast.Module(body=adj.adjoint, type_ignores=[])).strip()
 
@@ -123,6 +125,12 @@ def test_a_factor_written_before_a_fresh_value_in_the_step_does_not_wait():
     assert "_defer(" not in out
 
 
+def test_no_flush_of_what_may_be_unbound_after_a_loop_of_no_steps():
+    assert "_defer(" not in _deferred(_LOOP.format(extra="pass"), unbound={"w"})
+    bound_in_the_sweep = "w = v * 2.0\n" + _LOOP.format(extra="pass")
+    assert "_defer(" in _deferred(bound_in_the_sweep, unbound={"w"})
+
+
 def test_alias_made_outside_the_loop_counts():
     source = "v = e\n" + _LOOP.format(extra="v = add_into(v, dh)")
     assert "_defer(" not in _deferred(source)
@@ -142,6 +150,43 @@ def test_two_products_into_one_adjoint_share_a_list_and_nested_loops_defer_outer
                 dw = matmul_grad_b_defer(dw, e, h, W, dw_parts)
                 dw = matmul_grad_b_defer(dw, f, g, W, dw_parts)
         dw = matmul_grad_b_flush(dw, dw_parts, W)""")
+
+
+def test_outer_products_wait_too():
+    out = _deferred("""
+        for t in range(n):
+            dw = add_into(dw, e[:, None] * h)
+            dv = add_into(dv, e[:, None] * h)
+            dv = matmul_grad_b_into(dv, e, h, W)
+            du = add_into(du, e[:, None] * h)
+            e = add_into(e, g)
+        """)
+    assert "dw = outer_defer(dw, e, h, dw_parts)" not in out  # e is written after it is kept
+    out = _deferred("""
+        for t in range(n):
+            dw = add_into(dw, e[:, None] * h)
+            dv = add_into(dv, e[:, None] * h)
+            dv = matmul_grad_b_into(dv, e, h, W)
+            du = add_into(du, e * h)
+        """)
+    assert "dw = outer_defer(dw, e, h, dw_parts)" in out
+    assert "dw = outer_flush(dw, dw_parts)" in out
+    assert "dv = add_into(dv, e[:, None] * h)" in out  # two forms into one adjoint
+    assert "du = add_into(du, e * h)" in out  # not an outer product
+
+
+def _matvec(a, y, xs):
+    """A matrix-vector product a step: the weight's adjoint is an outer product a step."""
+    for t in range(xs.shape[0]):
+        y = np.tanh(a @ y) + xs[t]
+    return np.sum(y * y)
+
+
+def test_matrix_vector_loop_defers_outer_products(backend):
+    args = _args(backend, (3, 3), (3,), (6, 3))
+    grad = tg.grad(_matvec, wrt=(0, 1), fallback="error")
+    assert gradcheck(_matvec, args, wrt=(0, 1), grad=grad)
+    assert "da = outer_defer(da, " in tg.source(grad)
 
 
 def test_left_factor_form_and_mixed_fixed_factors():

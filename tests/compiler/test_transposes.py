@@ -72,6 +72,22 @@ def test_fires_where_the_matrix_is_fixed_and_gradients_match(fn, fires, shapes, 
     assert gradcheck(fn, _args(backend, *shapes), wrt=(0, 1), grad=grad)
 
 
+def _maybe_bound(x, n):
+    if n > 0:
+        m = np.eye(3) * 0.5  # bound only when the loop runs
+    for _ in range(n):
+        x = np.tanh(x @ m)
+    return np.sum(x)
+
+
+def test_a_matrix_not_bound_on_every_path_is_not_copied_before_the_loop():
+    grad = tg.grad(_maybe_bound, fallback="error")
+    assert "transposed(" not in tg.source(grad)
+    x = np.full((2, 3), 0.3)
+    np.testing.assert_array_equal(grad(x, 0), np.ones((2, 3)))  # no step: m never read
+    assert gradcheck(_maybe_bound, (x, 3), wrt=0, grad=grad)
+
+
 def test_one_copy_serves_every_product_with_the_matrix():
     source = tg.source(tg.grad(_two_products, wrt=(0, 1), fallback="error"))
     assert source.count("= transposed(w, ") == 1 and source.count("matmul_grad_a_t(") == 2
