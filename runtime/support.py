@@ -345,10 +345,30 @@ def zero_at(dy: Any, idx: Any) -> Any:
 def value_grad(dy: Any, idx: Any, v: Any) -> Any:
     """Cotangent of ``v`` for ``y = index_set(x, idx, v)``: what ``dy`` holds at ``idx``.
 
-    A broadcast ``v`` collects from every cell it filled (a repeated fancy index counts each
-    repeat, although NumPy keeps only the last write).
+    A broadcast ``v`` collects from every cell it filled. A fancy index that repeats a cell
+    (``y[[0, 0, 2]] = v``) keeps only NumPy's last write there, so only that element of ``v``
+    gets the cell's cotangent.
     """
     if isinstance(dy, (dict, list, tuple)):
         g = dy.get(idx) if isinstance(dy, dict) else dy[idx]
         return zeros_like_tree(v) if g is None else g
-    return unbroadcast(dy[idx], v)
+    taken = dy[idx]
+    if _fancy(idx):
+        taken = np.where(_last_writes(dy, idx, shape_of(taken)), taken, 0)
+    return unbroadcast(taken, v)
+
+
+def _fancy(idx: Any) -> bool:
+    """Does ``idx`` hold an integer array or list (advanced indexing, which may repeat)?"""
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    return any(isinstance(p, list) or is_array(p) and p.dtype.kind in "iu" for p in parts)
+
+
+def _last_writes(dy: Any, idx: Any, shape: tuple) -> Any:
+    """Which positions of ``dy[idx]`` are the writes ``dy[idx] = ...`` keeps (the last one to
+    each cell): number the positions, let NumPy assign the numbers, read back who won."""
+    xp = namespace(dy)
+    order = xp.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    marker = xp.empty(shape_of(dy), dtype=order.dtype)
+    marker[idx] = order
+    return marker[idx] == order

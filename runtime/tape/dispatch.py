@@ -7,8 +7,10 @@ calls the shared rule table. NumPy's dispatch protocols (NEP 13 ``__array_ufunc_
 
 from __future__ import annotations
 
+import dis
 import functools
 import operator
+import sys
 import warnings
 
 import numpy as np
@@ -332,6 +334,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
 
         index_add(inputs[0], raw(inputs[1]), inputs[2])
         return None
+    elif method == "at" and _needs_grad(inputs):
+        raise _refuse_write(f"np.{getattr(ufunc, '__name__', ufunc)}.at")
     else:
         return NotImplemented
     if out is not None:
@@ -341,6 +345,9 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             return target
         if isinstance(result, Tensor) and result.requires_grad:
             from .tensor import TapeWarning
+
+            if not _augmented_assignment():  # np.multiply(x, 2.0, out=y): nothing rebinds y
+                raise _refuse_write(f"np.{getattr(ufunc, '__name__', ufunc)}(..., out=array)")
 
             # ``ndarray op= tensor`` with a tracked result: ``a`` is rebound to the tracked value
             # and the array is left alone, since nodes recorded earlier may hold it as a saved
@@ -357,8 +364,40 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     return result
 
 
+#: NumPy functions that write into an argument: the tape cannot record the write, so a
+#: value being differentiated there is refused rather than silently dropped.
+_WRITES_INTO = frozenset({np.put, np.copyto, np.place, np.putmask, np.fill_diagonal,
+                          np.put_along_axis})
+
+
+def _refuse_write(what: str) -> RuntimeError:
+    return RuntimeError(
+        f"{what} writes into an array in place, which the tape does not record, so the "
+        "gradient would miss it; compute a new array instead (y = np.where(mask, v, y), "
+        "y = y.copy(); y[i] = v)")
+
+
+def _augmented_assignment() -> bool:
+    """Is the user's line that reached NumPy's ``out=`` an augmented assignment (``a += t``,
+    which rebinds ``a`` to what the ufunc returns), rather than an explicit ``out=`` call? Read
+    from the instruction the first frame outside tangentish is executing."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("tangentish."):
+        frame = frame.f_back
+    if frame is None:
+        return True
+    code, at = frame.f_code.co_code, frame.f_lasti
+    name = dis.opname[code[at]]
+    return name.startswith("INPLACE_") or name == "BINARY_OP" and code[at + 1] >= _NB_INPLACE
+
+
+_NB_INPLACE = 13  # BINARY_OP's first in-place operator (NB_INPLACE_ADD, Python 3.11+)
+
+
 def array_function(func, types, args, kwargs):
     """``np.sum(t)``, ``np.matmul(a, t)``, ``np.zeros_like(t)``, ``np.asarray(v, like=t)``."""
+    if func in _WRITES_INTO and _needs_grad((*args, *kwargs.values())):
+        raise _refuse_write(f"np.{func.__name__}")
     if "like" in kwargs:  # creation in the like-array's library: a constant, never promoted
 
         kwargs = dict(kwargs, like=raw(kwargs["like"]))

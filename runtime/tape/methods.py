@@ -14,6 +14,7 @@ import numpy as np
 
 from ..rules.table import lookup
 from .dispatch import apply
+from .grad_mode import _state as _grad_state
 
 __all__ = ["ShapeAndReductionMethods"]
 
@@ -221,10 +222,21 @@ class ShapeAndReductionMethods:
         return apply(np.argmin, self, axis=_axis(dim, axis), keepdims=keepdim)
 
     def sort(self, dim=-1, descending=False, stable=False):
-        """``(values, indices)``: the values gathered with the table's ``take_along_axis``."""
+        """``(values, indices)``: the values gathered with the table's ``take_along_axis``.
+
+        Under the compiler's tape fallback the code is NumPy's, where ``a.sort(axis)`` sorts
+        in place and returns None: so it does that there."""
         indices = self.argsort(dim, descending)
         values = apply(np.take_along_axis, self, indices._data, dim, name="SortBackward0")
+        if _grad_state.fallback:
+            self._assign_result(values)
+            return None
         return _SortResult(values, indices)
+
+    def fill(self, value):
+        """NumPy's ``a.fill(v)``, in place (NumPy code run on the tape by the fallback): the old
+        values get a zero gradient."""
+        self._assign_result(apply(np.where, np.ones(self.shape, bool), value, self))
 
     def argsort(self, dim=-1, descending=False, stable=False):
         order = apply(np.argsort, self._data if not descending else -self._data, axis=dim,

@@ -40,6 +40,31 @@ METHODS: dict[str, Callable[..., Any]] = {
 METHODS["flatten"] = np.ravel
 _PACKED = {"reshape", "transpose"}  # x.reshape(2, 3) is np.reshape(x, (2, 3))
 _HELPER_METHODS = {"astype": shape_rules.astype, "item": helpers.item}
+
+#: Methods that change their object in place (arrays, lists, dicts). Generated code would
+#: differentiate the values as if they had not changed, so each sends the function to the tape.
+MUTATING_METHODS = frozenset({
+    "fill", "sort", "put", "itemset", "resize", "partition", "setfield", "byteswap",
+    "extend", "insert", "pop", "remove", "reverse", "clear", "update", "setdefault", "popitem",
+})
+#: NumPy functions that write into an argument.
+MUTATING_FUNCTIONS = frozenset({np.put, np.copyto, np.place, np.putmask, np.fill_diagonal,
+                                np.put_along_axis})
+
+
+def mutation(e: gast.Call, obj: Any) -> str | None:
+    """What in-place update the call ``e`` (calling ``obj``) makes, or None."""
+    if any(k.arg == "out" for k in e.keywords):
+        return "a call with out= (it writes into an existing array)"
+    if obj in MUTATING_FUNCTIONS:
+        return f"np.{obj.__name__} (it writes into its first argument)"
+    func = e.func
+    if isinstance(func, gast.Attribute):
+        if func.attr == "at" and isinstance(obj, np.ufunc):
+            return f"np.{obj.__name__}.at (it writes into its first argument)"
+        if func.attr in MUTATING_METHODS and (obj is UNRESOLVED or obj is None):
+            return f".{func.attr}() (it changes its object in place)"
+    return None
 _BUILTIN_MAP = {builtins.abs: np.abs,
                 # generated code transformed again: the functional form of an in-place helper
                 helpers.getitem_accumulate: helpers.getitem_add}
@@ -206,6 +231,10 @@ class CallsMixin:
         obj = self.resolve(func)
         if is_checkpoint(obj):  # tg.checkpoint(fn) not called at once, or fn not resolvable
             raise self.fail(e, CHECKPOINT_USE)
+        changed = mutation(e, self.resolve(func.value) if _ufunc_method(func) else obj)
+        if changed is not None:
+            raise self.fail(e, f"tangentish cannot transform {changed}; assign a new value "
+                               "instead")
         if obj is UNRESOLVED and isinstance(func, gast.Attribute):
             return self.method(e, out)
         if obj is UNRESOLVED:  # a local variable holding a callable
@@ -259,6 +288,11 @@ class CallsMixin:
         value = call(attr(self.np(), prim.__name__), [x, *args], kws)
         return value, Op("call", prim, (x, *args), tuple(kws))
 
+
+
+def _ufunc_method(func: gast.expr) -> bool:
+    """``np.add.at``: an attribute ``at`` of something else (the ufunc)."""
+    return isinstance(func, gast.Attribute) and func.attr == "at"
 
 
 def _fname(obj: Any) -> str:

@@ -14,6 +14,7 @@ import builtins
 import gast
 
 from tangentish.compiler import jumps
+from tangentish.compiler.calls import mutation
 from tangentish.compiler.nodes import (
     assign,
     attr,
@@ -86,6 +87,12 @@ class StatementsMixin:
                     isinstance(v.func, gast.Name) and v.func.id in self.local_fns_all()):
                 self.call_inline(v, self.ctx.namer.temp(), out)
                 return
+            func = v.func
+            changed = mutation(v, self.resolve(func.value) if isinstance(
+                func, gast.Attribute) and func.attr == "at" else obj)
+            if changed is not None:  # y.fill(0.0), np.put(y, i, v), np.add.at(y, i, v)
+                raise self.fail(v, f"tangentish cannot transform {changed}; assign a new "
+                                   "value instead")
         stmt = gast.copy_location(gast.Expr(value=self.rewrite(v)), s)
         out.append(set_op(stmt, Op("inert"), self.where(s)))
 

@@ -54,3 +54,34 @@ def test_lists_given_to_numpy_keep_their_gradient(f):
     x = np.array([0.3, -0.6, 0.9])
     numeric = np.array([(f(x + e) - f(x - e)) / 2e-6 for e in np.eye(3) * 1e-6])
     np.testing.assert_allclose(tg.grad(f, fallback="error")(x), numeric, rtol=1e-6, atol=1e-8)
+
+
+def assign_repeated_index(x):
+    y = np.zeros_like(x, shape=(4,))
+    y[[0, 0, 2]] = x
+    return np.sum(y * np.arange(1.0, 5.0))
+
+
+def add_at_repeated_index(x):
+    y = np.zeros_like(x, shape=(4,))
+    y[[0, 0, 2]] += x * x
+    return np.sum(y * np.arange(1.0, 5.0))
+
+
+def assign_repeated_pairs(x):
+    m = np.zeros_like(x, shape=(2, 2))
+    m[[0, 0, 1], [1, 1, 0]] = x
+    return np.sum(m * np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+@pytest.mark.parametrize("f", [assign_repeated_index, add_at_repeated_index,
+                               assign_repeated_pairs])
+def test_a_repeated_fancy_index_keeps_numpys_last_write(f, backend):
+    """``y[[0, 0, 2]] = v``: NumPy keeps v[1] in cell 0, so v[0] gets no gradient."""
+    x = np.array([0.3, -0.6, 0.9])
+    numeric = np.array([(f(x + e) - f(x - e)) / 2e-6 for e in np.eye(3) * 1e-6])
+    assert numeric[0] == 0.0
+    g = tg.grad(f, fallback="error")(backend.to(x))
+    np.testing.assert_allclose(backend.back(g), numeric, rtol=1e-6, atol=1e-8)
+    v = np.array([1.0, 0.5, -0.25])
+    assert np.isclose(tg.jvp(f, (x,), (v,))[1], numeric @ v)
