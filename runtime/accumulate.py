@@ -56,11 +56,11 @@ from .rules.linalg import (
     matmul_grad_b_vjp_dy,
 )
 from .rules.table import defjvp, defvjp
-from .support import no_tangent, shape_only
+from .support import broadcast_like, no_tangent, shape_only, unbroadcast
 
 __all__ = ["add_into", "subtract_into", "matmul_grad_a_into", "matmul_grad_b_into",
            "matmul_grad_a_defer", "matmul_grad_b_defer", "matmul_grad_a_flush",
-           "matmul_grad_b_flush"]
+           "matmul_grad_b_flush", "outer_defer", "outer_flush"]
 
 #: below this many elements the checks and SciPy's call cost more than they save: measured
 #: (acc += a.T @ dy, 16 rows, one thread) 8 x 8: gemm 1.78 us, plain 1.69; 16 x 16: 1.93 against
@@ -158,32 +158,32 @@ FLUSH_ROWS = 256
 
 def matmul_grad_b_defer(acc: Any, dy: Any, a: Any, b: Any, parts: list) -> Any:
     """``matmul_grad_b_into(acc, dy, a, b)``, or ``(dy, a)`` kept in ``parts`` for a flush."""
-    if not _waits(acc, dy, a, 0):
-        return matmul_grad_b_into(acc, dy, a, b)
-    return _wait(acc, (dy, a), dy.shape[0], parts, matmul_grad_b_flush, b)
+    if type(acc) is np.ndarray and acc.nbytes >= DEFER_MIN_BYTES and _waits(acc, dy, a, 0):
+        return _wait(acc, (dy, a), dy.shape[0], parts, matmul_grad_b_flush, b)
+    return matmul_grad_b_into(acc, dy, a, b)
 
 
 def matmul_grad_a_defer(acc: Any, dy: Any, a: Any, b: Any, parts: list) -> Any:
     """``matmul_grad_a_into(acc, dy, a, b)``, or ``(dy, b)`` kept in ``parts`` for a flush."""
-    if not _waits(acc, dy, b, 1):
-        return matmul_grad_a_into(acc, dy, a, b)
-    return _wait(acc, (dy, b), dy.shape[1], parts, matmul_grad_a_flush, a)
+    if type(acc) is np.ndarray and acc.nbytes >= DEFER_MIN_BYTES and _waits(acc, dy, b, 1):
+        return _wait(acc, (dy, b), dy.shape[1], parts, matmul_grad_a_flush, a)
+    return matmul_grad_a_into(acc, dy, a, b)
 
 
-def _waits(acc: Any, dy: Any, factor: Any, axis: int) -> bool:
-    """May this product wait? Only 2-d NumPy operands whose product would update ``acc`` in
-    place (``_gemm``), with few rows (``axis``) in ``dy``: anything else (a duck array, the
-    tape's Tensors) is added at once."""
-    return (type(acc) is np.ndarray and acc.nbytes >= DEFER_MIN_BYTES
-            and _gemm(acc, dy, factor) is not None and dy.shape[axis] < DEFER_MAX_ROWS)
+def _waits(acc: np.ndarray, dy: Any, factor: Any, axis: int) -> bool:
+    """May a product into this big NumPy ``acc`` wait? Only for 2-d NumPy operands whose
+    product would update ``acc`` in place (``_gemm``), with few rows (``axis``) in ``dy``:
+    anything else (a duck array, the tape's Tensors) is added at once."""
+    return _gemm(acc, dy, factor) is not None and dy.shape[axis] < DEFER_MAX_ROWS
 
 
 def _wait(acc: Any, pair: tuple, rows: int, parts: list, flush: Any, fixed: Any) -> Any:
-    """Keep ``pair``; once ``FLUSH_ROWS`` rows wait, add them all and start again."""
+    """Keep ``pair``; once ``FLUSH_ROWS`` rows wait, add them all (``flush``, given ``fixed``
+    unless None) and start again."""
     parts.append(pair)
     if len(parts) * rows < FLUSH_ROWS:
         return acc
-    acc = flush(acc, parts, fixed)
+    acc = flush(acc, parts) if fixed is None else flush(acc, parts, fixed)
     parts.clear()
     return acc
 
@@ -243,6 +243,68 @@ def _scratch(shape: tuple, dtype: Any) -> np.ndarray:
     size = shape[0] * shape[1]
     flat = buffers.empty((max(size, buffers.MIN_BYTES // dtype.itemsize),), dtype)
     return flat[:size].reshape(shape)
+
+
+def outer_defer(acc: Any, x: Any, y: Any, parts: list) -> Any:
+    """``add_into(acc, x[:, None] * y)``, or ``(x, y)`` kept in ``parts`` for ``outer_flush``.
+
+    A weight's adjoint from a matrix-vector product is one outer product a step: several Python
+    operations on a small weight, a pass over all of a big one. Vectors of the adjoint's NumPy
+    dtype always wait (they are small), to be added as one product of them stacked as rows.
+    """
+    if (type(acc) is np.ndarray and type(x) is type(y) is np.ndarray and x.ndim == y.ndim == 1
+            and acc.shape == (x.shape[0], y.shape[0]) and acc.dtype == x.dtype == y.dtype):
+        parts.append((x, y))
+        if len(parts) < FLUSH_ROWS:
+            return acc
+        acc = outer_flush(acc, parts)
+        parts.clear()
+        return acc
+    return add_into(acc, x[:, None] * y)
+
+
+def outer_flush(acc: Any, parts: list) -> Any:
+    """``acc`` plus ``x[:, None] * y`` for every ``(x, y)`` in ``parts``: ``X.T @ Y`` of the
+    vectors stacked as rows where all are NumPy vectors of one length each, else one by one."""
+    if not parts:
+        return acc
+    xs, ys = [x for x, _ in parts], [y for _, y in parts]
+    shapes = {x.shape for x in xs}, {y.shape for y in ys}
+    if len(parts) > 1 and all(len(s) == 1 and len(next(iter(s))) == 1 for s in shapes):
+        # one concatenation, not np.stack's Python-level reshape of every vector (1 us apiece)
+        rows = len(parts)
+        return matmul_grad_b_into(acc, np.concatenate(ys).reshape(rows, -1),
+                                  np.concatenate(xs).reshape(rows, -1), acc)
+    for x, y in parts:
+        acc = add_into(acc, x[:, None] * y)
+    return acc
+
+
+def outer_grad_x(dz: Any, x: Any, y: Any) -> Any:
+    """The cotangent of ``x`` in ``acc + x[:, None] * y``."""
+    g = x[:, None] * y
+    return np.reshape(unbroadcast(unbroadcast(dz, g) * y, x[:, None]), np.shape(x))
+
+
+def outer_grad_y(dz: Any, x: Any, y: Any) -> Any:
+    """The cotangent of ``y`` in ``acc + x[:, None] * y``."""
+    return unbroadcast(unbroadcast(dz, x[:, None] * y) * x[:, None], y)
+
+
+def outer_cotangents(dz: Any, parts: list) -> list:
+    """The cotangent of ``parts`` in ``outer_flush``: one ``(dx, dy)`` per part."""
+    return [(outer_grad_x(dz, x, y), outer_grad_y(dz, x, y)) for x, y in parts]
+
+
+def outer_tangent(dparts: Any, acc: Any, parts: list) -> Any:
+    """The tangent ``outer_flush`` gets from ``parts``' tangents (the product rule per part)."""
+    total = np.zeros_like(acc)
+    for t, (x, y) in zip(dparts, parts):
+        if _nonzero(t, 0):
+            total = total + t[0][:, None] * y
+        if _nonzero(t, 1):
+            total = total + x[:, None] * t[1]
+    return broadcast_like(total, acc)
 
 
 def flush_b_cotangents(dz: Any, parts: list, b: Any) -> list:
@@ -378,3 +440,45 @@ defvjp(matmul_grad_b_flush, flush_vjp_acc, matmul_grad_b_flush_vjp_parts, shape_
 defjvp(matmul_grad_b_flush, flush_jvp_acc, matmul_grad_b_flush_jvp_parts, no_tangent)
 defvjp(matmul_grad_a_flush, flush_vjp_acc, matmul_grad_a_flush_vjp_parts, shape_only(2))
 defjvp(matmul_grad_a_flush, flush_jvp_acc, matmul_grad_a_flush_jvp_parts, no_tangent)
+
+
+# ``outer_defer`` (slots: acc, x, y, parts) is ``add_into(acc, x[:, None] * y)``; ``outer_flush``
+# (slots: acc, parts) the identity for acc and the outer product's rule per part.
+
+
+def outer_defer_vjp_x(dz, z, acc, x, y, parts):
+    return outer_grad_x(dz, x, y)
+
+
+def outer_defer_vjp_y(dz, z, acc, x, y, parts):
+    return outer_grad_y(dz, x, y)
+
+
+def outer_defer_jvp_x(dx, z, acc, x, y, parts):
+    return broadcast_like(dx[:, None] * y, z)
+
+
+def outer_defer_jvp_y(dy, z, acc, x, y, parts):
+    return broadcast_like(x[:, None] * dy, z)
+
+
+def outer_flush_vjp_acc(dz, z, acc, parts):
+    return dz
+
+
+def outer_flush_vjp_parts(dz, z, acc, parts):
+    return outer_cotangents(dz, parts)
+
+
+def outer_flush_jvp_acc(dacc, z, acc, parts):
+    return dacc
+
+
+def outer_flush_jvp_parts(dparts, z, acc, parts):
+    return outer_tangent(dparts, acc, parts)
+
+
+defvjp(outer_defer, into_vjp_acc, outer_defer_vjp_x, outer_defer_vjp_y, shape_only(3))
+defjvp(outer_defer, into_jvp_acc, outer_defer_jvp_x, outer_defer_jvp_y, no_tangent)
+defvjp(outer_flush, outer_flush_vjp_acc, outer_flush_vjp_parts)
+defjvp(outer_flush, outer_flush_jvp_acc, outer_flush_jvp_parts)

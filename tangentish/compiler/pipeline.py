@@ -13,9 +13,10 @@ Each pass is a module with one job and a docstring example:
 5. ``reverse``: the primal and adjoint sweeps (rules inlined by ``inline``);
 6. ``optimize``: unused stack pushes, dead code and single-use temporaries removed, subscript
    adjoints accumulated in place; then ``defer`` (a loop's matrix-product adjoints formed
-   once after it), ``fuse`` (elementwise temporaries folded back into their reader, with
-   ``scale``), ``comments`` (each ``# grad of:`` quotes the primal line as it finally reads)
-   and ``release`` (``del`` after an array's last read);
+   once after it), ``transposes`` (a loop-fixed matrix transposed once before it), ``fuse``
+   (elementwise temporaries folded back into their reader, with ``scale``), ``comments``
+   (each ``# grad of:`` quotes the primal line as it finally reads) and ``release``
+   (``del`` after an array's last read);
 7. ``codegen``: the def for grad / value_and_grad / vjp, compiled, source in linecache.
 
 Forward mode (``form="jvp"``) runs ``forward`` instead of ``reverse``, then ``optimize`` and
@@ -50,6 +51,7 @@ from tangentish.compiler import (
     release,
     shapes,
     shift,
+    transposes,
 )
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
@@ -186,6 +188,7 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
         if options.optimize:
             adj = optimize.optimize(adj)
             defer.defer_products(adj)
+            transposes.hoist_transposes(adj)
             comments.requote(adj, fuse.fuse(adj))
             if form != "vjp":  # a pullback keeps what it reads
                 release.release(adj)

@@ -32,16 +32,18 @@ _HELPERS = {"matmul_grad_b_into": accumulate.matmul_grad_b_into,
             "unbroadcast": unbroadcast, "np": np, "W": np.ones((2, 2))}
 
 
-def _deferred(source: str) -> str:
-    """``source`` (an adjoint sweep) after the pass, as text."""
+def _deferred(source: str, run=defer_products, unbound: frozenset = frozenset()) -> str:
+    """``source`` (an adjoint sweep) after the pass ``run``, as text; every name but those in
+    ``unbound`` is bound before the sweep."""
     body = gast.parse(textwrap.dedent(source)).body
     namer = Namer(names_in(body, None) - _HELPERS.keys())
     ns = Namespace(namer)
     for name, obj in _HELPERS.items():
         ns.ref(obj, name)
-    adj = SimpleNamespace(adjoint=body, stack="stack",
-                          norm=SimpleNamespace(namespace=ns, namer=namer))
-    defer_products(adj)
+    adj = SimpleNamespace(adjoint=body, stack="stack", primal=[],  # every name bound before
+                          norm=SimpleNamespace(namespace=ns, namer=namer, params=sorted(
+                              names_in(body, None) - unbound)))
+    run(adj)
     return unparse(gast.Module(body=adj.adjoint, type_ignores=[])).strip()
 
 
@@ -88,6 +90,47 @@ def test_does_not_fire_where_a_kept_value_may_change(extra):
     assert "_defer(" not in out and "_flush(" not in out and "_parts" not in out
 
 
+_FRESH_EACH_STEP = """
+for t in range(n):
+    e = dh * 2.0
+    {before}
+    dw = matmul_grad_b_into(dw, e, h, w)
+    {after}
+"""
+
+
+def test_a_factor_written_only_before_it_is_kept_in_a_step_may_wait():
+    out = _deferred(_FRESH_EACH_STEP.format(before="e = add_into(e, g)", after="pass"))
+    assert "dw = matmul_grad_b_defer(dw, e, h, w, dw_parts)" in out
+
+
+@pytest.mark.parametrize("before,after", [
+    ("e = add_into(e, g)", "e = add_into(e, g)"),  # written again after it is kept
+    ("v = e\n    v = add_into(v, g)", "pass"),  # written under another name
+    ("if c:\n        e = add_into(e, g)", "pass"),  # in a nested block
+    ("stack.append(e)", "q = stack.pop()\n    q = add_into(q, g)"),  # through a list
+])
+def test_a_factor_written_otherwise_does_not_wait(before, after):
+    out = _deferred(_FRESH_EACH_STEP.format(before=before, after=after))
+    assert "_defer(" not in out
+
+
+def test_a_factor_written_before_a_fresh_value_in_the_step_does_not_wait():
+    out = _deferred("""
+        for t in range(n):
+            e = add_into(e, g)
+            e = dh * 2.0
+            dw = matmul_grad_b_into(dw, e, h, w)
+        """)
+    assert "_defer(" not in out
+
+
+def test_no_flush_of_what_may_be_unbound_after_a_loop_of_no_steps():
+    assert "_defer(" not in _deferred(_LOOP.format(extra="pass"), unbound={"w"})
+    bound_in_the_sweep = "w = v * 2.0\n" + _LOOP.format(extra="pass")
+    assert "_defer(" in _deferred(bound_in_the_sweep, unbound={"w"})
+
+
 def test_alias_made_outside_the_loop_counts():
     source = "v = e\n" + _LOOP.format(extra="v = add_into(v, dh)")
     assert "_defer(" not in _deferred(source)
@@ -107,6 +150,43 @@ def test_two_products_into_one_adjoint_share_a_list_and_nested_loops_defer_outer
                 dw = matmul_grad_b_defer(dw, e, h, W, dw_parts)
                 dw = matmul_grad_b_defer(dw, f, g, W, dw_parts)
         dw = matmul_grad_b_flush(dw, dw_parts, W)""")
+
+
+def test_outer_products_wait_too():
+    out = _deferred("""
+        for t in range(n):
+            dw = add_into(dw, e[:, None] * h)
+            dv = add_into(dv, e[:, None] * h)
+            dv = matmul_grad_b_into(dv, e, h, W)
+            du = add_into(du, e[:, None] * h)
+            e = add_into(e, g)
+        """)
+    assert "dw = outer_defer(dw, e, h, dw_parts)" not in out  # e is written after it is kept
+    out = _deferred("""
+        for t in range(n):
+            dw = add_into(dw, e[:, None] * h)
+            dv = add_into(dv, e[:, None] * h)
+            dv = matmul_grad_b_into(dv, e, h, W)
+            du = add_into(du, e * h)
+        """)
+    assert "dw = outer_defer(dw, e, h, dw_parts)" in out
+    assert "dw = outer_flush(dw, dw_parts)" in out
+    assert "dv = add_into(dv, e[:, None] * h)" in out  # two forms into one adjoint
+    assert "du = add_into(du, e * h)" in out  # not an outer product
+
+
+def _matvec(a, y, xs):
+    """A matrix-vector product a step: the weight's adjoint is an outer product a step."""
+    for t in range(xs.shape[0]):
+        y = np.tanh(a @ y) + xs[t]
+    return np.sum(y * y)
+
+
+def test_matrix_vector_loop_defers_outer_products(backend):
+    args = _args(backend, (3, 3), (3,), (6, 3))
+    grad = tg.grad(_matvec, wrt=(0, 1), fallback="error")
+    assert gradcheck(_matvec, args, wrt=(0, 1), grad=grad)
+    assert "da = outer_defer(da, " in tg.source(grad)
 
 
 def test_left_factor_form_and_mixed_fixed_factors():
@@ -197,6 +277,12 @@ def test_rnn_defers_both_weights():
     assert "dwx = matmul_grad_b_defer(dwx, d_t4, _t3, wx, dwx_parts)" in source
     assert source.index("dwh = matmul_grad_b_flush(dwh, dwh_parts, wh)") > source.index(
         "for t in reversed(")
+
+
+def test_a_product_read_twice_defers_after_its_in_place_sum():
+    source = tg.source(tg.grad(_output_read_twice, wrt=0, fallback="error"))
+    assert "dz = add_into(dz, " in source
+    assert "dw = matmul_grad_b_defer(dw, dz, h, w, dw_parts)" in source
 
 
 def test_weights_per_step_defers_the_left_factor():

@@ -43,3 +43,10 @@ CASES += [
     Case(ac.matmul_grad_a_flush, deferred((3, 4), [((3, 2), (4, 2)), ((3, 5), (4, 5))], (3, 4)),
          wrt=(0, 1)),
 ]
+# outer products (slots of outer_defer: acc, x, y, parts; of outer_flush: acc, parts)
+CASES += [
+    # (a batch of adjoints does not wait: the rule is checked on the sum made at once)
+    Case(ac.outer_defer, lambda rng: (*arrays((2, 3, 4), (3,), (4,))(rng), []), wrt=(0, 1, 2)),
+    Case(ac.outer_flush, lambda rng: (rng.standard_normal((3, 4)), [
+        (rng.standard_normal(3), rng.standard_normal(4)) for _ in range(3)]), wrt=(0, 1)),
+]

@@ -114,3 +114,38 @@ def test_defer_adds_at_once_for_small_adjoints_and_other_arrays(backend):
                                  backend.to(b), parts)
     assert parts == []
     np.testing.assert_allclose(backend.back(out), acc + matmul_grad_b(dy, a, b), rtol=1e-12)
+
+
+def _outer_sum(acc, parts):
+    for x, y in parts:
+        acc = acc + x[:, None] * y
+    return acc
+
+
+@pytest.mark.parametrize("lengths", [[(3, 4)] * 5, [(1, 4), (5, 4)], [(3, 4)]],
+                         ids=["stackable", "lengths that add up but differ", "one"])
+def test_outer_flush_is_the_sum_of_the_outer_products(lengths, backend):
+    rng = np.random.default_rng(6)
+    acc = rng.standard_normal((3, 4))
+    parts = [(rng.standard_normal(n), rng.standard_normal(m)) for n, m in lengths]
+    if lengths[0][0] == 1:  # x of length 1 broadcasts over acc's rows, one by one
+        acc = rng.standard_normal((5, 4))
+    want = _outer_sum(acc, parts)
+    got = ac.outer_flush(backend.to(acc.copy()),
+                         [(backend.to(x), backend.to(y)) for x, y in parts])
+    np.testing.assert_allclose(backend.back(got), want, rtol=1e-12, atol=1e-12)
+
+
+def test_outer_defer_keeps_vectors_and_flushes_when_enough_wait():
+    rng = np.random.default_rng(7)
+    acc, parts = np.zeros((3, 4)), []
+    pairs = [(rng.standard_normal(3), rng.standard_normal(4)) for _ in range(ac.FLUSH_ROWS + 3)]
+    for x, y in pairs:
+        acc = ac.outer_defer(acc, x, y, parts)
+    assert len(parts) == 3  # FLUSH_ROWS were added on the way
+    np.testing.assert_allclose(ac.outer_flush(acc, parts), _outer_sum(np.zeros((3, 4)), pairs),
+                               rtol=1e-10, atol=1e-12)
+    x, y = pairs[0]
+    other = ac.outer_defer(np.zeros((3, 4), np.float32), x, y, parts)
+    assert len(parts) == 3  # another dtype: added at once
+    np.testing.assert_allclose(other, x[:, None] * y, rtol=1e-6)
