@@ -23,6 +23,11 @@ MAX_SAMPLES = 60
 
 def _once(call, inner: int) -> float:
     gc.collect()
+    # A full collection empties CPython's free lists (floats, tuples, frames): the next call
+    # refills them, which a loop of calls never pays (ode's gradient: 4.1 ms right after a
+    # collection, 3.4 ms after it). One untimed call first, so a sample of one call is the
+    # steady state too.
+    call()
     start = time.perf_counter()
     for _ in range(inner):
         call()

@@ -291,6 +291,14 @@ def _outer(g: gast.expr) -> list[gast.Name] | None:
     return None
 
 
+#: Array methods that read their object and return a new value (``d.sum(axis=0)``, which the
+#: shape variants emit for a bias's adjoint): never a write.
+READING_METHODS = frozenset({
+    "sum", "mean", "max", "min", "prod", "std", "var", "any", "all", "copy", "astype", "dot",
+    "cumsum", "cumprod", "argmax", "argmin", "round", "clip", "conj", "item", "tolist",
+})
+
+
 def written_in(nodes: list[gast.AST], objects: dict[str, Any], stack: str | None) -> set[str]:
     """Names whose buffer ``nodes`` (a loop) may change in place (``objects``: the known helpers
     by name, ``stack``: the stack list, whose pops change no array)."""
@@ -306,7 +314,8 @@ def written_in(nodes: list[gast.AST], objects: dict[str, Any], stack: str | None
             if isinstance(f, gast.Name) and objects.get(f.id) in WRITERS and n.args:
                 out |= names_in(n.args[0])
             elif (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name)
-                  and f.value.id != stack and not inspect.ismodule(objects.get(f.value.id))):
+                  and f.value.id != stack and not inspect.ismodule(objects.get(f.value.id))
+                  and f.attr not in READING_METHODS):
                 out.add(f.value.id)  # a method may change its object
             for k in n.keywords:
                 if k.arg == "out":

@@ -241,7 +241,7 @@ def test_fz1_hvp_when_a_branch_pushes_after_an_inactive_push():
 def _bound_in_a_branch(x, w, n):
     if n > 0:
         m = w * 2
-    for t in range(n):
+    for _ in range(n):
         x = np.tanh(x @ m)
     return np.sum(x)
 
