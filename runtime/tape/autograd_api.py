@@ -52,7 +52,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     if inputs is not None:
         inputs = list(_seq(inputs))
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     run_backward(tensors, seeds, retain_graph=create_graph if retain_graph is None else
                  retain_graph, create_graph=create_graph, inputs=inputs, accumulate=True)
 

@@ -82,9 +82,11 @@ class Node:
         return RemovableHandle(self._post_hooks, hook)
 
     def register_prehook(self, hook):
+        """``hook(grad_outputs)`` runs before this node computes its gradients and may return
+        replacements (a tuple). Kept beside the tensor hooks, under the key -1."""
         from .hooks import RemovableHandle
 
-        hooks = self.tensor_hooks(0)
+        hooks = self.tensor_hooks(-1)
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
@@ -94,6 +96,8 @@ class Node:
 
 class AccumulateGrad(Node):
     """The node of a leaf tensor: gradients arriving here are added to ``variable.grad``."""
+
+    post_accumulate_hooks: tuple | list = ()  # register_post_accumulate_grad_hook
 
     def __init__(self, variable):
         super().__init__(())

@@ -89,6 +89,20 @@ def sub(input, other, *, alpha=1):  # noqa: A002
     return apply(np.subtract, input, other if alpha == 1 else other * alpha)
 
 
+def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    term = tensor1 * tensor2 if value == 1 else value * tensor1 * tensor2
+    return apply(np.add, input, term, name="AddcmulBackward0")
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    term = tensor1 / tensor2 if value == 1 else value * tensor1 / tensor2
+    return apply(np.add, input, term, name="AddcdivBackward0")
+
+
+def lerp(input, end, weight):  # noqa: A002
+    return apply(np.add, input, weight * (end - input), name="LerpBackward0")
+
+
 subtract = sub
 
 
@@ -469,7 +483,8 @@ METHODS = frozenset([*_TABLE_NAMES,
     "logaddexp", "maximum", "minimum", "remainder", "fmod", "eq", "ne", "lt", "le", "gt", "ge",
     "less", "less_equal", "greater", "greater_equal", "not_equal", "equal", "allclose",
     "isclose", "clamp", "clip", "masked_fill", "matmul", "mm", "bmm", "mv", "dot", "outer",
-    "ger", "trace", "tensordot", "det", "inverse", "logdet", "pinverse",
+    "ger", "trace", "tensordot", "det", "inverse", "logdet", "pinverse", "addcmul", "addcdiv",
+    "lerp",
 ])
 
 __all__ = sorted(

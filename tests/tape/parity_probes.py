@@ -1,0 +1,227 @@
+"""More scenarios for ``test_parity``: each one a place where the tape once differed from torch
+(found by differential probes; the comment says what was wrong), registered into the same
+``CASES`` as ``parity_cases``."""
+
+from __future__ import annotations
+
+from tests.tape.parity_cases import A, case, leaf
+
+# ---------------------------------------------------------------- views written in place
+
+
+@case
+def base_written_view_recut(T, rec):
+    # the view kept its old history: a silently wrong gradient (4x instead of 8x)
+    x = leaf(T)
+    y = x * 1
+    v = y.view(6)
+    y.mul_(2)
+    rec(v, v.grad_fn.name())
+    (v * v).sum().backward()
+    rec(x.grad)
+
+
+@case
+def sibling_views_overlap(T, rec):
+    x = leaf(T)
+    y = x * 1
+    a, b = y[0], y[0:1]
+    a.mul_(2)
+    rec(b, b.grad_fn.name())
+    (b * b).sum().backward()
+    rec(x.grad)
+
+
+@case
+def view_of_view_after_base_write(T, rec):
+    x = leaf(T)
+    y = x * 1
+    w = y.view(6)[2:]
+    y.add_(x)
+    (w * w).sum().backward()
+    rec(w, x.grad)
+
+
+@case
+def view_of_constant_base_written_with_grad(T, rec):
+    x = leaf(T)
+    y = T.zeros(2, 3)
+    v = y[1]
+    y.add_(x * 3)
+    rec(v.requires_grad)
+    (v * v).sum().backward()
+    rec(x.grad)
+
+
+@case
+def views_written_then_other_view(T, rec):
+    x = leaf(T)
+    y = x * 1
+    t = y.t()
+    y[1].mul_(3)
+    (t * t).sum().backward()
+    rec(t, x.grad)
+    y2 = x * 1
+    y2.unsqueeze(0).add_(3)
+    rec(y2.grad_fn.name())
+    y3 = x * 1
+    y3.t().mul_(T.tensor([1.0, 2.0]))
+    rec(y3.grad_fn.name())
+
+
+# ---------------------------------------------------------------- in-place checks
+
+
+@case
+def setitem_names_and_leaf_messages(T, rec):
+    x = leaf(T)
+
+    def put(index, value=1.0):
+        return lambda: x.__setitem__(index, value)
+
+    rec.error(put(0))
+    rec.error(put((slice(None), 0)))
+    rec.error(put([0]))
+    rec.error(put(T.tensor([[True, False, True], [False, True, False]])))
+    y = x * 1
+    y[y > 0.4] = 0.0
+    rec(y.grad_fn.name())
+    y[[0]] = 2.0
+    rec(y.grad_fn.name())
+    y[0, 1] = 3.0
+    rec(y.grad_fn.name())
+    (y * 3).sum().backward()
+    rec(y, x.grad)
+
+
+@case
+def inplace_result_must_fit(T, rec):
+    # a float written into an int tensor was silently truncated
+    i = T.tensor([1, 2, 3])
+    rec.error(lambda: i.add_(1.5))
+    rec.error(lambda: i.mul_(T.tensor([1.5, 1.0, 1.0])))
+    rec.error(lambda: i.div_(2))
+    i.add_(2)
+    i[0] = 1.7
+    rec(i)
+    b = T.ones(3, dtype=T.bool)
+    rec.error(lambda: b.add_(1))
+    f = T.zeros(3)
+    rec.error(lambda: f.add_(T.ones(2, 3)))
+    f.add_(T.ones(3, dtype=T.float64))
+    rec(f)
+
+
+@case
+def detach_inplace_of_view(T, rec):
+    x = leaf(T)
+    y = x * 2
+    rec.error(lambda: y[0].detach_())
+    y.detach_()
+    rec(y.requires_grad, y.is_leaf, y.grad_fn)
+
+
+@case
+def more_inplace_methods(T, rec):
+    x = leaf(T)
+    ys = [x * 1 for _ in range(6)]
+    ys[0].sigmoid_()
+    ys[1].tanh_()
+    ys[2].relu_()
+    ys[3].masked_fill_(x > 0.6, 0.0)
+    ys[4].addcmul_(x, x, value=0.5)
+    ys[5].addcdiv_(x, x + 3, value=2.0).lerp_(x * 3, 0.25)
+    rec([y.grad_fn.name() for y in ys])
+    sum(y.sum() for y in ys).backward()
+    rec(ys, x.grad)
+    z = x * 1
+    z.sin_()
+    z.sqrt_()
+    z.log_()  # sqrt saved its output: torch's version error
+    rec.error(lambda: z.sum().backward())
+
+
+@case
+def optimizer_style_updates(T, rec):
+    p = leaf(T)
+    m, v = T.zeros(2, 3), T.zeros(2, 3)
+    (p ** 2).sum().backward()
+    g = p.grad
+    m.mul_(0.9).add_(g, alpha=0.1)
+    v.mul_(0.999).addcmul_(g, g, value=0.001)
+    with T.no_grad():
+        p.addcdiv_(m, v.sqrt().add_(1e-8), value=-0.01)
+    rec(p, m, v)
+
+
+# ---------------------------------------------------------------- .grad and hooks
+
+
+@case
+def grad_assignment_checks(T, rec):
+    x = leaf(T)
+
+    def assign(value):
+        def f():
+            x.grad = value
+        return f
+
+    rec.error(assign(T.ones(3)))
+    rec.error(assign(T.ones(2, 3, dtype=T.float64)))
+    rec.error(assign(3))
+    x.grad = T.ones(2, 3) * 2
+    (x * 1).sum().backward()
+    rec(x.grad)
+
+
+@case
+def backward_empty_inputs(T, rec):
+    x = leaf(T)
+    rec.error(lambda: (x * x).sum().backward(inputs=[]))
+
+
+@case
+def post_accumulate_grad_hooks(T, rec):
+    x = leaf(T)
+    seen = []
+    x.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.clone()))
+
+    def halve(p):
+        p.grad.mul_(0.5)
+
+    x.register_post_accumulate_grad_hook(halve)
+    (x * 3).sum().backward()
+    (x * 2).sum().backward(inputs=[x])
+    T.autograd.grad((x * 2).sum(), x)  # no accumulation: no hook
+    rec(seen, x.grad)
+    rec.error(lambda: (x * 2).register_post_accumulate_grad_hook(lambda p: None))
+    rec.error(lambda: T.tensor(A).register_post_accumulate_grad_hook(lambda p: None))
+    y = leaf(T)
+    y.register_post_accumulate_grad_hook(lambda p: p.grad)
+    rec.error(lambda: (y * 2).sum().backward())
+
+
+@case
+def hook_must_keep_shape_and_dtype(T, rec):
+    x = leaf(T)
+    h = x * 2
+    h.register_hook(lambda g: g.sum())
+    rec.error(lambda: h.sum().backward())
+    h2 = x * 2
+    h2.register_hook(lambda g: g.double())
+    rec.error(lambda: h2.sum().backward())
+
+
+@case
+def node_pre_and_post_hooks(T, rec):
+    x = leaf(T)
+    y = x * 2
+    y.grad_fn.register_prehook(lambda go: (go[0] * 5,))
+    y.sum().backward()
+    rec(x.grad)
+    z = x.exp()
+    seen = []
+    z.grad_fn.register_prehook(lambda go: seen.append(len(go)))
+    z.grad_fn.register_hook(lambda gi, go: (gi[0] * 3,))
+    z.sum().backward()
+    rec(seen, x.grad)
