@@ -97,6 +97,7 @@ class Node:
 class AccumulateGrad(Node):
     """The node of a leaf tensor: gradients arriving here are added to ``variable.grad``."""
 
+    _torch_name = "torch::autograd::AccumulateGrad"  # name(); its repr says AccumulateGrad
     post_accumulate_hooks: tuple | list = ()  # register_post_accumulate_grad_hook
 
     def __init__(self, variable):

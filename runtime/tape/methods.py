@@ -59,9 +59,34 @@ def _extreme(prim, argprim, x, dim, keepdim, axis, keepdims):
     prim = registered(prim, np.amax if prim is np.max else np.amin)
     if dim is None:
         return _reduce(prim, x, axis, bool(keepdims), name=kind + "Backward1")
-    values = _reduce(prim, x, dim, keepdim, name=kind + "Backward0")
-    indices = apply(argprim, x, axis=dim, keepdims=keepdim)
-    return _ValuesIndices(values, indices)
+    # the values are gathered at the indices, so the gradient goes to that one element, as
+    # torch's does (NumPy's max rule shares it between ties)
+    at = apply(argprim, x, axis=dim, keepdims=True)
+    values = _pick(x, at._data, dim, keepdim, kind + "Backward0")
+    return _ValuesIndices(values, at if keepdim else at.squeeze(dim))
+
+
+def _pick(x, at, dim, keepdim, name):
+    """``x``'s elements at the (kept-dims) indices ``at`` along ``dim``."""
+    if x.ndim == 0:
+        return apply(np.reshape, x, (), name=name)
+    values = apply(np.take_along_axis, x, at, dim, name=None if not keepdim else name)
+    return values if keepdim else apply(np.squeeze, values, dim, name=name)
+
+
+def _median(x, dim, keepdim):
+    """torch's median: the lower of the two middle values (NumPy averages them), its gradient
+    to that element only; with ``dim``, ``(values, indices)``."""
+    if dim is None:  # the gradient shared by the elements equal to the median, as torch's
+        flat = x._data.reshape(-1)
+        value = flat[np.argsort(flat, kind="stable")[(flat.size - 1) // 2]]
+        ties = apply(np.where, x._data == value, x, -np.inf)
+        return apply(registered(np.max, np.amax), ties, name="MedianBackward0")
+    order = np.argsort(x._data, axis=dim, kind="stable")
+    n = x.shape[dim]
+    at = np.take(order, [(n - 1) // 2], axis=dim)
+    indices = type(x)._wrap(at if keepdim else np.squeeze(at, dim))
+    return _ValuesIndices(_pick(x, at, dim, keepdim, "MedianBackward1"), indices)
 
 
 
@@ -208,6 +233,9 @@ class ShapeAndReductionMethods:
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         return _extreme(np.min, np.argmin, self, dim, keepdim, axis, keepdims)
+
+    def median(self, dim=None, keepdim=False):
+        return _median(self, dim, keepdim)
 
     def amax(self, dim=None, keepdim=False):
         return _reduce(registered(np.amax, np.max), self, dim, keepdim, None, "AmaxBackward0")

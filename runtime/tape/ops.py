@@ -14,6 +14,7 @@ import numpy as np
 from ..rules.tape_extras import sigmoid as _sigmoid
 from . import linalg
 from .dispatch import apply, raw
+from .gathers import gather, index_add, index_select, scatter, scatter_add, take_along_dim
 from .methods import _axis, _extreme, _reduce
 from .tensor import Tensor
 
@@ -73,8 +74,11 @@ def log_softmax(input, dim=None, dtype=None):  # noqa: A002
 
 def logsumexp(input, dim, keepdim=False):  # noqa: A002
     m = raw(input).max(axis=dim, keepdims=True)
-    s = np.log(np.exp(input - m).sum(dim, keepdim=True)) + m
-    return s if keepdim else s.squeeze(dim)
+    m = np.where(np.isinf(m), 0, m)  # all -inf (or an inf): no shift, as torch (not nan)
+    s = np.log(np.exp(input - m).sum(dim, keepdim=True))
+    if keepdim:
+        return apply(np.add, s, m, name="LogsumexpBackward0")
+    return apply(np.squeeze, s + m, dim, name="LogsumexpBackward0")
 
 
 # ---------------------------------------------------------------- elementwise, two arguments
@@ -256,6 +260,10 @@ def amax(input, dim=None, keepdim=False):  # noqa: A002
 
 def amin(input, dim=None, keepdim=False):  # noqa: A002
     return input.amin(dim, keepdim)
+
+
+def median(input, dim=None, keepdim=False):  # noqa: A002
+    return input.median(dim, keepdim)
 
 
 def argmax(input, dim=None, keepdim=False):  # noqa: A002
@@ -484,13 +492,13 @@ METHODS = frozenset([*_TABLE_NAMES,
     "less", "less_equal", "greater", "greater_equal", "not_equal", "equal", "allclose",
     "isclose", "clamp", "clip", "masked_fill", "matmul", "mm", "bmm", "mv", "dot", "outer",
     "ger", "trace", "tensordot", "det", "inverse", "logdet", "pinverse", "addcmul", "addcdiv",
-    "lerp",
+    "lerp", "gather", "index_add", "index_select", "scatter", "scatter_add", "take_along_dim",
 ])
 
 __all__ = sorted(
     [*METHODS, "logsumexp", "sum", "mean", "prod", "var", "std", "max", "min", "amax", "amin",
      "argmax", "argmin", "cumsum", "sort", "argsort", "topk", "norm", "all", "any", "einsum",
-     "cat", "concat",
+     "cat", "concat", "median",
      "concatenate", "stack", "hstack", "vstack", "reshape", "flatten", "transpose", "swapaxes",
      "permute", "t", "squeeze", "unsqueeze", "flip", "broadcast_to", "split", "chunk", "clone",
      "detach", "numel", "is_tensor", "is_floating_point", "where", "rsqrt"])

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from tests.tape.parity_cases import A, case, leaf
 
 # ---------------------------------------------------------------- views written in place
@@ -225,3 +227,84 @@ def node_pre_and_post_hooks(T, rec):
     z.grad_fn.register_hook(lambda gi, go: (gi[0] * 3,))
     z.sum().backward()
     rec(seen, x.grad)
+
+
+# ---------------------------------------------------------------- dtype promotion
+
+
+@case
+def promotion_by_category(T, rec):
+    # float32 with an int64 tensor, or with a float64 0-d tensor, was float64
+    x = leaf(T)
+    i = T.tensor([[1, 2, 3], [4, 5, 6]])
+    s = T.tensor(2.0, dtype=T.float64, requires_grad=True)
+    y = x * i + x * s
+    rec(y, (x / i).dtype, (T.ones(3, dtype=T.int32) * T.tensor(2.0, dtype=T.float64)).dtype)
+    y.sum().backward()
+    rec(x.grad, s.grad)
+
+
+# ---------------------------------------------------------------- reductions and indexing
+
+TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], dtype=np.float32)
+EVEN = np.array([[4.0, 1.0, 3.0, 2.0], [0.5, 9.0, 7.0, 8.0]], dtype=np.float32)
+
+
+@case
+def max_with_dim_gives_ties_to_the_index(T, rec):
+    # max(dim)/min(dim) shared a tie's gradient, as max() and amax do; torch gives it to the
+    # returned index
+    for f in (lambda x: x.max(1), lambda x: x.min(dim=1, keepdim=True),
+              lambda x: T.max(x, 0), lambda x: (x.amax(1), None), lambda x: (x.max(), None)):
+        x = leaf(T, TIES)
+        v, i = f(x)
+        v.sum().backward()
+        rec(v, i, x.grad)
+
+
+@case
+def median_is_the_lower_middle(T, rec):
+    # NumPy's median (the mean of the two middle values) stood for torch's
+    for a in (EVEN, TIES):
+        x = leaf(T, a)
+        m = x.median()
+        m.backward()
+        rec(m, x.grad)
+        x2 = leaf(T, a)
+        v, i = x2.median(1)
+        v.sum().backward()
+        rec(v, i, x2.grad)
+    x3 = leaf(T, EVEN)
+    v3, i3 = T.median(x3, 0, keepdim=True)
+    (v3 * 2).sum().backward()
+    rec(v3, i3, x3.grad)
+
+
+@case
+def logsumexp_of_minus_infinity(T, rec):
+    x = T.tensor([[float("-inf"), float("-inf")], [0.0, 1.0]], requires_grad=True)
+    y = x.logsumexp(1)
+    y.sum().backward()
+    rec(y, x.grad, x.logsumexp(1, keepdim=True))
+
+
+@case
+def gather_scatter_index_select(T, rec):
+    idx = T.tensor([[0, 0, 2], [1, 1, 1]])
+    w = T.tensor(A)
+    x = leaf(T)
+    g = T.gather(x, 1, idx) * x.gather(1, idx[:, :2]).sum()
+    (g * w).sum().backward()
+    rec(g, x.grad)
+    src, base = leaf(T), leaf(T)
+    z = base.scatter(1, idx, src)
+    z2 = base.scatter_add(1, idx, src * 2)
+    z3 = T.zeros(2, 3).scatter(1, idx, 5.0)
+    ((z + z2) * w).sum().backward()
+    rec(z, z2, z3, src.grad, base.grad)
+    x2 = leaf(T)
+    s = x2.index_select(1, T.tensor([0, 2, 0]))
+    a = T.zeros(2, 4).index_add(1, T.tensor([3, 3, 0]), x2, alpha=2)
+    t = T.take_along_dim(x2, T.tensor([[2], [0]]), 1)
+    ((s * s).sum() + (a * a).sum() + t.sum()).backward()
+    rec(s, a, t, x2.grad)
