@@ -14,7 +14,14 @@ import numpy as np
 from ..rules.tape_extras import sigmoid as _sigmoid
 from . import linalg
 from .dispatch import apply, raw
-from .gathers import gather, index_add, index_select, scatter, scatter_add, take_along_dim
+from .gathers import (  # noqa: F401  (functions and methods of this module)
+    gather,
+    index_add,
+    index_select,
+    scatter,
+    scatter_add,
+    take_along_dim,
+)
 from .methods import _axis, _extreme, _reduce
 from .tensor import Tensor
 
