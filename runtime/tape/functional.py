@@ -149,14 +149,19 @@ def _fill_in_zeros(grads, refs, strict, stage):
     return tuple(out)
 
 
+def _call(func, inputs, create_graph, strict, fn):
+    """Inputs checked and made leaves, ``func`` called on them, its outputs checked."""
+    inputs, tuple_in = _as_tuple(inputs, "inputs", fn)
+    inputs = _prepare(inputs, create_graph)
+    outputs, tuple_out = _as_tuple(func(*inputs), "outputs of the user-provided function", fn)
+    _check_requires_grad(outputs, "outputs", strict)
+    return inputs, tuple_in, outputs, tuple_out
+
+
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T J)``."""
     with enable_grad():
-        inputs, tuple_in = _as_tuple(inputs, "inputs", "vjp")
-        inputs = _prepare(inputs, create_graph)
-        outputs, tuple_out = _as_tuple(func(*inputs), "outputs of the user-provided function",
-                                       "vjp")
-        _check_requires_grad(outputs, "outputs", strict)
+        inputs, tuple_in, outputs, tuple_out = _call(func, inputs, create_graph, strict, "vjp")
         vs = _vector(v, outputs, tuple_out, "vjp", of_input=False)
     with set_grad_enabled(create_graph or is_grad_enabled()):
         gs = _fill_in_zeros(_grads(outputs, inputs, vs, create_graph), inputs, strict, "back")
@@ -205,11 +210,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             '`strategy="forward-mode"` are not supported together (yet). Please either set '
             '`create_graph=False` or `strategy="reverse-mode"`.')
     with enable_grad():
-        inputs, tuple_in = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _prepare(inputs, create_graph)
-        outputs, tuple_out = _as_tuple(func(*inputs), "outputs of the user-provided function",
-                                       "jacobian")
-        _check_requires_grad(outputs, "outputs", strict)
+        inputs, tuple_in, outputs, tuple_out = _call(func, inputs, create_graph, strict,
+                                                     "jacobian")
         if vectorize and strict:
             raise RuntimeError(
                 "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are "

@@ -359,3 +359,92 @@ def grads_batched(T, rec):
     w = leaf(T)
     y = w @ x.sin()
     rec(T.autograd.grad(y, (x, w), T.eye(2), is_grads_batched=True))
+
+
+# ---------------------------------------------------------------- autograd.Function
+
+
+@case
+def function_checks_its_backward(T, rec):
+    # wrong counts and shapes of gradients passed silently (a scalar was broadcast)
+    def fn(backward):
+        class Fn(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+        Fn.backward = staticmethod(backward)
+        return Fn
+
+    cases = [lambda g: g.sum(), lambda g: (g * 2, g), lambda g: (g * 2, None, None),
+             lambda g: g.expand(4, 2, 3).double()]
+    for backward in cases:
+        x = leaf(T)
+        rec.error(lambda b=backward, x=x: fn(b).apply(x).sum().backward())
+        rec(x.grad)
+
+    class Pair(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    rec.error(lambda: Pair.apply(leaf(T), leaf(T)).sum().backward())
+
+
+@case
+def function_saved_tensors_checks(T, rec):
+    class Exp(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y, None)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            y, _ = ctx.saved_tensors
+            return g * y
+
+    class Bad(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x, 3)
+            return x * 1
+
+    y = Exp.apply(leaf(T))
+    y.add_(1)
+    rec.error(lambda: y.sum().backward())  # names Exp, the node that made y
+    rec.error(lambda: Bad.apply(leaf(T)))
+
+
+@case
+def function_once_differentiable(T, rec):
+    import importlib
+
+    od = (importlib.import_module("torch.autograd.function").once_differentiable
+          if T.__name__ == "torch" else T.autograd.once_differentiable)
+
+    class Sq(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        @od
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    x = leaf(T)
+    Sq.apply(x).sum().backward()
+    (g,) = T.autograd.grad(Sq.apply(x).sum(), x, create_graph=True)
+    rec(x.grad, g, g.requires_grad)
+    (g2,) = T.autograd.grad(Sq.apply(x), x, T.ones(2, 3, requires_grad=True),
+                            create_graph=True)
+    rec(g2.requires_grad, g2.grad_fn.name())
+    rec.error(lambda: g2.sum().backward())
