@@ -426,7 +426,8 @@ _NAMES = {
 
 
 ARG_DEPENDENT = {np.matmul, operator.matmul, np.dot, np.sum, np.mean, np.amax, np.amin, np.max,
-                 np.min, np.power, operator.pow, np.clip, operator.getitem}
+                 np.min, np.power, operator.pow, np.clip, operator.getitem, np.fmod,
+                 np.remainder, operator.mod}
 _FIXED: dict = {}  # primitive -> name, for the primitives whose name needs no arguments
 
 
@@ -463,6 +464,9 @@ def torch_name(prim, args, kwargs) -> str:
         return f"PowBackward{2 if not base_tensor else 1 if exponent_tensor else 0}"
     if prim is np.clip:
         return "ClampBackward1"
+    if prim in (np.fmod, np.remainder, operator.mod):  # by a tensor: the other overload
+        kind = "Fmod" if prim is np.fmod else "Remainder"
+        return f"{kind}Backward{1 if hasattr(args[1], 'shape') else 0}"
     return _index_name(args[1])
 
 

@@ -53,6 +53,13 @@ def _reduce(prim, x, axis, keepdim, dtype=None, name=None, **kwargs):
     return out if dtype is None else out.to(dtype)
 
 
+def _floats_only(x, message) -> None:
+    """torch's refusal of integer tensors (NumPy code run for the fallback keeps NumPy's
+    meaning, which converts them)."""
+    if x._data.dtype.kind not in "fc" and not _grad_state.fallback:
+        raise RuntimeError(message.format(x.dtype.legacy[:-6]))
+
+
 def _extreme(prim, argprim, x, dim, keepdim, axis, keepdims):
     """torch's ``max()`` (a value), ``max(dim)`` (values and indices); NumPy's ``max(axis=)``."""
     kind = "Max" if prim is np.max else "Min"
@@ -208,6 +215,9 @@ class ShapeAndReductionMethods:
         return _reduce(np.sum, self, _axis(dim, axis), keepdim or bool(keepdims), dtype)
 
     def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        if dtype is None:
+            _floats_only(self, "mean(): could not infer output dtype. Input dtype must be either "
+                         "a floating point or complex dtype. Got: {}")
         return _reduce(np.mean, self, _axis(dim, axis), keepdim or bool(keepdims), dtype)
 
     def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
@@ -218,6 +228,7 @@ class ShapeAndReductionMethods:
             ddof=None, keepdims=None):
         ddof = correction if correction is not None else ddof if ddof is not None else int(
             unbiased)
+        _floats_only(self, "std and var only support floating point and complex dtypes")
         return _reduce(np.var, self, _axis(dim, axis), keepdim or bool(keepdims), None,
                        "VarBackward0", ddof=ddof)
 
@@ -225,6 +236,7 @@ class ShapeAndReductionMethods:
             ddof=None, keepdims=None):
         ddof = correction if correction is not None else ddof if ddof is not None else int(
             unbiased)
+        _floats_only(self, "std and var only support floating point and complex dtypes")
         return _reduce(np.std, self, _axis(dim, axis), keepdim or bool(keepdims), None,
                        "StdBackward0", ddof=ddof)
 

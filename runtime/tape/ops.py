@@ -14,6 +14,8 @@ import numpy as np
 from ..rules.tape_extras import sigmoid as _sigmoid
 from . import linalg
 from .dispatch import apply, raw
+from .engine import edge
+from .function import Node
 from .gathers import (  # noqa: F401  (functions and methods of this module)
     gather,
     index_add,
@@ -22,6 +24,7 @@ from .gathers import (  # noqa: F401  (functions and methods of this module)
     scatter_add,
     take_along_dim,
 )
+from .grad_mode import is_grad_enabled
 from .methods import _axis, _extreme, _reduce
 from .tensor import Tensor
 
@@ -53,6 +56,37 @@ def _unary(name, prim):
 
 for _name, _prim in _UNARY.items():
     globals()[_name] = _unary(_name, _prim)
+
+
+def _piecewise_constant(name, prim):
+    """``sign``, ``floor``, ``round``...: NumPy's primitive, tracked as torch tracks it (the
+    result requires grad and sends back zeros; the table marks them non-differentiable)."""
+    torch_name = f"{name.capitalize()}Backward0"
+
+    def op(input, *, out=None, decimals=0):  # noqa: A002
+        result = apply(prim, input) if not decimals else apply(prim, input, decimals)
+        if (isinstance(input, Tensor) and input.requires_grad and result._grad_fn is None
+                and is_grad_enabled() and result._data.dtype.kind in "fc"):
+            result._grad_fn = _ZeroGradient(input, torch_name)
+        return result if out is None else out.copy_(result)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``{name}(input)`` elementwise; its gradient is zero."
+    return op
+
+
+class _ZeroGradient(Node):
+    def __init__(self, input, name):  # noqa: A002
+        super().__init__([edge(input)])
+        self._torch_name = name
+
+    def apply(self, grads, create_graph):
+        g = grads[0]
+        return [g * 0 if create_graph else np.zeros_like(g)]
+
+
+for _name in ("sign", "floor", "ceil", "round", "trunc"):
+    globals()[_name] = _piecewise_constant(_name, _UNARY[_name])
 
 
 def relu(input):  # noqa: A002

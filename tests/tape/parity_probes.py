@@ -448,3 +448,39 @@ def function_once_differentiable(T, rec):
                             create_graph=True)
     rec(g2.requires_grad, g2.grad_fn.name())
     rec.error(lambda: g2.sum().backward())
+
+
+# ---------------------------------------------------------------- elementwise corners
+
+S = np.array([0.0, -0.0, 1.0, -2.5, 3.0], dtype=np.float32)
+
+
+@case
+def rounding_ops_send_zeros(T, rec):
+    # their results did not require grad: backward raised where torch gives zeros
+    for name in ("sign", "floor", "ceil", "round", "trunc"):
+        x = T.tensor(S, requires_grad=True)
+        y = getattr(x, name)()
+        (y * x).sum().backward()
+        rec(y, x.grad)
+        x2 = T.tensor(S, requires_grad=True)
+        (g,) = T.autograd.grad(getattr(T, name)(x2 * 2).sum(), x2, create_graph=True)
+        rec(g)
+
+
+@case
+def fmod_remainder_overloads(T, rec):
+    a = T.tensor(S, requires_grad=True)
+    b = T.tensor([1.5, 2.0, 0.75, 2.0, 1.25], requires_grad=True)
+    for y in (T.fmod(a, b), T.fmod(a, 2.0), T.remainder(a, b), a % 2.0, a % b):
+        rec(y)
+    (T.fmod(a, b) + T.remainder(a, b)).sum().backward()
+    rec(a.grad, b.grad)
+
+
+@case
+def integer_reductions_refused(T, rec):
+    i = T.tensor([1, 2, 3])
+    for f in (i.mean, i.std, i.var, i.norm, lambda: T.linalg.vector_norm(i)):
+        rec.error(f)
+    rec(i.sum(), i.prod(), i.mean(dtype=T.float64), i.sum(dtype=T.float32))
