@@ -93,6 +93,10 @@ class Node:
     def release(self) -> None:
         """Free what backward needed (called after a backward without retain_graph)."""
 
+    def set_output(self, out, multi=False) -> None:
+        """A tensor now holds this node's result (in-place ops); only a recorded primitive's
+        node keeps what it needs of it."""
+
 
 class AccumulateGrad(Node):
     """The node of a leaf tensor: gradients arriving here are added to ``variable.grad``."""

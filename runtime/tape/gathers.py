@@ -1,5 +1,5 @@
 """torch's index-along-a-dimension functions: ``gather``, ``scatter``, ``scatter_add``,
-``index_select``, ``index_add``, ``take_along_dim``.
+``index_select``, ``index_add``, ``index_put``, ``take_along_dim``, ``nonzero``.
 
 NumPy has no such primitives; each is one fancy ``getitem`` (whose rule scatter-adds, so
 repeated indices accumulate), the table's functional ``index_set``, or ``np.add.at`` on a copy,
@@ -21,7 +21,8 @@ from .grad_mode import is_grad_enabled
 from .structural import index_add as _add_at
 from .tensor import Tensor
 
-__all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "take_along_dim"]
+__all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "take_along_dim",
+           "index_put", "nonzero"]
 
 
 def _grid(index, dim):
@@ -120,3 +121,23 @@ def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
     if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
         out.grad_fn._torch_name = "IndexAddBackward0"
     return out
+
+
+def index_put(input, indices, values, accumulate=False):  # noqa: A002
+    """``input`` with ``values`` written (or, with ``accumulate``, added) at the index arrays
+    ``indices``."""
+    index = tuple(raw(i) for i in indices)
+    if not accumulate:
+        return apply(index_set, input, index, values, name="IndexPutBackward0")
+    out = input.clone()
+    _add_at(out, index, values)
+    if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
+        out.grad_fn._torch_name = "IndexPutBackward0"
+    return out
+
+
+def nonzero(input, *, as_tuple=False):  # noqa: A002
+    data = raw(input)
+    if as_tuple:
+        return tuple(Tensor._wrap(i) for i in np.nonzero(data))
+    return Tensor._wrap(np.argwhere(data))

@@ -19,7 +19,9 @@ from .function import Node
 from .gathers import (  # noqa: F401  (functions and methods of this module)
     gather,
     index_add,
+    index_put,
     index_select,
+    nonzero,
     scatter,
     scatter_add,
     take_along_dim,
@@ -534,6 +536,7 @@ METHODS = frozenset([*_TABLE_NAMES,
     "isclose", "clamp", "clip", "masked_fill", "matmul", "mm", "bmm", "mv", "dot", "outer",
     "ger", "trace", "tensordot", "det", "inverse", "logdet", "pinverse", "addcmul", "addcdiv",
     "lerp", "gather", "index_add", "index_select", "scatter", "scatter_add", "take_along_dim",
+    "index_put", "nonzero",
 ])
 
 __all__ = sorted(

@@ -67,6 +67,10 @@ def _c_name(dtype) -> str:
     return _C_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
 
 
+OVERLAPPING = ("unsupported operation: more than one element of the written-to tensor refers "
+               "to a single memory location. Please clone() the tensor before performing the "
+               "operation.")
+
 _new = object.__new__
 
 
@@ -552,10 +556,15 @@ class Tensor(ShapeAndReductionMethods):
             self._write(raw(result))
 
     def _write(self, value):
-        if self._data.ndim == 0 and isinstance(self._data, np.ndarray):
-            self._data[()] = value
-        else:
-            self._data[...] = value
+        try:
+            if self._data.ndim == 0 and isinstance(self._data, np.ndarray):
+                self._data[()] = value
+            else:
+                self._data[...] = value
+        except ValueError as e:  # NumPy's read-only broadcast views (expand)
+            if "read-only" not in str(e):
+                raise
+            raise RuntimeError(OVERLAPPING) from None
         self._vc.bump()
 
     def _add_at(self, index, value):

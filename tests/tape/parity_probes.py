@@ -484,3 +484,24 @@ def integer_reductions_refused(T, rec):
     for f in (i.mean, i.std, i.var, i.norm, lambda: T.linalg.vector_norm(i)):
         rec.error(f)
     rec(i.sum(), i.prod(), i.mean(dtype=T.float64), i.sum(dtype=T.float32))
+
+
+@case
+def index_put_and_structural_inplace(T, rec):
+    idx = T.tensor([[0, 0, 2], [1, 1, 1]])
+    x = leaf(T)
+    v = T.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    y.index_put_((T.tensor([0, 0]), T.tensor([1, 1])), v, accumulate=True)
+    z = x * 1
+    z.scatter_add_(1, idx, x * 2)
+    z.floor_()  # a node that is not a primitive's becomes the tensor's history
+    w = x * 1
+    w.index_add_(0, T.tensor([1, 1]), x)
+    w.scatter_(1, idx, 0.5)
+    rec(y, z, w, z.grad_fn.name(), y.grad_fn.name())
+    ((y * y).sum() + z.sum() + (w * w).sum()).backward()
+    rec(x.grad, v.grad)
+    rec(T.nonzero(x > 0), T.nonzero(x > 0, as_tuple=True), (x > 0).nonzero())
+    e = T.zeros(3).expand(2, 3)
+    rec.error(lambda: e.add_(1))
