@@ -505,3 +505,22 @@ def index_put_and_structural_inplace(T, rec):
     rec(T.nonzero(x > 0), T.nonzero(x > 0, as_tuple=True), (x > 0).nonzero())
     e = T.zeros(3).expand(2, 3)
     rec.error(lambda: e.add_(1))
+
+
+@case
+def grad_mode_decorates_generators(T, rec):
+    # a decorated generator ran its body in the caller's mode
+    x = leaf(T)
+
+    @T.no_grad()
+    def steps(a):
+        yield a * 2
+        yield a * 3
+
+    @T.enable_grad()
+    def steps_on(a):
+        yield a * 2
+
+    rec([t.requires_grad for t in steps(x)])
+    with T.no_grad():
+        rec([t.requires_grad for t in steps_on(x)], (x * 2).requires_grad)
