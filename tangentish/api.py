@@ -25,6 +25,7 @@ from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.compiler.resolve import kind_of
 from tangentish.custom import defjvp, defvjp
 from tangentish.errors import TransformError
+from tangentish.runtime.shared_writes import SharedWriteError
 from tangentish.transforms import hessian, hvp, jacobian, jvp
 
 __all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck", "jvp", "jacobian", "hessian",
@@ -226,10 +227,16 @@ class _Transformed:
             return _tape(self.form, self.fn, args, self.wrt, kwargs, self._tape_reason)
         if self.form != "vjp":
             _check_float_args(compiled, args, kwargs)
-        if compiled.has_self:
-            out = compiled.function(compiled.bound_self, *args, **kwargs)
-        else:
-            out = compiled.function(*args, **kwargs)
+        try:
+            if compiled.has_self:
+                out = compiled.function(compiled.bound_self, *args, **kwargs)
+            else:
+                out = compiled.function(*args, **kwargs)
+        except SharedWriteError as err:  # ``a += g`` into a shared array: the tape follows it
+            if self.fallback == "error":
+                raise
+            warn_fallback(err)
+            return _tape(self.form, self.fn, args, self.wrt, kwargs, err)
         if self.form == "vjp":
             return out
         return _writable(_in_argument_dtypes(out, compiled, self.form, args, kwargs))
