@@ -8,7 +8,8 @@ primal reduced its input. Rule signatures repeat NumPy's parameter order so posi
 reductions ignore it, and ``out=`` is never differentiated.
 
 Extrema share the gradient equally between tied elements (as PyTorch's ``amax`` does), and
-``prod`` never divides by its input, so zeros get the exact product of the other elements.
+``prod`` never divides by its input, so zeros get the exact product of the other elements;
+``cumprod`` divides only before a group's first zero (``cumprod_grad``).
 """
 
 import numpy as np
@@ -343,13 +344,55 @@ def cumsum_jvp(da, y, a, axis=None, dtype=None, out=None):
     return np.cumsum(da, axis=axis)
 
 
+# cumprod divides by x only before a group's first zero z: there ``y[j] / x[i]`` is the product
+# without ``x[i]``; at z the product leaves that zero out (a cumprod with it set to 1, W);
+# after z every product holds x[z] = 0, and is written x[z] * (the same products of W, found
+# the same way), so the gradient's own derivative in x[z] is right (hessians: torch gets them
+# right too). Dividing everywhere gave nan at zeros, where torch gives the product of the
+# others.
 def cumprod_vjp(dy, y, a, axis=None, dtype=None, out=None):
-    # Divides by a: exact for nonzero inputs (prod handles zeros; cumprod does not).
-    return np.reshape(reverse_cumsum(dy * y, axis) / along(a, axis), shape_of(a))
+    return np.reshape(np.where(
+        first_zero(along(a, axis), axis),
+        reverse_cumsum(dy * np.cumprod(np.where(first_zero(along(a, axis), axis), 1,
+                                                along(a, axis)), axis=axis), axis),
+        np.where(
+            after_zero(along(a, axis), axis),
+            np.sum(np.where(first_zero(along(a, axis), axis), along(a, axis), 0), axis=axis,
+                   keepdims=True) * np.where(
+                first_zero(without_first_zero(along(a, axis), axis), axis),
+                reverse_cumsum(dy * np.cumprod(without_first_zero(without_first_zero(
+                    along(a, axis), axis), axis), axis=axis), axis),
+                np.where(after_zero(without_first_zero(along(a, axis), axis), axis), 0,
+                         reverse_cumsum(dy * np.cumprod(without_first_zero(
+                             along(a, axis), axis), axis=axis), axis) / np.where(
+                             without_first_zero(along(a, axis), axis) == 0, 1,
+                             without_first_zero(along(a, axis), axis)))),
+            reverse_cumsum(dy * y, axis) / np.where(along(a, axis) == 0, 1, along(a, axis)))),
+        shape_of(a))
 
 
 def cumprod_jvp(da, y, a, axis=None, dtype=None, out=None):
-    return y * np.cumsum(da / a, axis=axis)
+    return np.where(
+        after_zero(along(a, axis), axis),
+        np.sum(np.where(first_zero(along(a, axis), axis), along(da, axis), 0), axis=axis,
+               keepdims=True) * np.cumprod(without_first_zero(along(a, axis), axis), axis=axis),
+        y * np.cumsum(along(da, axis) / np.where(along(a, axis) == 0, 1, along(a, axis)),
+                      axis=axis))
+
+
+def first_zero(x, axis):
+    """Where the first zero of each cumulative group is."""
+    return (x == 0) & (np.cumsum(x == 0, axis=axis) == 1)
+
+
+def without_first_zero(x, axis):
+    """x with the first zero of each cumulative group set to 1."""
+    return np.where(first_zero(x, axis), 1, x)
+
+
+def after_zero(x, axis):
+    """Where a cumulative group has met a zero (at or before each position)."""
+    return np.cumsum(x == 0, axis=axis) > 0
 
 
 # NumPy 2.1's array-API spellings; include_initial puts a leading 0 (sum) or 1 (prod) in y,
@@ -363,6 +406,7 @@ def cumulative_sum_jvp(dx, y, x, axis=None, dtype=None, out=None, include_initia
     return np.cumulative_sum(dx, axis=axis, include_initial=include_initial)
 
 
+# These still divide by x (nan at zeros); cumprod's rules above are exact.
 def cumulative_prod_vjp(dy, y, x, axis=None, dtype=None, out=None, include_initial=False):
     return reverse_cumsum(np.delete(dy * y, 0, axis=0 if axis is None else axis)
                           if include_initial else dy * y, axis) / x
@@ -459,6 +503,14 @@ def along_jvp(dx, z, x, axis):
     return along(dx, axis)
 
 
+def without_first_zero_vjp(dz, z, x, axis):
+    return np.where(first_zero(x, axis), 0, dz)
+
+
+def without_first_zero_jvp(dx, z, x, axis):
+    return np.where(first_zero(x, axis), 0, dx)
+
+
 def reverse_cumsum_vjp(dz, z, g, axis):
     return np.cumsum(dz, axis=0 if axis is None else axis)
 
@@ -495,9 +547,11 @@ for _helper, _vjp, _jvp in [(prod_others, prod_others_vjp, prod_others_jvp),
                             (nancentered, nancentered_vjp, nancentered_jvp),
                             (safe_divisor, safe_divisor_vjp, safe_divisor_jvp),
                             (along, along_vjp, along_jvp),
+                            (without_first_zero, without_first_zero_vjp,
+                             without_first_zero_jvp),
                             (reverse_cumsum, reverse_cumsum_vjp, reverse_cumsum_jvp)]:
     defvjp(_helper, _vjp)
     defjvp(_helper, _jvp)
 # Piecewise constant in x (the weights) or plain integers and axis tuples (the rest).
-defnondiff(tie_weights, median_weights, dof, nandof, reduced_size, reduced_axes, kept_shape,
-           shape_of)
+defnondiff(tie_weights, median_weights, first_zero, after_zero, dof, nandof, reduced_size,
+           reduced_axes, kept_shape, shape_of)

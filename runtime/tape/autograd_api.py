@@ -52,7 +52,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     if inputs is not None:
         inputs = list(_seq(inputs))
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     run_backward(tensors, seeds, retain_graph=create_graph if retain_graph is None else
                  retain_graph, create_graph=create_graph, inputs=inputs, accumulate=True)
 
@@ -61,8 +61,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of ``outputs`` (summed) with respect to ``inputs``; ``.grad`` untouched."""
     if is_grads_batched:
-        raise NotImplementedError("is_grads_batched=True is not supported by tangentish's tape; "
-                                  "call grad once per row of grad_outputs")
+        return _batched(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                        allow_unused, materialize_grads)
     outputs = _seq(outputs)
     inputs = list(_seq(inputs))
     _check_roots(outputs)
@@ -87,3 +87,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         else:
             result.append(Tensor._wrap(g if unshared(g, t) else fresh_grad(g, t)))
     return tuple(result)
+
+
+def _batched(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+             materialize_grads):
+    """``is_grads_batched``: the first dimension of every ``grad_outputs`` is a batch; one
+    backward per row (torch vectorizes them), the results stacked."""
+    from .ops import stack
+
+    rows = list(zip(*[g.unbind(0) for g in _seq(grad_outputs)]))
+    results = []
+    for k, row in enumerate(rows):
+        last = k == len(rows) - 1
+        results.append(grad(outputs, inputs, row, retain_graph=retain_graph if last else True,
+                            create_graph=create_graph, allow_unused=allow_unused,
+                            materialize_grads=materialize_grads))
+    return tuple(None if col[0] is None else stack(col) for col in zip(*results))

@@ -118,9 +118,9 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
     if type(out) is not np.ndarray and isinstance(out, np.generic):
         out = np.asarray(out)  # NumPy's scalar results (of 0-d operands) as 0-d arrays
     if type(out) is np.ndarray:  # the common case, first
-        if out.dtype.type is np.float64:  # unless a float argument comes first (most often)
+        if out.dtype.type is np.float64:  # unless a float64 argument comes first (most often)
             a = args[0]
-            if not (isinstance(a, Tensor) and a._data.dtype.kind in "fc"):
+            if not (isinstance(a, Tensor) and a._data.dtype.type is np.float64):
                 out = _default_float(out, args)
         if not out.flags.c_contiguous and not spec.keep_layout:
             out = np.ascontiguousarray(out)
@@ -277,18 +277,46 @@ def _fresh_layout(out, prim):
     return np.ascontiguousarray(out)
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _promote(a, b):
+    """torch's promotion of two tensor dtypes: the higher kind wins whole (float32 with int64
+    is float32), NumPy's rule within a kind."""
+    if a is None:
+        return b
+    ka, kb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    return a if ka > kb else b if kb > ka else np.promote_types(a, b)
+
+
 def _default_float(out, args):
-    """Integer tensors promoted by a Python float get torch's default dtype, not float64."""
+    """A float64 result NumPy gave where torch's promotion gives float32: an integer tensor and
+    a Python float (torch's default dtype), a float32 tensor and an integer tensor, a float32
+    tensor and a float64 0-d tensor (a 0-d tensor counts only when its kind is higher). NumPy
+    code run for the compiler's fallback keeps NumPy's promotion, except for the first case."""
     if out.dtype != np.float64:
         return out
+    dims = zero = None  # the promoted dtype of the dimensioned / 0-d tensors (and arrays)
     for a in args:
         for v in (a if type(a) in (list, tuple) else (a,)):
-            data = v._data if isinstance(v, Tensor) else v
-            dtype = None if isinstance(data, np.generic) else getattr(data, "dtype", None)
-            if dtype is not None and dtype.kind in "fc":
+            if isinstance(v, Tensor):
+                dtype, ndim = v._data.dtype, v._data.ndim
+            elif isinstance(v, np.generic) or not hasattr(v, "dtype"):
+                continue  # a Python or NumPy scalar: only its kind counts (weak)
+            else:  # a plain array counts as NumPy counts it, whatever its shape
+                dtype, ndim = v.dtype, 1
+            if dtype.kind in "fc" and (not isinstance(v, Tensor) or _grad_state.fallback):
                 return out
-    default = get_default_dtype().dtype
-    return out if default == np.float64 else out.astype(default)
+            if ndim:
+                dims = _promote(dims, dtype)
+            else:
+                zero = _promote(zero, dtype)
+    best = dims
+    if zero is not None and (best is None or _CATEGORY[zero.kind] > _CATEGORY[best.kind]):
+        best = zero
+    if best is None or best.kind not in "fc":
+        best = get_default_dtype().dtype
+    return out if best == out.dtype else out.astype(best)
 
 
 def _object_input(args) -> bool:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .function import AccumulateGrad
 from .grad_mode import set_grad_enabled
-from .hooks import accumulate_into, add_grad, run_pre_hooks
+from .hooks import accumulate_into, add_grad, run_post_hooks, run_pre_hooks
 
 __all__ = ["run_backward", "edge"]
 
@@ -71,16 +71,19 @@ def _walk(roots, seeds, retain_graph, create_graph, inputs, accumulate):
                         captured[i] = g
                         if accumulate:
                             accumulate_into(inputs[i], g, create_graph)
+                            if type(node) is AccumulateGrad and node.post_accumulate_hooks:
+                                _post_accumulate(node)
                 if needed is not None and node not in needed:
                     continue  # nothing beyond it leads to an input
             if type(node) is AccumulateGrad:
-                if leaves:
+                if leaves and 0 in grads:
                     accumulate_into(node.variable, grads[0], create_graph)
+                    if node.post_accumulate_hooks:
+                        _post_accumulate(node)
                 continue
             outs = node.apply(grads, create_graph)
             if node._post_hooks:
-                for hook in node._post_hooks:
-                    hook(outs, grads)
+                outs = run_post_hooks(node, outs, grads, create_graph)
             if not retain_graph:
                 node.release()
             for (nxt, nr), g in zip(node.next_functions, outs):
@@ -93,6 +96,12 @@ def _walk(roots, seeds, retain_graph, create_graph, inputs, accumulate):
                     else:
                         _sum_into(into, nr, g, owned)
     return captured
+
+
+def _post_accumulate(node) -> None:
+    for hook in list(node.post_accumulate_hooks):
+        if hook(node.variable) is not None:
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def _sum_into(grads: dict, nr: int, g, owned: set) -> None:

@@ -82,18 +82,27 @@ class Node:
         return RemovableHandle(self._post_hooks, hook)
 
     def register_prehook(self, hook):
+        """``hook(grad_outputs)`` runs before this node computes its gradients and may return
+        replacements (a tuple). Kept beside the tensor hooks, under the key -1."""
         from .hooks import RemovableHandle
 
-        hooks = self.tensor_hooks(0)
+        hooks = self.tensor_hooks(-1)
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
     def release(self) -> None:
         """Free what backward needed (called after a backward without retain_graph)."""
 
+    def set_output(self, out, multi=False) -> None:
+        """A tensor now holds this node's result (in-place ops); only a recorded primitive's
+        node keeps what it needs of it."""
+
 
 class AccumulateGrad(Node):
     """The node of a leaf tensor: gradients arriving here are added to ``variable.grad``."""
+
+    _torch_name = "torch::autograd::AccumulateGrad"  # name(); its repr says AccumulateGrad
+    post_accumulate_hooks: tuple | list = ()  # register_post_accumulate_grad_hook
 
     def __init__(self, variable):
         super().__init__(())
@@ -421,7 +430,8 @@ _NAMES = {
 
 
 ARG_DEPENDENT = {np.matmul, operator.matmul, np.dot, np.sum, np.mean, np.amax, np.amin, np.max,
-                 np.min, np.power, operator.pow, np.clip, operator.getitem}
+                 np.min, np.power, operator.pow, np.clip, operator.getitem, np.fmod,
+                 np.remainder, operator.mod}
 _FIXED: dict = {}  # primitive -> name, for the primitives whose name needs no arguments
 
 
@@ -458,6 +468,9 @@ def torch_name(prim, args, kwargs) -> str:
         return f"PowBackward{2 if not base_tensor else 1 if exponent_tensor else 0}"
     if prim is np.clip:
         return "ClampBackward1"
+    if prim in (np.fmod, np.remainder, operator.mod):  # by a tensor: the other overload
+        kind = "Fmod" if prim is np.fmod else "Remainder"
+        return f"{kind}Backward{1 if hasattr(args[1], 'shape') else 0}"
     return _index_name(args[1])
 
 

@@ -6,6 +6,7 @@ One thread-local flag, as in torch. Each mode works as a context manager and as 
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
@@ -42,10 +43,40 @@ class _Mode:
         return False
 
     def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            return self._wrap_generator(func)
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with self.__class__(*self._args()):
                 return func(*args, **kwargs)
+
+        return wrapper
+
+    def _wrap_generator(self, func):
+        """A generator runs in the mode at each of its steps, not only while it is created
+        (as torch's decorators do); the caller's mode is back between steps."""
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            gen = func(*args, **kwargs)
+            try:
+                with self.__class__(*self._args()):
+                    value = next(gen)
+                while True:
+                    try:
+                        sent = yield value
+                    except GeneratorExit:
+                        gen.close()
+                        raise
+                    except BaseException as e:  # thrown into the generator: pass it on
+                        with self.__class__(*self._args()):
+                            value = gen.throw(e)
+                    else:
+                        with self.__class__(*self._args()):
+                            value = gen.send(sent)
+            except StopIteration as stop:
+                return stop.value
 
         return wrapper
 

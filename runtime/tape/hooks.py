@@ -45,12 +45,64 @@ class RemovableHandle:
 
 
 def run_tensor_hooks(hooks: list, grad):
-    """Each hook sees the gradient and may return a replacement (torch's tensor hooks)."""
+    """Each hook sees the gradient and may return a replacement (torch's tensor hooks) of the
+    same shape and dtype."""
     for hook in list(hooks):
         new = hook(grad)
         if new is not None:
+            _check_hook_result(hook, grad, new)
             grad = new
     return grad
+
+
+def _check_hook_result(hook, old, new) -> None:
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Tensor, but hook '{name}' returned "
+                        f"'{type(new).__name__}'")  # (torch's wording differs by version)
+    if new._data.dtype != old._data.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                           f"torch.{old.dtype.legacy} got torch.{new.dtype.legacy})")
+    if tuple(new.shape) != tuple(old.shape):
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+
+
+def run_node_pre_hooks(hooks: list, grads: dict, create_graph: bool) -> dict:
+    """``grad_fn.register_prehook`` hooks: each sees the tuple of output gradients and may
+    return a replacement tuple."""
+    count = max(grads, default=-1) + 1
+    for hook in list(hooks):
+        given = tuple(_as_tensor(grads.get(nr)) for nr in range(count))
+        new = hook(given)
+        if new is None:
+            continue
+        if len(new) != count:
+            raise RuntimeError(f"hook '{getattr(hook, '__name__', 'hook')}' has returned an "
+                               f"incorrect number of values (got {len(new)}, but expected "
+                               f"{count})")
+        grads = {nr: (g if create_graph else g._data) for nr, g in enumerate(new)
+                 if g is not None}
+    return grads
+
+
+def _as_tensor(g):
+    return g if g is None or isinstance(g, Tensor) else Tensor._wrap(g)
+
+
+def run_post_hooks(node, outs, grads, create_graph: bool):
+    """``grad_fn.register_hook`` hooks: ``hook(grad_inputs, grad_outputs)``, which may return
+    replacement ``grad_inputs``."""
+    for hook in list(node._post_hooks):
+        given = tuple(_as_tensor(g) for g in outs)
+        new = hook(given, tuple(_as_tensor(g) for _, g in sorted(grads.items())))
+        if new is None:
+            continue
+        if len(new) != len(outs):
+            raise RuntimeError(f"hook '{getattr(hook, '__name__', 'hook')}' has returned an "
+                               f"incorrect number of values (got {len(new)}, but expected "
+                               f"{len(outs)})")
+        outs = [g if g is None or create_graph else g._data for g in new]
+    return outs
 
 
 # ---------------------------------------------------------------- used by the engine
@@ -75,6 +127,9 @@ def run_pre_hooks(node, grads: dict, create_graph: bool) -> dict:
         tensor = ref() if ref is not None else None
         if tensor is not None:
             accumulate_into(tensor, grads[nr], create_graph)
+    hooks = node._pre_hooks.get(-1)  # the node's own pre-hooks run last, as torch runs them
+    if hooks:
+        grads = run_node_pre_hooks(hooks, grads, create_graph)
     return grads
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from .dispatch import apply
+from .methods import _floats_only
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cholesky"]
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """The ``ord``-norm of ``x`` flattened (``dim=None``) or along ``dim``."""
+    _floats_only(x, "linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                 "Got {}")
     kwargs = {}
     if dim is None:
         if ord != 2 or x.ndim > 2:

@@ -53,15 +53,47 @@ def _reduce(prim, x, axis, keepdim, dtype=None, name=None, **kwargs):
     return out if dtype is None else out.to(dtype)
 
 
+def _floats_only(x, message) -> None:
+    """torch's refusal of integer tensors (NumPy code run for the fallback keeps NumPy's
+    meaning, which converts them)."""
+    if x._data.dtype.kind not in "fc" and not _grad_state.fallback:
+        raise RuntimeError(message.format(x.dtype.legacy[:-6]))
+
+
 def _extreme(prim, argprim, x, dim, keepdim, axis, keepdims):
     """torch's ``max()`` (a value), ``max(dim)`` (values and indices); NumPy's ``max(axis=)``."""
     kind = "Max" if prim is np.max else "Min"
     prim = registered(prim, np.amax if prim is np.max else np.amin)
     if dim is None:
         return _reduce(prim, x, axis, bool(keepdims), name=kind + "Backward1")
-    values = _reduce(prim, x, dim, keepdim, name=kind + "Backward0")
-    indices = apply(argprim, x, axis=dim, keepdims=keepdim)
-    return _ValuesIndices(values, indices)
+    # the values are gathered at the indices, so the gradient goes to that one element, as
+    # torch's does (NumPy's max rule shares it between ties)
+    at = apply(argprim, x, axis=dim, keepdims=True)
+    values = _pick(x, at._data, dim, keepdim, kind + "Backward0")
+    return _ValuesIndices(values, at if keepdim else at.squeeze(dim))
+
+
+def _pick(x, at, dim, keepdim, name):
+    """``x``'s elements at the (kept-dims) indices ``at`` along ``dim``."""
+    if x.ndim == 0:
+        return apply(np.reshape, x, (), name=name)
+    values = apply(np.take_along_axis, x, at, dim, name=None if not keepdim else name)
+    return values if keepdim else apply(np.squeeze, values, dim, name=name)
+
+
+def _median(x, dim, keepdim):
+    """torch's median: the lower of the two middle values (NumPy averages them), its gradient
+    to that element only; with ``dim``, ``(values, indices)``."""
+    if dim is None:  # the gradient shared by the elements equal to the median, as torch's
+        flat = x._data.reshape(-1)
+        value = flat[np.argsort(flat, kind="stable")[(flat.size - 1) // 2]]
+        ties = apply(np.where, x._data == value, x, -np.inf)
+        return apply(registered(np.max, np.amax), ties, name="MedianBackward0")
+    order = np.argsort(x._data, axis=dim, kind="stable")
+    n = x.shape[dim]
+    at = np.take(order, [(n - 1) // 2], axis=dim)
+    indices = type(x)._wrap(at if keepdim else np.squeeze(at, dim))
+    return _ValuesIndices(_pick(x, at, dim, keepdim, "MedianBackward1"), indices)
 
 
 
@@ -183,6 +215,9 @@ class ShapeAndReductionMethods:
         return _reduce(np.sum, self, _axis(dim, axis), keepdim or bool(keepdims), dtype)
 
     def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        if dtype is None:
+            _floats_only(self, "mean(): could not infer output dtype. Input dtype must be either "
+                         "a floating point or complex dtype. Got: {}")
         return _reduce(np.mean, self, _axis(dim, axis), keepdim or bool(keepdims), dtype)
 
     def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
@@ -193,6 +228,7 @@ class ShapeAndReductionMethods:
             ddof=None, keepdims=None):
         ddof = correction if correction is not None else ddof if ddof is not None else int(
             unbiased)
+        _floats_only(self, "std and var only support floating point and complex dtypes")
         return _reduce(np.var, self, _axis(dim, axis), keepdim or bool(keepdims), None,
                        "VarBackward0", ddof=ddof)
 
@@ -200,6 +236,7 @@ class ShapeAndReductionMethods:
             ddof=None, keepdims=None):
         ddof = correction if correction is not None else ddof if ddof is not None else int(
             unbiased)
+        _floats_only(self, "std and var only support floating point and complex dtypes")
         return _reduce(np.std, self, _axis(dim, axis), keepdim or bool(keepdims), None,
                        "StdBackward0", ddof=ddof)
 
@@ -208,6 +245,9 @@ class ShapeAndReductionMethods:
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         return _extreme(np.min, np.argmin, self, dim, keepdim, axis, keepdims)
+
+    def median(self, dim=None, keepdim=False):
+        return _median(self, dim, keepdim)
 
     def amax(self, dim=None, keepdim=False):
         return _reduce(registered(np.amax, np.max), self, dim, keepdim, None, "AmaxBackward0")

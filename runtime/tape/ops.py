@@ -14,6 +14,19 @@ import numpy as np
 from ..rules.tape_extras import sigmoid as _sigmoid
 from . import linalg
 from .dispatch import apply, raw
+from .engine import edge
+from .function import Node
+from .gathers import (  # noqa: F401  (functions and methods of this module)
+    gather,
+    index_add,
+    index_put,
+    index_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    take_along_dim,
+)
+from .grad_mode import is_grad_enabled
 from .methods import _axis, _extreme, _reduce
 from .tensor import Tensor
 
@@ -47,6 +60,37 @@ for _name, _prim in _UNARY.items():
     globals()[_name] = _unary(_name, _prim)
 
 
+def _piecewise_constant(name, prim):
+    """``sign``, ``floor``, ``round``...: NumPy's primitive, tracked as torch tracks it (the
+    result requires grad and sends back zeros; the table marks them non-differentiable)."""
+    torch_name = f"{name.capitalize()}Backward0"
+
+    def op(input, *, out=None, decimals=0):  # noqa: A002
+        result = apply(prim, input) if not decimals else apply(prim, input, decimals)
+        if (isinstance(input, Tensor) and input.requires_grad and result._grad_fn is None
+                and is_grad_enabled() and result._data.dtype.kind in "fc"):
+            result._grad_fn = _ZeroGradient(input, torch_name)
+        return result if out is None else out.copy_(result)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``{name}(input)`` elementwise; its gradient is zero."
+    return op
+
+
+class _ZeroGradient(Node):
+    def __init__(self, input, name):  # noqa: A002
+        super().__init__([edge(input)])
+        self._torch_name = name
+
+    def apply(self, grads, create_graph):
+        g = grads[0]
+        return [g * 0 if create_graph else np.zeros_like(g)]
+
+
+for _name in ("sign", "floor", "ceil", "round", "trunc"):
+    globals()[_name] = _piecewise_constant(_name, _UNARY[_name])
+
+
 def relu(input):  # noqa: A002
     """max(x, 0) with gradient 0 at 0, as torch."""
     return apply(np.where, raw(input) > 0, input, 0, name="ReluBackward0")
@@ -73,8 +117,11 @@ def log_softmax(input, dim=None, dtype=None):  # noqa: A002
 
 def logsumexp(input, dim, keepdim=False):  # noqa: A002
     m = raw(input).max(axis=dim, keepdims=True)
-    s = np.log(np.exp(input - m).sum(dim, keepdim=True)) + m
-    return s if keepdim else s.squeeze(dim)
+    m = np.where(np.isinf(m), 0, m)  # all -inf (or an inf): no shift, as torch (not nan)
+    s = np.log(np.exp(input - m).sum(dim, keepdim=True))
+    if keepdim:
+        return apply(np.add, s, m, name="LogsumexpBackward0")
+    return apply(np.squeeze, s + m, dim, name="LogsumexpBackward0")
 
 
 # ---------------------------------------------------------------- elementwise, two arguments
@@ -87,6 +134,20 @@ def add(input, other, *, alpha=1, out=None):  # noqa: A002
 
 def sub(input, other, *, alpha=1):  # noqa: A002
     return apply(np.subtract, input, other if alpha == 1 else other * alpha)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    term = tensor1 * tensor2 if value == 1 else value * tensor1 * tensor2
+    return apply(np.add, input, term, name="AddcmulBackward0")
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    term = tensor1 / tensor2 if value == 1 else value * tensor1 / tensor2
+    return apply(np.add, input, term, name="AddcdivBackward0")
+
+
+def lerp(input, end, weight):  # noqa: A002
+    return apply(np.add, input, weight * (end - input), name="LerpBackward0")
 
 
 subtract = sub
@@ -242,6 +303,10 @@ def amax(input, dim=None, keepdim=False):  # noqa: A002
 
 def amin(input, dim=None, keepdim=False):  # noqa: A002
     return input.amin(dim, keepdim)
+
+
+def median(input, dim=None, keepdim=False):  # noqa: A002
+    return input.median(dim, keepdim)
 
 
 def argmax(input, dim=None, keepdim=False):  # noqa: A002
@@ -469,13 +534,15 @@ METHODS = frozenset([*_TABLE_NAMES,
     "logaddexp", "maximum", "minimum", "remainder", "fmod", "eq", "ne", "lt", "le", "gt", "ge",
     "less", "less_equal", "greater", "greater_equal", "not_equal", "equal", "allclose",
     "isclose", "clamp", "clip", "masked_fill", "matmul", "mm", "bmm", "mv", "dot", "outer",
-    "ger", "trace", "tensordot", "det", "inverse", "logdet", "pinverse",
+    "ger", "trace", "tensordot", "det", "inverse", "logdet", "pinverse", "addcmul", "addcdiv",
+    "lerp", "gather", "index_add", "index_select", "scatter", "scatter_add", "take_along_dim",
+    "index_put", "nonzero",
 ])
 
 __all__ = sorted(
     [*METHODS, "logsumexp", "sum", "mean", "prod", "var", "std", "max", "min", "amax", "amin",
      "argmax", "argmin", "cumsum", "sort", "argsort", "topk", "norm", "all", "any", "einsum",
-     "cat", "concat",
+     "cat", "concat", "median",
      "concatenate", "stack", "hstack", "vstack", "reshape", "flatten", "transpose", "swapaxes",
      "permute", "t", "squeeze", "unsqueeze", "flip", "broadcast_to", "split", "chunk", "clone",
      "detach", "numel", "is_tensor", "is_floating_point", "where", "rsqrt"])

@@ -19,10 +19,11 @@ from .dispatch import apply, array_function, array_ufunc, binary, raw, unary
 from .function import AccumulateGrad, Node
 from .grad_mode import _state as _grad_state
 from .grad_mode import is_grad_enabled
+from .grad_mode import no_grad as _no_grad
 from .hooks import RemovableHandle, VersionCounter
 from .methods import ShapeAndReductionMethods, _dims
 from .printing import tensor_repr
-from .views import check_view_inplace, rebase
+from .views import VIEW_OF_LEAF, after_write, check_view_inplace
 
 __all__ = ["Tensor", "TapeWarning"]
 
@@ -42,6 +43,33 @@ NONLEAF_GRAD = (
 )
 NUMPY_REQUIRES_GRAD = ("Can't call numpy() on Tensor that requires grad. "
                        "Use tensor.detach().numpy() instead.")
+
+DETACH_VIEW = (
+    "Can't detach views in-place. Use detach() instead. If you are using "
+    "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
+    "gradients are views of DDP buckets, and hence detach_() cannot be called on these "
+    "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+    "torch/optim/optimizer.py as the solution.")
+
+GRAD_DTYPE = (
+    "The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can "
+    "set the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
+    "Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break "
+    "downstream systems that assume they match.")
+
+#: C++ names of the element types, as torch's messages spell them
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool"}
+
+
+def _c_name(dtype) -> str:
+    return _C_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+OVERLAPPING = ("unsupported operation: more than one element of the written-to tensor refers "
+               "to a single memory location. Please clone() the tensor before performing the "
+               "operation.")
 
 _new = object.__new__
 
@@ -150,6 +178,19 @@ class Tensor(ShapeAndReductionMethods):
 
     @grad.setter
     def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_c_name(value._data.dtype)}'"
+                    f" to a tensor with grad_dtype '{self.dtype.legacy[:-6]}'. " + GRAD_DTYPE)
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a "
+                    f"tensor of size '{list(self.shape)}'. Please ensure that the gradient and "
+                    "the tensor are the same size")
         self._grad = value
 
     @property
@@ -170,6 +211,19 @@ class Tensor(ShapeAndReductionMethods):
             if self._hooks is not None:
                 self._acc._pre_hooks = {0: self._hooks}
         return self._acc
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after a backward accumulated into this leaf's ``.grad``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        acc = self._accumulator()
+        if not acc.post_accumulate_hooks:
+            acc.post_accumulate_hooks = []
+        acc.post_accumulate_hooks.append(hook)
+        return RemovableHandle(acc.post_accumulate_hooks, hook)
 
     def register_hook(self, hook):
         """``hook(grad)`` runs when the gradient of this tensor is computed; it may return a
@@ -198,6 +252,8 @@ class Tensor(ShapeAndReductionMethods):
         return t
 
     def detach_(self):
+        if self._view is not None:
+            raise RuntimeError(DETACH_VIEW)
         if self._grad_fn is not None and self._output_nr is not None:
             self._grad_fn = None
         self._requires_grad = False
@@ -494,16 +550,21 @@ class Tensor(ShapeAndReductionMethods):
             node = result._grad_fn
             node.set_output(self)
             self._grad_fn, self._output_nr = node, 0
-            if self._view is not None:
-                rebase(self)
+            if self._view is not None or self._has_views:
+                after_write(self)
         else:
             self._write(raw(result))
 
     def _write(self, value):
-        if self._data.ndim == 0 and isinstance(self._data, np.ndarray):
-            self._data[()] = value
-        else:
-            self._data[...] = value
+        try:
+            if self._data.ndim == 0 and isinstance(self._data, np.ndarray):
+                self._data[()] = value
+            else:
+                self._data[...] = value
+        except ValueError as e:  # NumPy's read-only broadcast views (expand)
+            if "read-only" not in str(e):
+                raise
+            raise RuntimeError(OVERLAPPING) from None
         self._vc.bump()
 
     def _add_at(self, index, value):
@@ -522,15 +583,46 @@ class Tensor(ShapeAndReductionMethods):
         recording = is_grad_enabled() and (
             self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
         if not recording:
-            self._write(prim(self._data, *[raw(a) for a in args], **kwargs))
+            out = prim(self._data, *[raw(a) for a in args], **kwargs)
+            if prim is not index_set:
+                _check_writable(self, out, args)
+            self._write(out)
             return self
         self._check_inplace()
-        self._assign_result(apply(prim, self._snapshot(), *args, name=name, **kwargs))
+        result = apply(prim, self._snapshot(), *args, name=name, **kwargs)
+        if prim is not index_set:
+            _check_writable(self, result._data, args)
+        self._assign_result(result)
+        return self
+
+    def _inplace_call(self, fn, *args, **kwargs):
+        """``x.fn_(...)`` for a function of the tape (``sigmoid_``, ``masked_fill_``...): the
+        out-of-place result written back, recorded as ``_inplace`` records a primitive."""
+        recording = is_grad_enabled() and (
+            self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
+        if not recording:
+            with _no_grad():
+                out = fn(Tensor._wrap(self._data), *args, **kwargs)
+            _check_writable(self, out._data, args)
+            self._write(out._data)
+            return self
+        self._check_inplace()
+        result = fn(self._snapshot(), *args, **kwargs)
+        _check_writable(self, result._data, args)
+        self._assign_result(result)
         return self
 
     def __setitem__(self, index, value):
-        """``x[index] = value``: the table's ``index_set``, recorded as torch's CopySlices."""
-        self._inplace(index_set, _index(index), value, name="torch::autograd::CopySlices")
+        """``x[index] = value``: the table's ``index_set``, recorded as torch names it: a write
+        through a view (``x[0]``, ``x[:, 1]``) is CopySlices, one by an index array or mask
+        alone is IndexPutBackward0 (and torch's leaf message differs the same way)."""
+        index = _index(index)
+        advanced = _advanced_only(index)
+        if (not advanced and is_grad_enabled() and self._grad_fn is None
+                and self._requires_grad):
+            raise RuntimeError(VIEW_OF_LEAF)
+        self._inplace(index_set, index, value, name="IndexPutBackward0" if advanced
+                      else "torch::autograd::CopySlices")
 
     def add_(self, other, *, alpha=1):
         return self._inplace(np.add, other if alpha == 1 else other * alpha)
@@ -717,9 +809,15 @@ class Tensor(ShapeAndReductionMethods):
     def __getattr__(self, name):
         from . import ops
 
-        func = getattr(ops, name, None) if not name.startswith("_") else None
-        if func is None or name not in ops.METHODS:
+        if name.startswith("_"):
             raise AttributeError(f"'Tensor' object has no attribute '{name}'")
+        inplace = name.endswith("_")
+        base = name[:-1] if inplace else name
+        func = getattr(ops, base, None)
+        if func is None or base not in ops.METHODS:
+            raise AttributeError(f"'Tensor' object has no attribute '{name}'")
+        if inplace:  # torch's in-place spelling of a method: sigmoid_, masked_fill_, lerp_...
+            return lambda *args, **kwargs: self._inplace_call(func, *args, **kwargs)
         return lambda *args, **kwargs: func(self, *args, **kwargs)
 
 
@@ -732,6 +830,31 @@ def _index(index):
     if isinstance(index, list) and any(isinstance(i, Tensor) for i in index):
         return [_index(i) for i in index]
     return index
+
+
+def _advanced_only(index) -> bool:
+    """An index made only of index arrays or masks (``x[[0, 2]]``, ``x[x > 0]``): torch's
+    ``index_put_``, not a write through a view."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return bool(parts) and all(
+        isinstance(p, list) or (getattr(p, "ndim", 0) > 0 and hasattr(p, "dtype"))
+        for p in parts)
+
+
+def _check_writable(t, out, args) -> None:
+    """torch's checks on an in-place result: it keeps the tensor's shape (no broadcasting of
+    the output) and its dtype may be cast into the tensor's (no float into an int tensor)."""
+    shape = getattr(out, "shape", ())
+    if tuple(shape) != tuple(t._data.shape):
+        raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the "
+                           f"broadcast shape {list(shape)}")
+    have, want = np.dtype(getattr(out, "dtype", type(out))), t._data.dtype
+    if have != want and not np.can_cast(have, want, "same_kind"):
+        if have.kind == "f" and not any(isinstance(a, Tensor) and a._data.dtype == have
+                                         for a in args):
+            have = _dt.get_default_dtype().dtype  # a Python float: torch's default dtype
+        raise RuntimeError(f"result type {_dt.to_dtype(have).legacy[:-6]} can't be cast to "
+                           f"the desired output type {_dt.to_dtype(want).legacy[:-6]}")
 
 
 def is_tensor(obj) -> bool:

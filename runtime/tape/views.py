@@ -3,20 +3,25 @@
 An in-place operation on a view changes the base's memory (NumPy views do that by themselves);
 for autograd the base's history must change too, as torch rewrites it: the base becomes "the
 old base with the new view put back" (the table's ``index_set`` for an index, the inverse
-reshape/transpose otherwise), and the view becomes that view of the new base. A view shares
-its base's version counter, so saved-tensor checks see writes through either.
+reshape/transpose otherwise), and the view becomes that view of the new base. Every other
+live view of the same memory (a sibling ``y[0:1]`` beside the written ``y[0]``, or ``y.view(6)``
+when ``y`` itself was written) is cut again from the new history too: its values changed, so
+its old history would give silently wrong gradients (torch regenerates such a view's grad_fn
+from its base's version). A view shares its base's version counter, so saved-tensor checks see
+writes through either.
 """
 
 from __future__ import annotations
 
 import operator
+import weakref
 
 import numpy as np
 
 from ..support import index_set
 from .dispatch import apply
 
-__all__ = ["VIEW_PRIMITIVES", "mark_view", "rebase", "check_view_inplace"]
+__all__ = ["VIEW_PRIMITIVES", "mark_view", "rebase", "check_view_inplace", "after_write"]
 
 VIEW_PRIMITIVES = {operator.getitem, np.reshape, np.transpose, np.swapaxes, np.expand_dims,
                    np.squeeze}
@@ -37,7 +42,12 @@ def mark_view(result, prim, args, kwargs) -> None:
     if _shares_memory(result._data, base._data):
         result._view = (base, prim, args[1:], kwargs)
         result._vc = base._vc
-        base._has_views = True
+        views = base._has_views  # False, or the base's views (weakly held)
+        if views is False:
+            base._has_views = views = []
+        elif len(views) > 16:  # temporaries die young: keep the list short
+            views[:] = [r for r in views if r() is not None]
+        views.append(weakref.ref(result))
 
 
 def check_view_inplace(t) -> None:
@@ -53,12 +63,13 @@ def _put_back(base, prim, rest, view):
     if prim is operator.getitem:
         return apply(index_set, base._snapshot(), rest[0], view,
                      name="torch::autograd::CopySlices")
+    name = "torch::autograd::CopySlices"
     if prim is np.transpose:
         axes = rest[0] if rest and rest[0] is not None else tuple(range(view.ndim))[::-1]
-        return apply(np.transpose, view, tuple(np.argsort(axes).tolist()))
+        return apply(np.transpose, view, tuple(np.argsort(axes).tolist()), name=name)
     if prim is np.swapaxes:
-        return apply(np.swapaxes, view, rest[0], rest[1])
-    return apply(np.reshape, view, tuple(base.shape))
+        return apply(np.swapaxes, view, rest[0], rest[1], name=name)
+    return apply(np.reshape, view, tuple(base.shape), name=name)
 
 
 def _rebind(t, result) -> None:
@@ -75,3 +86,28 @@ def rebase(view) -> None:
     if base._view is not None:
         rebase(base)
     _rebind(view, apply(prim, base, *rest, **kwargs))
+
+
+def after_write(t) -> None:
+    """After an in-place op recorded on ``t`` (its history rebound): the bases it was cut from
+    get theirs rewritten, and every other live view of that memory is cut again from them."""
+    path = {id(t)}
+    if t._view is not None:
+        rebase(t)
+        while t._view is not None:
+            t = t._view[0]
+            path.add(id(t))
+    _recut_views(t, path)
+
+
+def _recut_views(base, skip) -> None:
+    views = base._has_views
+    if not views:
+        return
+    live = [v for v in (r() for r in views) if v is not None]
+    views[:] = [weakref.ref(v) for v in live]
+    for v in live:
+        if id(v) not in skip:
+            _, prim, rest, kwargs = v._view
+            _rebind(v, apply(prim, base, *rest, name="AsStridedBackward0", **kwargs))
+        _recut_views(v, skip)

@@ -126,9 +126,10 @@ class _Simplify(Transformer):
     """
 
     def __init__(self, namespace: Any, operand: str, scalar: bool, same: bool,
-                 env: dict[str, Any] | None):
+                 env: dict[str, Any] | None, in_loop: bool = True):
         self.namespace, self.objects = namespace, namespace.objects
         self.operand, self.scalar, self.same, self.env = operand, scalar, same, env
+        self.in_loop = in_loop
         #: whether a drop relied on ``env``
         self.by_shape = False
 
@@ -165,6 +166,11 @@ class _Simplify(Transformer):
         self.by_shape = True
         if ranks == (1, 1):  # a scalar product: each operand's adjoint is g times the other
             return gast.BinOp(left=g, op=gast.Mult(), right=b if fn is matmul_grad_a else a)
+        matrix_vector = ranks == ((1, 2) if fn is matmul_grad_a else (2, 1))
+        if matrix_vector and not self.in_loop:
+            # once, outside a loop: the helper, which streams a large matrix with the faster
+            # kernel (logreg's X.T @ d); in a loop the call layer is what costs (ode's 4 x 4)
+            return None
         if fn is matmul_grad_a:  # (m, k) @ (k,): outer(g, b); (k,) @ (k, n): b @ g
             return gast.BinOp(left=_column(g), op=gast.Mult(), right=b) if ranks == (2, 1) \
                 else gast.BinOp(left=b, op=gast.MatMult(), right=g)
@@ -226,6 +232,8 @@ class Reverser:
         self.first_defs: set[int] = set()
         #: names some assignment may push before they exist (preset to None if pushed)
         self.undefined_in_loop: set[str] = set()
+        #: whether the statement whose adjoint is being written is in a loop
+        self.in_loop = False
         params = set(norm.params) | ({norm.vararg} - {None})
         #: names holding Python numbers (``dt = 0.01``, ``n = x.shape[0]``): ``x * dt`` keeps
         #: x's shape
@@ -444,6 +452,7 @@ class Reverser:
         return []  # break, print, assert, raise: nothing to undo
 
     def adjoint_assign(self, s: gast.Assign, init: set[str], in_loop: bool) -> list[gast.stmt]:
+        self.in_loop = in_loop  # read by ``simplify``
         name = s.targets[0].id
         out: list[gast.stmt] = []
         if name in self.act.active and name in init:
@@ -604,7 +613,7 @@ class Reverser:
                 env = {**env, self.d(target): env[target]}  # (not the seed: the caller's)
         if not (same or scalar or env):
             return g
-        rewrite = _Simplify(self.ns, operand, scalar, same, env)
+        rewrite = _Simplify(self.ns, operand, scalar, same, env, self.in_loop)
         g = rewrite.visit(g)
         self.shape_keyed |= rewrite.by_shape
         return g

@@ -72,6 +72,13 @@ def np_view_alias(x):  # a NumPy function's view, written in a loop
     return np.sum(y * W3)
 
 
+def row_write(X):  # a row (an index: a view here, a number for a vector) written, X read after
+    X = X * 1.0
+    row = X[1]
+    row[0] = X[0, 1] * 3.0
+    return np.sum(X * X)
+
+
 def branch_alias(x):  # an alias made on one branch only
     y = x * 1.0
     v = y[::-1] if x[0] > 0 else y.copy()
@@ -80,8 +87,8 @@ def branch_alias(x):  # an alias made on one branch only
 
 
 ALIASED = [view_alias, reshape_alias, param_alias, row_alias, transpose_alias, aug_view,
-           np_view_alias, branch_alias]
-SHAPES = {row_alias: (2, 2), transpose_alias: (2, 2)}
+           np_view_alias, branch_alias, row_write]
+SHAPES = {row_alias: (2, 2), transpose_alias: (2, 2), row_write: (2, 2)}
 
 
 def _fd(f, x, eps=1e-6):
@@ -202,6 +209,14 @@ def scalar_alias_update(x):  # s += on an alias of a number: checked at run time
     return s * u + t
 
 
+def element_then_write(x):  # t = y[0] is a number here: the write into y cannot change it
+    y = np.sin(x)
+    t = y[0]
+    u = t
+    y[0] = t * 2.0
+    return t + u + np.sum(y)
+
+
 def copy_then_write(x):
     y = x * 1.0
     v = y[1:].copy()
@@ -235,8 +250,8 @@ def loop_fresh_rows(X):  # a fresh array each step; the previous one kept (recen
 
 
 MUST_COMPILE = [fresh_local, parameter_write, chained_write, dict_and_list_writes,
-                rebinding_alias, scalar_alias_update, copy_then_write, view_dead_after_write,
-                loop_accumulation]
+                rebinding_alias, scalar_alias_update, element_then_write, copy_then_write,
+                view_dead_after_write, loop_accumulation]
 
 
 @pytest.mark.parametrize("f", MUST_COMPILE, ids=lambda f: f.__name__)

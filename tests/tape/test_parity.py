@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tangentish
+from tests.tape import parity_probes  # noqa: F401  (registers its cases)
 from tests.tape.parity_cases import CASES
 
 torch = pytest.importorskip("torch")

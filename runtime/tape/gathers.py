@@ -1,0 +1,143 @@
+"""torch's index-along-a-dimension functions: ``gather``, ``scatter``, ``scatter_add``,
+``index_select``, ``index_add``, ``index_put``, ``take_along_dim``, ``nonzero``.
+
+NumPy has no such primitives; each is one fancy ``getitem`` (whose rule scatter-adds, so
+repeated indices accumulate), the table's functional ``index_set``, or ``np.add.at`` on a copy,
+with the index arrays built from ``index`` along ``dim`` and ``arange`` grids elsewhere (torch
+lets ``index`` be smaller than the input on the other dimensions).
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ..support import index_set, unbroadcast
+from .dispatch import apply, raw
+from .engine import edge
+from .function import Node
+from .grad_mode import is_grad_enabled
+from .structural import index_add as _add_at
+from .tensor import Tensor
+
+__all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "take_along_dim",
+           "index_put", "nonzero"]
+
+
+def _grid(index, dim):
+    """The fancy index that visits ``index``'s positions, with ``index`` itself on ``dim``."""
+    index = raw(index)
+    nd = index.ndim
+    dim %= max(nd, 1)
+    parts = []
+    for d, n in enumerate(index.shape):
+        if d == dim:
+            parts.append(index)
+        else:
+            shape = [1] * nd
+            shape[d] = n
+            parts.append(np.arange(n).reshape(shape))
+    return tuple(parts) if nd else index
+
+
+def _along(dim, ndim, index):
+    """``x[:, :, index]`` with ``index`` on ``dim``."""
+    return (slice(None),) * (dim % ndim) + (raw(index),)
+
+
+def gather(input, dim, index, *, sparse_grad=False):  # noqa: A002
+    return apply(operator.getitem, input, _grid(index, dim), name="GatherBackward0")
+
+
+def take_along_dim(input, indices, dim=None):  # noqa: A002
+    if dim is None:
+        return gather(input.reshape(-1), 0, raw(indices).reshape(-1))
+    return apply(np.take_along_axis, input, raw(indices), dim, name="GatherBackward0")
+
+
+def index_select(input, dim, index):  # noqa: A002
+    return apply(operator.getitem, input, _along(dim, input.ndim, index),
+                 name="IndexSelectBackward0")
+
+
+def _source(src, index, dim):
+    """The part of ``src`` that ``index`` reaches (torch lets ``src`` be larger)."""
+    if hasattr(src, "shape") and tuple(src.shape) != tuple(raw(index).shape):
+        return src[_grid(index, dim)]
+    return src
+
+
+class _Scatter(Node):
+    """``scatter``'s node: the input's gradient is zero where ``src`` was written, ``src``'s
+    is the gradient at every index, repeats included (torch's ``grad.gather(dim, index)``;
+    ``index_set``'s rule would give a repeated index's gradient to its last write only)."""
+
+    def __init__(self, input, src, grid):  # noqa: A002
+        super().__init__([_edge(input), _edge(src)])
+        self.grid = grid
+        self.src_like = np.zeros(src.shape, dtype=src._data.dtype) if _tracked(src) else None
+
+    def apply(self, grads, create_graph):
+        g = grads[0]
+        return [index_set(g, self.grid, 0) if self.next_functions[0][0] is not None else None,
+                unbroadcast(g[self.grid], self.src_like) if self.src_like is not None else None]
+
+
+def _tracked(t) -> bool:
+    return isinstance(t, Tensor) and t.requires_grad
+
+
+def _edge(t):
+    return edge(t) if _tracked(t) else (None, 0)
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A002
+    """A copy of ``input`` with ``src`` (or ``value``) written at ``index`` along ``dim``."""
+    if reduce is not None:
+        raise NotImplementedError("scatter(reduce=...) is not supported by tangentish's tape")
+    src = value if src is None else src
+    grid = _grid(index, dim)
+    src = _source(src, index, dim)
+    out = Tensor._wrap(index_set(raw(input), grid, raw(src)))
+    if is_grad_enabled() and (_tracked(input) or _tracked(src)):
+        out._grad_fn = node = _Scatter(input, src, grid)
+        node._torch_name = "ScatterBackward0" if isinstance(src, Tensor) else "ScatterBackward1"
+    return out
+
+
+def scatter_add(input, dim, index, src):  # noqa: A002
+    """``input`` plus ``src`` added at ``index`` along ``dim``, repeated indices adding up."""
+    out = input.clone()
+    _add_at(out, _grid(index, dim), _source(src, index, dim))
+    if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
+        out.grad_fn._torch_name = "ScatterAddBackward0"
+    return out
+
+
+def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
+    out = input.clone()
+    _add_at(out, _along(dim, input.ndim, index), source if alpha == 1 else source * alpha)
+    if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
+        out.grad_fn._torch_name = "IndexAddBackward0"
+    return out
+
+
+def index_put(input, indices, values, accumulate=False):  # noqa: A002
+    """``input`` with ``values`` written (or, with ``accumulate``, added) at the index arrays
+    ``indices``."""
+    index = tuple(raw(i) for i in indices)
+    if not accumulate:
+        return apply(index_set, input, index, values, name="IndexPutBackward0")
+    out = input.clone()
+    _add_at(out, index, values)
+    if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
+        out.grad_fn._torch_name = "IndexPutBackward0"
+    return out
+
+
+def nonzero(input, *, as_tuple=False):  # noqa: A002
+    data = raw(input)
+    if as_tuple:
+        return tuple(Tensor._wrap(i) for i in np.nonzero(data))
+    return Tensor._wrap(np.argwhere(data))
