@@ -16,6 +16,13 @@ by union; loops iterate to a fixpoint. A write into ``v`` is rejected when anoth
 may share ``v``'s buffers is live after it (read before being rebound; parameters only if the
 function itself reads them later: the caller's array is never modified by compiled code).
 
+Some sharing depends on types the source does not show: ``a += g`` rebinds a number but writes
+into an array, and ``t = y[0, 0]`` is a copy (a number) or a view (a row). Such writes get a
+run-time check before them instead, ``check_unshared(a, (y,), ...)`` (``runtime.shared_writes``),
+whose ``SharedWriteError`` sends the call to the tape. In an inlined helper the parameters are
+the caller's arguments: they count as read at its returns, and a write found there sends the
+whole caller to the tape (the call alone on the tape would hide the write from the caller).
+
 >>> import gast
 >>> src = '''
 ... def f(x):
@@ -31,7 +38,7 @@ function itself reads them later: the caller's array is never modified by compil
 True
 
 Limits (may-alias over names only): what a list or dict holds is not followed (``xs.append(h)``
-then a write into ``xs[-1]``), nor writes a called helper makes into its arguments.
+then a write into ``xs[-1]``); a helper's write into a closure variable is not followed.
 """
 
 from __future__ import annotations
@@ -67,13 +74,18 @@ _INERT_CALLS = frozenset({"len", "int", "float", "bool", "complex", "range", "ro
 Labels = frozenset
 
 
-def check_writes(parsed: Any) -> None:
+def check_writes(parsed: Any, inlined: bool = False) -> None:
     """Raise TransformError at the first write through shared memory in ``parsed``'s function
     or in a function nested in it (each analysed on its own). A write that shares memory only
     if a value is an array (``a += g`` on a name; a write where one side came from an index,
     ``t = y[0, 0]``, a number or a row) is left to a run-time check instead:
     ``parsed.extra["shared_updates"]`` maps its (line, column) to the name written, the names
-    to check it against and the words of the error (``runtime.shared_writes``)."""
+    to check it against and the words of the error (``runtime.shared_writes``).
+
+    An ``inlined`` function (a helper, and any nested function) shares its parameters with its
+    caller's arguments, which the caller may read after the call: they count as read at its
+    returns, and ``p += g`` on a parameter is checked against the argument itself (an array
+    there is written in place by NumPy, which the inlined ``p = p + g`` would not do)."""
     if not _has_writes(parsed.node):
         return
     is_module = _module_test(getattr(parsed, "fn", None))
@@ -81,14 +93,19 @@ def check_writes(parsed: Any) -> None:
     for fdef in walk(parsed.node):
         if not isinstance(fdef, gast.FunctionDef):
             continue
-        for stmt, root, certain, maybe, state in _shared_writes(fdef, is_module):
+        inner = inlined or fdef is not parsed.node
+        for stmt, root, certain, maybe, state in _shared_writes(fdef, is_module, inner):
             checkable = not (set(certain) | set(maybe)) & state.unbound
             if checkable and (_updates_name(stmt) or not certain):
                 where = (f"{root} {_OPS.get(type(stmt.op), '?')}= ... (line {stmt.lineno})"
                          if _updates_name(stmt) else f"the write into {root} (line {stmt.lineno})")
                 guards[(stmt.lineno, stmt.col_offset)] = (root, tuple(certain + maybe), where)
                 continue
-            raise error_at(parsed.where(stmt), _message(stmt, root, (certain + maybe)[0], state))
+            err = error_at(parsed.where(stmt), _message(stmt, root, (certain + maybe)[0], state))
+            # the memory is the caller's argument: running this call alone on the tape would
+            # hide the write from the caller's compiled code, so the caller goes to the tape
+            err.whole_function = inner and any(_from_outside(lab) for lab in state.labels(root))
+            raise err
     if guards:
         parsed.extra["shared_updates"] = guards
 
@@ -103,7 +120,8 @@ def first_shared_write(fdef: gast.FunctionDef, is_module: Callable[[str], bool] 
     return None
 
 
-def _shared_writes(fdef: gast.FunctionDef, is_module: Callable[[str], bool] | None
+def _shared_writes(fdef: gast.FunctionDef, is_module: Callable[[str], bool] | None,
+                   inlined: bool = False
                    ) -> list[tuple[gast.stmt, str, list[str], list[str], _State]]:
     """Each write into memory a live other name may share, in source order: (statement, name
     written, the names surely sharing it if arrays, those that may share it, the state
@@ -117,8 +135,8 @@ def _shared_writes(fdef: gast.FunctionDef, is_module: Callable[[str], bool] | No
     flow.block(fdef.body, _State({}, {}, frozenset(names_in(fdef.body, gast.Store) - params)))
     if not flow.writes:
         return []
-    live = _Liveness()
-    live.block(fdef.body, frozenset())
+    live = _Liveness(frozenset(params) if inlined else frozenset())
+    live.block(fdef.body, live.exit)
     closures = _closure_reads(fdef)
     found = []
     for stmt, root, written, state in sorted(flow.writes.values(),
@@ -132,6 +150,8 @@ def _shared_writes(fdef: gast.FunctionDef, is_module: Callable[[str], bool] | No
                 certain.append(name)
             elif {_strip(lab) for lab in labels} & bases:
                 maybe.append(name)
+        if inlined and _updates_name(stmt) and root in params and ("in", root) in written:
+            certain.append(root)  # the caller's argument: ``check_unshared(p, (p,), ...)``
         if certain or maybe:
             found.append((stmt, root, certain, maybe, state))
     return found
@@ -293,6 +313,13 @@ def _is_slice(key: gast.expr | None) -> bool:
 
 def _kind(label: Any) -> Any:
     return label[0] if type(label) is tuple else None
+
+
+def _from_outside(label: Any) -> bool:
+    """Is the buffer (or the container it is an item or element of) a parameter or global?"""
+    while _kind(label) in ("item", "elem"):
+        label = label[1]
+    return _kind(label) == "in"
 
 
 def _strip(label: Any) -> Any:
@@ -501,7 +528,8 @@ class _Liveness:
     """The backward pass: the names live after each statement (``after``: id -> names), that is
     read on some path before being rebound."""
 
-    def __init__(self):
+    def __init__(self, exit: frozenset):
+        self.exit = exit  # live when the function returns (an inlined helper's parameters)
         self.after: dict[int, frozenset] = {}
         self.loops: list[tuple[frozenset, frozenset]] = []  # (after the loop, at its head)
 
@@ -525,7 +553,7 @@ class _Liveness:
         if isinstance(s, (gast.For, gast.While)):
             return self.loop(s, live)
         if isinstance(s, (gast.Return, gast.Raise)):
-            return frozenset(names_in(s))
+            return self.exit | names_in(s)
         if isinstance(s, gast.Break):
             return self.loops[-1][0]
         if isinstance(s, gast.Continue):

@@ -106,6 +106,8 @@ class CallsMixin:
         try:
             self.inline_user(obj, e, target, scratch)
         except TransformError as err:
+            if getattr(err, "whole_function", False):  # a write the caller would miss (aliasing)
+                raise
             self.ctx.untransformable[id(e)] = err
             return False
         out.extend(scratch)
@@ -124,7 +126,7 @@ class CallsMixin:
         if found is not None:
             node, words = found
             raise error_at(parsed.where(node), f"tangentish cannot transform {words}")
-        check_writes(parsed)  # a write through shared memory (a view)
+        check_writes(parsed, inlined=True)  # a write through shared memory (a view)
         args, kws = self.call_args(e, out)
         if parsed.has_self:
             args = [gload(self.ctx.ns.ref(parsed.bound_self, "self_obj"))] + args

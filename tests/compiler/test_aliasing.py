@@ -165,6 +165,51 @@ def test_helper_with_a_shared_write_runs_on_the_tape_at_its_call():
         np.testing.assert_allclose(tg.grad(f)(x), _fd(f, x), rtol=1e-6, atol=1e-7)
 
 
+def _bump(a):  # NumPy: an array argument is updated in place, a number is not
+    a += 1.0
+    return a * 2.0
+
+
+def _write_view_of(a, v):  # writes into the caller's array through a view of it
+    b = a[1:]
+    b[0] = v
+    return np.sum(b)
+
+
+def helper_updates_array_argument(x):
+    y = x * 1.0
+    t = _bump(y)
+    return np.sum(t * y)
+
+
+def helper_writes_view_of_argument(x):
+    y = x * 1.0
+    s = _write_view_of(y, x[0] * 5.0)
+    return s + np.sum(y * W3)
+
+
+@pytest.mark.parametrize("f", [helper_updates_array_argument, helper_writes_view_of_argument],
+                         ids=lambda f: f.__name__)
+def test_helper_writing_into_its_argument(f):
+    x = np.array([0.3, 0.7, 1.1])
+    with pytest.raises(TransformError, match="shares"):
+        tg.grad(f, fallback="error")(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tg.TransformWarning)
+        np.testing.assert_allclose(tg.grad(f)(x), _fd(f, x), rtol=1e-6, atol=1e-7)
+
+
+def test_helper_updating_a_number_argument_still_compiles():
+    def f(x):
+        s = x[0] * 1.0
+        t = _bump(s)
+        return t * s + x[1]
+
+    x = np.array([0.3, 0.7, 1.1])
+    np.testing.assert_allclose(tg.grad(f, fallback="error")(x), _fd(f, x), rtol=1e-6,
+                               atol=1e-7)
+
+
 # ---------------------------------------------------------------- must still compile
 
 
