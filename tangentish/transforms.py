@@ -39,6 +39,7 @@ from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.errors import TransformError
 from tangentish.runtime.backend import is_array
+from tangentish.runtime.shared_writes import SharedWriteError
 
 __all__ = ["jvp", "jacobian", "hessian", "hvp", "JVP"]
 
@@ -126,11 +127,17 @@ class JVP:
         fn = compiled.function
         names = list(inspect.signature(fn).parameters)[-len(compiled.wrt):]
         kwargs = dict(zip(names, tangents))
-        if compiled.has_self:
-            return fn(compiled.bound_self, *primals, **kwargs)
-        if self.bound is not _NO_SELF:
-            return fn(self.bound, *primals, **kwargs)
-        return fn(*primals, **kwargs)
+        try:
+            if compiled.has_self:
+                return fn(compiled.bound_self, *primals, **kwargs)
+            if self.bound is not _NO_SELF:
+                return fn(self.bound, *primals, **kwargs)
+            return fn(*primals, **kwargs)
+        except SharedWriteError as err:  # ``a += g`` into a shared array: the tape follows it
+            if self.fallback == "error":
+                raise
+            warn_fallback(err)
+            return self._tape(tuple(primals), tuple(tangents))
 
     def _tape(self, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         """The whole function on the tape; arguments not differentiated are held fixed."""
