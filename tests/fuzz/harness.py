@@ -426,9 +426,6 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T12 (tape, limitation: a NumPy function given a Python list holding a tracked value "
             "and a plain array converts the list: torch's requires-grad error)", TAPE,
             source=r"np\.\w+\(\[", message="Can't call numpy"),
-    OpenBug("F4 (hvp of a functools.partial: the generated jvp misses the bound keyword)",
-            frozenset({"hvp"}), features=frozenset({"entry_partial"}),
-            message="missing 1 required positional argument"),
     OpenBug("F5 (jvp of a partial or callable instance runs on the tape: its limits T2/T9/T12)",
             frozenset({"jvp"}), features=frozenset({"entry_partial", "entry_callable"}),
             message="Can't call numpy"),
