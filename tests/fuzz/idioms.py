@@ -305,4 +305,4 @@ class IdiomWriter(_Writer):
 
 #: Statement kinds of idiom programs (``st_inplace_call`` writes a fancy write below idioms=2).
 IDIOM_STATEMENTS = ("nested_for", "loop_stack", "chain_if", "copy", "fancy_write")
-FALLBACK_STATEMENTS = ("inplace_call", "inplace_call")
+FALLBACK_STATEMENTS = ("inplace_call",) * 3

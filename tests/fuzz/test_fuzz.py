@@ -39,11 +39,12 @@ FAMILIES = {
     "helpers": dict(statements=("assign", "overwrite", "augassign", "if"), helpers=True),
     "extended": dict(statements=("assign", "overwrite", "list", "append") + EXTRA_STATEMENTS,
                      extras=True),
-    "everything": dict(statements=STATEMENTS + EXTRA_STATEMENTS + IDIOM_STATEMENTS,
-                       extras=True, idioms=1),
+    "everything": dict(statements=STATEMENTS + EXTRA_STATEMENTS + IDIOM_STATEMENTS
+                       + ("nested_for",), extras=True, idioms=1),
     # What the hand-written probes of 2026-11-30 found (C14-C18): tests/fuzz/idioms.py.
     "idioms": dict(statements=("assign", "overwrite", "augassign", "subscript", "list",
-                               "append", "for") + IDIOM_STATEMENTS * 2, extras=True, idioms=1),
+                               "append", "for") + IDIOM_STATEMENTS * 2 + ("nested_for",) * 2,
+                   extras=True, idioms=1),
     "falls_back": dict(statements=("assign", "augassign", "list", "append", "copy",
                                    "fancy_write") + FALLBACK_STATEMENTS, idioms=2),
 }
