@@ -27,6 +27,7 @@ structure, dtype and array library. ``fallback="error"`` raises the TransformErr
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -62,6 +63,11 @@ def _generated(f: Callable[..., Any]) -> tuple[Callable[..., Any], Any]:
     if callable(compiled):
         c = compiled()
         if c is not None:
+            if getattr(f, "_bound", ()) or getattr(f, "_keywords", {}):
+                # The gradient of a functools.partial: its generated function takes the
+                # partial's arguments too (without them hvp raised "missing 1 required
+                # positional argument"); forward mode runs such a partial on the tape.
+                return functools.partial(c.function, *f._bound, **f._keywords), _NO_SELF
             return c.function, (c.bound_self if c.has_self else _NO_SELF)
     return f, _NO_SELF
 
