@@ -466,8 +466,9 @@ def torch_name(prim, args, kwargs) -> str:
         exponent_tensor = hasattr(args[1], "shape")
         base_tensor = hasattr(args[0], "shape")
         return f"PowBackward{2 if not base_tensor else 1 if exponent_tensor else 0}"
-    if prim is np.clip:
-        return "ClampBackward1"
+    if prim is np.clip:  # bounds given as tensors: the other overload
+        tensors = any(hasattr(b, "shape") for b in args[1:3])
+        return "ClampBackward0" if tensors else "ClampBackward1"
     if prim in (np.fmod, np.remainder, operator.mod):  # by a tensor: the other overload
         kind = "Fmod" if prim is np.fmod else "Remainder"
         return f"{kind}Backward{1 if hasattr(args[1], 'shape') else 0}"

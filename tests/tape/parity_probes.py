@@ -524,3 +524,19 @@ def grad_mode_decorates_generators(T, rec):
     rec([t.requires_grad for t in steps(x)])
     with T.no_grad():
         rec([t.requires_grad for t in steps_on(x)], (x * 2).requires_grad)
+
+
+@case
+def rounding_division(T, rec):
+    x = leaf(T)
+    b = T.tensor([0.7, -1.5, 2.0], requires_grad=True)
+    for mode in ("trunc", "floor"):
+        y = T.div(x, b, rounding_mode=mode)
+        y.sum().backward()
+        rec(y, x.grad, b.grad)
+    i, j = T.tensor([3, -7, 2]), T.tensor([2, 2, -3])
+    rec(T.div(i, j, rounding_mode="trunc"), T.div(i, j, rounding_mode="floor"), i // j, i / j)
+    lo = T.tensor([-0.5, 0.0, 0.5], requires_grad=True)
+    y = x.clamp(lo, T.ones(3))
+    y.sum().backward()
+    rec(y, lo.grad, x.clamp(0.0, 1.0))
