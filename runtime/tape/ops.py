@@ -177,9 +177,9 @@ def div(input, other, *, rounding_mode=None):  # noqa: A002
         out = apply(np.floor_divide, input, other)
     else:  # "trunc": integers stay integers, as torch's
         out = apply(np.trunc, apply(np.true_divide, input, other))
-        kinds = {np.asarray(raw(a)).dtype.kind for a in (input, other)}
-        if kinds <= {"i", "u", "b"}:
-            out = out.to(np.result_type(raw(input), raw(other)))
+        dtypes = [getattr(raw(a), "dtype", None) or np.asarray(a).dtype for a in (input, other)]
+        if builtins.all(d.kind in "iub" for d in dtypes):
+            out = out.to(np.result_type(*dtypes))
     return _zero_gradient(out, (input, other), "DivBackward2")
 
 

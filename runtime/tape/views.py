@@ -33,7 +33,12 @@ VIEW_OF_LEAF = ("a view of a leaf Variable that requires grad is being used in a
 def _shares_memory(out, base) -> bool:
     if isinstance(out, np.ndarray):
         return isinstance(base, np.ndarray) and np.may_share_memory(out, base)
-    return getattr(out, "base", None) is not None
+    if getattr(out, "base", None) is not None:  # CuPy's views
+        return True
+    try:  # other array libraries answer through NumPy's dispatch
+        return bool(np.may_share_memory(out, base))
+    except (TypeError, NotImplementedError):
+        return False
 
 
 def mark_view(result, prim, args, kwargs) -> None:
