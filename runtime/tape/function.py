@@ -246,10 +246,10 @@ class OpNode(Node):
         used = self._saved_positions()
         if not used:
             return
+        if self._freed:  # release() dropped what the rules read: tensors, and constants too
+            raise RuntimeError(FREED)  # (x * 3 twice: dy * None otherwise; torch refuses too)
         saved = [entry for entry in self._versions if entry[0] in used]
         y_saved = "y" in used and not self._multi
-        if self._freed and (saved or y_saved):
-            raise RuntimeError(FREED)
         for _, tensor, version in saved:
             if tensor._vc.value != version:
                 raise RuntimeError(_modified_message(tensor, version))

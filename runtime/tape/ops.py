@@ -274,7 +274,8 @@ clip = clamp
 
 
 def masked_fill(input, mask, value):  # noqa: A002
-    return apply(np.where, raw(mask), value, input, name="MaskedFillBackward0")
+    return apply(np.where, raw(mask), value, input,
+                 name="MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0")
 
 
 # ---------------------------------------------------------------- reductions

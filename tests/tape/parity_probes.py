@@ -540,3 +540,38 @@ def rounding_division(T, rec):
     y = x.clamp(lo, T.ones(3))
     y.sum().backward()
     rec(y, lo.grad, x.clamp(0.0, 1.0))
+
+
+@case
+def freed_nodes_that_saved_a_constant(T, rec):
+    # x * 2 after its graph was freed computed dy * None (TypeError); torch: freed-graph error
+    x = leaf(T)
+    h = x.sin()
+    y = (h * 2).sum()
+    T.autograd.grad(y, h)
+    rec.error(lambda: y.backward())
+    x2 = leaf(T)
+    h2 = x2 * 3
+    (h2 * 2).sum().backward()
+    rec.error(lambda: (h2 + 1).sum().backward())
+    h3 = x2 + 3
+    (h3 - 2).sum().backward()
+    (h3 + 1).sum().backward()  # nothing saved: twice is fine
+    rec(x2.grad)
+    s = T.tensor(2.0, requires_grad=True)
+    z = s / 2
+    z.backward()
+    rec.error(lambda: z.backward())
+    w = -s
+    w.backward()
+    w.backward()
+    rec(s.grad)
+
+
+@case
+def masked_fill_with_a_tensor(T, rec):
+    x = leaf(T)
+    v = T.tensor(3.0, requires_grad=True)
+    y = x.masked_fill(x > 0.4, v)
+    (y * y).sum().backward()
+    rec(y, x.grad, v.grad)
