@@ -50,7 +50,8 @@ def mark_view(result, prim, args, kwargs) -> None:
         views = base._has_views  # False, or the base's views (weakly held)
         if views is False:
             base._has_views = views = []
-        elif len(views) > 16:  # temporaries die young: keep the list short
+        elif len(views) >= 16 and not len(views) & (len(views) - 1):
+            # temporaries die young: drop the dead at each power of two (amortized O(1))
             views[:] = [r for r in views if r() is not None]
         views.append(weakref.ref(result))
 
