@@ -17,10 +17,15 @@ from .dispatch import apply, raw
 from .engine import edge
 from .function import Node
 from .gathers import (  # noqa: F401  (functions and methods of this module)
+    count_nonzero,
+    frac,
     gather,
     index_add,
+    index_fill,
     index_put,
     index_select,
+    masked_select,
+    movedim,
     nonzero,
     scatter,
     scatter_add,
@@ -552,7 +557,8 @@ METHODS = frozenset([*_TABLE_NAMES,
     "isclose", "clamp", "clip", "masked_fill", "matmul", "mm", "bmm", "mv", "dot", "outer",
     "ger", "trace", "tensordot", "det", "inverse", "logdet", "pinverse", "addcmul", "addcdiv",
     "lerp", "gather", "index_add", "index_select", "scatter", "scatter_add", "take_along_dim",
-    "index_put", "nonzero",
+    "index_put", "nonzero", "masked_select", "index_fill", "movedim", "moveaxis", "frac",
+    "count_nonzero",
 ])
 
 __all__ = sorted(

@@ -575,3 +575,15 @@ def masked_fill_with_a_tensor(T, rec):
     y = x.masked_fill(x > 0.4, v)
     (y * y).sum().backward()
     rec(y, x.grad, v.grad)
+
+
+@case
+def masked_select_index_fill_movedim_frac(T, rec):
+    x = leaf(T)
+    m = x > 0.4
+    outs = [x.masked_select(m), T.masked_select(x, T.tensor([True, False, True])),
+            x.index_fill(1, T.tensor([0, 2]), -1.0), x.movedim(0, 1),
+            T.movedim(x.unsqueeze(0), 0, 2), x.frac(), T.frac(x * 3)]
+    rec(outs)
+    sum((o * o).sum() for o in outs).backward()
+    rec(x.grad, T.count_nonzero(m), m.count_nonzero(), T.count_nonzero(m, dim=1))
