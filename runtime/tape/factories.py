@@ -84,9 +84,17 @@ def _infer(data):
         data = [_host(d._data) if isinstance(d, Tensor) else d for d in data]
     from_numpy = isinstance(data, (np.ndarray, np.generic))
     a = np.array(data)
-    if a.dtype == np.float64 and not from_numpy:
+    if a.dtype == np.float64 and not from_numpy and not _holds_float64(data):
         a = a.astype(_dt.get_default_dtype().dtype)
     return a
+
+
+def _holds_float64(data) -> bool:
+    """Whether a nest of lists holds a float64 NumPy value (torch keeps its dtype: only
+    Python floats take the default dtype)."""
+    if isinstance(data, (list, tuple)):
+        return any(_holds_float64(d) for d in data)
+    return getattr(data, "dtype", None) == np.float64
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:

@@ -587,3 +587,16 @@ def masked_select_index_fill_movedim_frac(T, rec):
     rec(outs)
     sum((o * o).sum() for o in outs).backward()
     rec(x.grad, T.count_nonzero(m), m.count_nonzero(), T.count_nonzero(m, dim=1))
+
+
+@case
+def numpy_values_keep_their_dtype(T, rec):
+    rec(T.tensor([np.float64(1.5), 2.0]), T.tensor([[1.0], [np.float64(2)]]),
+        T.tensor([np.float32(1.5), 2.0]), T.tensor([1.0, 2]), T.tensor([np.int32(1), 2]),
+        T.tensor([T.tensor(1.0, dtype=T.float64), T.tensor(2.0, dtype=T.float64)]))
+    x = T.tensor([1.0, 2.0], requires_grad=True)
+    ys = [x * np.float64(2), np.float64(2) * x, x + np.float32(1), x * np.int64(3),
+          x ** np.float64(2), x / np.float64(4)]
+    rec(ys)
+    sum(y.sum() for y in ys).backward()
+    rec(x.grad)
