@@ -92,9 +92,14 @@ def _infer(data):
 def _holds_float64(data) -> bool:
     """Whether a nest of lists holds a float64 NumPy value (torch keeps its dtype: only
     Python floats take the default dtype)."""
-    if isinstance(data, (list, tuple)):
-        return any(_holds_float64(d) for d in data)
-    return getattr(data, "dtype", None) == np.float64
+    stack = [data]
+    while stack:
+        d = stack.pop()
+        if type(d) in (list, tuple):
+            stack.extend(d)
+        elif type(d) is not float and getattr(d, "dtype", None) == np.float64:
+            return True
+    return False
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
