@@ -94,11 +94,16 @@ def _holds_float64(data) -> bool:
     Python floats take the default dtype)."""
     stack = [data]
     while stack:
-        d = stack.pop()
-        if type(d) in (list, tuple):
-            stack.extend(d)
-        elif type(d) is not float and getattr(d, "dtype", None) == np.float64:
+        seq = stack.pop()
+        kinds = set(map(type, seq))  # at C speed: a list of a million floats is one pass
+        if np.float64 in kinds:
             return True
+        for kind in kinds - {float, int, bool}:
+            items = [d for d in seq if type(d) is kind]
+            if kind in (list, tuple):
+                stack.extend(items)
+            elif any(getattr(d, "dtype", None) == np.float64 for d in items):
+                return True
     return False
 
 
