@@ -92,7 +92,7 @@ def _infer(data):
 def _holds_float64(data) -> bool:
     """Whether a nest of lists holds a float64 NumPy value (torch keeps its dtype: only
     Python floats take the default dtype)."""
-    stack = [data]
+    stack = [data if type(data) in (list, tuple) else [data]]
     while stack:
         seq = stack.pop()
         kinds = set(map(type, seq))  # at C speed: a list of a million floats is one pass
