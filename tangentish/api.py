@@ -226,13 +226,36 @@ class _Transformed:
             return _tape(self.form, self.fn, args, self.wrt, kwargs, self._tape_reason)
         if self.form != "vjp":
             _check_float_args(compiled, args, kwargs)
-        if compiled.has_self:
-            out = compiled.function(compiled.bound_self, *args, **kwargs)
-        else:
-            out = compiled.function(*args, **kwargs)
+        try:
+            out = _run(compiled, args, kwargs)
+        except (TypeError, ValueError):
+            if not compiled.augmented:
+                raise
+            # its ``+=`` met a sum the buffer cannot hold: the same code with add_into calls
+            compiled = self._without_augment(compiled)
+            out = _run(compiled, args, kwargs)
         if self.form == "vjp":
             return out
         return _writable(_in_argument_dtypes(out, compiled, self.form, args, kwargs))
+
+
+    def _without_augment(self, compiled: Compiled) -> Compiled:
+        """``compiled`` again without ``+=`` accumulation, put where it was used."""
+        safe = cached_compile(self.fn, self.wrt, self.form,
+                              dataclasses.replace(compiled.options, augment=False))
+        for key, entry in list(self._variants.items()):
+            if entry is compiled:
+                self._variants[key] = safe
+            elif type(entry) is _ByShape:
+                entry.replace(compiled, safe)
+        self._last = safe
+        return safe
+
+
+def _run(compiled: Compiled, args: tuple, kwargs: dict) -> Any:
+    if compiled.has_self:
+        return compiled.function(compiled.bound_self, *args, **kwargs)
+    return compiled.function(*args, **kwargs)
 
 
 #: most shape patterns one gradient compiles code for; calls with further patterns run the
@@ -266,6 +289,12 @@ class _ByShape:
         if exact is not None and len(self.seen) < _SEEN_SHAPES:
             self.seen[exact] = compiled
         return compiled
+
+    def replace(self, old: Compiled, new: Compiled) -> None:
+        for table in (self.codes, self.seen):
+            for key, entry in table.items():
+                if entry is old:
+                    table[key] = new
 
     def by_pattern(self, args: tuple) -> Compiled | None:
         key = shapes.pattern(args)
@@ -345,7 +374,11 @@ def _cast_like(g: Any, x: Any) -> Any:
     if type(x) is float:  # a Python float's gradient is what the code computed
         return g
     if type(g) is np.ndarray and type(x) is np.ndarray:  # the common case, read directly
-        return g if g.dtype == x.dtype or x.dtype.kind not in "fc" else g.astype(x.dtype)
+        if g.dtype == x.dtype or x.dtype.kind not in "fc":
+            return g
+        if g.dtype.kind == "c" and x.dtype.kind == "f":  # complex values on the way: as JAX,
+            g = g.real  # a real argument's gradient is the real part
+        return g.astype(x.dtype)
     if isinstance(x, dict) and isinstance(g, dict):
         return type(g)((k, _cast_like(v, x.get(k))) for k, v in g.items())
     if isinstance(x, (list, tuple)) and isinstance(g, (list, tuple)):

@@ -65,11 +65,20 @@ def pos_jvp(dx, y, x):
 
 
 def abs_vjp(dy, y, x):
-    return dy * np.sign(x)
+    return dy * csign(x)
 
 
 def abs_jvp(dx, y, x):
-    return dx * np.sign(x)
+    return np.real(dx * csign(x))
+
+
+def csign(x):
+    """``sign(x)``, conjugated for complex x: the table follows JAX's convention for complex
+    values (a product's cotangent is ``g * b``, not ``g * conj(b)``), in which the cotangent of
+    ``|z|`` is ``g * conj(z) / |z|`` (``np.sign(z)`` alone gave real inputs reached through
+    complex values a wrong gradient)."""
+    s = np.sign(x)
+    return np.conj(s) if np.iscomplexobj(s) else s
 
 
 def conj_vjp(dy, y, x):
@@ -764,7 +773,7 @@ _register((np.ldexp, math.ldexp), (ldexp_vjp, None), (ldexp_jvp, None))
 
 NONDIFF = (
     # rounding and sign
-    np.sign, np.heaviside, np.floor, np.ceil, np.trunc, np.rint, np.fix, np.round, np.around,
+    np.sign, csign, np.heaviside, np.floor, np.ceil, np.trunc, np.rint, np.fix, np.round, np.around,
     np.floor_divide, np.nextafter, np.spacing, np.signbit,
     math.floor, math.ceil, math.trunc, builtins.round, operator.floordiv, operator.ifloordiv,
     # predicates

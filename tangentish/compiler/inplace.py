@@ -109,6 +109,39 @@ def augment(node: gast.Assign, ns: Any, linear: set[str] = frozenset()) -> gast.
     return node
 
 
+def augment_statements(adj: Any) -> bool:
+    """``x = add_into(x, g)`` as ``x += g`` (``subtract_into`` as ``-=``): in code specialised
+    to a shape pattern, where the contributions have their adjoint's shape, the statement
+    does what the helper does without its call (15 calls a step in ode's reverse loop). A sum
+    the buffer cannot hold (complex into real) raises there instead of making a new array;
+    the API then runs the code compiled without this (``Options.augment``). True if any."""
+    objects = adj.norm.namespace.objects
+    ops = {add_into: gast.Add, subtract_into: gast.Sub}
+    changed = False
+
+    def block(stmts: list[gast.stmt]) -> None:
+        nonlocal changed
+        for i, s in enumerate(stmts):
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                block(s.body)
+                block(s.orelse)
+                continue
+            value = s.value if isinstance(s, gast.Assign) and len(s.targets) == 1 else None
+            if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+                    and objects.get(value.func.id) in ops and len(value.args) == 2
+                    and not value.keywords and isinstance(s.targets[0], gast.Name)
+                    and isinstance(value.args[0], gast.Name)
+                    and value.args[0].id == s.targets[0].id):
+                continue
+            op = ops[objects[value.func.id]]()
+            stmts[i] = gast.copy_location(
+                gast.AugAssign(target=s.targets[0], op=op, value=value.args[1]), s)
+            changed = True
+
+    block(adj.adjoint)
+    return changed
+
+
 def fresh_value(value: gast.expr, objects: dict[str, Any]) -> bool:
     """Does ``value`` always make a new array, sharing no memory with what it reads?"""
     return _Facts(objects, set()).fresh(value)

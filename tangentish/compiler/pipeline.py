@@ -46,6 +46,7 @@ from tangentish.compiler import (
     cse,
     defer,
     fuse,
+    inplace,
     optimize,
     outline,
     release,
@@ -79,6 +80,9 @@ class Options:
     scalars: tuple[str, ...] = ()
     #: (parameter, symbolic shape) in code specialised to a shape pattern (``shapes``)
     shapes: tuple[tuple[str, Any], ...] = ()
+    #: in such code, private adjoints are accumulated by ``+=`` statements rather than
+    #: ``add_into`` calls (``inplace.augment_statements``); off for code that then raised
+    augment: bool = True
 
 
 @dataclass
@@ -100,6 +104,10 @@ class Compiled:
     origin: Any = None
     #: compiled for ``Options.shapes`` and relying on them: run it on that pattern only
     shape_keyed: bool = False
+    #: accumulates with ``+=`` (a complex or wider contribution raises: rerun ``options``
+    #: with ``augment=False``)
+    augmented: bool = False
+    options: Any = None
 
 
 def front_end(fn: Callable[..., Any], call_site_fallback: bool = False,
@@ -173,7 +181,7 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     act = activity.analyze(norm, seeds)
     if options.optimize:
         shift.drop_shifts(norm, act)
-    shape_keyed = False
+    shape_keyed = augmented = False
     if form == "jvp":
         tan = callsite.forward(norm, act, names)
         if options.optimize:
@@ -192,6 +200,8 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
             comments.requote(adj, fuse.fuse(adj))
             if form != "vjp":  # a pullback keeps what it reads
                 release.release(adj)
+            if options.augment and shape_keyed and form != "vjp":
+                augmented = inplace.augment_statements(adj)
         fdef = codegen.generate(adj, form, names, single)
     source = codegen.to_source(fdef)
     if options.verbose:
@@ -199,4 +209,4 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     label = f"{form} of {norm.parsed.name}"
     function = codegen.compile_function(source, fdef.name, norm.namespace.objects, label)
     return Compiled(function, source, names, single, norm.parsed.bound_self,
-                    norm.parsed.has_self, norm.reads, fn, shape_keyed)
+                    norm.parsed.has_self, norm.reads, fn, shape_keyed, augmented, options)

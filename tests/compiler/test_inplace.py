@@ -176,3 +176,67 @@ def test_complex_contributions_to_a_real_buffer(fn, shapes):
     grad = tg.grad(fn, wrt=0, fallback="error")
     assert "dx = add_into(dx, " in tg.source(grad)  # a real buffer, complex contributions
     assert gradcheck(fn, args, wrt=0, grad=grad)
+
+
+def _modulus(z):
+    return np.abs(z)
+
+
+def _real_and_complex_paths(x):
+    a = np.sum(np.sin(x) ** 2)
+    b = np.sum(np.abs(x * np.array([1.0 + 2.0j, 0.5 - 1.0j, 2.0j])) ** 2)
+    return a + b
+
+
+def test_complex_values_on_the_way_to_a_real_argument():
+    """|x * c|^2 with complex c: ``abs``'s rule now conjugates as JAX's convention needs (it
+    gave [3.6, -2.4, 8.2] as [-1.2, -0.0, -6.2]), and a ``+=`` shape variant meeting a complex
+    contribution reruns as the code with add_into."""
+    x = np.array([0.3, -0.6, 0.9])
+    df = tg.grad(_real_and_complex_paths, fallback="error")
+    numeric = [(_real_and_complex_paths(x + e) - _real_and_complex_paths(x - e)) / 2e-6
+               for e in np.eye(3) * 1e-6]
+    for _ in range(2):
+        np.testing.assert_allclose(df(x), numeric, rtol=1e-6)
+    assert tg.grad(_modulus)(1.0 + 2.0j) == pytest.approx((1.0 - 2.0j) / np.sqrt(5.0))  # JAX's
+
+
+def _accumulates(y, a, b):
+    for _ in range(3):
+        k = np.tanh(a @ y + b) - y
+        y = y + 0.1 * k
+    return np.sum(y * y)
+
+
+def test_shape_variants_accumulate_with_augmented_assignment():
+    rng = np.random.default_rng(5)
+    args = rng.standard_normal(3), rng.standard_normal((3, 3)) * 0.3, rng.standard_normal(3)
+    df = tg.grad(_accumulates, wrt=(0, 1, 2), fallback="error")
+    got = df(*args)
+    assert " += " in tg.source(df) and "add_into(" not in tg.source(df)
+    plain = tg.grad(_accumulates, wrt=(0, 1, 2), optimize=False)(*args)
+    for g, p in zip(got, plain):
+        np.testing.assert_allclose(g, p, rtol=1e-12)
+
+
+_C = np.array([1.0 + 1.0j, 2.0 - 0.5j, 0.5j])
+
+
+def _loop_through_complex(y, a, b):
+    s = 0.0
+    for _ in range(3):
+        k = np.tanh(a @ y + b) - y
+        y = y + 0.1 * k
+        s = s + np.sum(np.abs(y * _C))  # dy meets complex contributions in the loop
+    return s + np.sum(y * y)
+
+
+def test_an_augmented_variant_that_raises_runs_the_add_into_code():
+    rng = np.random.default_rng(6)
+    y, a, b = rng.standard_normal(3), rng.standard_normal((3, 3)) * 0.3, rng.standard_normal(3)
+    df = tg.grad(_loop_through_complex, wrt=0, fallback="error")
+    f = _loop_through_complex
+    numeric = [(f(y + e, a, b) - f(y - e, a, b)) / 2e-6 for e in np.eye(3) * 1e-6]
+    np.testing.assert_allclose(df(y, a, b), numeric, rtol=1e-6)  # ``dy += complex`` raised
+    assert not df._last.augmented and "dy = add_into(dy, " in tg.source(df)
+    np.testing.assert_allclose(df(y, a, b), numeric, rtol=1e-6)  # and the safe code stays
