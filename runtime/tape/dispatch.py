@@ -274,7 +274,9 @@ def _fresh_layout(out, prim):
     flags = getattr(out, "flags", None)
     if flags is None or flags.c_contiguous or prim in VIEW_PRIMITIVES or prim is np.broadcast_to:
         return out
-    return np.ascontiguousarray(out)
+    if type(out) is np.ndarray:
+        return np.ascontiguousarray(out)
+    return np.copy(out, order="C")  # dispatched (ascontiguousarray would ask for __array__)
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}

@@ -84,9 +84,27 @@ def _infer(data):
         data = [_host(d._data) if isinstance(d, Tensor) else d for d in data]
     from_numpy = isinstance(data, (np.ndarray, np.generic))
     a = np.array(data)
-    if a.dtype == np.float64 and not from_numpy:
+    if a.dtype == np.float64 and not from_numpy and not _holds_float64(data):
         a = a.astype(_dt.get_default_dtype().dtype)
     return a
+
+
+def _holds_float64(data) -> bool:
+    """Whether a nest of lists holds a float64 NumPy value (torch keeps its dtype: only
+    Python floats take the default dtype)."""
+    stack = [data if type(data) in (list, tuple) else [data]]
+    while stack:
+        seq = stack.pop()
+        kinds = set(map(type, seq))  # at C speed: a list of a million floats is one pass
+        if np.float64 in kinds:
+            return True
+        for kind in kinds - {float, int, bool}:
+            items = [d for d in seq if type(d) is kind]
+            if kind in (list, tuple):
+                stack.extend(items)
+            elif any(getattr(d, "dtype", None) == np.float64 for d in items):
+                return True
+    return False
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:

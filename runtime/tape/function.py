@@ -246,10 +246,10 @@ class OpNode(Node):
         used = self._saved_positions()
         if not used:
             return
+        if self._freed:  # release() dropped what the rules read: tensors, and constants too
+            raise RuntimeError(FREED)  # (x * 3 twice: dy * None otherwise; torch refuses too)
         saved = [entry for entry in self._versions if entry[0] in used]
         y_saved = "y" in used and not self._multi
-        if self._freed and (saved or y_saved):
-            raise RuntimeError(FREED)
         for _, tensor, version in saved:
             if tensor._vc.value != version:
                 raise RuntimeError(_modified_message(tensor, version))
@@ -463,15 +463,21 @@ def torch_name(prim, args, kwargs) -> str:
         full = kwargs.get("axis", args[1] if len(args) > 1 else None) is None
         return ("Max" if prim in (np.amax, np.max) else "Min") + f"Backward{1 if full else 0}"
     if prim in (np.power, operator.pow):
-        exponent_tensor = hasattr(args[1], "shape")
-        base_tensor = hasattr(args[0], "shape")
+        exponent_tensor = _array(args[1])
+        base_tensor = _array(args[0])
         return f"PowBackward{2 if not base_tensor else 1 if exponent_tensor else 0}"
-    if prim is np.clip:
-        return "ClampBackward1"
+    if prim is np.clip:  # bounds given as tensors: the other overload
+        tensors = any(_array(b) for b in args[1:3])
+        return "ClampBackward0" if tensors else "ClampBackward1"
     if prim in (np.fmod, np.remainder, operator.mod):  # by a tensor: the other overload
         kind = "Fmod" if prim is np.fmod else "Remainder"
-        return f"{kind}Backward{1 if hasattr(args[1], 'shape') else 0}"
+        return f"{kind}Backward{1 if _array(args[1]) else 0}"
     return _index_name(args[1])
+
+
+def _array(a) -> bool:
+    """An array operand (torch's Tensor overload), not a number (NumPy scalars included)."""
+    return hasattr(a, "shape") and not isinstance(a, np.generic)
 
 
 def _index_name(index) -> str:

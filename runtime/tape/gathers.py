@@ -22,7 +22,8 @@ from .structural import index_add as _add_at
 from .tensor import Tensor
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "take_along_dim",
-           "index_put", "nonzero"]
+           "index_put", "nonzero", "masked_select", "index_fill", "movedim", "frac",
+           "count_nonzero"]
 
 
 def _grid(index, dim):
@@ -141,3 +142,33 @@ def nonzero(input, *, as_tuple=False):  # noqa: A002
     if as_tuple:
         return tuple(Tensor._wrap(i) for i in np.nonzero(data))
     return Tensor._wrap(np.argwhere(data))
+
+
+def masked_select(input, mask):  # noqa: A002
+    """The elements where ``mask`` (broadcast against ``input``) is true, flattened."""
+    mask = raw(mask)
+    if tuple(mask.shape) != tuple(input.shape):
+        shape = np.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
+        input, mask = input.expand(shape), np.broadcast_to(mask, shape)
+    return apply(operator.getitem, input, mask, name="MaskedSelectBackward0")
+
+
+def index_fill(input, dim, index, value):  # noqa: A002
+    """``input`` with the slices at ``index`` along ``dim`` set to ``value``."""
+    return apply(index_set, input, _along(dim, input.ndim, index), value,
+                 name="IndexFillBackward0" if not isinstance(value, Tensor)
+                 else "IndexFillBackward1")
+
+
+def movedim(input, source, destination):  # noqa: A002
+    return apply(np.moveaxis, input, source, destination, name="PermuteBackward0")
+
+
+def frac(input):  # noqa: A002
+    """``x - trunc(x)``: the gradient passes unchanged."""
+    return apply(np.subtract, input, np.trunc(raw(input)), name="FracBackward0")
+
+
+def count_nonzero(input, dim=None):  # noqa: A002
+    out = np.count_nonzero(raw(input), axis=dim)
+    return Tensor._wrap(out if hasattr(out, "shape") else np.asarray(out, dtype=np.int64))

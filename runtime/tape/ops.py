@@ -17,10 +17,15 @@ from .dispatch import apply, raw
 from .engine import edge
 from .function import Node
 from .gathers import (  # noqa: F401  (functions and methods of this module)
+    count_nonzero,
+    frac,
     gather,
     index_add,
+    index_fill,
     index_put,
     index_select,
+    masked_select,
+    movedim,
     nonzero,
     scatter,
     scatter_add,
@@ -67,9 +72,7 @@ def _piecewise_constant(name, prim):
 
     def op(input, *, out=None, decimals=0):  # noqa: A002
         result = apply(prim, input) if not decimals else apply(prim, input, decimals)
-        if (isinstance(input, Tensor) and input.requires_grad and result._grad_fn is None
-                and is_grad_enabled() and result._data.dtype.kind in "fc"):
-            result._grad_fn = _ZeroGradient(input, torch_name)
+        result = _zero_gradient(result, (input,), torch_name)
         return result if out is None else out.copy_(result)
 
     op.__name__ = op.__qualname__ = name
@@ -77,14 +80,26 @@ def _piecewise_constant(name, prim):
     return op
 
 
+def _zero_gradient(result, inputs, name):
+    """``result`` tied to the tensors among ``inputs`` that require grad by a node sending them
+    zeros (torch tracks piecewise-constant functions; the rule table does not)."""
+    tracked = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    if tracked and result._grad_fn is None and is_grad_enabled() and (
+            result._data.dtype.kind in "fc"):
+        result._grad_fn = _ZeroGradient(tracked, name)
+    return result
+
+
 class _ZeroGradient(Node):
-    def __init__(self, input, name):  # noqa: A002
-        super().__init__([edge(input)])
+    def __init__(self, inputs, name):
+        super().__init__([edge(t) for t in inputs])
         self._torch_name = name
+        self.likes = [np.zeros_like(t._data, shape=()) for t in inputs]  # array library kept
+        self.shapes = [tuple(t.shape) for t in inputs]
 
     def apply(self, grads, create_graph):
-        g = grads[0]
-        return [g * 0 if create_graph else np.zeros_like(g)]
+        zeros = [np.broadcast_to(z, s).copy() for z, s in zip(self.likes, self.shapes)]
+        return [Tensor._wrap(z) for z in zeros] if create_graph else zeros
 
 
 for _name in ("sign", "floor", "ceil", "round", "trunc"):
@@ -161,11 +176,16 @@ multiply = mul
 
 
 def div(input, other, *, rounding_mode=None):  # noqa: A002
+    if rounding_mode is None:
+        return apply(np.true_divide, input, other)
     if rounding_mode == "floor":
-        return apply(np.floor_divide, input, other)
-    if rounding_mode == "trunc":
-        return apply(np.trunc, apply(np.true_divide, input, other))
-    return apply(np.true_divide, input, other)
+        out = apply(np.floor_divide, input, other)
+    else:  # "trunc": integers stay integers, as torch's
+        out = apply(np.trunc, apply(np.true_divide, input, other))
+        dtypes = [getattr(raw(a), "dtype", None) or np.asarray(a).dtype for a in (input, other)]
+        if builtins.all(d.kind in "iub" for d in dtypes):
+            out = out.to(np.result_type(*dtypes))
+    return _zero_gradient(out, (input, other), "DivBackward2")
 
 
 divide = true_divide = div
@@ -259,7 +279,8 @@ clip = clamp
 
 
 def masked_fill(input, mask, value):  # noqa: A002
-    return apply(np.where, raw(mask), value, input, name="MaskedFillBackward0")
+    return apply(np.where, raw(mask), value, input,
+                 name="MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0")
 
 
 # ---------------------------------------------------------------- reductions
@@ -536,7 +557,8 @@ METHODS = frozenset([*_TABLE_NAMES,
     "isclose", "clamp", "clip", "masked_fill", "matmul", "mm", "bmm", "mv", "dot", "outer",
     "ger", "trace", "tensordot", "det", "inverse", "logdet", "pinverse", "addcmul", "addcdiv",
     "lerp", "gather", "index_add", "index_select", "scatter", "scatter_add", "take_along_dim",
-    "index_put", "nonzero",
+    "index_put", "nonzero", "masked_select", "index_fill", "movedim", "moveaxis", "frac",
+    "count_nonzero",
 ])
 
 __all__ = sorted(

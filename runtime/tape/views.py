@@ -33,7 +33,12 @@ VIEW_OF_LEAF = ("a view of a leaf Variable that requires grad is being used in a
 def _shares_memory(out, base) -> bool:
     if isinstance(out, np.ndarray):
         return isinstance(base, np.ndarray) and np.may_share_memory(out, base)
-    return getattr(out, "base", None) is not None
+    if getattr(out, "base", None) is not None:  # CuPy's views
+        return True
+    try:  # other array libraries answer through NumPy's dispatch
+        return bool(np.may_share_memory(out, base))
+    except (TypeError, NotImplementedError):
+        return False
 
 
 def mark_view(result, prim, args, kwargs) -> None:
@@ -45,7 +50,8 @@ def mark_view(result, prim, args, kwargs) -> None:
         views = base._has_views  # False, or the base's views (weakly held)
         if views is False:
             base._has_views = views = []
-        elif len(views) > 16:  # temporaries die young: keep the list short
+        elif len(views) >= 16 and not len(views) & (len(views) - 1):
+            # temporaries die young: drop the dead at each power of two (amortized O(1))
             views[:] = [r for r in views if r() is not None]
         views.append(weakref.ref(result))
 

@@ -524,3 +524,79 @@ def grad_mode_decorates_generators(T, rec):
     rec([t.requires_grad for t in steps(x)])
     with T.no_grad():
         rec([t.requires_grad for t in steps_on(x)], (x * 2).requires_grad)
+
+
+@case
+def rounding_division(T, rec):
+    x = leaf(T)
+    b = T.tensor([0.7, -1.5, 2.0], requires_grad=True)
+    for mode in ("trunc", "floor"):
+        y = T.div(x, b, rounding_mode=mode)
+        y.sum().backward()
+        rec(y, x.grad, b.grad)
+    i, j = T.tensor([3, -7, 2]), T.tensor([2, 2, -3])
+    rec(T.div(i, j, rounding_mode="trunc"), T.div(i, j, rounding_mode="floor"), i // j, i / j)
+    lo = T.tensor([-0.5, 0.0, 0.5], requires_grad=True)
+    y = x.clamp(lo, T.ones(3))
+    y.sum().backward()
+    rec(y, lo.grad, x.clamp(0.0, 1.0))
+
+
+@case
+def freed_nodes_that_saved_a_constant(T, rec):
+    # x * 2 after its graph was freed computed dy * None (TypeError); torch: freed-graph error
+    x = leaf(T)
+    h = x.sin()
+    y = (h * 2).sum()
+    T.autograd.grad(y, h)
+    rec.error(lambda: y.backward())
+    x2 = leaf(T)
+    h2 = x2 * 3
+    (h2 * 2).sum().backward()
+    rec.error(lambda: (h2 + 1).sum().backward())
+    h3 = x2 + 3
+    (h3 - 2).sum().backward()
+    (h3 + 1).sum().backward()  # nothing saved: twice is fine
+    rec(x2.grad)
+    s = T.tensor(2.0, requires_grad=True)
+    z = s / 2
+    z.backward()
+    rec.error(lambda: z.backward())
+    w = -s
+    w.backward()
+    w.backward()
+    rec(s.grad)
+
+
+@case
+def masked_fill_with_a_tensor(T, rec):
+    x = leaf(T)
+    v = T.tensor(3.0, requires_grad=True)
+    y = x.masked_fill(x > 0.4, v)
+    (y * y).sum().backward()
+    rec(y, x.grad, v.grad)
+
+
+@case
+def masked_select_index_fill_movedim_frac(T, rec):
+    x = leaf(T)
+    m = x > 0.4
+    outs = [x.masked_select(m), T.masked_select(x, T.tensor([True, False, True])),
+            x.index_fill(1, T.tensor([0, 2]), -1.0), x.movedim(0, 1),
+            T.movedim(x.unsqueeze(0), 0, 2), x.frac(), T.frac(x * 3)]
+    rec(outs)
+    sum((o * o).sum() for o in outs).backward()
+    rec(x.grad, T.count_nonzero(m), m.count_nonzero(), T.count_nonzero(m, dim=1))
+
+
+@case
+def numpy_values_keep_their_dtype(T, rec):
+    rec(T.tensor([np.float64(1.5), 2.0]), T.tensor([[1.0], [np.float64(2)]]),
+        T.tensor([np.float32(1.5), 2.0]), T.tensor([1.0, 2]), T.tensor([np.int32(1), 2]),
+        T.tensor([T.tensor(1.0, dtype=T.float64), T.tensor(2.0, dtype=T.float64)]))
+    x = T.tensor([1.0, 2.0], requires_grad=True)
+    ys = [x * np.float64(2), np.float64(2) * x, x + np.float32(1), x * np.int64(3),
+          x ** np.float64(2), x / np.float64(4)]
+    rec(ys)
+    sum(y.sum() for y in ys).backward()
+    rec(x.grad)
