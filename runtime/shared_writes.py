@@ -40,9 +40,11 @@ class SharedWriteError(_error_base()):
     """An in-place update, found at run time, of an array that other live names share."""
 
 
-def check_unshared(value: Any, others: tuple, where: str) -> None:
-    """Raise SharedWriteError when ``value`` is a mutable array sharing memory with ``others``."""
-    if isinstance(value, _IMMUTABLE):
+def check_unshared(value: Any, others: tuple, where: str, update: str | None = None) -> None:
+    """Raise SharedWriteError when ``value`` is a mutable array sharing memory with ``others``
+    (for ``a op= g``, ``update`` names the in-place method: a type without it is rebound)."""
+    if isinstance(value, _IMMUTABLE) or (update is not None and not hasattr(type(value),
+                                                                            update)):
         return
     for other in others:
         if other is not None and _may_share(value, other):

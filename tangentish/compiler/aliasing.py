@@ -22,6 +22,8 @@ run-time check before them instead, ``check_unshared(a, (y,), ...)`` (``runtime.
 whose ``SharedWriteError`` sends the call to the tape. In an inlined helper the parameters are
 the caller's arguments: they count as read at its returns, and a write found there sends the
 whole caller to the tape (the call alone on the tape would hide the write from the caller).
+Not caught: ``p += g`` on a helper's array parameter ``p`` itself, which NumPy writes into the
+caller's array (the argument has no name in the helper's analysis).
 
 >>> import gast
 >>> src = '''
@@ -64,6 +66,8 @@ _VIEW_FUNCS = frozenset({
     "atleast_2d", "atleast_3d", "broadcast_to", "broadcast_arrays", "diagonal", "real",
     "imag", "split", "array_split", "hsplit", "vsplit", "dsplit", "permute_dims",
     "matrix_transpose", "unstack", "flip", "fliplr", "flipud", "rot90", "require"})
+#: list methods that put their (last) argument into the list
+_ADDING = frozenset({"append", "insert"})
 #: attributes that are views of the array they are read from
 _VIEW_ATTRS = frozenset({"T", "mT", "real", "imag", "flat", "base", "data"})
 #: attributes and builtins whose values are immutable (numbers, shapes, dtypes)
@@ -80,16 +84,17 @@ def check_writes(parsed: Any, inlined: bool = False) -> None:
     if a value is an array (``a += g`` on a name; a write where one side came from an index,
     ``t = y[0, 0]``, a number or a row) is left to a run-time check instead:
     ``parsed.extra["shared_updates"]`` maps its (line, column) to the name written, the names
-    to check it against and the words of the error (``runtime.shared_writes``).
+    to check it against, the words of the error and, for ``a op= g``, the in-place method
+    (``runtime.shared_writes``).
 
     An ``inlined`` function (a helper, and any nested function) shares its parameters with its
     caller's arguments, which the caller may read after the call: they count as read at its
-    returns, and ``p += g`` on a parameter is checked against the argument itself (an array
-    there is written in place by NumPy, which the inlined ``p = p + g`` would not do)."""
+    returns (``p += g`` on an array parameter itself is not caught: the caller's argument has
+    no name here)."""
     if not _has_writes(parsed.node):
         return
     is_module = _module_test(getattr(parsed, "fn", None))
-    guards: dict[tuple[int, int], tuple[str, tuple[str, ...], str]] = {}
+    guards: dict[tuple[int, int], tuple[str, tuple[str, ...], str, str | None]] = {}
     for fdef in walk(parsed.node):
         if not isinstance(fdef, gast.FunctionDef):
             continue
@@ -99,7 +104,9 @@ def check_writes(parsed: Any, inlined: bool = False) -> None:
             if checkable and (_updates_name(stmt) or not certain):
                 where = (f"{root} {_OPS.get(type(stmt.op), '?')}= ... (line {stmt.lineno})"
                          if _updates_name(stmt) else f"the write into {root} (line {stmt.lineno})")
-                guards[(stmt.lineno, stmt.col_offset)] = (root, tuple(certain + maybe), where)
+                update = _INPLACE.get(type(stmt.op)) if _updates_name(stmt) else None
+                guards[(stmt.lineno, stmt.col_offset)] = (root, tuple(certain + maybe), where,
+                                                          update)
                 continue
             err = error_at(parsed.where(stmt), _message(stmt, root, (certain + maybe)[0], state))
             # the memory is the caller's argument: running this call alone on the tape would
@@ -150,8 +157,6 @@ def _shared_writes(fdef: gast.FunctionDef, is_module: Callable[[str], bool] | No
                 certain.append(name)
             elif {_strip(lab) for lab in labels} & bases:
                 maybe.append(name)
-        if inlined and _updates_name(stmt) and root in params and ("in", root) in written:
-            certain.append(root)  # the caller's argument: ``check_unshared(p, (p,), ...)``
         if certain or maybe:
             found.append((stmt, root, certain, maybe, state))
     return found
@@ -227,6 +232,12 @@ def _copied(value: gast.expr) -> str:
                                                   gast.Call)) else f"({text}).copy()"
 
 
+#: the method ``a op= g`` calls to update ``a`` in place (a type without it rebinds ``a``)
+_INPLACE = {gast.Add: "__iadd__", gast.Sub: "__isub__", gast.Mult: "__imul__",
+            gast.Div: "__itruediv__", gast.MatMult: "__imatmul__", gast.Pow: "__ipow__",
+            gast.FloorDiv: "__ifloordiv__", gast.Mod: "__imod__", gast.BitAnd: "__iand__",
+            gast.BitOr: "__ior__", gast.BitXor: "__ixor__", gast.LShift: "__ilshift__",
+            gast.RShift: "__irshift__"}
 _OPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.MatMult: "@",
         gast.Pow: "**", gast.FloorDiv: "//", gast.Mod: "%", gast.BitAnd: "&", gast.BitOr: "|",
         gast.BitXor: "^", gast.LShift: "<<", gast.RShift: ">>"}
@@ -256,10 +267,13 @@ class _State:
 
     def renew(self, label: Any) -> None:
         """A statement makes a new buffer ``label``: names holding its last one hold an old one."""
-        old = ("old", label)
+        old, held = ("old", label), ("holds", label)
         for name, labels in self.pts.items():
             if label in labels:
-                self.pts[name] = (labels - {label}) | {old}
+                labels = (labels - {label}) | {old}
+            if held in labels:
+                labels = (labels - {held}) | {("holds", old)}
+            self.pts[name] = labels
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _State) and (self.pts, self.unbound) == (other.pts,
@@ -295,7 +309,9 @@ def _elements(labels: Labels, key: gast.expr | None) -> Labels:
     sliced = _is_slice(key)
     out = set()
     for lab in labels:
-        if by_name or _is_box(lab):
+        if _kind(lab) == "holds":  # an item the container holds: that object itself
+            out.add(lab if sliced else lab[1])
+        elif by_name or _is_box(lab):
             lab = _strip(lab)
             out.add(lab if _kind(lab) == "elem" else ("elem", lab))
         elif sliced or _kind(lab) == "item":
@@ -303,6 +319,10 @@ def _elements(labels: Labels, key: gast.expr | None) -> Labels:
         else:
             out.add(("item", lab))
     return frozenset(out)
+
+
+def _held(label: Any) -> Any:
+    return label if _kind(label) == "holds" else ("holds", label)
 
 
 def _is_slice(key: gast.expr | None) -> bool:
@@ -361,7 +381,15 @@ class _Aliases:
             return self.union([e.body, e.orelse], st, site)
         if isinstance(e, gast.BoolOp):
             return self.union(e.values, st, site)
-        if isinstance(e, (gast.List, gast.Tuple, gast.Dict, gast.ListComp)):
+        if isinstance(e, (gast.List, gast.Tuple, gast.Dict)):  # a container of its items
+            held: set = set()
+            for item in e.values if isinstance(e, gast.Dict) else e.elts:
+                starred = isinstance(item, gast.Starred)
+                labels, _ = self.value(item.value if starred else item, st, site)
+                held |= {lab for lab in labels if _kind(lab) == "holds"} if starred else {
+                    _held(lab) for lab in labels if lab != site}  # (not what it makes itself)
+            return frozenset({("box", site)} | held), False
+        if isinstance(e, gast.ListComp):
             return frozenset({("box", site)}), False
         if isinstance(e, (gast.BinOp, gast.UnaryOp, gast.Compare)):
             operands = ([e.left, e.right] if isinstance(e, gast.BinOp) else [e.operand]
@@ -408,6 +436,8 @@ class _Aliases:
                 return st
             for t in targets:
                 self.record_stores(s, t, st)
+                if isinstance(t, gast.Subscript):  # xs[i] = h: xs now holds h
+                    self.hold(t.value, s.value, st, s)
             self.assign(s, targets, s.value, st)
         elif isinstance(s, gast.AugAssign):
             self.record_stores(s, s.target, st)
@@ -427,6 +457,9 @@ class _Aliases:
         elif isinstance(s, gast.Continue):
             self.loops[-1][1].append(st)
             return None
+        elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and isinstance(
+                s.value.func, gast.Attribute) and s.value.func.attr in _ADDING and s.value.args:
+            self.hold(s.value.func.value, s.value.args[-1], st, s)  # xs.append(h)
         elif isinstance(s, gast.FunctionDef):
             st.bind(s.name, frozenset(), None)
         elif isinstance(s, gast.Delete):
@@ -434,6 +467,16 @@ class _Aliases:
                 st.bind(name, frozenset(), None)
                 st.unbound = st.unbound | {name}
         return st
+
+    def hold(self, container: gast.expr, item: gast.expr, st: _State, s: gast.stmt) -> None:
+        """The containers ``container`` may be now also hold ``item`` (seen by all their names)."""
+        boxes = {lab for lab in self.value(container, st, ("box", id(s)))[0] if _is_box(lab)}
+        if not boxes:
+            return
+        held = {_held(lab) for lab in self.value(item, st, (id(s), "item"))[0]}
+        for name, labels in st.pts.items():
+            if labels & boxes:
+                st.pts[name] = labels | held
 
     def loop(self, s: gast.For | gast.While, st: _State) -> _State | None:
         head = st
@@ -520,6 +563,7 @@ class _Aliases:
         root = t
         while isinstance(root, (gast.Subscript, gast.Attribute)):
             root = root.value
+        written = frozenset(lab for lab in written if _kind(lab) != "holds")
         if view and written and isinstance(root, gast.Name):
             self.writes[id(s)] = (s, root.id, written, st.copy())
 

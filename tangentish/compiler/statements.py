@@ -156,10 +156,11 @@ class StatementsMixin:
         later if its values are arrays (``compiler/aliasing.py``): known only at run time."""
         guard = self.parsed.extra.get("shared_updates", {}).get((s.lineno, s.col_offset))
         if guard is not None:
-            root, names, where = guard
+            root, names, where, update = guard
             others = gast.Tuple(elts=[self.name(n, s) for n in names], ctx=gast.Load())
             check = call(gload(self.ctx.ns.helper(check_unshared)),
-                         [self.name(root, s), others, const(where)])
+                         [self.name(root, s), others, const(where)]
+                         + ([const(update)] if update else []))
             out.append(set_op(gast.copy_location(gast.Expr(value=check), s), Op("inert"),
                               self.where(s)))
 
