@@ -426,13 +426,15 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T12 (tape, limitation: a NumPy function given a Python list holding a tracked value "
             "and a plain array converts the list: torch's requires-grad error)", TAPE,
             source=r"np\.\w+\(\[", message="Can't call numpy"),
-    OpenBug("F5 (jvp of a partial or callable instance runs on the tape: its limits T2/T4b/T9/"
-            "T12)", frozenset({"jvp"}), features=frozenset({"entry_partial", "entry_callable"}),
+    OpenBug("F5 (jvp/hvp of a partial or callable instance run on the tape: its limits T2/T4b/"
+            "T9/T12)", frozenset({"jvp", "hvp"}),
+            features=frozenset({"entry_partial", "entry_callable"}),
             message="Can't call numpy|modified by an inplace operation"),
     OpenBug("T13 (tape, create_graph: a tracked array updated in place after a node saved it; "
             "jvp/hvp on the tape read the new value)", frozenset({"jvp", "hvp"}),
             features=frozenset({"falls_back", "entry_partial", "entry_callable"}),
-            source=r"\w(\[[^]]*\])? [-+*]= ", message="jvp vs|hvp vs"),
+            source=r"\w(\[[^]]*\])? [-+*]= |out=|\.fill\(|\.sort\(\)",
+            message="jvp vs|hvp vs"),
     OpenBug("R1 (support: getitem_grad allocates in x's library, not the cotangent's)",
             frozenset({"duck"}), source=r"np\.array\(", message="Implicit conversion"),
 )
