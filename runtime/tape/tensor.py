@@ -552,6 +552,12 @@ class Tensor(ShapeAndReductionMethods):
             self._grad_fn, self._output_nr = node, 0
             if self._view is not None or self._has_views:
                 after_write(self)
+        elif self._grad_fn is not None and is_grad_enabled():
+            # constant values written over a value with a history (np.multiply(c, 2.0, out=t)
+            # under the fallback): the old history must get nothing, so the write is recorded
+            # as a selection that takes all of the new values (it kept the old grad_fn: the
+            # gradient flowed on into what t no longer holds)
+            self._assign_result(apply(np.where, np.ones(self.shape, bool), raw(result), self))
         else:
             self._write(raw(result))
 

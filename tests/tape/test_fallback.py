@@ -295,3 +295,23 @@ def test_a_ufunc_itself_is_differentiated_on_the_tape():
     a, b = 0.2, -0.7  # d hypot(a, b) = (a, b) / hypot(a, b)
     np.testing.assert_allclose(grad_via_tape(np.hypot, (a, b), (0, 1)),
                                np.array([a, b]) / math.hypot(a, b), rtol=1e-12)
+
+
+def test_constant_values_written_over_a_tracked_array_cut_its_history():
+    """``np.multiply(c, 2.0, out=t)`` under the fallback wrote the values but kept ``t``'s old
+    grad_fn, so the gradient flowed on into what ``t`` no longer held (doubled here; found by
+    the falls_back fuzz family)."""
+    def f(x, w):
+        t2 = np.copy(x)
+        t2[0] = np.sum((t2[0] + w)[::-2])
+        t5 = np.copy(t2)
+        np.multiply(np.array([[0.5, 0.5, 0.5], [0.5, -0.3, -0.3]]), 3.0 * w, out=t2)
+        return np.sum(t2) + np.sum(t5)
+
+    x = np.random.default_rng(0).standard_normal((2, 3))
+    numeric = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = 1e-6
+        numeric[i] = (f(x + e, 0.25) - f(x - e, 0.25)) / 2e-6
+    np.testing.assert_allclose(grad_via_tape(f, (x, 0.25), 0), numeric, rtol=1e-6, atol=1e-9)
