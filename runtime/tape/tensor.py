@@ -23,7 +23,7 @@ from .grad_mode import no_grad as _no_grad
 from .hooks import RemovableHandle, VersionCounter
 from .methods import ShapeAndReductionMethods, _dims
 from .printing import tensor_repr
-from .views import VIEW_OF_LEAF, after_write, check_view_inplace
+from .views import VIEW_OF_LEAF, after_write, check_view_inplace, rebind
 
 __all__ = ["Tensor", "TapeWarning"]
 
@@ -547,9 +547,7 @@ class Tensor(ShapeAndReductionMethods):
                 self._data, self._vc = result._data, VersionCounter()
             else:
                 self._write(result._data)
-            node = result._grad_fn
-            node.set_output(self)
-            self._grad_fn, self._output_nr = node, 0
+            rebind(self, result)
             if self._view is not None or self._has_views:
                 after_write(self)
         else:

@@ -600,3 +600,22 @@ def numpy_values_keep_their_dtype(T, rec):
     rec(ys)
     sum(y.sum() for y in ys).backward()
     rec(x.grad)
+
+
+@case
+def retain_grad_follows_an_inplace_write(T, rec):
+    # y.grad stayed the gradient of the value before y.mul_(3)
+    x = leaf(T)
+    y = x * 1
+    y.retain_grad()
+    seen = []
+    y.register_hook(lambda g: seen.append(g.clone()))  # a tensor hook stays with that value
+    y.mul_(3)
+    (y * y).sum().backward()
+    rec(y.grad, seen, x.grad, y.retains_grad)
+    z = x * 1
+    v = z[0]
+    v.retain_grad()
+    z.add_(1)  # the view is cut again: its retain_grad moves too
+    (v * z[0]).sum().backward()
+    rec(v.grad)
