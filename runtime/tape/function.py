@@ -482,6 +482,10 @@ def _array(a) -> bool:
 
 def _index_name(index) -> str:
     parts = index if isinstance(index, tuple) else (index,)
+    if any(p is None for p in parts) and all(
+            p is None or p is Ellipsis or (isinstance(p, slice) and p == slice(None))
+            for p in parts):
+        return "UnsqueezeBackward0"
     if any(hasattr(p, "shape") or isinstance(p, list) for p in parts):
         return "IndexBackward0"
     if all(isinstance(p, int) for p in parts if p is not Ellipsis):

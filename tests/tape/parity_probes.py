@@ -619,3 +619,21 @@ def retain_grad_follows_an_inplace_write(T, rec):
     z.add_(1)  # the view is cut again: its retain_grad moves too
     (v * z[0]).sum().backward()
     rec(v.grad)
+
+
+@case
+def index_forms(T, rec):
+    # a list of lists indexed as an array index (NumPy >= 1.23) where torch reads a tuple:
+    # silently other elements; a 0-d integer tensor index was a copy, not a view
+    x = leaf(T)
+    forms = [[[0, 1], [1, 0]], [[0, 1], slice(None)], -1, None, (Ellipsis, None), [True, False],
+             (slice(1, None), None, slice(None, None, 2)), (slice(None), [2, -1]),
+             T.tensor(1), (T.tensor([0, 1]), T.tensor([2, 0])), T.tensor([1, -1])]
+    ys = [x[f] for f in forms]
+    rec(ys, [y.grad_fn.name() for y in ys])
+    sum((y * y).sum() for y in ys).backward()
+    rec(x.grad)
+    z = x * 1
+    z[T.tensor(1)].mul_(2)  # a view: writes into z
+    z[[[0, 1], [2, 0]]] = 9.0
+    rec(z)
