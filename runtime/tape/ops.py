@@ -18,15 +18,18 @@ from .engine import edge
 from .function import Node
 from .gathers import (  # noqa: F401  (functions and methods of this module)
     count_nonzero,
+    diff,
     frac,
     gather,
     index_add,
     index_fill,
     index_put,
     index_select,
+    logcumsumexp,
     masked_select,
     movedim,
     nonzero,
+    repeat_interleave,
     scatter,
     scatter_add,
     take_along_dim,
@@ -558,7 +561,7 @@ METHODS = frozenset([*_TABLE_NAMES,
     "ger", "trace", "tensordot", "det", "inverse", "logdet", "pinverse", "addcmul", "addcdiv",
     "lerp", "gather", "index_add", "index_select", "scatter", "scatter_add", "take_along_dim",
     "index_put", "nonzero", "masked_select", "index_fill", "movedim", "moveaxis", "frac",
-    "count_nonzero",
+    "count_nonzero", "repeat_interleave", "diff", "logcumsumexp",
 ])
 
 __all__ = sorted(

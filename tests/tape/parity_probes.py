@@ -637,3 +637,15 @@ def index_forms(T, rec):
     z[T.tensor(1)].mul_(2)  # a view: writes into z
     z[[[0, 1], [2, 0]]] = 9.0
     rec(z)
+
+
+@case
+def diff_repeat_interleave_logcumsumexp(T, rec):
+    x = leaf(T)
+    outs = [T.diff(x, dim=1), x.diff(dim=0), T.diff(x, n=2, dim=1),
+            T.diff(x, dim=1, prepend=T.zeros(2, 1)), x.repeat_interleave(2, dim=1),
+            T.repeat_interleave(x, 2), x.repeat_interleave(T.tensor([1, 2]), dim=0),
+            x.logcumsumexp(1), T.logcumsumexp(x, 0)]
+    rec(outs)
+    sum((o * o).sum() for o in outs).backward()
+    rec(x.grad)
