@@ -481,14 +481,17 @@ def _array(a) -> bool:
 
 
 def _index_name(index) -> str:
+    """torch applies a basic index part by part, left to right, and the result hangs from the
+    last part that did something: ``x[:, 1]`` is a select, ``x[0, 1:]`` a slice."""
     parts = index if isinstance(index, tuple) else (index,)
-    if any(p is None for p in parts) and all(
-            p is None or p is Ellipsis or (isinstance(p, slice) and p == slice(None))
-            for p in parts):
-        return "UnsqueezeBackward0"
     if any(hasattr(p, "shape") or isinstance(p, list) for p in parts):
         return "IndexBackward0"
-    if all(isinstance(p, int) for p in parts if p is not Ellipsis):
-        return "SelectBackward0"
+    for p in reversed(parts):
+        if p is None:
+            return "UnsqueezeBackward0"
+        if isinstance(p, int):
+            return "SelectBackward0"
+        if isinstance(p, slice) and p != slice(None):
+            return "SliceBackward0"
     return "SliceBackward0"
 

@@ -649,3 +649,19 @@ def diff_repeat_interleave_logcumsumexp(T, rec):
     rec(outs)
     sum((o * o).sum() for o in outs).backward()
     rec(x.grad)
+
+
+@case
+def grad_fn_names_of_common_ops(T, rec):
+    x = leaf(T)
+    outs = [x + 1, 1 - x, x / 2, 2 / x, -x, x ** 2, 2 ** x, x.abs(), x.sum(0), x.t(), x[0],
+            x[:, 1], x[1:, 0], x[0, 1:], x[[0]], x[None], x[..., None], x.unsqueeze(0),
+            x.squeeze(), x.sigmoid(), T.relu(x), x.clamp(0, 1), x.max(), x.min(0)[0],
+            x.softmax(-1), x.log_softmax(-1), x @ x.t(), x.norm(), x.std(), x.prod(),
+            x.cumsum(1), x.flip(0), x.expand(2, 2, 3), x.permute(1, 0), T.cat([x, x]),
+            T.stack([x, x]), x.double(), x.amax(1), x.logsumexp(1), x.repeat(2, 1),
+            T.where(x > 0, x, 0.0), x.masked_fill(x > 0, 1.0), x.gather(1, T.tensor([[0], [1]])),
+            x.index_select(1, T.tensor([0, 2])), x.narrow(1, 0, 2), x.sort(1)[0], x.topk(2)[0],
+            x.cumprod(1), x.trace(), x.square(), x.rsqrt(), x.reciprocal(), x.sign(),
+            x.atan2(x + 2), x.maximum(x.flip(0)), x.median(), x.floor()]
+    rec([o.grad_fn.name() for o in outs])
