@@ -22,6 +22,7 @@ import numpy as np
 from .backend import is_array
 from .tape import fallback
 from .tape.autograd_api import grad as autograd_grad
+from .tape.grad_mode import _state as _grad_state
 from .tape.grad_mode import enable_grad
 from .tape.tensor import Tensor
 
@@ -114,8 +115,15 @@ def _push(fn: Any, args: tuple, tangents: tuple, kwargs: dict) -> tuple[Any, Any
     directions: list = []
     for a, t in zip(args, tangents):
         _pair(a, t, directions)
+    # NumPy code on the tape, as fallback._run runs it: a.sort() in place, 0-d ``+=`` rebinds,
+    # float(x) warns (without this, jvp's tape sorted nothing and lost float() silently)
+    previous, _grad_state.fallback = _grad_state.fallback, True
+    try:
+        with enable_grad():
+            out = fn(*wrapped, **kwargs)
+    finally:
+        _grad_state.fallback = previous
     with enable_grad():
-        out = fn(*wrapped, **kwargs)
         flat: list = []
         rebuild = _flatten(out, flat)
         live = [i for i, o in enumerate(flat) if isinstance(o, Tensor) and o.requires_grad]

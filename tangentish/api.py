@@ -25,6 +25,7 @@ from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.compiler.resolve import kind_of
 from tangentish.custom import defjvp, defvjp
 from tangentish.errors import TransformError
+from tangentish.runtime.shared_writes import SharedWriteError
 from tangentish.transforms import hessian, hvp, jacobian, jvp
 
 __all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck", "jvp", "jacobian", "hessian",
@@ -228,6 +229,11 @@ class _Transformed:
             _check_float_args(compiled, args, kwargs)
         try:
             out = _run(compiled, args, kwargs)
+        except SharedWriteError as err:  # ``a += g`` into a shared array: the tape follows it
+            if self.fallback == "error":
+                raise
+            warn_fallback(err)
+            return _tape(self.form, self.fn, args, self.wrt, kwargs, err)
         except (TypeError, ValueError):
             if not compiled.augmented:
                 raise

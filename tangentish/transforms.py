@@ -27,6 +27,7 @@ structure, dtype and array library. ``fallback="error"`` raises the TransformErr
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,7 @@ from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.errors import TransformError
 from tangentish.runtime.backend import is_array
+from tangentish.runtime.shared_writes import SharedWriteError
 
 __all__ = ["jvp", "jacobian", "hessian", "hvp", "JVP"]
 
@@ -61,6 +63,11 @@ def _generated(f: Callable[..., Any]) -> tuple[Callable[..., Any], Any]:
     if callable(compiled):
         c = compiled()
         if c is not None:
+            if getattr(f, "_bound", ()) or getattr(f, "_keywords", {}):
+                # The gradient of a functools.partial: its generated function takes the
+                # partial's arguments too (without them hvp raised "missing 1 required
+                # positional argument"); forward mode runs such a partial on the tape.
+                return functools.partial(c.function, *f._bound, **f._keywords), _NO_SELF
             return c.function, (c.bound_self if c.has_self else _NO_SELF)
     return f, _NO_SELF
 
@@ -126,11 +133,17 @@ class JVP:
         fn = compiled.function
         names = list(inspect.signature(fn).parameters)[-len(compiled.wrt):]
         kwargs = dict(zip(names, tangents))
-        if compiled.has_self:
-            return fn(compiled.bound_self, *primals, **kwargs)
-        if self.bound is not _NO_SELF:
-            return fn(self.bound, *primals, **kwargs)
-        return fn(*primals, **kwargs)
+        try:
+            if compiled.has_self:
+                return fn(compiled.bound_self, *primals, **kwargs)
+            if self.bound is not _NO_SELF:
+                return fn(self.bound, *primals, **kwargs)
+            return fn(*primals, **kwargs)
+        except SharedWriteError as err:  # ``a += g`` into a shared array: the tape follows it
+            if self.fallback == "error":
+                raise
+            warn_fallback(err)
+            return self._tape(tuple(primals), tuple(tangents))
 
     def _tape(self, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         """The whole function on the tape; arguments not differentiated are held fixed."""

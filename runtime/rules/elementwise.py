@@ -504,7 +504,9 @@ def power_jvp_a(da, y, a, b):
 
 
 def power_jvp_b(db, y, a, b):
-    return db * y * np.log(np.where(a == 0, 1.0, a))
+    # A zero tangent adds nothing even where log(a) is NaN (a < 0): an integer exponent that
+    # forward mode over a gradient sees as active (popped off its loop stack) has tangent 0.
+    return db * y * np.log(np.where((a == 0) | (db == 0), 1.0, a))
 
 
 def float_power_vjp_a(dy, y, a, b):

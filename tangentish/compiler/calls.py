@@ -16,6 +16,7 @@ from typing import Any
 import gast
 import numpy as np
 
+from tangentish.compiler.aliasing import check_writes
 from tangentish.compiler.diagnostics import error_at, first_unsupported
 from tangentish.compiler.nodes import attr, call, const, gload, store_counts
 from tangentish.compiler.ops import Op
@@ -105,6 +106,8 @@ class CallsMixin:
         try:
             self.inline_user(obj, e, target, scratch)
         except TransformError as err:
+            if getattr(err, "whole_function", False):  # a write the caller would miss (aliasing)
+                raise
             self.ctx.untransformable[id(e)] = err
             return False
         out.extend(scratch)
@@ -123,6 +126,7 @@ class CallsMixin:
         if found is not None:
             node, words = found
             raise error_at(parsed.where(node), f"tangentish cannot transform {words}")
+        check_writes(parsed, inlined=True)  # a write through shared memory (a view)
         args, kws = self.call_args(e, out)
         if parsed.has_self:
             args = [gload(self.ctx.ns.ref(parsed.bound_self, "self_obj"))] + args

@@ -31,6 +31,7 @@ from typing import Any
 import gast
 import numpy as np
 
+from tangentish.compiler.aliasing import check_writes
 from tangentish.compiler.calls import METHODS, CallsMixin, is_static
 from tangentish.compiler.diagnostics import error_at, first_unsupported
 from tangentish.compiler.hoist import hoist_invariants
@@ -105,6 +106,7 @@ def normalize(parsed: Parsed, scope: Scope, call_site_fallback: bool = False) ->
     if found is not None:
         node, words = found
         raise error_at(parsed.where(node), f"tangentish cannot transform {words}")
+    check_writes(parsed)  # a write through shared memory (a view)
     node = parsed.node
     names = local_names(node)  # (one walk: _result_name and the body's _Function reuse it)
     namer = Namer(names)

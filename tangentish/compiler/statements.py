@@ -29,6 +29,7 @@ from tangentish.compiler.nodes import (
 from tangentish.compiler.ops import Op, set_op
 from tangentish.compiler.resolve import UNRESOLVED, kind_of
 from tangentish.runtime import adjoint_helpers as helpers
+from tangentish.runtime.shared_writes import check_unshared
 
 __all__ = ["StatementsMixin"]
 
@@ -114,6 +115,7 @@ class StatementsMixin:
         self.local_fns[s.name] = s
 
     def stmt_AnnAssign(self, s, out):
+        self.check_shared(s, out)
         if s.value is not None:
             self.assign_to(s.target, s.value, out, s)
 
@@ -126,6 +128,7 @@ class StatementsMixin:
                                     type_params=[])
             self.local_fns[s.targets[0].id] = gast.copy_location(fdef, s)
             return
+        self.check_shared(s, out)
         first, *others = s.targets
         v = s.value
         if (isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute)
@@ -148,7 +151,20 @@ class StatementsMixin:
         for t in others:  # a = b = v: b copies a
             self.assign_to(t, first if isinstance(first, gast.Name) else s.value, out, s)
 
+    def check_shared(self, s, out):
+        """``check_unshared(a, (y,), ...)`` before a write that shares memory with a name read
+        later if its values are arrays (``compiler/aliasing.py``): known only at run time."""
+        guard = self.parsed.extra.get("shared_updates", {}).get((s.lineno, s.col_offset))
+        if guard is not None:
+            root, names, where = guard
+            others = gast.Tuple(elts=[self.name(n, s) for n in names], ctx=gast.Load())
+            check = call(gload(self.ctx.ns.helper(check_unshared)),
+                         [self.name(root, s), others, const(where)])
+            out.append(set_op(gast.copy_location(gast.Expr(value=check), s), Op("inert"),
+                              self.where(s)))
+
     def stmt_AugAssign(self, s, out):
+        self.check_shared(s, out)
         load_target = clone(s.target)
         for n in gast.walk(load_target):
             if hasattr(n, "ctx"):

@@ -262,3 +262,21 @@ def test_a_name_bound_only_in_a_branch_and_a_loop_of_no_steps(n):
             minus = [x, w][:arg] + [[x, w][arg] - e] + [x, w][arg + 1:]
             numeric[i] = (f(*plus, n) - f(*minus, n)) / 2e-6
         np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-8)
+
+
+def _integer_powers_in_a_loop(x):
+    tot = 0.0
+    for i in range(3):
+        tot = x[i] ** (i + 2) * tot + x[i]
+    return tot
+
+
+def test_hvp_through_integer_exponents_popped_off_the_stack():
+    """The gradient pushes ``i + 2`` with values that are differentiated; forward mode over
+    it then saw the exponent as active, and its zero tangent times log(x[1] < 0) was NaN."""
+    x, v = np.array([0.3, -0.6, 0.9]), np.array([1.0, 0.5, -0.25])
+    g = tg.grad(_integer_powers_in_a_loop)
+    numeric = (g(x + 1e-5 * v) - g(x - 1e-5 * v)) / 2e-5
+    np.testing.assert_allclose(tg.hvp(_integer_powers_in_a_loop, x, v), numeric, rtol=1e-6)
+    np.testing.assert_allclose(tg.hessian(_integer_powers_in_a_loop)(x) @ v, numeric,
+                               rtol=1e-6)

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from tangentish.checking import numerical_grad
+from tangentish.errors import TransformError
 
 #: Where generated modules are written (one directory per test session).
 _MODULE_DIR = Path(tempfile.mkdtemp(prefix="tangentish-fuzz-"))
@@ -84,22 +85,34 @@ def writes_subscripts(source: str) -> bool:
 
 
 class _Probe(ast.NodeTransformer):
-    """Rewrites ``a > b`` / ``a < b`` into ``_compare(a, b, op)``, and the kinks ``abs(a)``,
-    ``max(a, b)``, ``min(a, b)`` into ``_abs``/``_max``/``_min``, so margins can be recorded."""
+    """Rewrites ``a > b`` / ``a < b`` (chained too) into ``_compare(a, b, op)``, and the kinks
+    ``abs(a)``, ``max(a, b)``, ``min(a, b)``, ``max([a, b, c])``, ``np.max([a, b], axis=0)``,
+    ``np.min``, ``t.sort()`` into ``_abs``/``_max``/``_min``/``_npmax``/``_npmin``/``_sort``, so
+    margins can be recorded."""
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
-        if isinstance(node.func, ast.Name) and node.func.id in ("abs", "max", "min"):
-            node.func = ast.Name("_" + node.func.id, ast.Load())
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in ("abs", "max", "min"):
+            node.func = ast.Name("_" + func.id, ast.Load())
+        elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+              and func.value.id == "np" and func.attr in ("max", "min", "amax", "amin")):
+            node.func = ast.Name("_np" + func.attr.lstrip("a"), ast.Load())
+        elif isinstance(func, ast.Attribute) and func.attr == "sort" and not node.args:
+            node.args, node.func = [func.value], ast.Name("_sort", ast.Load())
         return node
 
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         self.generic_visit(node)
-        if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Gt, ast.Lt)):
+        if not all(isinstance(op, (ast.Gt, ast.Lt)) for op in node.ops):
             return node
-        op = ast.Constant(">" if isinstance(node.ops[0], ast.Gt) else "<")
-        call = ast.Call(ast.Name("_compare", ast.Load()), [node.left, node.comparators[0], op], [])
-        return ast.copy_location(call, node)
+        # Every pair of a chain is probed (they have no side effects), then and-ed.
+        operands = [node.left, *node.comparators]
+        calls = [ast.Call(ast.Name("_compare", ast.Load()),
+                          [a, b, ast.Constant(">" if isinstance(op, ast.Gt) else "<")], [])
+                 for a, b, op in zip(operands, operands[1:], node.ops)]
+        test = calls[0] if len(calls) == 1 else ast.BoolOp(ast.And(), calls)
+        return ast.copy_location(test, node)
 
 
 def condition_margin(source: str, args: tuple[Any, ...], name: str = "f") -> float:
@@ -119,17 +132,37 @@ def condition_margin(source: str, args: tuple[Any, ...], name: str = "f") -> flo
         _kink(a, 0.0)
         return abs(a)
 
-    def _max(a: Any, b: Any) -> Any:
-        _kink(a, b)
-        return max(a, b)
+    def _gap(values: Any, axis: Any = None) -> None:
+        # The two largest (or smallest) along the reduced axis must be apart.
+        a = np.sort(np.asarray(values, dtype=np.float64), axis=axis)
+        if a.size > 1:
+            a = a.ravel() if axis is None else np.moveaxis(a, axis, -1)
+            margins.append(float(np.min(np.abs(np.diff(a, axis=-1)))))
 
-    def _min(a: Any, b: Any) -> Any:
-        _kink(a, b)
-        return min(a, b)
+    def _max(*args: Any) -> Any:
+        _gap(args[0] if len(args) == 1 else args)
+        return max(*args)
+
+    def _min(*args: Any) -> Any:
+        _gap(args[0] if len(args) == 1 else args)
+        return min(*args)
+
+    def _npmax(values: Any, axis: Any = None) -> Any:
+        _gap(values, axis)
+        return np.max(values, axis=axis)
+
+    def _npmin(values: Any, axis: Any = None) -> Any:
+        _gap(values, axis)
+        return np.min(values, axis=axis)
+
+    def _sort(array: Any) -> None:
+        _gap(array, -1)
+        array.sort()
 
     tree = ast.fix_missing_locations(_Probe().visit(ast.parse(source)))
     namespace: dict[str, Any] = {"_compare": _compare, "_abs": _abs, "_max": _max,
-                                 "_min": _min}
+                                 "_min": _min, "_npmax": _npmax, "_npmin": _npmin,
+                                 "_sort": _sort}
     exec(compile(tree, "<fuzz probe>", "exec"), namespace)
     namespace[name](*copy.deepcopy(args))
     return min(margins)
@@ -138,10 +171,11 @@ def condition_margin(source: str, args: tuple[Any, ...], name: str = "f") -> flo
 # ---------------------------------------------------------------------- differentiators
 
 
-def _compiled(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
+def _compiled(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...],
+              fallback: str = "error") -> tuple[Any, Any]:
     import tangentish as tg
 
-    value, grads = tg.value_and_grad(module.f, wrt=wrt, fallback="error")(*args)
+    value, grads = tg.value_and_grad(module.f, wrt=wrt, fallback=fallback)(*args)
     return value, tuple(grads)
 
 
@@ -153,8 +187,8 @@ def _compiled_duck(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> 
 
     try:
         primal = module.f(*duck(copy.deepcopy(args)))
-    except TypeError:
-        return None, None  # the program itself cannot run on a duck array (math.sin, ...)
+    except (TypeError, AttributeError):
+        return None, None  # the program itself cannot run on a duck array (math.sin, t.sort())
     if not np.allclose(float(host(primal)), float(module.f(*copy.deepcopy(args))),
                        rtol=AD_RTOL, atol=AD_ATOL):
         # It means something else there: ``a += b`` on an element read as a 0-d array writes
@@ -164,10 +198,11 @@ def _compiled_duck(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> 
     return host(value), tuple(host(grads))
 
 
-def _vjp(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any, Any]:
+def _vjp(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...],
+         fallback: str = "error") -> tuple[Any, Any]:
     import tangentish as tg
 
-    value, pullback = tg.vjp(module.f, *args, fallback="error")
+    value, pullback = tg.vjp(module.f, *args, fallback=fallback)
     grads = pullback(1.0)
     return value, tuple(grads[pos] for pos in wrt)
 
@@ -188,15 +223,28 @@ def _tape(module: Any, args: tuple[Any, ...], wrt: tuple[int, ...]) -> tuple[Any
 class _Functional(ast.NodeTransformer):
     """``a += b`` -> ``a = a + b``: the same thing for unaliased arrays, and what autograd needs
     (NumPy's in-place ``ndarray.__iadd__`` refuses autograd's boxes). Also ``a.dot(b)`` ->
-    ``np.dot(a, b)`` and ``float(a)`` -> ``a``, which autograd's boxes do not have."""
+    ``np.dot(a, b)``, ``float(a)`` and ``a.item()`` -> ``a``, ``np.copy(a)`` and ``a.copy()`` ->
+    ``a * 1.0`` (autograd's boxes have none of these), and a list given to a NumPy function
+    ``np.max([a, b])`` -> ``np.max(np.array([a, b]))`` (autograd's ``np.array`` boxes it)."""
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
-        method = isinstance(node.func, ast.Attribute) and not (
+        numpy = isinstance(node.func, ast.Attribute) and (
             isinstance(node.func.value, ast.Name) and node.func.value.id == "np")
+        method = isinstance(node.func, ast.Attribute) and not numpy
         if method and node.func.attr == "dot":
             dot = ast.Attribute(ast.Name("np", ast.Load()), "dot", ast.Load())
             return ast.copy_location(ast.Call(dot, [node.func.value, *node.args], []), node)
+        if method and node.func.attr == "item" and not node.args:
+            return node.func.value
+        if (method and node.func.attr == "copy" and not node.args) or (
+                numpy and node.func.attr == "copy"):
+            copied = node.func.value if method else node.args[0]
+            return ast.copy_location(ast.BinOp(copied, ast.Mult(), ast.Constant(1.0)), node)
+        if numpy and node.func.attr not in ("stack", "concatenate", "array"):
+            array = ast.Attribute(ast.Name("np", ast.Load()), "array", ast.Load())
+            node.args = [ast.Call(array, [a], []) if isinstance(a, ast.List) else a
+                         for a in node.args]
         if isinstance(node.func, ast.Name) and node.func.id == "float":
             return node.args[0]
         return node
@@ -270,6 +318,9 @@ class Case:
     value: float
     numeric: list[list[np.ndarray]]  # per wrt position, per leaf, at FD_STEP
     margin: float
+    #: The program has a construct the compiler refuses (tests/fuzz/idioms.py, FALLS_BACK):
+    #: a TransformError, then the tape with a TransformWarning, is the expected path.
+    falls_back: bool = False
     coarse: list[list[np.ndarray]] = field(default_factory=list)  # the same at FD_CHECK_STEP
     _extrapolated: list[list[np.ndarray]] | None = None
 
@@ -305,7 +356,7 @@ class Case:
 
 
 def prepare(source: str, args: tuple[Any, ...], wrt: tuple[int, ...],
-            path: Path | None = None) -> Case:
+            path: Path | None = None, falls_back: bool = False) -> Case:
     module = load_module(source, path)
     margin = condition_margin(source, args)
     used = copy.deepcopy(args)
@@ -316,7 +367,7 @@ def prepare(source: str, args: tuple[Any, ...], wrt: tuple[int, ...],
     def differences(step: float) -> list[list[np.ndarray]]:
         return [numerical_grad(module.f, copy.deepcopy(args), pos, eps=step)[0] for pos in wrt]
 
-    return Case(module, args, wrt, value, differences(FD_STEP), margin,
+    return Case(module, args, wrt, value, differences(FD_STEP), margin, falls_back,
                 coarse=differences(FD_CHECK_STEP))
 
 
@@ -372,6 +423,16 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T9 (tape, limitation: a method of a plain ndarray, a.dot(t), converts a tracked "
             "argument: torch's requires-grad error)", TAPE, source=r"(?<!np)\.dot\(",
             message="Can't call numpy"),
+    OpenBug("T12 (tape, limitation: a NumPy function given a Python list holding a tracked value "
+            "and a plain array converts the list: torch's requires-grad error)", TAPE,
+            source=r"np\.\w+\(\[", message="Can't call numpy"),
+    OpenBug("F5 (jvp of a partial or callable instance runs on the tape: its limits T2/T4b/T9/"
+            "T12)", frozenset({"jvp"}), features=frozenset({"entry_partial", "entry_callable"}),
+            message="Can't call numpy|modified by an inplace operation"),
+    OpenBug("T13 (tape, create_graph: a tracked array updated in place after a node saved it; "
+            "jvp/hvp on the tape read the new value)", frozenset({"jvp", "hvp"}),
+            features=frozenset({"falls_back", "entry_partial", "entry_callable"}),
+            source=r"\w(\[[^]]*\])? [-+*]= ", message="jvp vs|hvp vs"),
     OpenBug("R1 (support: getitem_grad allocates in x's library, not the cotangent's)",
             frozenset({"duck"}), source=r"np\.array\(", message="Implicit conversion"),
 )
@@ -393,7 +454,7 @@ def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
     source = Path(case.module.__file__).read_text()
     results: dict[str, Any] = {"events": []}
     for name, method in methods.items():
-        if name == "autograd" and writes_subscripts(source):
+        if name == "autograd" and (writes_subscripts(source) or "inplace_call" in features):
             continue
         try:
             got = _run_method(case, name, method, results["events"])
@@ -425,6 +486,20 @@ def _run_method(case: Case, name: str, method: Callable[..., tuple[Any, ...]],
     snapshot = copy.deepcopy(case.args)
     try:
         value, grads = method(case.module, snapshot, case.wrt)
+    except TransformError as exc:
+        if case.falls_back and name == "duck":
+            events.append(f"duck: refused ({_gist(exc)})")  # the tape is checked on NumPy
+            return None
+        if not (case.falls_back and name in FALLS_BACK_TO_TAPE):
+            raise Mismatch(f"{name} raised {type(exc).__name__}: {exc}") from exc
+        events.append(f"{name}: refused ({_gist(exc)}), runs on the tape")
+        snapshot = copy.deepcopy(case.args)
+        value, grads = _on_the_tape(case, name, method, snapshot, exc, events)
+    except (RuntimeError, TypeError) as exc:
+        if not (case.falls_back and name == "tape" and _gist(exc)):
+            raise Mismatch(f"{name} raised {type(exc).__name__}: {exc}") from exc
+        events.append(f"tape: clear error ({type(exc).__name__}: {_gist(exc)})")
+        return None
     except Exception as exc:
         raise Mismatch(f"{name} raised {type(exc).__name__}: {exc}") from exc
     if grads is None:  # the method does not apply to this program
@@ -446,6 +521,48 @@ def _run_method(case: Case, name: str, method: Callable[..., tuple[Any, ...]],
                      case.extrapolated()[k], FD_RTOL, FD_ATOL * case.scale)
             events.append(f"{name}: differences at step {FD_STEP} overruled by extrapolation")
     return got_all
+
+
+#: Methods that take the tape when the compiler refuses a construct (``fallback="tape"``).
+FALLS_BACK_TO_TAPE = ("compiled", "vjp")
+
+
+def _gist(exc: BaseException) -> str:
+    """The first words of an error: few enough distinct ones to count as events."""
+    return " ".join(str(exc).split()[:7])
+
+
+def _on_the_tape(case: Case, name: str, method: Callable[..., tuple[Any, ...]], args: Any,
+                 refusal: TransformError, events: list[str]) -> tuple[Any, Any]:
+    """``method`` again with ``fallback="tape"``: it must warn (TransformWarning) and then give
+    the right gradient, or raise a clear RuntimeError/TypeError (counted, not a failure)."""
+    from tangentish.compiler import diagnostics
+    from tangentish.errors import TransformWarning
+
+    # It warns once per file, line and construct in a process: forget that the refusal (just
+    # raised with fallback="error") was seen, so this call must warn.
+    refused = getattr(refusal, "filename", None), getattr(refusal, "lineno", None)
+    diagnostics._warned.discard((refused[0] or "", refused[1] or 0, refusal.reason))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value, grads = method(case.module, args, case.wrt, fallback="tape")
+        except (RuntimeError, TypeError) as exc:
+            if not _gist(exc):
+                raise Mismatch(f"{name} on the tape raised an empty {type(exc).__name__}") from exc
+            events.append(f"{name}: clear error on the tape ({type(exc).__name__}: {_gist(exc)})")
+            value = grads = None
+        except Exception as exc:
+            raise Mismatch(f"{name} on the tape raised {type(exc).__name__}: {exc}") from exc
+    if not any(issubclass(w.category, TransformWarning) for w in caught):
+        if refusal.function in (None, "f", "_f", "__call__", "<lambda>"):
+            raise Mismatch(f"{name} fell back to the tape without a TransformWarning")
+        # Refused in a helper: f compiles and calls it on the tape (call-site fallback), which
+        # warns only where its result is needed.
+        events.append(f"{name}: call-site fallback for a helper, no warning")
+    if any("Python number" in str(w.message) for w in caught):
+        return None, None  # float(x) on the tape: not followed, and it says so (see _tape)
+    return value, grads
 
 
 def _same(used: Any, original: Any) -> bool:

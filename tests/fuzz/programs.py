@@ -144,15 +144,18 @@ class _Writer:
     """Draws one program; all randomness comes from hypothesis ``draw`` so it shrinks."""
 
     def __init__(self, draw: Any, max_depth: int, statements: tuple[str, ...],
-                 extras: bool = False):
+                 extras: bool = False, idioms: int = 0):
         self.draw = draw
         self.extras = extras
+        self.idioms = idioms  # 1: tests/fuzz/idioms.py's constructs; 2: also those that fall back
         self.max_depth = max_depth
         self.statements = statements
         self.lines: list[str] = []
         self.indent = 1
         self.helpers: list[Helper] = []
-        self.local_function = ""  # a lambda or nested def of f, applied elementwise
+        self.local_functions: list[str] = []  # lambdas or nested defs, applied elementwise
+        self.extra_leaves: dict[str, list[str]] = {}  # type -> read-only leaves (self.scale)
+        self.expression_only = False  # f is a lambda: no statements
         self.features: set[str] = set()
         self._ids = itertools.count()
 
@@ -187,6 +190,7 @@ class _Writer:
 
     def leaves(self, sc: Scope, t: str) -> list[str]:
         out = [n for n, ty in sorted(sc.vars.items()) if ty == t]
+        out += self.extra_leaves.get(t, [])
         out += [f"{n}[{k}]" for n, ty in sorted(sc.lists.items()) if ty == t for k in (0, -1)]
         out += [f'{n}["{k}"]' for n, keys in sorted(sc.dicts.items())
                 for k, ty in sorted(keys.items()) if ty == t]
@@ -234,15 +238,21 @@ class _Writer:
             return text
         kinds = ["unary", "binary", "binary", "reduce", "helper"]
         extra = ["method", "ifexp", "math", "stack", "kink", "local_function", "transpose"]
-        kind = self.pick(kinds + extra if self.extras else kinds)
+        kinds = kinds + extra if self.extras else kinds
+        kind = self.pick(kinds + ["idiom", "idiom"] if self.idioms else kinds)
+        if kind == "idiom":
+            text = self.idiom_expr(sc, t, depth)
+            if text is not None:
+                return self.pick(UNARY).format(text) if fresh and t != S else text
+            kind = "binary"
         if kind == "kink":
             if t == S and self.coin():
                 a, b = self.expr(sc, S, depth - 1), self.expr(sc, S, depth - 1)
                 return f"{self.pick(['max', 'min'])}({a}, {b})"
             text = f"abs({self.expr(sc, t, depth - 1)})"
             return self.pick(UNARY).format(text) if fresh else text
-        if kind == "local_function" and self.local_function:
-            return f"{self.local_function}({self.expr(sc, t, depth - 1)})"
+        if kind == "local_function" and self.local_functions:
+            return f"{self.pick(self.local_functions)}({self.expr(sc, t, depth - 1)})"
         if kind == "transpose" and t != S:
             m = self.expr(sc, M, depth - 1)
             return f"{m}.T.sum(axis=1)" if t == V else f"{m}.reshape(3, 2).T"
@@ -275,6 +285,10 @@ class _Writer:
         other = self.pick([u for u in (S, V, M) if RANK[u] <= RANK[t]])
         a, b = (t, other) if self.coin() else (other, t)
         return self.pick(BINARY).format(self.expr(sc, a, depth - 1), self.expr(sc, b, depth - 1))
+
+    def idiom_expr(self, sc: Scope, t: str, depth: int) -> str | None:
+        """An expression of tests/fuzz/idioms.py (the subclass there), or None."""
+        return None
 
     def call(self, sc: Scope, h: Helper, depth: int) -> str:
         """A call of helper ``h``: arguments positional, then by keyword in any order, and a
@@ -629,11 +643,17 @@ def _value(draw: Any, kind: Any) -> Any:
 @st.composite
 def programs(draw: Any, statements: tuple[str, ...] = STATEMENTS, max_statements: int = 6,
              max_depth: int = 2, helpers: bool = True, containers: bool = True,
-             extras: bool = False) -> Program:
+             extras: bool = False, idioms: int = 0) -> Program:
     """A random program using the given statement kinds (see module docstring); ``extras``
     adds methods, conditional expressions, ``math``, ``np.stack``, negative indices and
-    ``sum`` of lists to the expressions."""
-    w = _Writer(draw, max_depth, statements, extras)
+    ``sum`` of lists to the expressions; ``idioms`` (1, or 2 with constructs that fall back to
+    the tape) the constructs of tests/fuzz/idioms.py."""
+    if idioms:
+        from tests.fuzz.idioms import IdiomWriter  # a subclass of _Writer: imported late
+
+        w = IdiomWriter(draw, max_depth, statements, extras, idioms)
+    else:
+        w = _Writer(draw, max_depth, statements, extras)
     for index in range(draw(st.integers(0, 2)) if helpers else 0):
         w.helper(index)
     if w.helpers:
@@ -668,10 +688,32 @@ def programs(draw: Any, statements: tuple[str, ...] = STATEMENTS, max_statements
         else:
             sc.loop_ints[name] = 3  # k is 1 or 2: a valid index below 3
 
-    w.lines.append(f"def f({', '.join(names)}):")
-    w.indent = 1
+    if idioms:
+        w.begin(names, sc)  # def f, def _f for a partial, class Model, or lambdas in a table
+    else:
+        w.lines.append(f"def f({', '.join(names)}):")
+        w.indent = 1
+    if not w.expression_only:
+        _body(w, sc, draw, max_statements, extras)
+    if idioms:
+        w.end()
+    header = "import numpy as np\n\n\n"
+    if extras or idioms:
+        header = (("import functools\n" if idioms else "") + "import math\n\nimport numpy as np\n\n"
+                  + "".join(f"{n} = {text}\n" for n, (_, text) in GLOBALS.items())
+                  + (w.module_lines() if idioms else "") + "\n\n")
+    source = header + "\n".join(w.lines) + "\n"
+
+    args = tuple(_value(draw, kind) for kind in kinds)
+    diff = [j for j, kind in enumerate(kinds) if kind != ("int",)]
+    chosen = draw(st.lists(st.sampled_from(diff), min_size=1, max_size=len(diff), unique=True))
+    return Program(source, args, tuple(sorted(chosen)), frozenset(w.features))
+
+
+def _body(w: _Writer, sc: Scope, draw: Any, max_statements: int, extras: bool) -> None:
+    """The statements of ``f`` and its ``return``."""
     if extras and w.coin(0.4):
-        w.local_function = "g"
+        w.local_functions.append("g")
         body = w.pick(UNARY).format("u")
         closure = sorted(n for n in sc.vars if sc.vars[n] == S)
         if closure and w.coin():  # a closure: reads f's variable when called (late binding)
@@ -682,18 +724,10 @@ def programs(draw: Any, statements: tuple[str, ...] = STATEMENTS, max_statements
             w.emit("def g(u):")
             w.emit(f"    return {body}")
         w.features.add("local_function")
+    if w.idioms > 1:
+        w.lambda_table()
     before = set(sc.vars)
     for _ in range(draw(st.integers(1, max_statements))):
         w.statement(sc, 0)
     locals_ = [n for n in sc.vars if n not in before]
     w.st_return(sc, locals_)
-    header = "import numpy as np\n\n\n"
-    if extras:
-        header = ("import math\n\nimport numpy as np\n\n"
-                  + "".join(f"{n} = {text}\n" for n, (_, text) in GLOBALS.items()) + "\n\n")
-    source = header + "\n".join(w.lines) + "\n"
-
-    args = tuple(_value(draw, kind) for kind in kinds)
-    diff = [j for j, kind in enumerate(kinds) if kind != ("int",)]
-    chosen = draw(st.lists(st.sampled_from(diff), min_size=1, max_size=len(diff), unique=True))
-    return Program(source, args, tuple(sorted(chosen)), frozenset(w.features))

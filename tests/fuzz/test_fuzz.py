@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import tangentish as tg
 from tests.fuzz.forward import check_forward
 from tests.fuzz.harness import Mismatch, available_methods, check, load_module, prepare
+from tests.fuzz.idioms import FALLBACK_STATEMENTS, FALLS_BACK, IDIOM_STATEMENTS
 from tests.fuzz.programs import EXTRA_STATEMENTS, STATEMENTS, Program, args_source, programs
 
 REGRESSIONS = Path(__file__).parent / "regressions"
@@ -38,7 +39,14 @@ FAMILIES = {
     "helpers": dict(statements=("assign", "overwrite", "augassign", "if"), helpers=True),
     "extended": dict(statements=("assign", "overwrite", "list", "append") + EXTRA_STATEMENTS,
                      extras=True),
-    "everything": dict(statements=STATEMENTS + EXTRA_STATEMENTS, extras=True),
+    "everything": dict(statements=STATEMENTS + EXTRA_STATEMENTS + IDIOM_STATEMENTS
+                       + ("nested_for",), extras=True, idioms=1),
+    # What the hand-written probes of 2026-11-30 found (C14-C18): tests/fuzz/idioms.py.
+    "idioms": dict(statements=("assign", "overwrite", "augassign", "subscript", "list",
+                               "append", "for") + IDIOM_STATEMENTS * 2 + ("nested_for",) * 2,
+                   extras=True, idioms=1),
+    "falls_back": dict(statements=("assign", "augassign", "list", "append", "copy",
+                                   "fancy_write") + FALLBACK_STATEMENTS, idioms=2),
 }
 
 #: Programs per run, all families together, by hypothesis profile; $TANGENTISH_FUZZ_PROGRAMS
@@ -72,7 +80,8 @@ def regression_text(program: Program, why: str) -> str:
 @given(data=st.data())
 def test_generated_programs_agree(family, data):
     program = data.draw(programs(**FAMILIES[family]), label="program")
-    case = prepare(program.source, program.args, program.wrt)
+    case = prepare(program.source, program.args, program.wrt,
+                   falls_back=FALLS_BACK in program.features)
     if not case.steps_agree:
         event("rejected: differences at two steps disagree (curvature)")
     if not case.well_conditioned:
@@ -110,11 +119,13 @@ def _progress(family: str, outcome: str) -> None:
 def test_saved_regressions_agree(path):
     source = path.read_text()
     module = load_module(source, path)
-    case = prepare(source, tuple(module.ARGS), tuple(module.WRT), path)
+    features = frozenset(getattr(module, "FEATURES", ()))  # e.g. falls_back: refused, on the tape
+    case = prepare(source, tuple(module.ARGS), tuple(module.WRT), path,
+                   falls_back=FALLS_BACK in features)
     assert case.well_conditioned, "a regression must be smooth at its saved arguments"
-    outcome = check(case, METHODS)
+    outcome = check(case, METHODS, features)
     if FORWARD:
-        check_forward(case, outcome.get("compiled"), frozenset())
+        check_forward(case, outcome.get("compiled"), features)
 
 
 @given(program=programs(max_statements=3))

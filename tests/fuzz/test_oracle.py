@@ -7,6 +7,8 @@ overrules is not a mismatch, and that a real error still is.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -35,8 +37,8 @@ def f(x, y):
 '''
 
 
-def _compiled(module, args, wrt):
-    value, grads = tg.value_and_grad(module.f, wrt=wrt, fallback="error")(*args)
+def _compiled(module, args, wrt, fallback="error"):
+    value, grads = tg.value_and_grad(module.f, wrt=wrt, fallback=fallback)(*args)
     return value, tuple(grads)
 
 
@@ -73,3 +75,41 @@ def test_the_probe_records_the_margin_of_kinks_and_comparisons():
     assert condition_margin(source, (0.3005,)) == pytest.approx(0.0005)
     source = "def f(x):\n    return x * 2.0 if x > 0.31 else x\n"
     assert condition_margin(source, (0.3,)) == pytest.approx(0.01)
+
+
+def test_the_probe_sees_chained_comparisons_lists_and_sorts():
+    source = "def f(x):\n    return x if 0.2 < x < 0.31 else -x\n"
+    assert condition_margin(source, (0.3,)) == pytest.approx(0.01)
+    source = "import numpy as np\ndef f(x):\n    return np.max([x, 0.25]) + max([x, 0.5, 0.9])\n"
+    assert condition_margin(source, (0.3,)) == pytest.approx(0.05)
+    source = ("import numpy as np\ndef f(x):\n    t = np.array([x, 0.5, 0.296])\n    t.sort()\n"
+              "    return np.sum(t)\n")
+    assert condition_margin(source, (0.3,)) == pytest.approx(0.004)
+
+
+IN_PLACE = '''import numpy as np
+
+
+def f(x):
+    t = x * 1.0
+    t.fill(np.sum(x))
+    return np.sum(t * x)
+'''
+
+
+def test_a_refused_program_must_warn_and_agree_on_the_tape():
+    case = prepare(IN_PLACE, (np.array([0.3, -0.7, 1.1]),), (0,), falls_back=True)
+    for _ in range(2):  # the second time too: tangentish warns once per line in a process
+        outcome = check(case, {"compiled": _compiled})
+        assert any(e.startswith("compiled: refused (tangentish cannot transform .fill()")
+                   for e in outcome["events"])
+
+    def silent(module, args, wrt, fallback="error"):
+        if fallback == "error":
+            raise tg.TransformError("refused")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _compiled(module, args, wrt, fallback)
+
+    with pytest.raises(Mismatch, match="without a TransformWarning"):
+        check(case, {"compiled": silent})
