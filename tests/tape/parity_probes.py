@@ -665,3 +665,13 @@ def grad_fn_names_of_common_ops(T, rec):
             x.cumprod(1), x.trace(), x.square(), x.rsqrt(), x.reciprocal(), x.sign(),
             x.atan2(x + 2), x.maximum(x.flip(0)), x.median(), x.floor()]
     rec([o.grad_fn.name() for o in outs])
+
+
+@case
+def comparisons_and_logic(T, rec):
+    x = leaf(T)
+    y = T.tensor(A)
+    rec(x > 0, x == y, (x > 0) & (y < 1), ~(x > 0), (x > 0) ^ (y > 0), x.bool(), x.int(),
+        T.equal(x, y), T.allclose(x, y), T.isclose(x, y + 1e-9), x.any(), (x > 5).all(),
+        T.logical_and(x > 0, y > 0), T.logical_or(x > 1, y < 0), (x > 0).logical_xor(y > 1),
+        (x > 0).float().requires_grad, x.argmax(1).dtype, T.sum(x > 0).dtype, (x > 0).sum(1))
