@@ -215,9 +215,29 @@ class OpNode(Node):
         self.args, self._raw_args = args, raws
 
     def _tensor_args(self):
-        """The arguments as Tensors for a differentiable backward (stand-ins wrapped)."""
-        return [Tensor._wrap(r) if a is None and r is not None else a
-                for a, r in zip(self.args, self._raw_args)]
+        """The arguments as Tensors for a differentiable backward (stand-ins wrapped). A
+        Tensor whose memory was replaced since (NumPy code's ``np.sin(t, out=t)`` under the
+        compiler's fallback gives it fresh memory) is read as recorded: its old array, hung
+        from the node it came from then (create_graph read the new values: wrong gradients)."""
+        out = []
+        for pos, (a, r) in enumerate(zip(self.args, self._raw_args)):
+            if a is None and r is not None:
+                a = Tensor._wrap(r)
+            elif isinstance(a, Tensor) and r is not None and a._data is not r:
+                a = self._as_recorded(pos, r)
+            out.append(a)
+        return out
+
+    def _as_recorded(self, pos, r):
+        t = Tensor._wrap(r)
+        for (p, sub), (node, nr) in zip(self.slots, self.next_functions):
+            if p == pos and sub is None and node is not None:
+                if type(node) is AccumulateGrad:
+                    t._requires_grad, t._acc = True, node
+                else:
+                    t._grad_fn, t._output_nr = node, nr
+                break
+        return t
 
     def _rule(self, pos):
         rules = self._rules
@@ -481,10 +501,17 @@ def _array(a) -> bool:
 
 
 def _index_name(index) -> str:
+    """torch applies a basic index part by part, left to right, and the result hangs from the
+    last part that did something: ``x[:, 1]`` is a select, ``x[0, 1:]`` a slice."""
     parts = index if isinstance(index, tuple) else (index,)
     if any(hasattr(p, "shape") or isinstance(p, list) for p in parts):
         return "IndexBackward0"
-    if all(isinstance(p, int) for p in parts if p is not Ellipsis):
-        return "SelectBackward0"
+    for p in reversed(parts):
+        if p is None:
+            return "UnsqueezeBackward0"
+        if isinstance(p, int):
+            return "SelectBackward0"
+        if isinstance(p, slice) and p != slice(None):
+            return "SliceBackward0"
     return "SliceBackward0"
 

@@ -23,7 +23,7 @@ from .tensor import Tensor
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "take_along_dim",
            "index_put", "nonzero", "masked_select", "index_fill", "movedim", "frac",
-           "count_nonzero"]
+           "count_nonzero", "repeat_interleave", "diff", "logcumsumexp"]
 
 
 def _grid(index, dim):
@@ -172,3 +172,30 @@ def frac(input):  # noqa: A002
 def count_nonzero(input, dim=None):  # noqa: A002
     out = np.count_nonzero(raw(input), axis=dim)
     return Tensor._wrap(out if hasattr(out, "shape") else np.asarray(out, dtype=np.int64))
+
+
+def repeat_interleave(input, repeats, dim=None, *, output_size=None):  # noqa: A002
+    """Each element repeated ``repeats`` times along ``dim`` (flattened when None)."""
+    x = input.reshape(-1) if dim is None else input
+    return apply(np.repeat, x, raw(repeats), 0 if dim is None else dim,
+                 name="IndexSelectBackward0" if isinstance(repeats, Tensor) else "ViewBackward0")
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
+    """Forward differences along ``dim``, as slices (``x[1:] - x[:-1]``), ``n`` times."""
+    from .ops import cat
+
+    parts = [p for p in (prepend, input, append) if p is not None]
+    x = cat(parts, dim) if len(parts) > 1 else input
+    for _ in range(n):
+        count = x.shape[dim]
+        x = x.narrow(dim, 1, count - 1) - x.narrow(dim, 0, count - 1)
+    return x
+
+
+def logcumsumexp(input, dim):  # noqa: A002
+    """``log(cumsum(exp(x)))`` along ``dim``, shifted by the largest element for range."""
+    m = np.max(raw(input), axis=dim, keepdims=True)
+    m = np.where(np.isinf(m), 0, m)
+    return apply(np.add, np.log(np.cumsum(np.exp(input - m), axis=dim)), m,
+                 name="LogcumsumexpBackward0")

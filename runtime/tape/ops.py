@@ -18,15 +18,18 @@ from .engine import edge
 from .function import Node
 from .gathers import (  # noqa: F401  (functions and methods of this module)
     count_nonzero,
+    diff,
     frac,
     gather,
     index_add,
     index_fill,
     index_put,
     index_select,
+    logcumsumexp,
     masked_select,
     movedim,
     nonzero,
+    repeat_interleave,
     scatter,
     scatter_add,
     take_along_dim,
@@ -208,6 +211,18 @@ def hypot(input, other):  # noqa: A002
 
 def logaddexp(input, other):  # noqa: A002
     return apply(np.logaddexp, input, other)
+
+
+def logical_and(input, other):  # noqa: A002
+    return apply(np.logical_and, input, other)
+
+
+def logical_or(input, other):  # noqa: A002
+    return apply(np.logical_or, input, other)
+
+
+def logical_xor(input, other):  # noqa: A002
+    return apply(np.logical_xor, input, other)
 
 
 def maximum(input, other):  # noqa: A002
@@ -558,7 +573,8 @@ METHODS = frozenset([*_TABLE_NAMES,
     "ger", "trace", "tensordot", "det", "inverse", "logdet", "pinverse", "addcmul", "addcdiv",
     "lerp", "gather", "index_add", "index_select", "scatter", "scatter_add", "take_along_dim",
     "index_put", "nonzero", "masked_select", "index_fill", "movedim", "moveaxis", "frac",
-    "count_nonzero",
+    "count_nonzero", "repeat_interleave", "diff", "logcumsumexp", "logical_and", "logical_or",
+    "logical_xor",
 ])
 
 __all__ = sorted(

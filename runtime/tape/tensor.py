@@ -23,7 +23,7 @@ from .grad_mode import no_grad as _no_grad
 from .hooks import RemovableHandle, VersionCounter
 from .methods import ShapeAndReductionMethods, _dims
 from .printing import tensor_repr
-from .views import VIEW_OF_LEAF, after_write, check_view_inplace
+from .views import VIEW_OF_LEAF, after_write, check_view_inplace, rebind
 
 __all__ = ["Tensor", "TapeWarning"]
 
@@ -547,9 +547,7 @@ class Tensor(ShapeAndReductionMethods):
                 self._data, self._vc = result._data, VersionCounter()
             else:
                 self._write(result._data)
-            node = result._grad_fn
-            node.set_output(self)
-            self._grad_fn, self._output_nr = node, 0
+            rebind(self, result)
             if self._view is not None or self._has_views:
                 after_write(self)
         elif self._grad_fn is not None and is_grad_enabled():
@@ -622,7 +620,7 @@ class Tensor(ShapeAndReductionMethods):
         """``x[index] = value``: the table's ``index_set``, recorded as torch names it: a write
         through a view (``x[0]``, ``x[:, 1]``) is CopySlices, one by an index array or mask
         alone is IndexPutBackward0 (and torch's leaf message differs the same way)."""
-        index = _index(index)
+        index = _index(index if _grad_state.fallback else _torch_index(index))
         advanced = _advanced_only(index)
         if (not advanced and is_grad_enabled() and self._grad_fn is None
                 and self._requires_grad):
@@ -801,7 +799,7 @@ class Tensor(ShapeAndReductionMethods):
         return binary(np.greater_equal, self, other)
 
     def __getitem__(self, index):
-        index = _index(index)
+        index = _index(index if _grad_state.fallback else _torch_index(index))
         if not _grad_state.fallback and (isinstance(index, int) or (
                 isinstance(index, tuple) and index and all(isinstance(i, int) for i in index))):
             # NumPy returns a copy (a scalar) for x[0]; torch a 0-d view, so x[0].add_(1)
@@ -836,6 +834,25 @@ def _index(index):
     if isinstance(index, list) and any(isinstance(i, Tensor) for i in index):
         return [_index(i) for i in index]
     return index
+
+
+def _torch_index(index):
+    """torch's reading of an index where NumPy's differs: a list holding a sequence, slice,
+    None, Ellipsis or Tensor is a tuple (``x[[[0, 1], [1, 0]]]`` is ``x[[0, 1], [1, 0]]``, as
+    NumPy read it before 1.23), and a 0-d integer Tensor is an int (a view, as ``x[1]``)."""
+    if type(index) is list and len(index) < 32 and any(
+            isinstance(i, (list, tuple, slice, Tensor)) or i is None or i is Ellipsis
+            for i in index):
+        index = tuple(index)
+    if isinstance(index, tuple):
+        return tuple(_int_of_0d(i) for i in index)
+    return _int_of_0d(index)
+
+
+def _int_of_0d(i):
+    if isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu":
+        return int(i.item())
+    return i
 
 
 def _advanced_only(index) -> bool:

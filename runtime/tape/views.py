@@ -21,7 +21,8 @@ import numpy as np
 from ..support import index_set
 from .dispatch import apply
 
-__all__ = ["VIEW_PRIMITIVES", "mark_view", "rebase", "check_view_inplace", "after_write"]
+__all__ = ["VIEW_PRIMITIVES", "mark_view", "rebase", "check_view_inplace", "after_write",
+           "rebind"]
 
 VIEW_PRIMITIVES = {operator.getitem, np.reshape, np.transpose, np.swapaxes, np.expand_dims,
                    np.squeeze}
@@ -78,20 +79,27 @@ def _put_back(base, prim, rest, view):
     return apply(np.reshape, view, tuple(base.shape), name=name)
 
 
-def _rebind(t, result) -> None:
-    """Give ``t`` the history of ``result`` (same values; ``t`` keeps its memory)."""
+def rebind(t, result) -> None:
+    """Give ``t`` the history of ``result`` (same values; ``t`` keeps its memory). A
+    ``retain_grad`` moves along, as torch moves it: ``t.grad`` is then the gradient of the
+    new value (tensor hooks stay with the old one)."""
+    old, old_nr = t._grad_fn, t._output_nr
     node = result._grad_fn
     node.set_output(t)
     t._grad_fn, t._output_nr = node, 0
+    ref = old._retain.get(old_nr) if old is not None else None
+    if ref is not None and ref() is t:
+        del old._retain[old_nr]
+        node.retain(0, t)
 
 
 def rebase(view) -> None:
     """After an in-place op recorded on ``view``: rewrite its base's history, then its own."""
     base, prim, rest, kwargs = view._view
-    _rebind(base, _put_back(base, prim, rest, view))
+    rebind(base, _put_back(base, prim, rest, view))
     if base._view is not None:
         rebase(base)
-    _rebind(view, apply(prim, base, *rest, **kwargs))
+    rebind(view, apply(prim, base, *rest, **kwargs))
 
 
 def after_write(t) -> None:
@@ -115,5 +123,5 @@ def _recut_views(base, skip) -> None:
     for v in live:
         if id(v) not in skip:
             _, prim, rest, kwargs = v._view
-            _rebind(v, apply(prim, base, *rest, name="AsStridedBackward0", **kwargs))
+            rebind(v, apply(prim, base, *rest, name="AsStridedBackward0", **kwargs))
         _recut_views(v, skip)

@@ -600,3 +600,78 @@ def numpy_values_keep_their_dtype(T, rec):
     rec(ys)
     sum(y.sum() for y in ys).backward()
     rec(x.grad)
+
+
+@case
+def retain_grad_follows_an_inplace_write(T, rec):
+    # y.grad stayed the gradient of the value before y.mul_(3)
+    x = leaf(T)
+    y = x * 1
+    y.retain_grad()
+    seen = []
+    y.register_hook(lambda g: seen.append(g.clone()))  # a tensor hook stays with that value
+    y.mul_(3)
+    (y * y).sum().backward()
+    rec(y.grad, seen, x.grad, y.retains_grad)
+    z = x * 1
+    v = z[0]
+    v.retain_grad()
+    z.add_(1)  # the view is cut again: its retain_grad moves too
+    (v * z[0]).sum().backward()
+    rec(v.grad)
+
+
+@case
+def index_forms(T, rec):
+    # a list of lists indexed as an array index (NumPy >= 1.23) where torch reads a tuple:
+    # silently other elements; a 0-d integer tensor index was a copy, not a view
+    x = leaf(T)
+    forms = [[[0, 1], [1, 0]], [[0, 1], slice(None)], -1, None, (Ellipsis, None), [True, False],
+             (slice(1, None), None, slice(None, None, 2)), (slice(None), [2, -1]),
+             T.tensor(1), (T.tensor([0, 1]), T.tensor([2, 0])), T.tensor([1, -1])]
+    ys = [x[f] for f in forms]
+    rec(ys, [y.grad_fn.name() for y in ys])
+    sum((y * y).sum() for y in ys).backward()
+    rec(x.grad)
+    z = x * 1
+    z[T.tensor(1)].mul_(2)  # a view: writes into z
+    z[[[0, 1], [2, 0]]] = 9.0
+    rec(z)
+
+
+@case
+def diff_repeat_interleave_logcumsumexp(T, rec):
+    x = leaf(T)
+    outs = [T.diff(x, dim=1), x.diff(dim=0), T.diff(x, n=2, dim=1),
+            T.diff(x, dim=1, prepend=T.zeros(2, 1)), x.repeat_interleave(2, dim=1),
+            T.repeat_interleave(x, 2), x.repeat_interleave(T.tensor([1, 2]), dim=0),
+            x.logcumsumexp(1), T.logcumsumexp(x, 0)]
+    rec(outs)
+    sum((o * o).sum() for o in outs).backward()
+    rec(x.grad)
+
+
+@case
+def grad_fn_names_of_common_ops(T, rec):
+    x = leaf(T)
+    outs = [x + 1, 1 - x, x / 2, 2 / x, -x, x ** 2, 2 ** x, x.abs(), x.sum(0), x.t(), x[0],
+            x[:, 1], x[1:, 0], x[0, 1:], x[[0]], x[None], x[..., None], x.unsqueeze(0),
+            x.squeeze(), x.sigmoid(), T.relu(x), x.clamp(0, 1), x.max(), x.min(0)[0],
+            x.softmax(-1), x.log_softmax(-1), x @ x.t(), x.norm(), x.std(), x.prod(),
+            x.cumsum(1), x.flip(0), x.expand(2, 2, 3), x.permute(1, 0), T.cat([x, x]),
+            T.stack([x, x]), x.double(), x.amax(1), x.logsumexp(1), x.repeat(2, 1),
+            T.where(x > 0, x, 0.0), x.masked_fill(x > 0, 1.0), x.gather(1, T.tensor([[0], [1]])),
+            x.index_select(1, T.tensor([0, 2])), x.narrow(1, 0, 2), x.sort(1)[0], x.topk(2)[0],
+            x.cumprod(1), x.trace(), x.square(), x.rsqrt(), x.reciprocal(), x.sign(),
+            x.atan2(x + 2), x.maximum(x.flip(0)), x.median(), x.floor()]
+    rec([o.grad_fn.name() for o in outs])
+
+
+@case
+def comparisons_and_logic(T, rec):
+    x = leaf(T)
+    y = T.tensor(A)
+    rec(x > 0, x == y, (x > 0) & (y < 1), ~(x > 0), (x > 0) ^ (y > 0), x.bool(), x.int(),
+        T.equal(x, y), T.allclose(x, y), T.isclose(x, y + 1e-9), x.any(), (x > 5).all(),
+        T.logical_and(x > 0, y > 0), T.logical_or(x > 1, y < 0), (x > 0).logical_xor(y > 1),
+        (x > 0).float().requires_grad, x.argmax(1).dtype, T.sum(x > 0).dtype, (x > 0).sum(1))
