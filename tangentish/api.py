@@ -147,11 +147,8 @@ class _Transformed:
         names = self._parameters(len(args))
         if names is None:
             return general
-        options = dataclasses.replace(self.options, scalars=_scalar_names(names, pattern))
-        try:
-            return cached_compile(self.fn, self.wrt, self.form, options)
-        except Exception:  # the general code is always right; specialising is only faster
-            return general
+        # the general code is always right; specialising is only faster
+        return self._compile_numbers(names, pattern) or general
 
     def _parameters(self, count: int) -> tuple[str, ...] | None:
         """The names of the first ``count`` parameters the caller's arguments bind, read from
@@ -178,12 +175,15 @@ class _Transformed:
         (two compiles on the first call). None where that is unsure or fails: the general
         path then decides (and reports errors as usual)."""
         names = self._parameters(len(args))
-        if names is None:
-            return None
+        return None if names is None else self._compile_numbers(names, pattern)
+
+    def _compile_numbers(self, names: tuple[str, ...], pattern: tuple) -> Compiled | None:
+        """The code for this pattern of Python-number parameters, or None where compiling it
+        fails (the caller runs the general code, which compiles again and reports errors)."""
         options = dataclasses.replace(self.options, scalars=_scalar_names(names, pattern))
         try:
             return cached_compile(self.fn, self.wrt, self.form, options)
-        except Exception:  # noqa: BLE001 - the general path compiles again and reports
+        except Exception:  # noqa: BLE001 - specialising is only faster
             return None
 
     def _specialise_shapes(self, args: tuple, pattern: tuple, shape_pattern: tuple
