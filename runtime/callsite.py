@@ -24,6 +24,7 @@ from .tape import fallback
 from .tape.autograd_api import grad as autograd_grad
 from .tape.grad_mode import _state as _grad_state
 from .tape.grad_mode import enable_grad
+from .tape.mathshim import with_math_on_tensors
 from .tape.tensor import Tensor
 
 __all__ = ["Pullback", "tape_vjp", "tape_jvp", "jvp_via_tape", "hvp_via_tape"]
@@ -117,6 +118,8 @@ def _push(fn: Any, args: tuple, tangents: tuple, kwargs: dict) -> tuple[Any, Any
         _pair(a, t, directions)
     # NumPy code on the tape, as fallback._run runs it: a.sort() in place, 0-d ``+=`` rebinds,
     # float(x) warns (without this, jvp's tape sorted nothing and lost float() silently)
+    # (and through the same math/numpy shims: math.sin(x), np.mean([a, b]) reach the tape)
+    fn = with_math_on_tensors(fn)
     previous, _grad_state.fallback = _grad_state.fallback, True
     try:
         with enable_grad():

@@ -3,7 +3,8 @@
 ``math`` functions call ``float(x)``, which cannot carry a gradient. Before the fallback runs a
 function, ``with_math_on_tensors`` gives it a view of its globals in which ``math`` (and names
 imported from it) route Tensors to the NumPy function with the same derivative rule, and leave
-Python numbers to ``math`` itself. The caller's module is not touched.
+Python numbers to ``math`` itself; ``numpy`` (and names imported from it) is routed likewise,
+so that lists holding Tensors reach the tape (npshim). The caller's module is not touched.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import types
 
 import numpy as np
 
+from .npshim import numpy_shim
 from .tensor import Tensor
 
 __all__ = ["with_math_on_tensors"]
@@ -74,10 +76,14 @@ MATH = _MathOnTensors("math")
 def with_math_on_tensors(f):
     """``f`` reading ``math`` through the shim, and so do the functions of its module that it
     calls (helpers, recursion); ``f`` itself when none of them uses math, or when one assigns
-    globals (a copy of the module's globals would not pass the assignment on)."""
-    env = getattr(f, "__globals__", None)
-    if getattr(f, "__code__", None) is None or env is None:
+    globals (a copy of the module's globals would not pass the assignment on). A bound method
+    is rebuilt from its function and bound again."""
+    if isinstance(f, types.MethodType):
+        g = with_math_on_tensors(f.__func__)
+        return f if g is f.__func__ else types.MethodType(g, f.__self__)
+    if not isinstance(f, types.FunctionType):
         return f
+    env = f.__globals__
     family = _module_functions(f, env)
     codes = [fn.__code__ for fn in family]
     uses_math = any(_shim(env.get(n)) is not None for c in codes for n in _names(c)) or any(
@@ -131,9 +137,10 @@ def _contents(cell):
 
 
 def _shim(value):
-    """The routed stand-in for ``math`` or one of its functions; None for anything else."""
+    """The routed stand-in for ``math``, ``numpy`` or one of their functions; None for anything
+    else."""
     if value is math:
         return MATH
     if getattr(value, "__module__", None) == "math" and getattr(value, "__name__", "") in _SHIMS:
         return _SHIMS[value.__name__]
-    return None
+    return numpy_shim(value)
