@@ -10,6 +10,8 @@ so that lists holding Tensors reach the tape (npshim). The caller's module is no
 from __future__ import annotations
 
 import dis
+import functools
+import inspect
 import math
 import types
 
@@ -76,13 +78,20 @@ MATH = _MathOnTensors("math")
 def with_math_on_tensors(f):
     """``f`` reading ``math`` through the shim, and so do the functions of its module that it
     calls (helpers, recursion); ``f`` itself when none of them uses math, or when one assigns
-    globals (a copy of the module's globals would not pass the assignment on). A bound method
-    is rebuilt from its function and bound again."""
+    globals (a copy of the module's globals would not pass the assignment on). A bound method,
+    a ``functools.partial`` and a callable instance are rebuilt around their function."""
     if isinstance(f, types.MethodType):
         g = with_math_on_tensors(f.__func__)
         return f if g is f.__func__ else types.MethodType(g, f.__self__)
+    if isinstance(f, functools.partial):
+        g = with_math_on_tensors(f.func)
+        return f if g is f.func else functools.partial(g, *f.args, **f.keywords)
     if not isinstance(f, types.FunctionType):
-        return f
+        call = inspect.getattr_static(type(f), "__call__", None)
+        if not isinstance(call, types.FunctionType):  # a builtin, a ufunc, a class
+            return f
+        g = with_math_on_tensors(call)
+        return f if g is call else types.MethodType(g, f)
     env = f.__globals__
     family = _module_functions(f, env)
     codes = [fn.__code__ for fn in family]

@@ -9,6 +9,7 @@ differences, and torch where torch has the same operation.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -172,12 +173,30 @@ def test_a_list_given_to_a_function_without_rules_says_so():
         np.choose(np.array([0, 1, 0]), [t, t * 2.0])
 
 
-def test_a_method_is_differentiated_with_the_shim():
-    class Model:
-        scale = 3.0
+def test_a_list_with_a_plain_array_t12():
+    """T12: NumPy looked inside no list, so the plain array and the tracked one met in
+    ``np.asarray``; now they are stacked on the tape."""
+    def f(x):
+        return np.sum(np.max([np.array([2.0, -1.5, 0.5]), -x], axis=0) * x)
 
-        def loss(self, x):
-            return np.mean([x[0] * self.scale, x[1]])
+    np.testing.assert_allclose(grad_via_tape(f, (X.copy(),)),
+                               tg.grad(f, fallback="error")(X.copy()), rtol=1e-12)
 
-    got = grad_via_tape(Model().loss, (X.copy(),))
-    np.testing.assert_allclose(got, [1.5, 0.5, 0.0])
+
+class _Model:
+    scale = 3.0
+
+    def loss(self, x, offset=0.0):
+        return np.mean([x[0] * self.scale, x[1] + offset])
+
+    __call__ = loss
+
+
+@pytest.mark.parametrize("entry", ["method", "partial", "instance"])
+def test_methods_partials_and_instances_see_the_shim(entry):
+    model = _Model()
+    fn = {"method": model.loss, "partial": functools.partial(_Model.loss, model, offset=1.0),
+          "instance": model}[entry]
+    np.testing.assert_allclose(grad_via_tape(fn, (X.copy(),)), [1.5, 0.5, 0.0])
+    _, tangent = jvp_via_tape(fn, (X.copy(),), (np.array([1.0, 2.0, 3.0]),))
+    assert abs(tangent - 2.5) < 1e-12
