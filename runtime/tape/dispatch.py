@@ -92,18 +92,29 @@ def _raw_list(seq, operands=False):
 def binary(prim, a, b):
     """``apply(prim, a, b)`` for the operators (two arguments, no keywords), without the
     packing and the loop of the general door."""
-    if type(a) in _SEQUENCES or type(b) in _SEQUENCES:
+    if isinstance(a, Tensor):
+        ra = a._data
+    elif type(a) in _SEQUENCES:  # (a list may hold tracked Tensors: the general door)
         return apply(prim, a, b)
-    ra = a._data if isinstance(a, Tensor) else a
-    rb = b._data if isinstance(b, Tensor) else b
+    else:
+        ra = a
+    if isinstance(b, Tensor):
+        rb = b._data
+    elif type(b) in _SEQUENCES:
+        return apply(prim, a, b)
+    else:
+        rb = b
     return record(prim, (a, b), _NO_KWARGS, prim(ra, rb), None, [ra, rb], _NO_KWARGS)
 
 
 def unary(prim, a):
     """``apply(prim, a)`` for one argument and no keywords."""
-    if type(a) in _SEQUENCES:
+    if isinstance(a, Tensor):
+        ra = a._data
+    elif type(a) in _SEQUENCES:
         return apply(prim, a)
-    ra = a._data if isinstance(a, Tensor) else a
+    else:
+        ra = a
     return record(prim, (a,), _NO_KWARGS, prim(ra), None, [ra], _NO_KWARGS)
 
 

@@ -94,18 +94,24 @@ def with_math_on_tensors(f):
         return f if g is call else types.MethodType(g, f)
     env = f.__globals__
     family = _module_functions(f, env)
-    codes = [fn.__code__ for fn in family]
-    uses_math = any(_shim(env.get(n)) is not None for c in codes for n in _names(c)) or any(
-        _shim(_contents(cell)) is not None for fn in family for cell in fn.__closure__ or ())
-    if not uses_math or any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL")
-                            for c in codes for i in dis.get_instructions(c)):
+    names = set().union(*(_names(fn.__code__) for fn in family))
+    shims = {n: s for n in names if (s := _shim(env.get(n))) is not None}
+    if not shims and not any(_shim(_contents(cell)) is not None
+                             for fn in family for cell in fn.__closure__ or ()):
+        return f
+    if any(_writes_globals(fn.__code__) for fn in family):
         return f
     new_env = dict(env)
-    new_env.update({n: _shim(v) for n, v in env.items() if _shim(v) is not None})
+    new_env.update(shims)
     rebuilt = {fn: _rebuild(fn, new_env) for fn in family}
-    new_env.update({n: rebuilt[v] for n, v in env.items()
-                    if isinstance(v, types.FunctionType) and v in rebuilt})
+    new_env.update({n: rebuilt[env[n]] for n in names
+                    if isinstance(env.get(n), types.FunctionType) and env[n] in rebuilt})
     return rebuilt[f]
+
+
+@functools.lru_cache(maxsize=4096)
+def _writes_globals(code) -> bool:
+    return any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL") for i in dis.get_instructions(code))
 
 
 def _rebuild(fn, env):
@@ -116,13 +122,15 @@ def _rebuild(fn, env):
     return g
 
 
-def _names(code) -> set:
-    """Global names read by ``code`` and the code nested in it (lambdas, comprehensions)."""
+@functools.lru_cache(maxsize=4096)
+def _names(code) -> frozenset:
+    """Global names read by ``code`` and the code nested in it (lambdas, comprehensions);
+    remembered per code object, since the fallback asks on every call."""
     names = set(code.co_names)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names |= _names(const)
-    return names
+    return frozenset(names)
 
 
 def _module_functions(f, env) -> list:
