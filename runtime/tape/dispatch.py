@@ -20,7 +20,7 @@ from ..rules.table import lookup
 from ..support import index_set
 from .dtypes import get_default_dtype
 from .engine import edge
-from .function import ARG_DEPENDENT, node_class, torch_name
+from .function import ARG_DEPENDENT, COMPLEX, mark_complex, node_class, torch_name
 from .grad_mode import _state as _grad_state
 
 __all__ = ["apply", "binary", "unary", "raw", "array_ufunc", "array_function",
@@ -169,15 +169,20 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
         if spec.view and isinstance(args[0], Tensor):
             mark_view(result, prim, args, kwargs)
         entry = spec.entry
+        kind = out.dtype.kind
         if (spec.constant or (entry is not None and entry.nondiff) or not _grad_state.enabled
-                or out.dtype.kind not in "fcO"):
+                or kind not in "fcO"):
             return result
+        if kind == "c" and not COMPLEX.seen:
+            COMPLEX.seen = True
         multi, results, big = False, (result,), out.nbytes >= BIG_BYTES
     else:
         result, results, multi = _wrap_other(prim, spec, args, kwargs, out)
         big = False  # CuPy, a duck array or several outputs: kept whole
         if results is None:
             return result
+        for r in results:
+            mark_complex(r._data)
     if spec.plain:  # the common case: no sequence, every argument a data argument
         nexts, versions, slots, live = [], [], None, []  # slots None: every position so far
         arrays = []  # positions of plain ndarrays: NumPy code may write into them later
@@ -360,6 +365,8 @@ def _default_float(out, args):
         best = zero
     if best is None or best.kind not in "fc":
         best = get_default_dtype().dtype
+    elif best.kind == "c":  # a real result of complex operands (.real, abs): real, as torch's
+        return out
     return out if best == out.dtype else out.astype(best)
 
 
