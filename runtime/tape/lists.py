@@ -42,24 +42,27 @@ def stack_list(seq):
     items = [stack_list(v) if type(v) in _SEQUENCES and tracked_in(v) else v for v in seq]
     tensor = dispatch.Tensor
     like = next(v._data for v in items if isinstance(v, tensor))
-    dtype = np.result_type(*(_dtype_of(v, tensor) for v in items))
+    dtype = np.result_type(*(d for v in items for d in _dtypes(v, tensor)))
     xp_like = None if type(like) is np.ndarray else like
     items = [v if isinstance(v, tensor) or is_array(v) and not isinstance(v, np.generic)
              else _constant(v, dtype, xp_like) for v in items]
-    return dispatch.apply(np.stack, items, dtype=dtype)
+    return dispatch.apply(np.stack, items)  # (the numbers made in ``dtype``: no cast needed)
 
 
-def _dtype_of(v, tensor):
-    """What ``v`` brings to the stacked dtype (a Python number: weak in torch's mode)."""
+def _dtypes(v, tensor):
+    """The dtypes ``v`` brings to the stacked dtype, a Python number weak in torch's mode
+    (nested lists element by element, so their numbers stay weak too)."""
     if isinstance(v, tensor):
-        return v._data.dtype
-    if type(v) in _SEQUENCES:
-        return np.result_type(*(_dtype_of(w, tensor) for w in v)) if v else np.float64
-    if is_array(v) or isinstance(v, np.generic):
-        return v.dtype
-    if _grad_state.fallback or isinstance(v, bool):
-        return np.asarray(v).dtype  # NumPy's array construction: Python numbers are strong
-    return v  # weak: result_type gives it the other operands' precision
+        yield v._data.dtype
+    elif type(v) in _SEQUENCES:
+        for w in v:
+            yield from _dtypes(w, tensor)
+    elif is_array(v) or isinstance(v, np.generic):
+        yield v.dtype
+    elif _grad_state.fallback or isinstance(v, bool):
+        yield np.asarray(v).dtype  # NumPy's array construction: Python numbers are strong
+    else:
+        yield v  # weak: result_type gives it the other operands' precision
 
 
 def _constant(v, dtype, like):

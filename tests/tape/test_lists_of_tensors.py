@@ -149,6 +149,7 @@ def test_tape_mode_float32_keeps_torchs_weak_numbers():
 
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     assert stack_list([x[0], 1.0]).dtype == tg.float32
+    assert stack_list([[x[0], x[1]], [1, 2]]).dtype == tg.float32
     previous, _state.fallback = _state.fallback, True
     try:
         assert stack_list([x[0], 1.0]).numpy(force=True).dtype == np.float64
