@@ -1,0 +1,156 @@
+"""C21: names swapped or rotated in a loop never share memory unless they did before.
+
+``a, b = b, a`` rebinds each name to the other's array. C19's may-alias analysis used to join
+the names' buffers over the loop (both names on both arrays) and refuse a later write into one
+as shared. It now keeps the paths' states apart, so these compile (``fallback="error"``) and
+agree with finite differences, while a swap of names that really share memory still refuses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tangentish as tg
+from tangentish.errors import TransformError
+from tests.compiler import test_aliasing as c19
+
+W3 = np.array([1.0, 2.0, 3.0])
+
+
+def swap_in_loop(x):  # the 05:46 long run's `everything` failure
+    t0 = x * 1.0
+    z = x * 2.0
+    for _row in t0:
+        t0, z = z, t0
+    t0[[1, 0, 1]] = x[0] * 3.0
+    return np.sum(t0 * z)
+
+
+def swap_then_write_in_loop(x):
+    a = x * 1.0
+    b = x * x
+    for i in range(3):
+        a, b = b, a
+        a[i] = b[i] * x[i]
+    return np.sum(a * W3) + np.sum(b * b)
+
+
+def rotation(x):
+    a = x * 1.0
+    b = x * 2.0
+    c = x * x
+    for _ in range(2):
+        a, b, c = b, c, a
+    a[0] = x[1] * 5.0
+    b[1] += c[2]
+    return np.sum(a * b * W3) + np.sum(c)
+
+
+def fibonacci(x):
+    a = x * 1.0
+    b = x + 1.0
+    for _ in range(3):
+        a, b = b, a + b
+    a[2] = b[0] * 2.0
+    return np.sum(a * W3) + np.sum(b * b)
+
+
+def swap_through_a_temporary(x):
+    a = x * 1.0
+    b = np.sin(x)
+    for _ in range(2):
+        tmp = a
+        a = b
+        b = tmp
+    a[1] = x[0] ** 2
+    return np.sum(a * b)
+
+
+def swap_on_a_branch(x):
+    a = x * 1.0
+    b = x * 3.0
+    if x[0] > 0:
+        a, b = b, a
+    a[0] = x[2] * 4.0
+    return np.sum(a * W3) + np.sum(b * b)
+
+
+def swap_with_a_break(x):
+    a = x * 1.0
+    b = x * 3.0
+    for i in range(3):
+        if x[i] > 1.2:
+            break
+        a, b = b, a
+    a[1] = x[0] * 2.0
+    return np.sum(a * W3) + np.sum(b * W3)
+
+
+COMPILES = [swap_in_loop, swap_then_write_in_loop, rotation, fibonacci, swap_through_a_temporary,
+            swap_on_a_branch, swap_with_a_break]
+
+
+@pytest.mark.parametrize("x", [[0.4, -0.9, 1.3], [-0.7, 0.6, 0.8]], ids=["pos", "neg"])
+@pytest.mark.parametrize("f", COMPILES, ids=lambda f: f.__name__)
+def test_swapped_names_compile(f, x, backend):
+    x = np.array(x)
+    got = tg.grad(f, fallback="error")(backend.to(x.copy()))
+    np.testing.assert_allclose(backend.back(got), c19._fd(f, x), rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------- real sharing still refuses
+
+
+def alias_then_swap(x):  # a = b: both names on one array, whatever the swaps
+    b = x * 1.0
+    a = b
+    for _ in range(2):
+        a, b = b, a
+    a[0] = x[1] * 3.0
+    return np.sum(b * W3)
+
+
+def view_then_swap(x):  # v is a view of y: swapping the names keeps them on one array
+    y = x * 1.0
+    v = y[1:]
+    for _ in range(3):
+        v, y = y, v
+    v[0] = x[0] * 10.0
+    return np.sum(y * y)
+
+
+def rotation_onto_an_alias(x):  # c = a: after one rotation b and c are that array
+    a = x * 1.0
+    b = x * 2.0
+    c = a
+    for _ in range(1):
+        a, b, c = b, c, a
+    b[2] = x[0] * 4.0
+    return np.sum(c * W3) + np.sum(a)
+
+
+def alias_on_one_branch_then_swap(x):
+    a = x * 1.0
+    b = a if x[0] > 0 else x * 2.0
+    for _ in range(2):
+        a, b = b, a
+    a[1] = x[2] * 2.0
+    return np.sum(b * W3)
+
+
+REFUSES = [alias_then_swap, view_then_swap, rotation_onto_an_alias, alias_on_one_branch_then_swap]
+
+
+@pytest.mark.parametrize("f", REFUSES, ids=lambda f: f.__name__)
+def test_swapped_aliases_still_refuse_and_run_on_the_tape(f):
+    c19.test_shared_write_is_not_compiled(f)
+    c19.test_shared_write_runs_on_the_tape(f)
+
+
+def test_the_message_shows_the_swap_and_a_copy_that_fixes_it():
+    with pytest.raises(TransformError) as err:
+        tg.grad(alias_on_one_branch_then_swap, fallback="error")(np.ones(3))
+    reason = err.value.reason
+    assert "a write into a, which shares memory with b ((a, b) = (b, a) on line" in reason
+    assert "copy first: (a, b) = (b.copy(), a)" in reason
