@@ -11,10 +11,12 @@ A may-alias analysis, flow-sensitive, over each function body in source order: e
 name points to a set of abstract buffers. A view or alias of a name shares its buffers (a
 plain name, a subscript, ``.T``, ``.reshape``/``.ravel``/..., ``np.reshape``/``np.asarray``/...);
 any other value is a fresh buffer named after its statement (older buffers of the same
-statement, from earlier loop steps, are told apart from the newest: recency). Branches join
-by union; loops iterate to a fixpoint. A write into ``v`` is rejected when another name that
-may share ``v``'s buffers is live after it (read before being rebound; parameters only if the
-function itself reads them later: the caller's array is never modified by compiled code).
+statement, from earlier loop steps, are told apart from the newest: recency). Where paths
+meet (after a branch, at a loop's head) their states are kept apart, up to ``_PATHS`` of them:
+a join name by name would make ``a, b = b, a`` in a loop put both names on both buffers (C21).
+Loops iterate to a fixpoint. A write into ``v`` is rejected when, in some state, another name
+that shares ``v``'s buffers is live after it (read before being rebound; parameters only if
+the function itself reads them later: the caller's array is never modified by compiled code).
 
 Some sharing depends on types the source does not show: ``a += g`` rebinds a number but writes
 into an array, and ``t = y[0, 0]`` is a copy (a number) or a view (a row). Such writes get a
@@ -323,13 +325,39 @@ def _merge(states: list[_State]) -> list[_State]:
     """The states of the paths meeting at a point, kept apart rather than joined name by name:
     after ``a, b = b, a`` in a loop, ``a`` is on one buffer and ``b`` on the other on every
     path, yet a join would put both names on both buffers, as if they shared one (C21).
-    Repeats and states another one covers are dropped; past ``_PATHS``, all are joined."""
+    Repeats and states another one covers are dropped; past ``_PATHS``, states are joined
+    where that makes no two names share that shared in neither (branches that bind a name to
+    different new arrays), and past it still, all are joined."""
     unique = list({st.key(): st for st in states}.values())
     if len(unique) > 1:
         unique = [st for k, st in enumerate(unique) if not any(
             k != j and st.within(other) and (j < k or not other.within(st))
             for j, other in enumerate(unique))]
-    return [_join(unique)] if len(unique) > _PATHS else unique
+    if len(unique) <= _PATHS:
+        return unique
+    groups: list[tuple[_State, frozenset]] = []
+    for st in unique:
+        pairs = _sharing(st)
+        for k, (group, known) in enumerate(groups):
+            joined = _join([group, st])
+            if _sharing(joined) <= known | pairs:
+                groups[k] = (joined, known | pairs)
+                break
+        else:
+            groups.append((st, pairs))
+    return [_join([g for g, _ in groups])] if len(groups) > _PATHS else [g for g, _ in groups]
+
+
+def _sharing(st: _State) -> frozenset:
+    """The pairs of names that may share a buffer (or hold one's item) in a state."""
+    owners: dict[Any, set[str]] = {}
+    for name, labels in st.pts.items():
+        for lab in labels:
+            owners.setdefault(_strip(lab), set()).add(name)
+    for lab, names in owners.items():  # a parameter not rebound is on its own buffer
+        if _kind(lab) == "in" and lab[1] not in st.pts:
+            names.add(lab[1])
+    return frozenset((a, b) for names in owners.values() for a in names for b in names if a < b)
 
 
 def _join(live: list[_State]) -> _State:
@@ -490,7 +518,7 @@ class _Aliases:
         self.writes.pop(id(s), None)  # this visit's states replace an earlier round's
         for st in sts:
             self.step(s, st)
-        return _merge(sts) if len(sts) > 1 else sts
+        return list({st.key(): st for st in sts}.values()) if len(sts) > 1 else sts
 
     def step(self, s: gast.stmt, st: _State) -> None:
         """A statement without control flow, on one state (changed in place)."""

@@ -8,6 +8,8 @@ agree with finite differences, while a swap of names that really share memory st
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -87,8 +89,33 @@ def swap_with_a_break(x):
     return np.sum(a * W3) + np.sum(b * W3)
 
 
+def double_buffer(x):  # a stencil: write the next state, then swap the buffers
+    cur = x * 1.0
+    nxt = x * 0.0
+    t = 0
+    while t < 3:
+        nxt[0] = cur[2] * x[0]
+        nxt[1:] = np.sin(cur[:-1]) * x[1:]
+        cur, nxt = nxt, cur
+        t += 1
+    return np.sum(cur * W3) + np.sum(nxt)
+
+
+def swaps_on_both_branches(x):
+    a = x * 1.0
+    b = x * 2.0
+    c = x * 3.0
+    for i in range(3):
+        if x[i] > 0:
+            a, b = b, a
+        else:
+            b, c = c, b
+        a[i] = b[i] + c[i]
+    return np.sum(a * b * c)
+
+
 COMPILES = [swap_in_loop, swap_then_write_in_loop, rotation, fibonacci, swap_through_a_temporary,
-            swap_on_a_branch, swap_with_a_break]
+            swap_on_a_branch, swap_with_a_break, double_buffer, swaps_on_both_branches]
 
 
 @pytest.mark.parametrize("x", [[0.4, -0.9, 1.3], [-0.7, 0.6, 0.8]], ids=["pos", "neg"])
@@ -154,3 +181,31 @@ def test_the_message_shows_the_swap_and_a_copy_that_fixes_it():
     reason = err.value.reason
     assert "a write into a, which shares memory with b ((a, b) = (b, a) on line" in reason
     assert "copy first: (a, b) = (b.copy(), a)" in reason
+
+
+def _many_branches(alias: bool) -> str:
+    """Five branches and a swap per loop step: 64 paths, more than are kept apart (16)."""
+    lines = ["def f(x):", "    a = x * 1.0", "    b = x * 2.0", "    c = x * 0.5",
+             "    for i in range(3):"]
+    for k, name in enumerate("defgh"):
+        lines += [f"        if x[{k % 3}] > {k / 4}:", f"            {name} = c * {k + 2.0}",
+                  "        else:", f"            {name} = np.sin(c) + {k}.0", f"        c = {name}"]
+    if alias:
+        lines += ["        if x[2] > 1.2:", "            b = a"]
+    lines += ["        a, b = b, a", "        a[i] = np.sum(c)", "    return np.sum(a * b)", ""]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("alias", [False, True], ids=["apart", "alias"])
+def test_more_paths_than_are_kept_apart(alias, tmp_path, monkeypatch):
+    # past the limit, paths are joined only where no two names come to share a buffer
+    (tmp_path / f"many_{alias}.py").write_text("import numpy as np\n\n\n" + _many_branches(alias))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    f = importlib.import_module(f"many_{alias}").f
+    x = np.array([0.4, -0.9, 1.3])
+    if alias:
+        with pytest.raises(TransformError, match="shares memory"):
+            tg.grad(f, fallback="error")(x)
+    else:
+        np.testing.assert_allclose(tg.grad(f, fallback="error")(x), c19._fd(f, x),
+                                   rtol=1e-6, atol=1e-7)
