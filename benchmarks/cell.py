@@ -8,9 +8,10 @@ JSON object to FILE.
 
 import os
 
-from benchmarks.pinning import THREAD_ENV
+from benchmarks.pinning import THREAD_ENV, pin_to_one_core
 
 os.environ.update(THREAD_ENV)  # before NumPy, torch or jax load and size their thread pools
+pin_to_one_core()
 
 import argparse  # noqa: E402
 import gc  # noqa: E402

@@ -1,8 +1,12 @@
 """The benchmark harness keeps working: a tiny cell end to end, and the agreement check."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 
 from benchmarks.__main__ import main
 from benchmarks.agreement import check
@@ -29,3 +33,14 @@ def test_a_wrong_gradient_is_reported_not_timed():
     status, fd_ok = check(lse, (x,), (0,), results, np.random.default_rng(0))
     assert fd_ok and status["a"] == status["b"] == "ok"
     assert status["c"].startswith("failed: gradient disagrees")
+
+
+def test_a_cell_process_is_bound_to_one_core():
+    # jaxlib's CPU client sizes its pool by the cores it may use, not by XLA_FLAGS.
+    if not hasattr(os, "sched_setaffinity"):
+        pytest.skip("this OS cannot bind a process to a core")
+    code = ("import os; from benchmarks.pinning import pin_to_one_core; "
+            "core = pin_to_one_core(); print(core, sorted(os.sched_getaffinity(0)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    core, allowed = out.stdout.split(" ", 1)
+    assert allowed.strip() == f"[{core}]"
