@@ -9,12 +9,14 @@ agree with finite differences, while a swap of names that really share memory st
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import numpy as np
 import pytest
 
 import tangentish as tg
 from tangentish.errors import TransformError
+from tangentish.runtime.shared_writes import SharedWriteError
 from tests.compiler import test_aliasing as c19
 
 W3 = np.array([1.0, 2.0, 3.0])
@@ -209,3 +211,62 @@ def test_more_paths_than_are_kept_apart(alias, tmp_path, monkeypatch):
     else:
         np.testing.assert_allclose(tg.grad(f, fallback="error")(x), c19._fd(f, x),
                                    rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------- swapping elements (C22)
+
+
+def element_swap(x):  # Python evaluates both values first: numbers, swapped
+    y = x * 1.0
+    y[0], y[1] = y[1], y[0]
+    return np.sum(y * W3)
+
+
+def list_element_swap(x):
+    xs = [x[0], x[1], x[2]]
+    xs[0], xs[1] = xs[1], xs[0]
+    return xs[0] * 1.0 + xs[1] * 2.0 + xs[2] * 3.0
+
+
+def carried_element_swap(x):  # a number carried along an array, one swap per step
+    y = x * 1.0
+    t = x[2] * 2.0
+    for i in range(2):
+        t, y[i] = y[i], t
+    return np.sum(y * W3) + t
+
+
+@pytest.mark.parametrize("f", [element_swap, list_element_swap, carried_element_swap],
+                         ids=lambda f: f.__name__)
+def test_swapped_elements_compile(f, backend):
+    x = np.array([0.4, -0.9, 1.3])
+    got = tg.grad(f, fallback="error")(backend.to(x.copy()))
+    np.testing.assert_allclose(backend.back(got), c19._fd(f, x), rtol=1e-6, atol=1e-7)
+
+
+R4 = np.arange(4.0).reshape(2, 2)
+
+
+def row_swap(X):  # rows are views: NumPy leaves both rows equal to the old X[1]
+    X = X * 1.0
+    X[0], X[1] = X[1], X[0]
+    return np.sum(X * R4)
+
+
+def named_row_swap(X):
+    Y = X * 1.0
+    r0 = Y[0]
+    r1 = Y[1]
+    Y[0], Y[1] = r1, r0
+    return np.sum(Y * R4)
+
+
+@pytest.mark.parametrize("f", [row_swap, named_row_swap], ids=lambda f: f.__name__)
+def test_swapped_rows_go_to_the_tape(f):
+    X = np.array([[0.4, -0.9], [1.3, 0.2]])
+    with pytest.raises(SharedWriteError, match="writes into memory"):
+        tg.grad(f, fallback="error")(X.copy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tg.TransformWarning)
+        got = tg.grad(f)(X.copy())
+    np.testing.assert_allclose(got, c19._fd(f, X), rtol=1e-6, atol=1e-7)
