@@ -85,9 +85,9 @@ def check_writes(parsed: Any, inlined: bool = False) -> None:
     or in a function nested in it (each analysed on its own). A write that shares memory only
     if a value is an array (``a += g`` on a name; a write where one side came from an index,
     ``t = y[0, 0]``, a number or a row) is left to a run-time check instead:
-    ``parsed.extra["shared_updates"]`` maps its (line, column) to the name written, the names
-    to check it against, the words of the error and, for ``a op= g``, the in-place method
-    (``runtime.shared_writes``).
+    ``parsed.extra["shared_updates"]`` maps its (line, column) to the checks there, each the
+    name written, the names to check it against, the words of the error and, for ``a op= g``,
+    the in-place method (``runtime.shared_writes``).
 
     An ``inlined`` function (a helper, and any nested function) shares its parameters with its
     caller's arguments, which the caller may read after the call: they count as read at its
@@ -96,7 +96,7 @@ def check_writes(parsed: Any, inlined: bool = False) -> None:
     if not _has_writes(parsed.node):
         return
     is_module = _module_test(getattr(parsed, "fn", None))
-    guards: dict[tuple[int, int], tuple[str, tuple[str, ...], str, str | None]] = {}
+    guards: dict[tuple[int, int], list[tuple[str, tuple[str, ...], str, str | None]]] = {}
     for fdef in walk(parsed.node):
         if not isinstance(fdef, gast.FunctionDef):
             continue
@@ -107,8 +107,8 @@ def check_writes(parsed: Any, inlined: bool = False) -> None:
                 where = (f"{root} {_OPS.get(type(stmt.op), '?')}= ... (line {stmt.lineno})"
                          if _updates_name(stmt) else f"the write into {root} (line {stmt.lineno})")
                 update = _INPLACE.get(type(stmt.op)) if _updates_name(stmt) else None
-                guards[(stmt.lineno, stmt.col_offset)] = (root, tuple(certain + maybe), where,
-                                                          update)
+                guards.setdefault((stmt.lineno, stmt.col_offset), []).append(  # y[0], z[0] = ..
+                    (root, tuple(certain + maybe), where, update))
                 continue
             err = error_at(parsed.where(stmt), _message(stmt, root, (certain + maybe)[0], state))
             # the memory is the caller's argument: running this call alone on the tape would

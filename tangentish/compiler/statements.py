@@ -167,9 +167,8 @@ class StatementsMixin:
     def check_shared(self, s, out):
         """``check_unshared(a, (y,), ...)`` before a write that shares memory with a name read
         later if its values are arrays (``compiler/aliasing.py``): known only at run time."""
-        guard = self.parsed.extra.get("shared_updates", {}).get((s.lineno, s.col_offset))
-        if guard is not None:
-            root, names, where, update = guard
+        guards = self.parsed.extra.get("shared_updates", {}).get((s.lineno, s.col_offset), ())
+        for root, names, where, update in guards:
             self.emit_check(self.name(root, s), [self.name(n, s) for n in names], where,
                             update, out, s)
 

@@ -270,3 +270,17 @@ def test_swapped_rows_go_to_the_tape(f):
         warnings.simplefilter("ignore", tg.TransformWarning)
         got = tg.grad(f)(X.copy())
     np.testing.assert_allclose(got, c19._fd(f, X), rtol=1e-6, atol=1e-7)
+
+
+def two_shared_writes(X):  # the row r sees the write into Y; z's element s is a number
+    Y = np.sin(X)
+    r = Y[0]
+    z = np.cos(X[0])
+    s = z[0]
+    Y[0], z[0] = X[1] * 2.0, X[0, 1] * 3.0
+    return np.sum(r * s) + np.sum(Y * Y) + np.sum(z)
+
+
+def test_each_write_of_a_tuple_assignment_is_checked():
+    # only the last part's check was kept: z's passed, and the compiled r missed Y's write
+    test_swapped_rows_go_to_the_tape(two_shared_writes)
