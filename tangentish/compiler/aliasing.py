@@ -313,7 +313,7 @@ class _State:
             self.labels(name) <= other.labels(name) for name in set(self.pts) | set(other.pts))
 
 
-#: the most states kept apart at one point; more are joined into one (as a join per name)
+#: the most states kept apart at one point (past it, ``_merge`` joins some)
 _PATHS = 16
 
 
