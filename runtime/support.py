@@ -293,6 +293,8 @@ def getitem_grad(dy: Any, x: Any, idx: Any) -> Any:
             # x[:, None] and friends only insert unit axes: the adjoint is dy reshaped, one
             # copy (callers may accumulate into the result in place) instead of zeros + write.
             return np.copy(np.reshape(dy, shape))
+    if type(x) is np.ndarray and x.nbytes >= buffers.MIN_BYTES:  # reused: no fresh pages
+        return scatter_add(buffers.zeros(x.shape, x.dtype), idx, dy)
     return scatter_add(np.zeros_like(x), idx, dy)
 
 

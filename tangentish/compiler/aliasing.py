@@ -11,10 +11,12 @@ A may-alias analysis, flow-sensitive, over each function body in source order: e
 name points to a set of abstract buffers. A view or alias of a name shares its buffers (a
 plain name, a subscript, ``.T``, ``.reshape``/``.ravel``/..., ``np.reshape``/``np.asarray``/...);
 any other value is a fresh buffer named after its statement (older buffers of the same
-statement, from earlier loop steps, are told apart from the newest: recency). Branches join
-by union; loops iterate to a fixpoint. A write into ``v`` is rejected when another name that
-may share ``v``'s buffers is live after it (read before being rebound; parameters only if the
-function itself reads them later: the caller's array is never modified by compiled code).
+statement, from earlier loop steps, are told apart from the newest: recency). Where paths
+meet (after a branch, at a loop's head) their states are kept apart, up to ``_PATHS`` of them:
+a join name by name would make ``a, b = b, a`` in a loop put both names on both buffers (C21).
+Loops iterate to a fixpoint. A write into ``v`` is rejected when, in some state, another name
+that shares ``v``'s buffers is live after it (read before being rebound; parameters only if
+the function itself reads them later: the caller's array is never modified by compiled code).
 
 Some sharing depends on types the source does not show: ``a += g`` rebinds a number but writes
 into an array, and ``t = y[0, 0]`` is a copy (a number) or a view (a row). Such writes get a
@@ -83,9 +85,9 @@ def check_writes(parsed: Any, inlined: bool = False) -> None:
     or in a function nested in it (each analysed on its own). A write that shares memory only
     if a value is an array (``a += g`` on a name; a write where one side came from an index,
     ``t = y[0, 0]``, a number or a row) is left to a run-time check instead:
-    ``parsed.extra["shared_updates"]`` maps its (line, column) to the name written, the names
-    to check it against, the words of the error and, for ``a op= g``, the in-place method
-    (``runtime.shared_writes``).
+    ``parsed.extra["shared_updates"]`` maps its (line, column) to the checks there, each the
+    name written, the names to check it against, the words of the error and, for ``a op= g``,
+    the in-place method (``runtime.shared_writes``).
 
     An ``inlined`` function (a helper, and any nested function) shares its parameters with its
     caller's arguments, which the caller may read after the call: they count as read at its
@@ -94,7 +96,7 @@ def check_writes(parsed: Any, inlined: bool = False) -> None:
     if not _has_writes(parsed.node):
         return
     is_module = _module_test(getattr(parsed, "fn", None))
-    guards: dict[tuple[int, int], tuple[str, tuple[str, ...], str, str | None]] = {}
+    guards: dict[tuple[int, int], list[tuple[str, tuple[str, ...], str, str | None]]] = {}
     for fdef in walk(parsed.node):
         if not isinstance(fdef, gast.FunctionDef):
             continue
@@ -105,8 +107,8 @@ def check_writes(parsed: Any, inlined: bool = False) -> None:
                 where = (f"{root} {_OPS.get(type(stmt.op), '?')}= ... (line {stmt.lineno})"
                          if _updates_name(stmt) else f"the write into {root} (line {stmt.lineno})")
                 update = _INPLACE.get(type(stmt.op)) if _updates_name(stmt) else None
-                guards[(stmt.lineno, stmt.col_offset)] = (root, tuple(certain + maybe), where,
-                                                          update)
+                guards.setdefault((stmt.lineno, stmt.col_offset), []).append(  # y[0], z[0] = ..
+                    (root, tuple(certain + maybe), where, update))
                 continue
             err = error_at(parsed.where(stmt), _message(stmt, root, (certain + maybe)[0], state))
             # the memory is the caller's argument: running this call alone on the tape would
@@ -139,27 +141,40 @@ def _shared_writes(fdef: gast.FunctionDef, is_module: Callable[[str], bool] | No
     args = fdef.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     params |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
-    flow.block(fdef.body, _State({}, {}, frozenset(names_in(fdef.body, gast.Store) - params)))
+    flow.block(fdef.body, [_State({}, {}, frozenset(names_in(fdef.body, gast.Store) - params))])
     if not flow.writes:
         return []
     live = _Liveness(frozenset(params) if inlined else frozenset())
     live.block(fdef.body, live.exit)
     closures = _closure_reads(fdef)
     found = []
-    for stmt, root, written, state in sorted(flow.writes.values(),
-                                              key=lambda w: (w[0].lineno, w[0].col_offset)):
-        after = live.after.get(id(stmt), frozenset()) | closures
-        bases = {_strip(lab) for lab in written}
-        certain, maybe = [], []
-        for name in sorted(after - {root}):
-            labels = state.labels(name)
-            if labels & written:
-                certain.append(name)
-            elif {_strip(lab) for lab in labels} & bases:
-                maybe.append(name)
-        if certain or maybe:
-            found.append((stmt, root, certain, maybe, state))
+    writes = [w for seen in flow.writes.values() for w in seen]
+    for (stmt, root), group in _by_write(writes):
+        after = sorted((live.after.get(id(stmt), frozenset()) | closures) - {root})
+        certain: set[str] = set()
+        maybe: set[str] = set()
+        sharing = []  # the states in which some name shares the write (each path on its own)
+        for _, _, written, state in group:
+            bases = {_strip(lab) for lab in written}
+            here = {name for name in after if state.labels(name) & written}
+            there = {name for name in after if name not in here and bases & {
+                _strip(lab) for lab in state.labels(name)}}
+            if here or there:
+                sharing.append(state)
+            certain |= here
+            maybe |= there
+        if sharing:
+            found.append((stmt, root, sorted(certain), sorted(maybe - certain), _join(sharing)))
     return found
+
+
+def _by_write(writes: list[tuple]) -> list[tuple[tuple[gast.stmt, str], list[tuple]]]:
+    """The writes grouped by statement and name written, in source order."""
+    groups: dict[tuple[int, str], list[tuple]] = {}
+    for w in writes:
+        groups.setdefault((id(w[0]), w[1]), []).append(w)
+    return sorted((((g[0][0], g[0][1]), g) for g in groups.values()),
+                  key=lambda item: (item[0][0].lineno, item[0][0].col_offset))
 
 
 def _updates_name(stmt: gast.stmt) -> bool:
@@ -214,16 +229,29 @@ def _message(stmt: gast.stmt, root: str, other: str, state: _State) -> str:
         hint = f"; if {root} is a number, write {root} = {root} {_OPS.get(type(stmt.op), '+')} ..."
     else:
         what, hint = f"a write into {root}", ""
-    via = state.via.get(root) or state.via.get(other)
+    name = root if state.via.get(root) is not None else other
+    via = state.via.get(name)
     origin = ""
     if isinstance(via, gast.Assign) and len(via.targets) == 1:
-        name = unparse(via.targets[0])
-        origin = f" ({name} = {unparse(via.value)} on line {via.lineno})"
-        hint = f"; copy first: {name} = {_copied(via.value)}" + hint
+        target, value = via.targets[0], via.value
+        origin = f" ({unparse(target)} = {unparse(value)} on line {via.lineno})"
+        if isinstance(target, gast.Name):
+            hint = f"; copy first: {unparse(target)} = {_copied(value)}" + hint
+        elif _pairs(target, value):  # (a, b) = (b, a): copy the one value ``name`` gets
+            values = [_copied(v) if isinstance(t, gast.Name) and t.id == name else unparse(v)
+                      for t, v in zip(target.elts, value.elts)]
+            hint = f"; copy first: {unparse(target)} = ({', '.join(values)})" + hint
     elif isinstance(via, gast.stmt):
         origin = f" (line {via.lineno})"
     return (f"tangentish cannot transform {what}, which shares memory with {other}{origin}, "
             f"read later: the compiled code would not see the write{hint}")
+
+
+def _pairs(target: gast.expr, value: gast.expr) -> bool:
+    """Does ``target = value`` bind each name of a tuple to its own value (``a, b = b, a``)?"""
+    return (isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple,
+            gast.List)) and len(target.elts) == len(value.elts)
+            and not any(isinstance(x, gast.Starred) for x in target.elts + value.elts))
 
 
 def _copied(value: gast.expr) -> str:
@@ -275,17 +303,64 @@ class _State:
                 labels = (labels - {held}) | {("holds", old)}
             self.pts[name] = labels
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _State) and (self.pts, self.unbound) == (other.pts,
-                                                                         other.unbound)
+    def key(self) -> tuple:
+        """Equal for states that say the same (``via`` is only for messages)."""
+        return frozenset(self.pts.items()), self.unbound
 
-    __hash__ = None  # type: ignore[assignment]
+    def within(self, other: _State) -> bool:
+        """Does ``other`` allow everything this state allows (so this one adds nothing)?"""
+        return self.unbound <= other.unbound and all(
+            self.labels(name) <= other.labels(name) for name in set(self.pts) | set(other.pts))
 
 
-def _join(states: list[_State | None]) -> _State | None:
-    live = [s for s in states if s is not None]
-    if not live:
-        return None
+#: the most states kept apart at one point (past it, ``_merge`` joins some)
+_PATHS = 16
+
+
+def _copies(states: list[_State]) -> list[_State]:
+    return [st.copy() for st in states]
+
+
+def _merge(states: list[_State]) -> list[_State]:
+    """The states of the paths meeting at a point, kept apart rather than joined name by name:
+    after ``a, b = b, a`` in a loop, ``a`` is on one buffer and ``b`` on the other on every
+    path, yet a join would put both names on both buffers, as if they shared one (C21).
+    Repeats and states another one covers are dropped; past ``_PATHS``, states are joined
+    where that makes no two names share that shared in neither (branches that bind a name to
+    different new arrays), and past it still, all are joined."""
+    unique = list({st.key(): st for st in states}.values())
+    if len(unique) > 1:
+        unique = [st for k, st in enumerate(unique) if not any(
+            k != j and st.within(other) and (j < k or not other.within(st))
+            for j, other in enumerate(unique))]
+    if len(unique) <= _PATHS:
+        return unique
+    groups: list[tuple[_State, frozenset]] = []
+    for st in unique:
+        pairs = _sharing(st)
+        for k, (group, known) in enumerate(groups):
+            joined = _join([group, st])
+            if _sharing(joined) <= known | pairs:
+                groups[k] = (joined, known | pairs)
+                break
+        else:
+            groups.append((st, pairs))
+    return [_join([g for g, _ in groups])] if len(groups) > _PATHS else [g for g, _ in groups]
+
+
+def _sharing(st: _State) -> frozenset:
+    """The pairs of names that may share a buffer (or hold one's item) in a state."""
+    owners: dict[Any, set[str]] = {}
+    for name, labels in st.pts.items():
+        for lab in labels:
+            owners.setdefault(_strip(lab), set()).add(name)
+    for lab, names in owners.items():  # a parameter not rebound is on its own buffer
+        if _kind(lab) == "in" and lab[1] not in st.pts:
+            names.add(lab[1])
+    return frozenset((a, b) for names in owners.values() for a in names for b in names if a < b)
+
+
+def _join(live: list[_State]) -> _State:
     out = live[0].copy()
     for s in live[1:]:
         for name in set(out.pts) | set(s.pts):
@@ -421,19 +496,36 @@ class _Aliases:
                 return (base, True) if view else (frozenset({site}), False)
         return frozenset({site}), False
 
-    # -- statements
-    def block(self, stmts: list[gast.stmt], st: _State | None) -> _State | None:
+    # -- statements: on the states of every path reaching them (none after a return, break or
+    # continue)
+    def block(self, stmts: list[gast.stmt], sts: list[_State]) -> list[_State]:
         for s in stmts:
-            if st is None:  # after a return, break or continue
-                return None
-            st = self.stmt(s, st)
-        return st
+            if not sts:
+                break
+            sts = self.stmt(s, sts)
+        return sts
 
-    def stmt(self, s: gast.stmt, st: _State) -> _State | None:
+    def stmt(self, s: gast.stmt, sts: list[_State]) -> list[_State]:
+        if isinstance(s, gast.If):
+            return _merge(self.block(s.body, _copies(sts)) + self.block(s.orelse, _copies(sts)))
+        if isinstance(s, (gast.For, gast.While)):
+            return self.loop(s, sts)
+        if isinstance(s, (gast.Return, gast.Raise)):
+            return []
+        if isinstance(s, (gast.Break, gast.Continue)):
+            self.loops[-1][isinstance(s, gast.Continue)].extend(sts)
+            return []
+        self.writes.pop(id(s), None)  # this visit's states replace an earlier round's
+        for st in sts:
+            self.step(s, st)
+        return list({st.key(): st for st in sts}.values()) if len(sts) > 1 else sts
+
+    def step(self, s: gast.stmt, st: _State) -> None:
+        """A statement without control flow, on one state (changed in place)."""
         if isinstance(s, (gast.Assign, gast.AnnAssign)):
             targets = s.targets if isinstance(s, gast.Assign) else [s.target]
             if s.value is None:
-                return st
+                return
             for t in targets:
                 self.record_stores(s, t, st)
                 if isinstance(t, gast.Subscript):  # xs[i] = h: xs now holds h
@@ -445,18 +537,6 @@ class _Aliases:
                 labels, _ = self.value(gast.BinOp(left=s.target, op=s.op, right=s.value), st,
                                        (id(s), 0))
                 st.bind(s.target.id, labels, None)
-        elif isinstance(s, gast.If):
-            return _join([self.block(s.body, st.copy()), self.block(s.orelse, st.copy())])
-        elif isinstance(s, (gast.For, gast.While)):
-            return self.loop(s, st)
-        elif isinstance(s, (gast.Return, gast.Raise)):
-            return None
-        elif isinstance(s, gast.Break):
-            self.loops[-1][0].append(st)
-            return None
-        elif isinstance(s, gast.Continue):
-            self.loops[-1][1].append(st)
-            return None
         elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and isinstance(
                 s.value.func, gast.Attribute) and s.value.func.attr in _ADDING and s.value.args:
             self.hold(s.value.func.value, s.value.args[-1], st, s)  # xs.append(h)
@@ -466,7 +546,6 @@ class _Aliases:
             for name in names_in(s.targets, None):
                 st.bind(name, frozenset(), None)
                 st.unbound = st.unbound | {name}
-        return st
 
     def hold(self, container: gast.expr, item: gast.expr, st: _State, s: gast.stmt) -> None:
         """The containers ``container`` may be now also hold ``item`` (seen by all their names)."""
@@ -478,21 +557,23 @@ class _Aliases:
             if labels & boxes:
                 st.pts[name] = labels | held
 
-    def loop(self, s: gast.For | gast.While, st: _State) -> _State | None:
-        head = st
-        for _ in range(100):  # the sets only grow: a fixpoint comes within a few rounds
-            breaks, continues = [], []
+    def loop(self, s: gast.For | gast.While, sts: list[_State]) -> list[_State]:
+        head = sts
+        for _ in range(100):  # the states only grow: a fixpoint comes within a few rounds
+            breaks: list[_State] = []
+            continues: list[_State] = []
             self.loops.append((breaks, continues))
-            body = head.copy()
+            body = _copies(head)
             if isinstance(s, gast.For):
-                self.bind_iteration(s, s.target, s.iter, body)
+                for st in body:
+                    self.bind_iteration(s, s.target, s.iter, st)
             end = self.block(s.body, body)
             self.loops.pop()
-            new = _join([head, end, *continues])
-            if new == head:
+            new = _merge(head + end + continues)
+            if {st.key() for st in new} == {st.key() for st in head}:
                 break
             head = new
-        return _join([head, *breaks])
+        return _merge(head + breaks)
 
     def bind_iteration(self, s: gast.For, target: gast.expr, it: gast.expr, st: _State) -> None:
         """``for target in it``: the elements of ``it``, through enumerate, zip and range."""
@@ -519,9 +600,7 @@ class _Aliases:
     def assign(self, s: gast.stmt, targets: list[gast.expr], value: gast.expr,
                st: _State) -> None:
         for t in targets:
-            pairs = isinstance(t, (gast.Tuple, gast.List)) and isinstance(
-                value, (gast.Tuple, gast.List)) and len(t.elts) == len(value.elts)
-            if pairs and not any(isinstance(x, gast.Starred) for x in t.elts + value.elts):
+            if _pairs(t, value):
                 results = [self.value(v, st, (id(s), k)) for k, v in enumerate(value.elts)]
                 for k, (part, (labels, view)) in enumerate(zip(t.elts, results)):
                     self.bind_target(s, part, labels, view, (id(s), k), st)
@@ -565,7 +644,7 @@ class _Aliases:
             root = root.value
         written = frozenset(lab for lab in written if _kind(lab) != "holds")
         if view and written and isinstance(root, gast.Name):
-            self.writes[id(s)] = (s, root.id, written, st.copy())
+            self.writes.setdefault(id(s), []).append((s, root.id, written, st.copy()))
 
 
 class _Liveness:

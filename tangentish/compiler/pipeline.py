@@ -57,6 +57,7 @@ from tangentish.compiler import (
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope, kind_of
+from tangentish.compiler.seeds import scalar_seeds
 
 __all__ = ["WrtError", "PASSES", "Options", "Compiled", "front_end", "resolve_wrt",
            "compile_gradient"]
@@ -198,6 +199,8 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
             defer.defer_products(adj)
             transposes.hoist_transposes(adj)
             comments.requote(adj, fuse.fuse(adj))
+            if adj.shapes and form != "vjp":  # a gradient's seed is a number
+                shape_keyed |= scalar_seeds(adj, adj.shapes, adj.shapes.get(norm.result))
             if form != "vjp":  # a pullback keeps what it reads
                 release.release(adj)
             if options.augment and shape_keyed and form != "vjp":

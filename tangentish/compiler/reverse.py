@@ -100,6 +100,8 @@ class Adjoint:
     #: some ``unbroadcast`` was dropped on the strength of ``Reverser.shapes``: this code is
     #: right only for the shape pattern it was compiled for
     shape_keyed: bool = False
+    #: symbolic shapes of the primal's names in code for a shape pattern (``shapes.infer``)
+    shapes: dict[str, Any] | None = None
 
 
 class _Push(gast.Expr):
@@ -303,7 +305,7 @@ class Reverser:
         return Adjoint(norm, primal, adjoint, self.d(norm.result), grads,
                        self.stack_name if pushed else None,
                        sorted(pushed & self.undefined_in_loop), self.scalar_result(body),
-                       set(self.act.active), self.shape_keyed)
+                       set(self.act.active), self.shape_keyed, self.shapes or None)
 
     def scalar_result(self, body: list[gast.stmt]) -> bool:
         if self.norm.result in self.scalars:

@@ -31,6 +31,7 @@ from tangentish.compiler.hoist import scalar_names
 from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import op_of
 from tangentish.runtime import adjoint_helpers as helpers
+from tangentish.runtime.accumulate import add_into, subtract_into
 from tangentish.runtime.backend import is_array
 from tangentish.runtime.support import unbroadcast, unreduce
 
@@ -44,7 +45,8 @@ _ONE = "1"
 _PENDING = object()  # no assignment of the name has produced a shape yet
 
 _ELEMENTWISE = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
-                operator.floordiv, operator.mod, operator.neg, operator.pos, np.where}
+                operator.floordiv, operator.mod, operator.neg, operator.pos, np.where,
+                add_into, subtract_into}
 _MATMUL = {operator.matmul, np.matmul, np.dot}
 _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}
 #: helpers whose result has the shape of their argument ``k`` (``unbroadcast(g, x)``: x's,
@@ -166,6 +168,9 @@ def _literal(node: gast.expr) -> Any:
     """The Python value of a constant argument (an int, None, a bool, a tuple of ints)."""
     if isinstance(node, gast.Constant):
         return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and isinstance(
+            node.operand, gast.Constant) and type(node.operand.value) is int:
+        return -node.operand.value  # ``x[:-1]``
     if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
         return tuple(e.value for e in node.elts)
     return _NOT_LITERAL
@@ -256,22 +261,31 @@ class _Shapes:
         return _reduce(x, axis, keepdims)
 
     def subscript(self, node: gast.Subscript) -> Any:
-        """``x[i]`` with an int ``i`` drops the first dimension; ``params["W"]`` of a dict
-        argument is that leaf's shape, ``xs[i]`` of a list argument its element's (one shape
-        for all, unless i is a constant); other indices: unknown."""
+        """``x[i]`` with an int ``i`` drops the first dimension, ``x[1:]`` and ``x[:, :-1]``
+        shorten theirs (``_sliced``); ``params["W"]`` of a dict argument is that leaf's shape,
+        ``xs[i]`` of a list argument its element's (one shape for all, unless i is a
+        constant); other indices: unknown."""
         index, value = node.slice, node.value
-        if isinstance(index, gast.Constant):
-            is_int = isinstance(index.value, int) and not isinstance(index.value, bool)
-        else:
-            is_int = isinstance(index, gast.Name) and index.id in self.ints
         if isinstance(value, gast.Name) and value.id in self.containers:
-            return self.leaf(self.containers[value.id], index, is_int)
-        if not is_int:
-            return None
+            return self.leaf(self.containers[value.id], index, self.is_int(index))
+        items = index.elts if isinstance(index, gast.Tuple) else [index]
         x = self.of(value)
-        if x is _PENDING:
-            return x
-        return x[1:] if x else None
+        if x is _PENDING or x is None or len(items) > len(x):
+            return x if x is _PENDING else None
+        dims = []
+        for item, dim in zip(items, x):
+            if self.is_int(item):
+                continue
+            dim = _sliced(dim, item) if isinstance(item, gast.Slice) else None
+            if dim is None:
+                return None
+            dims.append(dim)
+        return tuple(dims) + x[len(items):]
+
+    def is_int(self, index: gast.expr) -> bool:
+        if isinstance(index, gast.Constant):
+            return isinstance(index.value, int) and not isinstance(index.value, bool)
+        return isinstance(index, gast.Name) and index.id in self.ints
 
     def leaf(self, container: tuple, index: gast.expr, is_int: bool) -> Shape | None:
         kind, items = container
@@ -283,6 +297,23 @@ class _Shapes:
         if key is None:  # an int variable: any element
             return items[0] if all(s == items[0] for s in items) else None
         return items[key] if -len(items) <= key < len(items) else None
+
+
+def _sliced(dim: str, index: gast.Slice) -> str | None:
+    """The length of ``x[a:b]`` along a dimension of symbolic length ``dim``, for a start >= 0
+    and a stop < 0 or absent (``x[1:]``, ``x[:-1]``, ``x[2:-2]``: the ends of a stencil),
+    written ``"s0-2"``: the same size however it was sliced, so ``x[1:] - x[:-1]`` is known
+    not to broadcast. Like any symbol it may be 1, which broadcasting here never assumes
+    it is not: two different symbols are unknown, not an error. Other slices: None."""
+    lower, upper, step = (_literal(e) if e is not None else None
+                          for e in (index.lower, index.upper, index.step))
+    start, stop = lower or 0, upper or 0
+    if step not in (None, 1) or dim == _ONE or not all(
+            type(v) is int for v in (start, stop)) or start < 0 or stop > 0:
+        return None
+    base, _, cut = dim.partition("-")
+    cut = int(cut or 0) + start - stop
+    return f"{base}-{cut}" if cut else base
 
 
 def _is_number(value: Any) -> bool:

@@ -25,6 +25,7 @@ from tangentish.compiler.nodes import (
     gload,
     names_in,
     store,
+    unparse,
 )
 from tangentish.compiler.ops import Op, set_op
 from tangentish.compiler.resolve import UNRESOLVED, kind_of
@@ -32,6 +33,18 @@ from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.shared_writes import check_unshared
 
 __all__ = ["StatementsMixin"]
+
+#: values that are new objects, never a view of an array (arithmetic, constants)
+_FRESH = (gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare)
+
+
+def _base(target: gast.expr) -> str | None:
+    """The name a subscript store writes into (``y`` for ``y[0]`` or ``y[0][1]``)."""
+    if not isinstance(target, gast.Subscript):
+        return None
+    while isinstance(target, (gast.Subscript, gast.Attribute)):
+        target = target.value
+    return target.id if isinstance(target, gast.Name) else None
 
 
 class StatementsMixin:
@@ -154,15 +167,17 @@ class StatementsMixin:
     def check_shared(self, s, out):
         """``check_unshared(a, (y,), ...)`` before a write that shares memory with a name read
         later if its values are arrays (``compiler/aliasing.py``): known only at run time."""
-        guard = self.parsed.extra.get("shared_updates", {}).get((s.lineno, s.col_offset))
-        if guard is not None:
-            root, names, where, update = guard
-            others = gast.Tuple(elts=[self.name(n, s) for n in names], ctx=gast.Load())
-            check = call(gload(self.ctx.ns.helper(check_unshared)),
-                         [self.name(root, s), others, const(where)]
-                         + ([const(update)] if update else []))
-            out.append(set_op(gast.copy_location(gast.Expr(value=check), s), Op("inert"),
-                              self.where(s)))
+        guards = self.parsed.extra.get("shared_updates", {}).get((s.lineno, s.col_offset), ())
+        for root, names, where, update in guards:
+            self.emit_check(self.name(root, s), [self.name(n, s) for n in names], where,
+                            update, out, s)
+
+    def emit_check(self, value, others, where, update, out, s):
+        others = gast.Tuple(elts=others, ctx=gast.Load())
+        check = call(gload(self.ctx.ns.helper(check_unshared)),
+                     [value, others, const(where)] + ([const(update)] if update else []))
+        out.append(set_op(gast.copy_location(gast.Expr(value=check), s), Op("inert"),
+                          self.where(s)))
 
     def stmt_AugAssign(self, s, out):
         self.check_shared(s, out)
@@ -218,12 +233,21 @@ class StatementsMixin:
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
             # a, b = b, a: evaluate every right-hand side before assigning any target.
             stored = names_in(target, gast.Store)
+            bases = [_base(t) for t in target.elts]
             temps = []
-            for v in value.elts:
-                if names_in(v) & stored:
+            for k, v in enumerate(value.elts):
+                # y[0], y[1] = y[1], y[0]: a value that may be a view (a row of y, or a name for
+                # one) must not share memory with an array another part writes (NumPy would
+                # read the write); the functional code reads it before (C22)
+                others = [b for j, b in enumerate(bases) if b and j != k and (
+                    j < k or not bases[k])] if not isinstance(v, _FRESH) else []
+                if names_in(v) & stored or others:
                     t = self.ctx.namer.temp()
                     self.into(v, t, out)
                     temps.append(gload(t))
+                    where = f"{unparse(target)} = {unparse(value)} (line {s.lineno})"
+                    for b in dict.fromkeys(others):  # (a list's slots are not its items)
+                        self.emit_check(self.name(b, s), [gload(t)], where, None, out, s)
                 else:
                     temps.append(v)
             for t, v in zip(target.elts, temps):

@@ -159,7 +159,7 @@ def test_past_the_cap_calls_run_the_general_code(backend):
 
 def test_code_without_broadcasting_bookkeeping_is_not_keyed_on_shapes():
     def plain(x):
-        return np.sum(np.tanh(x))
+        return np.tanh(x[0])
 
     df = tg.grad(plain, fallback="error")
     df(np.ones(3))

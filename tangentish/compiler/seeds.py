@@ -1,0 +1,164 @@
+"""A full reduction's adjoint kept a number where elementwise code only scales it.
+
+The adjoint of ``y = np.sum(t)`` is ``dy`` broadcast to t's shape: ``d_t = unreduce(dy, t,
+None, False)``, a read-only view with stride 0. Every product that reads it is then a full pass
+over an array of t's size just to multiply by a number: ``d_t * -2 * (1.0 - u)`` makes
+``d_t * -2`` (an 8 MB array at a million elements) before it meets ``1.0 - u``. With ``dy``
+itself in its place, ``dy * -2`` is one float multiplication:
+
+    d_t10 = unreduce(dy, _t4, None, False)        ->    (gone)
+    d_t2 = d_t10 * -2 * (1.0 - _t2)               ->    d_t2 = dy * -2 * (1.0 - _t2)
+
+NumPy's broadcasting makes the two agree exactly when the expression is elementwise from the
+read to its root and the root still has t's shape, which only code specialised to a shape
+pattern can tell (``shapes``); elsewhere the broadcast stays. Python evaluates ``dy * -2 * u``
+left to right, so the number meets the number first.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import gast
+import numpy as np
+
+from tangentish.compiler import shapes
+from tangentish.compiler.nodes import walk
+from tangentish.runtime.accumulate import add_into, subtract_into
+from tangentish.runtime.support import unreduce
+
+__all__ = ["scalar_seeds"]
+
+_ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
+
+
+def scalar_seeds(adj: Any, env: dict[str, Any], seed_shape: Any) -> bool:
+    """Read ``N = unreduce(S, T, None, False)`` (S a number: ``seed_shape`` is the seed's
+    shape, ``()`` for a gradient) as S where that provably changes no value: a name S replaces
+    N in each such read (N's statement goes once nothing reads it); an expression S becomes
+    N's value when every read allows it (``d_t11 = -(dy / n)``, computed once). ``env`` holds
+    the symbolic shapes of the primal's names; an adjoint has its primal's shape. True if
+    anything changed."""
+    objects = adj.norm.namespace.objects
+    shaped = dict(env)
+    for primal, adjoint in adj.norm.namer.adjoint_names().items():
+        if primal in env and adjoint != adj.seed:
+            shaped[adjoint] = env[primal]
+    if seed_shape is not None:
+        shaped[adj.seed] = seed_shape
+    changed = False
+    for stmt in [s for s in adj.adjoint if _is_broadcast_seed(s, shaped, objects)]:
+        name, number = stmt.targets[0].id, stmt.value.args[0]
+        if _stores(adj.adjoint, name) != 1 or not all(
+                _fixed(adj.adjoint, n.id, stmt) for n in gast.walk(number)
+                if isinstance(n, gast.Name)):
+            continue  # another value of a name may reach a read (``dh = dh + g``)
+        sweep = gast.Module(body=adj.adjoint, type_ignores=[])
+        readers = [s for s in walk(sweep) if isinstance(s, gast.Assign) and s is not stmt
+                   and _reads(s.value, name)]
+        allowed = [s for s in readers if _allows_number(s.value, name, shaped, objects)]
+        if any(_reads(g, name) for g in adj.grads.values()):
+            allowed = []  # a parameter's gradient is N itself: it must have T's shape
+        if isinstance(number, gast.Name):
+            for s in allowed:
+                s.value, changed = _substituted(s.value, name, number, objects), True
+            if allowed and _count(sweep, name) == 0:
+                adj.adjoint.remove(stmt)
+        elif allowed and sum(_count(s.value, name) for s in allowed) == _count(sweep, name):
+            stmt.value, changed = number, True
+            shaped[name] = ()
+    return changed
+
+
+def _allows_number(value: gast.expr, name: str, shaped: dict[str, Any],
+                   objects: dict[str, Any]) -> bool:
+    """Does ``value`` compute the same with ``name`` holding a number in place of its
+    broadcast: elementwise from every read of it to the root, whose shape stays?"""
+    if _substituted(value, name, gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                            type_comment=None), objects) is None:
+        return False
+    before = shapes.shape_of(value, shaped, objects)
+    return before is not None and shapes.shape_of(value, {**shaped, name: ()}, objects) == before
+
+
+def _is_broadcast_seed(s: gast.stmt, shaped: dict[str, Any], objects: dict[str, Any]) -> bool:
+    """``N = unreduce(S, T, None, False)`` with S of shape ``()``."""
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)):
+        return False
+    call = s.value
+    if not (isinstance(call.func, gast.Name) and objects.get(call.func.id) is unreduce
+            and len(call.args) == 4 and not call.keywords):
+        return False
+    number, _, axis, keepdims = call.args
+    return (shapes.shape_of(number, shaped, objects) == ()
+            and isinstance(axis, gast.Constant) and axis.value is None
+            and isinstance(keepdims, gast.Constant) and keepdims.value is False)
+
+
+def _fixed(stmts: list[gast.stmt], name: str, before: gast.stmt) -> bool:
+    """Does ``name`` hold one value wherever it is read after ``before``: never assigned in
+    the sweep (the seed), or assigned once, by a statement of the sweep's top level before?"""
+    stores = _stores(stmts, name)
+    if stores == 0:
+        return True
+    head = stmts[:stmts.index(before)]
+    return stores == 1 and any(isinstance(s, gast.Assign) and _stores([s], name) for s in head)
+
+
+def _stores(stmts: list[gast.stmt], name: str) -> int:
+    return sum(isinstance(n, gast.Name) and n.id == name and not isinstance(n.ctx, gast.Load)
+               for n in gast.walk(gast.Module(body=stmts, type_ignores=[])))
+
+
+def _count(node: gast.AST, name: str) -> int:
+    return sum(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+               for n in gast.walk(node))
+
+
+def _reads(node: gast.AST, name: str) -> bool:
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+               for n in gast.walk(node))
+
+
+def _substituted(node: gast.expr, name: str, number: gast.Name, objects: dict[str, Any]
+                 ) -> gast.expr | None:
+    """``node`` with ``name`` read as ``number``, or None where a read of it sits under
+    anything but elementwise arithmetic (a sum, a product of matrices, a helper call)."""
+    if isinstance(node, gast.Name) and node.id == name:
+        return gast.Name(id=number.id, ctx=gast.Load(), annotation=None, type_comment=None)
+    if not _reads(node, name):
+        return node
+    if isinstance(node, gast.BinOp) and isinstance(node.op, _ELEMENTWISE_BINOPS):
+        left = _substituted(node.left, name, number, objects)
+        right = _substituted(node.right, name, number, objects)
+        if left is None or right is None:
+            return None
+        return gast.BinOp(left=left, op=node.op, right=right)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        operand = _substituted(node.operand, name, number, objects)
+        return None if operand is None else gast.UnaryOp(op=node.op, operand=operand)
+    if isinstance(node, gast.Call) and not node.keywords and _elementwise(node, objects):
+        args = [_substituted(a, name, number, objects) for a in node.args]
+        if any(a is None for a in args):
+            return None
+        return gast.Call(func=node.func, args=args, keywords=[])
+    return None
+
+
+def _elementwise(call: gast.Call, objects: dict[str, Any]) -> bool:
+    func = call.func
+    if isinstance(func, gast.Name):
+        obj = objects.get(func.id)
+    elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        module = objects.get(func.value.id)
+        obj = getattr(module, func.attr, None) if module is np else None
+    else:
+        return False
+    if obj is np.where:
+        return len(call.args) == 3
+    if obj in (operator.mul, operator.add, operator.sub, operator.truediv, operator.neg,
+               add_into, subtract_into):
+        return True
+    return isinstance(obj, np.ufunc) and obj.nin == len(call.args) and obj.nout == 1
