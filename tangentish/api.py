@@ -537,10 +537,9 @@ def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any,
     options = Options(call_site_fallback=fallback == "tape")
     transformed = _Transformed(f, floats, "vjp", fallback, options)
     value, pullback = transformed(*args)
-    bound = len(transformed._bound)
-    if not bound:
-        return value, pullback
-    return value, lambda cotangent: pullback(cotangent)[bound:]  # a partial's own arguments
+    start = len(transformed._bound)  # a partial's bound arguments get none
+    stop = start + len(args)  # nor do parameters left at their defaults
+    return value, lambda cotangent: tuple(pullback(cotangent)[start:stop])
 
 
 def source(df: Any) -> str:

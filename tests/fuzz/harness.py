@@ -449,10 +449,6 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T9 (tape, limitation: a method of a plain ndarray, a.dot(t), converts a tracked "
             "argument: torch's requires-grad error)", TAPE, source=r"(?<!np)\.dot\(",
             message="Can't call numpy"),
-    OpenBug("F5 (jvp/hvp of a partial or callable instance run on the tape: its limits T2/T4b/"
-            "T9)", frozenset({"jvp", "hvp"}),
-            features=frozenset({"entry_partial", "entry_callable"}),
-            message="Can't call numpy|modified by an inplace operation"),
     OpenBug("T13 (tape, create_graph: a tracked array updated in place after a node saved it; "
             "jvp/hvp on the tape read the new value)", frozenset({"jvp", "hvp"}),
             features=frozenset({"falls_back", "entry_partial", "entry_callable"}),
