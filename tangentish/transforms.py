@@ -222,13 +222,18 @@ def _assemble(parts: list[Any], inner: Any, outer: Any, axis: int) -> Any:
 def _positions(f: Callable[..., Any], wrt: Any) -> tuple[tuple[int, ...], bool]:
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
-    params = list(inspect.signature(f).parameters)
+    signature = inspect.signature(f).parameters
+    params = list(signature)
     pos = []
     for w in items:
         if isinstance(w, str):
             if w not in params:
                 raise WrtError(f"wrt={w!r}: {getattr(f, '__name__', f)} has no parameter "
                                f"named {w!r}")
+            if signature[w].kind is inspect.Parameter.KEYWORD_ONLY:
+                # a partial's bound keyword among them: no position to put a column's seed in
+                raise WrtError(f"wrt={w!r}: tg.jacobian differentiates positional arguments, "
+                               f"and {w!r} is keyword-only (bound by a partial?)")
             w = params.index(w)
         pos.append(w)
     return tuple(pos), single

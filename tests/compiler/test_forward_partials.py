@@ -179,10 +179,29 @@ def test_partials_of_one_function_never_share_specialised_code(backend):
 
 
 def test_a_function_without_source_still_falls_back_under_a_partial():
-    """Unwrapping does not hide what the compiler cannot transform: the tape, warned once."""
-    entry = functools.partial(np.dot, np.array([1.0, 2.0]))
+    """Unwrapping does not hide what the compiler cannot transform: the tape, warned, with
+    the partial's keywords (a ``wrt`` name among them moves that keyword)."""
+    namespace: dict = {}
+    exec("def h(x, s=1.0):\n    return np.sum(np.sin(x)) * s\n", {"np": np}, namespace)
+    entry = functools.partial(namespace["h"], s=2.0)
+    x, tx = np.array([0.1, 0.5]), np.array([1.0, -0.5])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _, tangent = tg.jvp(entry, (np.array([3.0, 4.0]),), (np.array([1.0, 0.5]),))
+        _, tangent = tg.jvp(entry, wrt=(0, "s"))((x,), (tx, 0.5))
     assert any(issubclass(w.category, TransformWarning) for w in caught)
-    np.testing.assert_allclose(np.asarray(tangent), 2.0)
+    want = directional(lambda x, s: namespace["h"](x, s), (x, 2.0), (0, 1), (tx, 0.5))
+    assert_close(tangent, want, rtol=1e-5, atol=1e-7)
+
+
+def test_jacobian_refuses_a_keyword_it_cannot_seed():
+    """A partial's bound keyword has no position among the Jacobian's arguments: a clear
+    error, not the column of whichever argument its index wrapped around to."""
+    entry = functools.partial(_f, A, scale=0.7)
+    with pytest.raises(ValueError, match="keyword-only"):
+        tg.jacobian(entry, wrt="scale")
+    x = np.array([0.1, 0.2, 0.3])
+    p = {"w": x * 2.0, "b": [x + 1.0, 0.8]}
+    want = numerical_grad(lambda x, p: _f(A, x, p, 0.7), (x, p), 0)[0]
+    for mode in ("forward", "reverse"):
+        got = tg.jacobian(entry, wrt="x", mode=mode, fallback="error")(x, p)
+        assert_close(got, want, rtol=1e-5, atol=1e-7)
