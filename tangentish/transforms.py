@@ -14,6 +14,10 @@ are ordinary Python that the compiler transforms again:
   with ``df_jvp``, the forward pass applied to the adjoint code;
 * ``hvp(f, x, v)``: one ``df_jvp`` call with tangent ``v``, never forming the Hessian.
 
+A functools.partial, a callable instance or a bound method (and partials of those) is compiled
+through the function underneath, its bound arguments passed with each call, as in ``tg.grad``
+(``callables.unwrap``).
+
 Jacobians and Hessians are of arrays and scalars: ``out.shape + x.shape`` for a Jacobian,
 ``x.shape + x.shape`` for a Hessian. ``jvp`` and ``hvp`` take any nest of arrays.
 
