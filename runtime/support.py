@@ -239,7 +239,16 @@ def fill_none(ds: Any, like: Any) -> list[Any]:
     Sequence rules (concatenate, split) need a concrete array per slot; generated code passes
     ``None`` for outputs or inputs that carry no gradient.
     """
-    return [zeros_like_tree(x) if d is None else d for d, x in zip(ds, like)]
+    return [zeros_like_tree(x) if d is None else _dense(d, x) for d, x in zip(ds, like)]
+
+
+def _dense(d: Any, x: Any) -> Any:
+    # A slot NumPy took as an array from a nested list (np.stack([a, [b, c]])) may have a list
+    # adjoint, sparse in reverse over reverse: filled and stacked, so the rule gets an array
+    # (np.stack dispatches on the elements; a list of CuPy arrays would not convert).
+    if isinstance(d, (list, tuple)) and d:
+        return np.stack(fill_none(d, x))
+    return d
 
 
 def arange_like(n: int, like: Any) -> Any:
