@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from tangentish.compiler.activity import Activity
+from tangentish.compiler.activity import _SEQUENCE_PRIMS, Activity
 from tangentish.compiler.diagnostics import error_at
 from tangentish.compiler.inline import inline_rule
 from tangentish.compiler.nodes import assign, call, const, load, unparse
@@ -56,6 +56,7 @@ from tangentish.compiler.reverse import comment
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime import forward_helpers
 from tangentish.runtime.rules import table
+from tangentish.runtime.rules.shape import restack
 
 __all__ = ["Tangent", "Forwarder", "forward"]
 
@@ -101,6 +102,7 @@ class Forwarder(gast.NodeTransformer):
         self.defined: set[str] = set()
         self.loops: list[_Loop] = []
         self.depth = 0  # how many branches and loop bodies enclose the current statement
+        self.built: set[str] = set()  # lists and tuples made by a display ([a, b])
 
     def t(self, name: str) -> str:
         return self.namer.tangent(name)
@@ -198,6 +200,8 @@ class Forwarder(gast.NodeTransformer):
             return None
         if kind == "build":
             node = copy.deepcopy(s.value)
+            if not isinstance(node, gast.Dict):
+                self.built.add(s.targets[0].id)
             if isinstance(node, gast.Dict):
                 node.values = [self.dense(a) for a in op.args]
             else:
@@ -229,6 +233,10 @@ class Forwarder(gast.NodeTransformer):
             ta = self.operand(a)
             if ta is None:
                 continue
+            if a.id in self.built and not (op.obj in _SEQUENCE_PRIMS or _runtime_helper(op.obj)):
+                # np.multiply([a, b], c) takes the list as an array: so must its rule the
+                # list of tangents (``[da, db] * c`` would be Python's list repetition)
+                ta = call(self.helper(restack), [ta, load(a.id)])
             terms.append(self.rule_term(s, op, entry, i, [ta, y, *positional], keywords))
         for k, v in op.keywords:
             tv = self.operand(v)
