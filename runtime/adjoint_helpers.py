@@ -19,6 +19,7 @@ from .backend import is_array
 from .rules import table
 from .support import (
     _is_fancy,
+    _real_for,
     fill_none,
     getitem_grad,
     index_set,
@@ -192,7 +193,7 @@ def getitem_accumulate(acc: Any, dy: Any, x: Any, idx: Any) -> Any:
         return add_grad(acc, subscript_grad(dy, x, idx))
     if _is_fancy(idx):  # repeated indices must all count
         return scatter_add(acc, idx, dy)
-    acc[idx] += dy
+    acc[idx] += _real_for(dy, acc)
     return acc
 
 

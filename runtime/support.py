@@ -271,6 +271,7 @@ def _is_fancy(idx: Any) -> bool:
 
 def scatter_add(z: Any, idx: Any, g: Any) -> Any:
     """``z[idx] += g`` where repeated indices accumulate (``np.add.at``); returns ``z``."""
+    g = _real_for(g, z)
     if _is_fancy(idx):
         namespace(z).add.at(z, idx, g)  # the library's own add.at, not NEP-13 "at" dispatch
     else:  # basic and boolean indices never repeat: plain assignment is faster
@@ -308,6 +309,14 @@ def getitem_grad(dy: Any, x: Any, idx: Any) -> Any:
 
 
 _FULL = slice(None)
+
+
+def _real_for(dy: Any, x: Any) -> Any:
+    # A real x reached through complex values: its cotangent is the real part (JAX's), taken
+    # before the write into x's real zeros (NumPy's ComplexWarning, or an error for +=).
+    if type(dy) is np.ndarray and type(x) is np.ndarray:
+        return dy.real if dy.dtype.kind == "c" and x.dtype.kind != "c" else dy
+    return np.real(dy) if np.iscomplexobj(dy) and not np.iscomplexobj(x) else dy
 
 
 def _only_newaxes(idx: Any) -> bool:
