@@ -8,10 +8,10 @@ JSON object to FILE.
 
 import os
 
-from benchmarks.pinning import THREAD_ENV, pin_to_one_core
+from benchmarks.pinning import THREAD_ENV, pin_to_one_core, unpin
 
 os.environ.update(THREAD_ENV)  # before NumPy, torch or jax load and size their thread pools
-pin_to_one_core()
+CORES = pin_to_one_core()  # until every tool has made its pools (``run``)
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
@@ -76,6 +76,7 @@ def run(workload: str, size: int, keys, budget: float, memory: bool, level: int)
     rng = np.random.default_rng(SEED)
     args = case.make(size, rng)
     entries, prepared, results = _prepare(case, args, keys, level)
+    unpin(CORES)
     verdicts, fd_ok = check(case.fn, args, case.wrt, results, rng) if results else ({}, False)
     for key, status in verdicts.items():
         if status != "ok":

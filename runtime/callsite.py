@@ -21,9 +21,10 @@ import numpy as np
 
 from .backend import is_array
 from .tape import fallback
-from .tape.autograd_api import grad as autograd_grad
+from .tape.fallback import table_grad
 from .tape.grad_mode import _state as _grad_state
 from .tape.grad_mode import enable_grad
+from .tape.mathshim import with_math_on_tensors
 from .tape.tensor import Tensor
 
 __all__ = ["Pullback", "tape_vjp", "tape_jvp", "jvp_via_tape", "hvp_via_tape"]
@@ -83,9 +84,9 @@ def _recorded(fn: Any, args: tuple, kwargs: dict) -> Pullback:
         grads: list = [None] * len(args)
         if pairs and inputs:
             with enable_grad():
-                found = autograd_grad([o for o, _ in pairs], [a for _, a in inputs],
-                                      [fallback._seed(o, c) for o, c in pairs],
-                                      create_graph=True, allow_unused=True)
+                found = table_grad([o for o, _ in pairs], [a for _, a in inputs],
+                                   [fallback._seed(o, c) for o, c in pairs],
+                                   create_graph=True, allow_unused=True)
             for (i, _), g in zip(inputs, found):
                 grads[i] = g
         return tuple(g if g is not None else (a * 0.0 if isinstance(a, Tensor) else 0.0)
@@ -117,6 +118,8 @@ def _push(fn: Any, args: tuple, tangents: tuple, kwargs: dict) -> tuple[Any, Any
         _pair(a, t, directions)
     # NumPy code on the tape, as fallback._run runs it: a.sort() in place, 0-d ``+=`` rebinds,
     # float(x) warns (without this, jvp's tape sorted nothing and lost float() silently)
+    # (and through the same math/numpy shims: math.sin(x), np.mean([a, b]) reach the tape)
+    fn = with_math_on_tensors(fn)
     previous, _grad_state.fallback = _grad_state.fallback, True
     try:
         with enable_grad():
@@ -130,11 +133,11 @@ def _push(fn: Any, args: tuple, tangents: tuple, kwargs: dict) -> tuple[Any, Any
         seeds = [Tensor._wrap(np.zeros_like(flat[i]._data)).requires_grad_(True) for i in live]
         tangent_of: dict[int, Any] = {}
         if live and leaves:
-            grads = autograd_grad([flat[i] for i in live], [t for _, t, _ in leaves], seeds,
-                                  create_graph=True, allow_unused=True)
+            grads = table_grad([flat[i] for i in live], [t for _, t, _ in leaves], seeds,
+                               create_graph=True, allow_unused=True)
             total = _contract(grads, leaves, directions)
             if total is not None:
-                jvs = autograd_grad([total], seeds, allow_unused=True)
+                jvs = table_grad([total], seeds, allow_unused=True)
                 tangent_of = {i: jv._data for i, jv in zip(live, jvs) if jv is not None}
     return out, rebuild([tangent_of[i] if i in tangent_of else _zeros(o)
                          for i, o in enumerate(flat)])
@@ -161,11 +164,11 @@ def hvp_via_tape(fn: Any, args: tuple, wrt: int, v: Any) -> Any:
     found: list = [None] * len(tensors)
     with enable_grad():
         if isinstance(out, Tensor) and out.requires_grad and tensors:
-            grads = autograd_grad([out.sum()], tensors, create_graph=True,
-                                  allow_unused=True)
+            grads = table_grad([out.sum()], tensors, create_graph=True,
+                               allow_unused=True)
             total = _contract(grads, leaves, directions)
             if total is not None and total.requires_grad:
-                found = list(autograd_grad([total], tensors, allow_unused=True))
+                found = list(table_grad([total], tensors, allow_unused=True))
     table = {id(alias): (original, np.zeros_like(t._data) if g is None else g._data)
              for (original, t, alias), g in zip(leaves, found)}
     return fallback._unwrap_grads(wrapped[0], table)

@@ -35,12 +35,13 @@ def test_a_wrong_gradient_is_reported_not_timed():
     assert status["c"].startswith("failed: gradient disagrees")
 
 
-def test_a_cell_process_is_bound_to_one_core():
+def test_a_cell_process_is_bound_to_one_core_while_its_pools_are_made():
     # jaxlib's CPU client sizes its pool by the cores it may use, not by XLA_FLAGS.
     if not hasattr(os, "sched_setaffinity"):
         pytest.skip("this OS cannot bind a process to a core")
-    code = ("import os; from benchmarks.pinning import pin_to_one_core; "
-            "core = pin_to_one_core(); print(core, sorted(os.sched_getaffinity(0)))")
+    code = ("import os; from benchmarks.pinning import pin_to_one_core, unpin; "
+            "before = os.sched_getaffinity(0); cores = pin_to_one_core(); "
+            "print(len(os.sched_getaffinity(0)), cores == before, end=' '); unpin(cores); "
+            "print(os.sched_getaffinity(0) == before)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    core, allowed = out.stdout.split(" ", 1)
-    assert allowed.strip() == f"[{core}]"
+    assert out.stdout.split() == ["1", "True", "True"]

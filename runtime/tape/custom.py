@@ -13,7 +13,7 @@ import numpy as np
 from ..support import unbroadcast
 from .dispatch import raw
 from .engine import edge
-from .function import FREED, Node, _modified_message
+from .function import FREED, Node, _modified_message, mark_complex
 from .grad_mode import is_grad_enabled, no_grad
 from .tensor import Tensor
 
@@ -154,6 +154,7 @@ class Function:
                 o = Tensor._wrap(o._data)        # an input returned as is: a new alias
             if record and id(o) not in ctx._non_diff and o._data.dtype.kind in "fc":
                 o._grad_fn, o._output_nr = ctx, nr
+                mark_complex(o._data)
                 ctx._saved = [(t, v, ctx, nr) if t is o else (t, v, n, k)
                               for t, v, n, k in ctx._saved]
             ctx._outputs.append((tuple(o.shape), o._data))

@@ -20,7 +20,7 @@ from ..rules.table import lookup
 from ..support import index_set
 from .dtypes import get_default_dtype
 from .engine import edge
-from .function import ARG_DEPENDENT, node_class, torch_name
+from .function import ARG_DEPENDENT, COMPLEX, mark_complex, node_class, torch_name
 from .grad_mode import _state as _grad_state
 
 __all__ = ["apply", "binary", "unary", "raw", "array_ufunc", "array_function",
@@ -32,7 +32,7 @@ _wrap = None  # Tensor._wrap, likewise
 
 #: Primitives whose first argument is a sequence of arrays (one gradient slot per element).
 SEQUENCE_PRIMITIVES = {np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack,
-                       np.dstack}
+                       np.dstack, np.linalg.multi_dot}
 #: Results that depend only on shapes and dtypes: constants, whatever the table says.
 _CONSTANT_RESULTS = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 #: Primitives whose Python-number arguments are data (``x * 2``), not axes or shapes.
@@ -54,8 +54,13 @@ def raw(a):
 
 def apply(prim, *args, name=None, **kwargs):
     """``prim(*args, **kwargs)`` on raw arrays, recorded on the tape when a Tensor needs grad."""
-    raw_args = [a._data if isinstance(a, Tensor) else raw(a) if type(a) in _SEQUENCES else a
-                for a in args]
+    try:
+        raw_args = [a._data if isinstance(a, Tensor) else _raw_list(
+            a, prim in SEQUENCE_PRIMITIVES) if type(a) in _SEQUENCES else a for a in args]
+    except _TrackedList:  # a list holding a value being differentiated (lists.py)
+        args = lists_as_tensors(prim, _spec(prim), args) or args
+        raw_args = [a._data if isinstance(a, Tensor) else raw(a) if type(a) in _SEQUENCES
+                    else a for a in args]
     if kwargs:
         raw_kwargs = {k: raw(v) for k, v in kwargs.items()}
         return record(prim, args, kwargs, prim(*raw_args, **raw_kwargs), name, raw_args,
@@ -63,17 +68,53 @@ def apply(prim, *args, name=None, **kwargs):
     return record(prim, args, _NO_KWARGS, prim(*raw_args), name, raw_args, _NO_KWARGS)
 
 
+class _TrackedList(Exception):
+    """Raised by ``_raw_list`` on meeting a Tensor that needs grad inside a list."""
+
+
+_TRACKED_LIST = _TrackedList()
+
+
+def _raw_list(seq, operands=False):
+    """``raw(seq)`` of a list or tuple, refusing (``_TrackedList``) a tracked Tensor in it
+    (``operands``: the list of a sequence primitive, whose elements are arrays each)."""
+    out = []
+    for v in seq:
+        if isinstance(v, Tensor):
+            if not operands and (v._requires_grad or v._grad_fn is not None):
+                raise _TRACKED_LIST
+            out.append(v._data)
+        else:
+            out.append(_raw_list(v) if type(v) in _SEQUENCES else v)
+    return out if type(seq) is list else tuple(out)
+
+
 def binary(prim, a, b):
     """``apply(prim, a, b)`` for the operators (two arguments, no keywords), without the
     packing and the loop of the general door."""
-    ra = a._data if isinstance(a, Tensor) else raw(a) if type(a) in _SEQUENCES else a
-    rb = b._data if isinstance(b, Tensor) else raw(b) if type(b) in _SEQUENCES else b
+    if isinstance(a, Tensor):
+        ra = a._data
+    elif type(a) in _SEQUENCES:  # (a list may hold tracked Tensors: the general door)
+        return apply(prim, a, b)
+    else:
+        ra = a
+    if isinstance(b, Tensor):
+        rb = b._data
+    elif type(b) in _SEQUENCES:
+        return apply(prim, a, b)
+    else:
+        rb = b
     return record(prim, (a, b), _NO_KWARGS, prim(ra, rb), None, [ra, rb], _NO_KWARGS)
 
 
 def unary(prim, a):
     """``apply(prim, a)`` for one argument and no keywords."""
-    ra = a._data if isinstance(a, Tensor) else raw(a) if type(a) in _SEQUENCES else a
+    if isinstance(a, Tensor):
+        ra = a._data
+    elif type(a) in _SEQUENCES:
+        return apply(prim, a)
+    else:
+        ra = a
     return record(prim, (a,), _NO_KWARGS, prim(ra), None, [ra], _NO_KWARGS)
 
 
@@ -128,15 +169,20 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
         if spec.view and isinstance(args[0], Tensor):
             mark_view(result, prim, args, kwargs)
         entry = spec.entry
+        kind = out.dtype.kind
         if (spec.constant or (entry is not None and entry.nondiff) or not _grad_state.enabled
-                or out.dtype.kind not in "fcO"):
+                or kind not in "fcO"):
             return result
+        if kind == "c" and not COMPLEX.seen:
+            COMPLEX.seen = True
         multi, results, big = False, (result,), out.nbytes >= BIG_BYTES
     else:
         result, results, multi = _wrap_other(prim, spec, args, kwargs, out)
         big = False  # CuPy, a duck array or several outputs: kept whole
         if results is None:
             return result
+        for r in results:
+            mark_complex(r._data)
     if spec.plain:  # the common case: no sequence, every argument a data argument
         nexts, versions, slots, live = [], [], None, []  # slots None: every position so far
         arrays = []  # positions of plain ndarrays: NumPy code may write into them later
@@ -265,6 +311,7 @@ _SEQUENCES = (list, tuple)
 _NUMBERS = (float, int, complex)  # exact types: bool (an int subclass) is never data
 
 
+from .lists import lists_as_tensors  # noqa: E402  (likewise)
 from .views import VIEW_PRIMITIVES, mark_view  # noqa: E402  (views builds on apply)
 
 
@@ -318,6 +365,8 @@ def _default_float(out, args):
         best = zero
     if best is None or best.kind not in "fc":
         best = get_default_dtype().dtype
+    elif best.kind == "c":  # a real result of complex operands (.real, abs): real, as torch's
+        return out
     return out if best == out.dtype else out.astype(best)
 
 

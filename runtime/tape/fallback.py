@@ -15,12 +15,13 @@ import numpy as np
 
 from ..backend import is_array
 from .autograd_api import grad as autograd_grad
+from .function import conj
 from .grad_mode import _state as _grad_state
 from .grad_mode import enable_grad
 from .mathshim import with_math_on_tensors
 from .tensor import Tensor
 
-__all__ = ["grad_via_tape", "value_and_grad_via_tape", "vjp_via_tape"]
+__all__ = ["grad_via_tape", "value_and_grad_via_tape", "vjp_via_tape", "table_grad"]
 
 
 # ---------------------------------------------------------------- nests of leaves
@@ -158,6 +159,15 @@ def _run(f, args, wrt, kwargs, ints=True):
     return out, wrapped, leaves
 
 
+def table_grad(outputs, inputs, seeds=None, **kwargs):
+    """``autograd.grad`` in the rule table's (JAX's, the compiler's) convention for complex
+    values: cotangents in and out are the conjugates of torch's gradients (OpNode.apply), so
+    the tape's answers for the compiler agree with generated code."""
+    if seeds is not None:
+        seeds = [conj(s) for s in seeds]
+    return tuple(conj(g) for g in autograd_grad(outputs, inputs, seeds, **kwargs))
+
+
 def _gradients(out, leaves, cotangent=None, retain=False):
     """{id(Tensor passed to f): (original value, gradient array)} for every leaf."""
     tensors = [t for _, t, _ in leaves]
@@ -166,8 +176,8 @@ def _gradients(out, leaves, cotangent=None, retain=False):
     pairs = [(o, c) for o, c in zip(outs, cots) if isinstance(o, Tensor) and o.requires_grad]
     if pairs and tensors:
         seeds = None if cotangent is None else [_seed(o, c) for o, c in pairs]
-        gs = autograd_grad([o for o, _ in pairs], tensors, seeds, retain_graph=retain,
-                           allow_unused=True)
+        gs = table_grad([o for o, _ in pairs], tensors, seeds, retain_graph=retain,
+                        allow_unused=True)
     else:
         gs = [None] * len(tensors)
     result = {}

@@ -109,6 +109,43 @@ class AccumulateGrad(Node):
         self.variable = variable
 
 
+# ---------------------------------------------------------------- complex values
+
+
+class COMPLEX:
+    """Whether a complex value has been tracked yet (then ``OpNode.apply`` conjugates);
+    set once, by ``mark_complex``, and never reset."""
+
+    seen = False
+
+
+def mark_complex(data) -> None:
+    """Note a tracked value of a complex dtype (a leaf, a recorded result)."""
+    if not COMPLEX.seen and getattr(data, "dtype", None) is not None and data.dtype.kind == "c":
+        COMPLEX.seen = True
+
+
+def _real_for(a, g):
+    """A real argument's gradient is the real part of a complex one, as torch casts it: the
+    imaginary part is no gradient, and kept it would enter a differentiable backward."""
+    dtype = getattr(g, "dtype", None)
+    if dtype is None or dtype.kind != "c":
+        return g
+    data = a._data if isinstance(a, Tensor) else a
+    kind = getattr(getattr(data, "dtype", None), "kind", None)
+    if kind is None:
+        kind = "c" if isinstance(data, complex) or data is None else "f"
+    return g if kind == "c" else np.real(g)
+
+
+def conj(g):
+    """The conjugate of a complex gradient (recorded when it is a Tensor); others unchanged."""
+    dtype = getattr(g, "dtype", None)
+    if dtype is None:
+        return g.conjugate() if isinstance(g, complex) else g
+    return np.conjugate(g) if dtype.kind == "c" else g
+
+
 # ---------------------------------------------------------------- recorded operations
 
 
@@ -277,6 +314,25 @@ class OpNode(Node):
             raise RuntimeError(_modified_message(self.output, self._out_version, self, 0))
 
     def apply(self, grads, create_graph):
+        """The gradients of the inputs from those of the outputs, in torch's convention: for a
+        complex value the gradient that flows is the conjugate of the table's cotangent (JAX's
+        convention, which the compiler follows), so a real loss gives a complex leaf torch's
+        ``.grad``, ``dL/dx + i dL/dy``. Hooks, ``backward(gradient=)`` and autograd.Function
+        see torch's convention too; the compiler's fallback converts back (fallback.py)."""
+        if not COMPLEX.seen:  # no complex value has been tracked: nothing to conjugate
+            return self._vjp(grads, create_graph)
+        grads = {nr: conj(g) for nr, g in grads.items()}
+        outs = self._vjp(grads, create_graph)
+        return [None if g is None else _real_for(self._input(slot), conj(g))
+                for slot, g in zip(self.slots, outs)]
+
+    def _input(self, slot):
+        """The argument a gradient slot belongs to (None once released)."""
+        pos, sub = slot
+        a = self.args[pos] if self.args is not None else None
+        return a if sub is None or a is None else a[sub]
+
+    def _vjp(self, grads, create_graph):
         if self._freed:
             self.check_saved()
         else:  # check_saved's common case, inlined: nothing modified since recorded

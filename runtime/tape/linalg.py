@@ -1,13 +1,16 @@
-"""``tg.linalg``: norms, inverse, determinant, solve, Cholesky, each one NumPy primitive."""
+"""``tg.linalg``: norms, inverse, determinant, solve, Cholesky, eigh, each one NumPy primitive
+(or its torch_grads wrapper, where torch's gradient differs from NumPy's)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import torch_grads
 from .dispatch import apply
 from .methods import _floats_only
 
-__all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cholesky"]
+__all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cholesky",
+           "eigh", "eigvalsh"]
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
@@ -62,8 +65,19 @@ def solve(A, B):  # noqa: N803
 
 
 def cholesky(A, upper=False):  # noqa: N803
-    L = apply(np.linalg.cholesky, A, name="LinalgCholeskyExBackward0")  # noqa: N806
-    return L.mT if upper else L
+    """torch's gradient: the Hermitian part of NumPy's (torch_grads)."""
+    if upper:
+        return apply(torch_grads.cholesky, A, upper=True, name="LinalgCholeskyExBackward0")
+    return apply(torch_grads.cholesky, A, name="LinalgCholeskyExBackward0")
+
+
+def eigh(A, UPLO="L"):  # noqa: N803
+    """``(eigenvalues, eigenvectors)``, with torch's (Hermitian) gradient."""
+    return apply(torch_grads.eigh, A, UPLO, name="LinalgEighBackward0")
+
+
+def eigvalsh(A, UPLO="L"):  # noqa: N803
+    return apply(torch_grads.eigvalsh, A, UPLO, name="LinalgEighBackward0")
 
 
 def _export_linalg() -> list[str]:

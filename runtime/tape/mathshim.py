@@ -3,17 +3,21 @@
 ``math`` functions call ``float(x)``, which cannot carry a gradient. Before the fallback runs a
 function, ``with_math_on_tensors`` gives it a view of its globals in which ``math`` (and names
 imported from it) route Tensors to the NumPy function with the same derivative rule, and leave
-Python numbers to ``math`` itself. The caller's module is not touched.
+Python numbers to ``math`` itself; ``numpy`` (and names imported from it) is routed likewise,
+so that lists holding Tensors reach the tape (npshim). The caller's module is not touched.
 """
 
 from __future__ import annotations
 
 import dis
+import functools
+import inspect
 import math
 import types
 
 import numpy as np
 
+from .npshim import numpy_shim
 from .tensor import Tensor
 
 __all__ = ["with_math_on_tensors"]
@@ -74,23 +78,40 @@ MATH = _MathOnTensors("math")
 def with_math_on_tensors(f):
     """``f`` reading ``math`` through the shim, and so do the functions of its module that it
     calls (helpers, recursion); ``f`` itself when none of them uses math, or when one assigns
-    globals (a copy of the module's globals would not pass the assignment on)."""
-    env = getattr(f, "__globals__", None)
-    if getattr(f, "__code__", None) is None or env is None:
-        return f
+    globals (a copy of the module's globals would not pass the assignment on). A bound method,
+    a ``functools.partial`` and a callable instance are rebuilt around their function."""
+    if isinstance(f, types.MethodType):
+        g = with_math_on_tensors(f.__func__)
+        return f if g is f.__func__ else types.MethodType(g, f.__self__)
+    if isinstance(f, functools.partial):
+        g = with_math_on_tensors(f.func)
+        return f if g is f.func else functools.partial(g, *f.args, **f.keywords)
+    if not isinstance(f, types.FunctionType):
+        call = inspect.getattr_static(type(f), "__call__", None)
+        if not isinstance(call, types.FunctionType):  # a builtin, a ufunc, a class
+            return f
+        g = with_math_on_tensors(call)
+        return f if g is call else types.MethodType(g, f)
+    env = f.__globals__
     family = _module_functions(f, env)
-    codes = [fn.__code__ for fn in family]
-    uses_math = any(_shim(env.get(n)) is not None for c in codes for n in _names(c)) or any(
-        _shim(_contents(cell)) is not None for fn in family for cell in fn.__closure__ or ())
-    if not uses_math or any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL")
-                            for c in codes for i in dis.get_instructions(c)):
+    names = set().union(*(_names(fn.__code__) for fn in family))
+    shims = {n: s for n in names if (s := _shim(env.get(n))) is not None}
+    if not shims and not any(_shim(_contents(cell)) is not None
+                             for fn in family for cell in fn.__closure__ or ()):
+        return f
+    if any(_writes_globals(fn.__code__) for fn in family):
         return f
     new_env = dict(env)
-    new_env.update({n: _shim(v) for n, v in env.items() if _shim(v) is not None})
+    new_env.update(shims)
     rebuilt = {fn: _rebuild(fn, new_env) for fn in family}
-    new_env.update({n: rebuilt[v] for n, v in env.items()
-                    if isinstance(v, types.FunctionType) and v in rebuilt})
+    new_env.update({n: rebuilt[env[n]] for n in names
+                    if isinstance(env.get(n), types.FunctionType) and env[n] in rebuilt})
     return rebuilt[f]
+
+
+@functools.lru_cache(maxsize=4096)
+def _writes_globals(code) -> bool:
+    return any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL") for i in dis.get_instructions(code))
 
 
 def _rebuild(fn, env):
@@ -101,13 +122,15 @@ def _rebuild(fn, env):
     return g
 
 
-def _names(code) -> set:
-    """Global names read by ``code`` and the code nested in it (lambdas, comprehensions)."""
+@functools.lru_cache(maxsize=4096)
+def _names(code) -> frozenset:
+    """Global names read by ``code`` and the code nested in it (lambdas, comprehensions);
+    remembered per code object, since the fallback asks on every call."""
     names = set(code.co_names)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names |= _names(const)
-    return names
+    return frozenset(names)
 
 
 def _module_functions(f, env) -> list:
@@ -131,9 +154,10 @@ def _contents(cell):
 
 
 def _shim(value):
-    """The routed stand-in for ``math`` or one of its functions; None for anything else."""
+    """The routed stand-in for ``math``, ``numpy`` or one of their functions; None for anything
+    else."""
     if value is math:
         return MATH
     if getattr(value, "__module__", None) == "math" and getattr(value, "__name__", "") in _SHIMS:
         return _SHIMS[value.__name__]
-    return None
+    return numpy_shim(value)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..rules.tape_extras import sigmoid as _sigmoid
-from . import linalg
+from . import linalg, torch_grads
 from .dispatch import apply, raw
 from .engine import edge
 from .function import Node
@@ -199,7 +199,8 @@ def pow(input, exponent):  # noqa: A001, A002
 
 
 def atan2(input, other):  # noqa: A002
-    return apply(np.arctan2, input, other)
+    """torch's ``atan2``: its gradient at the origin is 0 (torch_grads), not NumPy's nan."""
+    return apply(torch_grads.atan2, input, other, name="Atan2Backward0")
 
 
 arctan2 = atan2

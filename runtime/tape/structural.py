@@ -40,6 +40,8 @@ class ToCopyBackward0(Node):
 
     def apply(self, grads, create_graph):
         g = grads[0]
+        if self.dtype.dtype.kind != "c" and g.dtype.kind == "c":  # a cast from real: as torch,
+            g = np.real(g)  # the real part is the gradient (and no ComplexWarning)
         if create_graph:
             return [g.to(self.dtype, self.device)]
         return [_to_device(g, self.device).astype(self.dtype.dtype, copy=False)]

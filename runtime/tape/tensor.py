@@ -16,7 +16,7 @@ import numpy as np
 from ..support import index_set
 from . import dtypes as _dt
 from .dispatch import apply, array_function, array_ufunc, binary, raw, unary
-from .function import AccumulateGrad, Node
+from .function import AccumulateGrad, Node, mark_complex
 from .grad_mode import _state as _grad_state
 from .grad_mode import is_grad_enabled
 from .grad_mode import no_grad as _no_grad
@@ -208,6 +208,7 @@ class Tensor(ShapeAndReductionMethods):
     def _accumulator(self) -> AccumulateGrad:
         if self._acc is None:
             self._acc = AccumulateGrad(self)
+            mark_complex(self._data)
             if self._hooks is not None:
                 self._acc._pre_hooks = {0: self._hooks}
         return self._acc

@@ -256,10 +256,35 @@ class StatementsMixin:
         whole = self.atom(value, out)
         if not isinstance(whole, gast.Name):
             raise self.fail(value, "tangentish cannot unpack a constant")
-        for i, t in enumerate(target.elts):
-            item = gast.copy_location(
-                gast.Subscript(value=clone(whole), slice=const(i), ctx=gast.Load()), s)
+        items = [gast.copy_location(gast.Subscript(value=clone(whole), slice=const(i),
+                                                   ctx=gast.Load()), s)
+                 for i in range(len(target.elts))]
+        bases = [_base(t) for t in target.elts]
+        if any(bases) and not isinstance(value, _FRESH):
+            for t, item in zip(target.elts, self._unshared_items(target, value, items, bases,
+                                                                  out, s)):
+                self.assign_to(t, item, out, s)
+            return
+        for t, item in zip(target.elts, items):
             self._assign_item(t, item, out, s)
+
+    def _unshared_items(self, target, value, items, bases, out, s):
+        """X[0], X[1] = X[::-1]: Python takes every item out first, and NumPy's items are views
+        (rows) that see the stores before theirs, so both rows end up the old X[1]; the
+        functional code reads them all before. An item that may share memory with an array
+        another part writes gets ``check_unshared`` (the call then runs on the tape), as in the
+        tuple form above (C22); the checks come before any store, which rebinds the name."""
+        temps = []
+        for item in items:
+            t = self.ctx.namer.temp()
+            self.emit(out, t, item, Op("getitem", index=item.slice), s)
+            temps.append(gload(t))
+        where = f"{unparse(target)} = {unparse(value)} (line {s.lineno})"
+        for k, t in enumerate(temps):
+            others = [b for j, b in enumerate(bases) if b and j != k and (j < k or not bases[k])]
+            for b in dict.fromkeys(others):
+                self.emit_check(self.name(b, s), [clone(t)], where, None, out, s)
+        return temps
 
     def _assign_item(self, t, item, out, s):
         if isinstance(t, gast.Name):

@@ -284,3 +284,59 @@ def two_shared_writes(X):  # the row r sees the write into Y; z's element s is a
 def test_each_write_of_a_tuple_assignment_is_checked():
     # only the last part's check was kept: z's passed, and the compiled r missed Y's write
     test_swapped_rows_go_to_the_tape(two_shared_writes)
+
+
+# ------------------------------------------------- unpacking one value into elements (C22)
+
+
+def rows_unpacked_reversed(X):  # the items are row views: both rows end up the old X[1]
+    X = X * 1.0
+    X[0], X[1] = X[::-1]
+    return np.sum(X * R4)
+
+
+def rows_unpacked_from_a_view(X):
+    Y = X * 1.0
+    Z = Y[::-1]
+    Y[0], Y[1] = Z
+    return np.sum(Y * R4)
+
+
+def rows_unpacked_from_a_tuple(X):
+    Y = X * 1.0
+    pair = (Y[1], Y[0])
+    Y[0], Y[1] = pair
+    return np.sum(Y * R4)
+
+
+def row_and_name_unpacked(X):  # a holds the row view X[0], which the store into X[0] changes
+    Y = np.sin(X)
+    a, Y[0] = Y
+    return np.sum(a * R4[0]) + np.sum(Y * R4)
+
+
+@pytest.mark.parametrize("f", [rows_unpacked_reversed, rows_unpacked_from_a_view,
+                               rows_unpacked_from_a_tuple, row_and_name_unpacked],
+                         ids=lambda f: f.__name__)
+def test_rows_unpacked_from_one_value_go_to_the_tape(f):
+    test_swapped_rows_go_to_the_tape(f)
+
+
+def rows_unpacked_from_a_new_array(X):  # np.cos(X) shares nothing with Y: compiled
+    Y = X * 1.0
+    Y[0], Y[1] = np.cos(X)[::-1]
+    return np.sum(Y * Y * R4)
+
+
+def elements_unpacked_reversed(x):  # a vector's items are numbers: a plain swap
+    y = x * 1.0
+    y[0], y[1] = y[1::-1]
+    return np.sum(y * W3)
+
+
+def test_items_that_share_nothing_compile(backend):
+    X = np.array([[0.4, -0.9], [1.3, 0.2]])
+    x = np.array([0.4, -0.9, 1.3])
+    for f, a in ((rows_unpacked_from_a_new_array, X), (elements_unpacked_reversed, x)):
+        got = tg.grad(f, fallback="error")(backend.to(a.copy()))
+        np.testing.assert_allclose(backend.back(got), c19._fd(f, a), rtol=1e-6, atol=1e-7)

@@ -10,7 +10,8 @@ the generator wrote none of these. ``IdiomWriter`` adds them to ``programs.py``'
   ``.item()``, ``.copy()``/``np.copy``, slices with negative steps, ``np.concatenate``;
 * statements: ``for`` headers nesting ``enumerate``/``zip``/``reversed``/``.items()`` over lists
   and arrays (C15), lists built in a loop and stacked or concatenated, chained comparisons in an
-  ``if``, a copy written into, and repeated fancy-index writes ``t[[0, 0, 2]] = v`` (C18);
+  ``if``, a copy written into, repeated fancy-index writes ``t[[0, 0, 2]] = v`` (C18), and
+  tuple assignments into elements ``t[0], t[1] = t[1], t[0]`` (C22);
 * with ``idioms=2``, what the compiler refuses so that the tape takes over with a
   ``TransformWarning`` (feature ``falls_back``): in-place calls (``t.fill(v)``, ``t.sort()``,
   ``np.put``, ``np.copyto``, ``np.add.at``, ``out=``, ``xs.extend``, C17), lambdas kept in a
@@ -274,6 +275,34 @@ class IdiomWriter(_Writer):
         self.features |= {"array_inplace", "subscript_write", "fancy_write"}
         self.emit(f"{target} {op} {value}")
 
+    def st_element_swap(self, sc: Scope, depth: int) -> None:
+        """Tuple assignments into elements (C22): a vector's numbers swapped or carried, a
+        matrix's rows swapped as copies, and a new array unpacked into rows or elements. (Rows
+        swapped as they are, ``t[0], t[1] = t[1], t[0]``, are views: NumPy leaves two equal
+        rows, aliasing this generator never writes; the compiler sends those to the tape.)"""
+        name = self._owned_array(sc, depth)
+        if not name:
+            return
+        self.features |= {"array_inplace", "subscript_write", "unpack"}
+        numbers = sorted(n for n, t in sc.vars.items() if t == S)
+        if sc.vars[name] == V:
+            i, j = self.index(sc, 3), self.index(sc, 3)
+            form = self.pick(["swap", "reversed", "unpack"] + (["carry"] if numbers else []))
+            if form == "swap":
+                line = f"{name}[{i}], {name}[{j}] = {name}[{j}], {name}[{i}]"
+            elif form == "reversed":
+                line = f"{name}[0], {name}[1] = {name}[1::-1]"
+            elif form == "unpack":
+                line = f"{name}[{i}], {name}[{j}] = ({self.expr(sc, V, 2, fresh=True)})[:2]"
+            else:  # a number carried along the vector
+                s = self.pick(numbers)
+                line = f"{s}, {name}[{i}] = {name}[{i}], {s}"
+        elif self.coin():
+            line = f"{name}[0], {name}[1] = {name}[1].copy(), {name}[0].copy()"
+        else:
+            line = f"{name}[0], {name}[1] = {self.expr(sc, M, 2, fresh=True)}"
+        self.emit(line)
+
     def st_inplace_call(self, sc: Scope, depth: int) -> None:
         """Calls that write into their argument (C17): refused by the compiler."""
         if self.idioms < 2:
@@ -304,5 +333,6 @@ class IdiomWriter(_Writer):
 
 
 #: Statement kinds of idiom programs (``st_inplace_call`` writes a fancy write below idioms=2).
-IDIOM_STATEMENTS = ("nested_for", "loop_stack", "chain_if", "copy", "fancy_write")
+IDIOM_STATEMENTS = ("nested_for", "loop_stack", "chain_if", "copy", "fancy_write",
+                    "element_swap")
 FALLBACK_STATEMENTS = ("inplace_call",) * 3

@@ -255,7 +255,11 @@ class _Writer:
             return f"{self.pick(self.local_functions)}({self.expr(sc, t, depth - 1)})"
         if kind == "transpose" and t != S:
             m = self.expr(sc, M, depth - 1)
-            return f"{m}.T.sum(axis=1)" if t == V else f"{m}.reshape(3, 2).T"
+            if t == V:
+                return f"{m}.T.sum(axis=1)"
+            # A reshape and a transpose are views: of a parameter (``p["w"]``) too (c21).
+            text = f"{m}.reshape(3, 2).T"
+            return self.pick(UNARY).format(text) if fresh else text
         if kind == "transpose":
             return f"float({self.expr(sc, V, depth - 1)}.dot({self.expr(sc, V, depth - 1)}))"
         if kind == "ifexp":

@@ -11,9 +11,13 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tangentish as tg
-from tests.fuzz.harness import Mismatch, check, condition_margin, prepare
+from tests.fuzz.harness import Mismatch, check, condition_margin, load_module, prepare
+from tests.fuzz.idioms import IDIOM_STATEMENTS, MASK, IdiomWriter
+from tests.fuzz.programs import GLOBALS, M, Scope, V
 
 # The one failure of the 3,600-program run (2026-11-30): cos of large arguments, where central
 # differences at 1e-6 are off by 2.3 in 2,189 (the compiler and HIPS autograd agree to 1e-14).
@@ -113,3 +117,43 @@ def test_a_refused_program_must_warn_and_agree_on_the_tape():
 
     with pytest.raises(Mismatch, match="without a TransformWarning"):
         check(case, {"compiled": silent})
+
+
+# c21 (2026-11-30): a transpose of a reshape of a dict parameter's entry, written into. With
+# values equal to those already there the write leaves ``p`` unchanged, so only read-only
+# arguments see it; the compiler then rightly refuses the write (memory read later, C19).
+WRITES_A_VIEW_OF_ITS_ARGUMENT = '''import numpy as np
+
+
+def f(x, p):
+    for i in range(2):
+        t = p["w"].reshape(3, 2).T
+        t[[1, 0, 1]] = 0.0
+    return np.sum(x * p["w"])
+'''
+
+
+def test_a_write_into_a_view_of_an_argument_is_a_generator_bug():
+    args = (np.array([0.3, -0.7, 1.1]), {"w": np.zeros((2, 3))})
+    with pytest.raises(AssertionError, match="generator bug: the program writes into"):
+        prepare(WRITES_A_VIEW_OF_ITS_ARGUMENT, args, (0,))
+
+
+@given(data=st.data())
+def test_an_owned_array_never_shares_memory_with_a_variable(data):
+    """What the generator calls fresh (it may be written in place) is a new array: not a view
+    of a parameter, a dict parameter's entry, a list parameter's item or a global."""
+    writer = IdiomWriter(data.draw, 2, IDIOM_STATEMENTS, extras=True, idioms=1)
+    sc = Scope(vars={"x": V, "y": M}, dicts={"p": {"w": M, "b": V}}, lists={"ps": V})
+    values = {"x": np.array([0.3, -0.7, 1.1]), "y": np.arange(6.0).reshape(2, 3) / 7,
+              "p": {"w": np.ones((2, 3)) / 3, "b": np.array([0.2, 0.4, -0.6])},
+              "ps": [np.array([0.1, 0.2, 0.3]), np.array([-0.1, 0.5, 0.9])]}
+    module = load_module("import math\n\nimport numpy as np\n\n"
+                         + "".join(f"{n} = {text}\n" for n, (_, text) in GLOBALS.items())
+                         + f"MASK = {MASK}\n")
+    arrays = [module.OFFSET, values["x"], values["y"], *values["p"].values(), *values["ps"]]
+    for t in (M, V, M, M):
+        text = writer.expr(sc, t, 3, fresh=True)
+        result = eval(text, {**vars(module), **values})
+        shared = [a for a in arrays if np.shares_memory(result, a)]
+        assert not shared, f"{text} is a view of a variable"

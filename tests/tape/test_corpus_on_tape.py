@@ -1,8 +1,9 @@
 """The compiler's corpus, differentiated by the tape (its fallback), against finite differences.
 
 Two corpus functions leave the tape's reach, and the tape says so rather than return a wrong
-gradient: a differentiated value written into a plain ndarray (a TapeWarning at the user's
-line) and ``np.array`` of Tensors (torch's ``numpy()`` error).
+gradient (a TapeWarning at the user's line): a differentiated value written into a plain
+ndarray, and ``float()`` of a result (``np.array`` of a list of Tensors before it is recorded,
+T15).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tangentish.runtime.tape.fallback import grad_via_tape
 from tangentish.runtime.tape.tensor import TapeWarning
 from tests.compiler import corpus
 
-OUT_OF_REACH = {"assign_subscript_in_loop": TapeWarning, "float_of_array": RuntimeError}
+OUT_OF_REACH = {"assign_subscript_in_loop": TapeWarning, "float_of_array": TapeWarning}
 CASES = [c for c in corpus.CASES if c.id not in OUT_OF_REACH]
 
 
@@ -43,9 +44,5 @@ def test_tape_gradient_matches_finite_differences(case):
 def test_out_of_reach_is_reported(name):
     (case,) = [c for c in corpus.CASES if c.id == name]
     args = case.make(np.random.default_rng(0))
-    if OUT_OF_REACH[name] is TapeWarning:
-        with pytest.warns(TapeWarning, match="cannot follow"):
-            grad_via_tape(case.fn, args, case.wrt)
-    else:
-        with pytest.raises(OUT_OF_REACH[name], match="Can't call numpy"):
-            grad_via_tape(case.fn, args, case.wrt)
+    with pytest.warns(OUT_OF_REACH[name], match="cannot follow"):
+        grad_via_tape(case.fn, args, case.wrt)
