@@ -45,6 +45,7 @@ import copy
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from tangentish.compiler.activity import _SEQUENCE_PRIMS, Activity
 from tangentish.compiler.diagnostics import error_at
@@ -233,7 +234,7 @@ class Forwarder(gast.NodeTransformer):
             ta = self.operand(a)
             if ta is None:
                 continue
-            if a.id in self.built and not (op.obj in _SEQUENCE_PRIMS or _runtime_helper(op.obj)):
+            if a.id in self.built and _takes_lists_as_arrays(op.obj):
                 # np.multiply([a, b], c) takes the list as an array: so must its rule the
                 # list of tangents (``[da, db] * c`` would be Python's list repetition)
                 ta = call(self.helper(restack), [ta, load(a.id)])
@@ -357,6 +358,16 @@ def _exits(block: list[gast.stmt]) -> bool:
     if isinstance(last, gast.Break):
         return True
     return isinstance(last, gast.If) and _exits(last.body) and _exits(last.orelse)
+
+
+def _takes_lists_as_arrays(obj) -> bool:
+    """A NumPy function (or ufunc method) that converts a list argument to an array, unlike
+    the joins (np.stack) and user rules, which may take lists of arrays of any shapes."""
+    if obj in _SEQUENCE_PRIMS:
+        return False
+    module = getattr(obj, "__module__", None) or ""
+    return isinstance(obj, np.ufunc) or isinstance(getattr(obj, "__self__", None), np.ufunc) \
+        or module == "numpy" or module.startswith("numpy.")
 
 
 def _runtime_helper(obj) -> bool:
