@@ -201,12 +201,11 @@ class Forwarder(gast.NodeTransformer):
             return None
         if kind == "build":
             node = copy.deepcopy(s.value)
-            if not isinstance(node, gast.Dict):
-                self.built.add(s.targets[0].id)
             if isinstance(node, gast.Dict):
                 node.values = [self.dense(a) for a in op.args]
             else:
                 node.elts = [self.dense(a) for a in op.args]
+                self.built.add(s.targets[0].id)
             return node
         if kind == "append":
             xs, item = op.args
