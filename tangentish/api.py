@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tangentish.callables import NO_SELF, Transform, shift, unwrap
+from tangentish.callables import NO_SELF, Transform, real_like, shift, unwrap
 from tangentish.checking import gradcheck
 from tangentish.checkpointing import checkpoint
 from tangentish.compiler import shapes
@@ -371,8 +371,8 @@ def _argument(name: str, pos: int | None, args: tuple, kwargs: dict) -> Any:
 
 
 def _cast_like(g: Any, x: Any) -> Any:
-    if type(x) is float:  # a Python float's gradient is what the code computed
-        return g
+    if type(x) is float:  # a Python float's gradient is what the code computed, but real
+        return real_like(g, x)
     if type(g) is np.ndarray and type(x) is np.ndarray:  # the common case, read directly
         if g.dtype == x.dtype or x.dtype.kind not in "fc":
             return g
@@ -387,7 +387,7 @@ def _cast_like(g: Any, x: Any) -> Any:
     dtype, gdtype = getattr(x, "dtype", None), getattr(g, "dtype", None)
     if dtype is not None and gdtype is not None and gdtype != dtype and np.dtype(
             dtype).kind in "fc" and hasattr(g, "astype"):
-        return g.astype(dtype)
+        return real_like(g, x).astype(dtype)
     return g
 
 
@@ -532,7 +532,15 @@ def value_and_grad(f: Callable[..., Any] | None = None, wrt: Any = 0, *,
 
 def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any, Any]:
     """``(f(*args), pullback)``; ``pullback(cotangent)`` returns one gradient per argument
-    (zeros for integer arguments, which carry no gradient)."""
+    (zeros for integer arguments, which carry no gradient), real for a real argument as in
+    ``tg.grad``."""
+    value, pullback = raw_vjp(f, *args, fallback=fallback)
+    return value, lambda cotangent: tuple(map(real_like, pullback(cotangent), args))
+
+
+def raw_vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any, Any]:
+    """``vjp`` keeping the imaginary parts of real arguments' cotangents: the reverse-mode
+    Jacobian of a complex function of real arguments is built from them."""
     floats = tuple(i for i, a in enumerate(args) if not _is_integer(a))
     options = Options(call_site_fallback=fallback == "tape")
     transformed = _Transformed(f, floats, "vjp", fallback, options)

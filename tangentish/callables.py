@@ -16,7 +16,11 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Transform", "unwrap", "shift", "call_method", "NO_SELF"]
+import numpy as np
+
+from tangentish.batched import Batched
+
+__all__ = ["Transform", "unwrap", "shift", "call_method", "NO_SELF", "real_like", "is_real"]
 
 #: no ``self`` to pass first (a gradient of a bound method transformed again has one)
 NO_SELF = object()
@@ -56,3 +60,35 @@ def unwrap(fn: Callable[..., Any], wrt: Any) -> tuple[Callable[..., Any], tuple,
         wrt = shift(wrt, len(fn.args))
         fn = fn.func
     return call_method(fn), bound, keywords, wrt
+
+
+def real_like(g: Any, x: Any) -> Any:
+    """``g`` (a derivative belonging to ``x``: its gradient, or its tangent) without imaginary
+    parts where ``x`` is real, as ``tg.grad`` does and JAX does: complex intermediates of a
+    real function leave real derivatives. Nests are matched item by item; a batch of tangents
+    (``Batched``) by its data."""
+    if isinstance(x, dict) and isinstance(g, dict):
+        return type(g)((k, real_like(v, x.get(k))) for k, v in g.items())
+    if isinstance(x, (list, tuple)) and isinstance(g, (list, tuple)):
+        items = [real_like(a, b) for a, b in zip(g, x)]
+        return type(g)(*items) if hasattr(g, "_fields") else type(g)(items)
+    if not is_real(x) or not _is_complex(g):
+        return g
+    if type(g) is Batched:
+        return Batched(np.real(g.data))
+    return g.real if isinstance(g, (complex, np.ndarray, np.generic)) else np.real(g)
+
+
+def is_real(x: Any) -> bool:
+    """Whether ``x`` (a value, an array) holds real numbers."""
+    if type(x) is float or type(x) is int:
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and np.dtype(dtype).kind in "fiub"
+
+
+def _is_complex(g: Any) -> bool:
+    if type(g) is complex:
+        return True
+    dtype = getattr(g, "dtype", None)
+    return dtype is not None and np.dtype(dtype).kind == "c"

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from tangentish.batched import Batched
-from tangentish.callables import NO_SELF, Transform, shift, unwrap
+from tangentish.callables import NO_SELF, Transform, is_real, real_like, shift, unwrap
 from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
@@ -96,6 +96,8 @@ class JVP(Transform):
         #: a partial's arguments (and a generated gradient's self) go in before the primals
         self.fn, self.leading, self.keywords, self.wrt = _generated(f, wrt)
         self.fallback = fallback
+        #: a ``tg.grad`` result's casts of its gradients (real for real arguments), or None
+        self._finish = _gradient_casts(f)
         self._compiled: Compiled | None = None
         self._tape_reason: TransformError | None = None
 
@@ -130,6 +132,14 @@ class JVP(Transform):
         return compiled.source
 
     def __call__(self, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
+        """``(value, tangent)``; the tangent has the value's realness (a real value's tangent
+        is real, whatever complex numbers the code met on the way), as ``tg.grad``."""
+        value, tangent = self._push(primals, tangents)
+        if self._finish is not None:  # a gradient: real where its argument is, as tg.grad's
+            value = self._finish((*self.leading, *primals), self.keywords, value)
+        return value, real_like(tangent, value)
+
+    def _push(self, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         if not isinstance(tangents, (tuple, list)):
             tangents = (tangents,)
         compiled = self.compiled()
@@ -171,6 +181,27 @@ class JVP(Transform):
 
         held = tuple(keywords[s] if isinstance(s, str) else args[s] for s in slots)
         return jvp_via_tape(along, held, tangents)
+
+
+def _gradient_casts(f: Callable[..., Any]) -> Callable[[tuple, dict, Any], Any] | None:
+    """For a ``tg.grad``/``tg.value_and_grad`` result transformed again (its generated code
+    runs, uncast): ``finish(arguments, keywords, out)`` casting ``out`` as the gradient's own
+    call would (each gradient in its argument's dtype, real for a real argument); else None."""
+    from tangentish.api import _in_argument_dtypes
+
+    fn = unwrap(f, 0)[0]
+    form = getattr(fn, "form", None)
+    if not isinstance(fn, Transform) or form not in ("grad", "value_and_grad"):
+        return None
+    compiled = fn.compiled()
+    if compiled is None:
+        return None
+    skip = 1 if compiled.has_self else 0  # the gradient is called without its bound self
+
+    def finish(arguments: tuple, keywords: dict, out: Any) -> Any:
+        return _in_argument_dtypes(out, compiled, form, arguments[skip:], keywords)
+
+    return finish
 
 
 def _slot(fn: Callable[..., Any], w: Any, keywords: dict, count: int) -> int | str:
@@ -261,9 +292,9 @@ def jacobian(f: Callable[..., Any], wrt: Any = 0, mode: str = "reverse", *,
         args = tuple(args)
         wrt_pos = tuple(p % len(args) for p in positions)
         if mode == "reverse":
-            out = _reverse_jacobian(fn, args, wrt_pos, fallback)
-        else:
-            parts = [_forward_jacobian(fn, args, p, fallback) for p in wrt_pos]
+            out = _reverse_jacobian(fn, args, wrt_pos, fallback, f)
+        else:  # JVP of f itself: a gradient's tangents are then real where tg.grad's are
+            parts = [_forward_jacobian(f, args, p, fallback) for p in wrt_pos]
             out = tuple(j for j, _ in parts)
             jac.vectorised = all(v for _, v in parts)
         return out[0] if single else out
@@ -275,17 +306,26 @@ def jacobian(f: Callable[..., Any], wrt: Any = 0, mode: str = "reverse", *,
 
 
 def _reverse_jacobian(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...],
-                      fallback: str = "error") -> tuple:
-    from tangentish.api import value_and_grad, vjp
+                      fallback: str = "error", user: Callable[..., Any] | None = None) -> tuple:
+    """The Jacobian by rows. ``user`` (the function as the caller gave it, ``fn`` by
+    default) says the output's realness: a ``tg.grad`` result's value is real for real
+    arguments, while its generated code ``fn`` may leave complex values."""
+    from tangentish.api import raw_vjp, value_and_grad
 
-    value = fn(*args)
+    value = (user or fn)(*args)
     if not is_array(value) or value.size == 1:  # one row: the gradient itself
         _, grads = value_and_grad(fn, wrt=wrt, fallback=fallback)(*args)
         rows = [dict(zip(wrt, grads))]
-    else:
-        value, pullback = vjp(fn, *args, fallback=fallback)
+    else:  # cotangents kept complex: a complex output's rows need them
+        pullback = raw_vjp(fn, *args, fallback=fallback)[1]
         rows = [pullback(seed) for seed in _basis(value)]
-    return tuple(_assemble([r[p] for r in rows], args[p], value, axis=0) for p in wrt)
+    return tuple(real_like(_assemble([r[p] for r in rows], args[p], value, axis=0),
+                           _realness(value, args[p])) for p in wrt)
+
+
+def _realness(value: Any, x: Any) -> Any:
+    """What a Jacobian of ``value`` with respect to ``x`` is real like: real where both are."""
+    return x if is_real(value) else value
 
 
 def _forward_jacobian(fn: Callable[..., Any], args: tuple, p: int,
@@ -351,7 +391,7 @@ def hessian(f: Callable[..., Any], wrt: int = 0, *, fallback: str = "tape") -> C
             hess.vectorised = False
             return _hessian_via_tape(f, args, p)
 
-        return _second_order(generated, on_tape, fallback)
+        return real_like(_second_order(generated, on_tape, fallback), args[p])
 
     hess.vectorised = False  # did the last call push all seeds through df_jvp at once?
     hess.__name__ = f"hessian_{getattr(f, '__name__', 'f')}"
@@ -382,4 +422,5 @@ def hvp(f: Callable[..., Any], x: Any, v: Any, args: tuple = (), wrt: int = 0, *
     def generated() -> Any:
         return JVP(_grad_function(f, wrt), wrt, "error")(full, (v,))[1]
 
-    return _second_order(generated, lambda: hvp_via_tape(f, full, wrt, v), fallback)
+    return real_like(_second_order(generated, lambda: hvp_via_tape(f, full, wrt, v), fallback),
+                     x)
