@@ -44,6 +44,7 @@ from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.errors import TransformError
+from tangentish.runtime.adjoint_helpers import complete_grad
 from tangentish.runtime.backend import is_array
 from tangentish.runtime.shared_writes import SharedWriteError
 
@@ -335,7 +336,10 @@ def _forward_jacobian(fn: Callable[..., Any], args: tuple, p: int,
     compiled = push.compiled()  # compile errors are the user's, not a reason to loop
     x = args[p]
     seeds = _basis(x)
-    if len(seeds) > 1 and compiled is not None:  # the tape pushes one seed at a time
+    if isinstance(x, (list, tuple)):  # a list of arrays as the array NumPy makes of it, as
+        # reverse mode's rows are: unit seeds of that array, each split into x's structure
+        seeds = [complete_grad(s, x) for s in _basis(np.stack(x))]
+    if len(seeds) > 1 and compiled is not None and is_array(x):  # the tape: one at a time
         try:
             value, stacked = push(args, (Batched(np.stack(seeds)),))
         except Exception:  # an operation with no batched meaning: one call per seed instead

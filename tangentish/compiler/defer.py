@@ -59,7 +59,7 @@ compiled or on the tape. (In the example, ``transposes`` then makes ``w_t``.)
         dw = matmul_grad_b_defer(dw, d_t3, h, w, dw_parts)
         _t3 = stack.pop()
     dw = matmul_grad_b_flush(dw, dw_parts, w)
-    return dw
+    return complete_grad(dw, w)
 <BLANKLINE>
 """
 

@@ -25,7 +25,7 @@ def df(x, w, dy=1.0):
     del _t2
     # grad of: _t1 = x @ w
     dx = matmul_grad_a(d_t1, x, w)
-    return dx
+    return complete_grad(dx, x)
 
 Only names assigned at the top level (not in a loop or branch) take part, never parameters,
 the result or what the returned gradients read, and not in a ``vjp``, whose pullback keeps

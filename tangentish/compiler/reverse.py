@@ -295,7 +295,7 @@ class Reverser:
         for p in wrt:
             if p in init:
                 g: gast.expr = load(self.d(p))
-                if p in self.act.structured or p in self.maybe:
+                if p in self.act.structured or p in self.maybe or self.may_be_container(p):
                     g = call(self.helper(helpers.complete_grad), [g, load(p)])
             elif p in self.scalars:
                 g = const(0.0)
@@ -306,6 +306,16 @@ class Reverser:
                        self.stack_name if pushed else None,
                        sorted(pushed & self.undefined_in_loop), self.scalar_result(body),
                        set(self.act.active), self.shape_keyed, self.shapes or None)
+
+    def may_be_container(self, param: str) -> bool:
+        """Whether ``param`` may be a list, tuple or dict at call time. NumPy may take one
+        whole (``np.max(xs, axis=0)``): its adjoint is then one array, which ``complete_grad``
+        splits into the argument's structure. Only code specialised to the argument being a
+        number or an array (its shape known) can leave that out."""
+        if param in self.scalars:
+            return False
+        shape = self.shapes.get(param)
+        return not (isinstance(shape, tuple) and all(isinstance(d, str) for d in shape))
 
     def scalar_result(self, body: list[gast.stmt]) -> bool:
         if self.norm.result in self.scalars:
