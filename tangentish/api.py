@@ -26,6 +26,7 @@ from tangentish.compiler.pipeline import Compiled, Options, WrtError
 from tangentish.compiler.resolve import kind_of
 from tangentish.custom import defjvp, defvjp
 from tangentish.errors import TransformError
+from tangentish.runtime.adjoint_helpers import zero_grad
 from tangentish.runtime.shared_writes import SharedWriteError
 from tangentish.transforms import hessian, hvp, jacobian, jvp
 
@@ -535,7 +536,13 @@ def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any,
     (zeros for integer arguments, which carry no gradient), real for a real argument as in
     ``tg.grad``."""
     value, pullback = raw_vjp(f, *args, fallback=fallback)
-    return value, lambda cotangent: tuple(map(real_like, pullback(cotangent), args))
+    return value, lambda cotangent: tuple(map(_cotangent, pullback(cotangent), args))
+
+
+def _cotangent(g: Any, x: Any) -> Any:
+    """An argument's cotangent as ``tg.vjp`` gives it: zeros for an integer one (an element
+    of ``*args`` is differentiated with the tuple), real for a real one."""
+    return zero_grad(x) if _is_integer(x) else real_like(g, x)
 
 
 def raw_vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any, Any]:

@@ -54,6 +54,7 @@ from tangentish.compiler import (
     shift,
     transposes,
 )
+from tangentish.compiler.diagnostics import error_at
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope, kind_of
@@ -131,8 +132,8 @@ def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]
     offset = 1 if norm.parsed.has_self else 0
     a = norm.node.args
     positional = [p.id for p in a.posonlyargs + a.args][offset:]
-    if form == "vjp":
-        return positional, False
+    if form == "vjp":  # every argument; ``*args`` as one spread entry, ``"*args"``
+        return positional + [f"*{norm.vararg}"] * (norm.vararg is not None), False
     names_ok = set(positional) | {p.id for p in a.kwonlyargs} | ({norm.vararg} - {None})
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
@@ -158,15 +159,39 @@ def resolve_wrt(norm: Normalized, wrt: Any, form: str) -> tuple[list[str], bool]
 
 
 def _vararg_items(adj: Any, names: list[str]) -> None:
-    """``args[k]`` gradients: element k of the gradient of the ``*args`` tuple."""
+    """``args[k]`` gradients: element k of the gradient of the ``*args`` tuple; ``*args`` (a
+    pullback's): the whole gradient, completed to the tuple's length and spread, one entry per
+    argument the call passed there (a pullback is compiled once for any number of them)."""
+    import gast
+
     from tangentish.compiler.nodes import call, const, load
     from tangentish.runtime import adjoint_helpers as helpers
 
     for name in names:
-        if name.endswith("]") and "[" in name:
+        if name.startswith("*"):
+            base = name[1:]
+            ref = adj.norm.namespace.helper(helpers.complete_grad)
+            g = adj.grads[base]
+            if not (isinstance(g, gast.Call) and isinstance(g.func, gast.Name)
+                    and g.func.id == ref):  # reverse.run completes it in the general code
+                g = call(load(ref), [g, load(base)])
+            adj.grads[name] = gast.Starred(value=g, ctx=gast.Load())
+        elif name.endswith("]") and "[" in name:
             base, k = name[:-1].split("[")
             ref = load(adj.norm.namespace.helper(helpers.item_grad))
             adj.grads[name] = call(ref, [adj.grads[base], load(base), const(int(k))])
+
+
+def _no_vararg_items(norm: Normalized, names: list[str]) -> None:
+    """Forward mode has no tangent for elements of ``*args`` (the tuple's tangent is never
+    built from them): refuse, so the tape computes it, rather than return zero tangents."""
+    items = [n for n in names if "[" in n]
+    if items:
+        vararg = norm.parsed.node.args.vararg
+        raise error_at(norm.parsed.where(vararg or norm.parsed.node),
+                       f"tangentish cannot push tangents through elements of *{norm.vararg} "
+                       f"({', '.join(items)}) in forward mode (tg.jvp, tg.hvp, tg.hessian, "
+                       "tg.jacobian(mode='forward')); name the parameters instead")
 
 
 def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Options) -> Compiled:
@@ -175,15 +200,18 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
     names, single = resolve_wrt(norm, wrt, form)
     if options.optimize:
         cse.eliminate(norm)
-    params = list(dict.fromkeys(n.split("[")[0] for n in names))  # args[k] -> args
+    params = list(dict.fromkeys(n.split("[")[0].lstrip("*") for n in names))  # args[k], *args
     seeds = params
     if form == "vjp" and isinstance(wrt, tuple):  # integer arguments get zeros, no adjoint
-        seeds = [names[i] for i in wrt]
+        named = [n for n in names if not n.startswith("*")]
+        seeds = list(dict.fromkeys(  # positions past the named parameters are in ``*args``
+            named[i] if i < len(named) else norm.vararg for i in wrt))
     act = activity.analyze(norm, seeds)
     if options.optimize:
         shift.drop_shifts(norm, act)
     shape_keyed = augmented = False
     if form == "jvp":
+        _no_vararg_items(norm, names)
         tan = callsite.forward(norm, act, names)
         if options.optimize:
             tan = optimize.optimize_tangent(tan)
