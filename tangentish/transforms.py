@@ -19,7 +19,9 @@ through the function underneath, its bound arguments passed with each call, as i
 (``callables.unwrap``).
 
 Jacobians and Hessians are of arrays and scalars: ``out.shape + x.shape`` for a Jacobian,
-``x.shape + x.shape`` for a Hessian. ``jvp`` and ``hvp`` take any nest of arrays.
+``x.shape + x.shape`` for a Hessian (a list argument's as of ``np.stack(xs)``). ``jvp`` and
+``hvp`` take any nest of arrays. As ``tg.grad``'s, derivatives of real values with respect to
+real arguments are real (the real part, where the code met complex values on the way).
 
 With ``fallback="tape"`` (the default) code the compiler cannot transform runs on the tape, as
 for ``tg.grad``: a helper it cannot inline is a per-call-site tape call inside the generated
