@@ -328,6 +328,9 @@ class Case:
     #: a TransformError, then the tape with a TransformWarning, is the expected path.
     falls_back: bool = False
     coarse: list[list[np.ndarray]] = field(default_factory=list)  # the same at FD_CHECK_STEP
+    #: some intermediate overflowed to inf: a reverse sweep then meets 0 * inf = nan where the
+    #: differences of the (finite) result stay finite, so they are no oracle there
+    overflows: bool = False
     _extrapolated: list[list[np.ndarray]] | None = None
 
     @property
@@ -338,7 +341,7 @@ class Case:
     @property
     def well_conditioned(self) -> bool:
         """Smooth enough at the inputs for finite differences to be a trustworthy oracle."""
-        return (self.margin > MIN_MARGIN and np.isfinite(self.value)
+        return (self.margin > MIN_MARGIN and not self.overflows and np.isfinite(self.value)
                 and abs(self.value) < MAX_MAGNITUDE and self.scale < MAX_MAGNITUDE
                 and self.steps_agree)
 
@@ -370,7 +373,11 @@ def prepare(source: str, args: tuple[Any, ...], wrt: tuple[int, ...],
     # through any view of an argument fails on read-only memory, even one that stores the
     # values already there (c21: ``t = z.reshape(3, 2).T; t[0] = 0.0`` with ``z`` zeros).
     try:
-        value = float(module.f(*used))
+        with np.errstate(over="raise"):
+            value = float(module.f(*used))
+        overflows = False
+    except (FloatingPointError, OverflowError):
+        value, overflows = float(module.f(*copy.deepcopy(args))), True
     except ValueError as exc:
         if "read-only" not in str(exc):
             raise
@@ -383,7 +390,7 @@ def prepare(source: str, args: tuple[Any, ...], wrt: tuple[int, ...],
         return [numerical_grad(module.f, copy.deepcopy(args), pos, eps=step)[0] for pos in wrt]
 
     return Case(module, args, wrt, value, differences(FD_STEP), margin, falls_back,
-                coarse=differences(FD_CHECK_STEP))
+                coarse=differences(FD_CHECK_STEP), overflows=overflows)
 
 
 def read_only(x: Any) -> Any:
