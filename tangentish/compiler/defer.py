@@ -44,7 +44,7 @@ compiled or on the tape. (In the example, ``transposes`` then makes ``w_t``.)
 ...         h = np.tanh(h @ w + xs[t])
 ...     return np.sum(h)
 >>> print(tg.source(tg.grad(f, wrt=1)).split("# grad of: y")[1])
- = np.sum(h)
+ = np.sum(h)   (not computed)
     dh = unreduce(dy, h, None, False)
     dw = zero_grad(w)
     dw_parts = []

@@ -27,8 +27,7 @@ an array in place, and only while the reader stays a short line.
 def df(x, dy=1.0):
     # primal
     _t1 = np.tanh(x)
-    y = np.sum(_t1 ** 2 * 3.0)
-    # grad of: y = np.sum(_t1 ** 2 * 3.0)
+    # grad of: y = np.sum(_t1 ** 2 * 3.0)   (not computed)
     d_t3 = unreduce(dy, _t1, None, False)
     # grad of: _t1 = np.tanh(x)
     dx = d_t3 * 6.0 * _t1 * (1 - _t1 * _t1)

@@ -51,8 +51,8 @@ from tangentish.compiler.reverse import Adjoint
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.support import unbroadcast
 
-__all__ = ["optimize", "optimize_tangent", "dead_code", "fold_temporaries", "prune_stack",
-           "accumulate_in_place"]
+__all__ = ["optimize", "optimize_tangent", "dead_code", "drop_unread_result", "fold_temporaries",
+           "prune_stack", "accumulate_in_place"]
 
 #: ops without side effects, safe to delete when their value is unused
 _PURE = {"copy", "const", "inert", "call", "getitem", "build", "append", "index_set", "iter"}
@@ -74,6 +74,25 @@ def optimize(adj: Adjoint) -> Adjoint:
     adj.primal = dead_code(adj.primal, keep)
     fold_temporaries(adj.primal, keep | adj.active, adj.norm.namer.synthetic_names)
     return adj
+
+
+def drop_unread_result(adj: Adjoint) -> None:
+    """For a function that returns gradients only, of a result known to be a number (no
+    check reads it): the primal lines that only compute the result are dead too (rosenbrock's
+    ``y = np.sum(100.0 * _t4 ** 2 + (1.0 - _t2) ** 2)``, five passes over 8 MB once ``seeds``
+    no longer reads the sum's shape). Its ``# grad of:`` comment keeps quoting the line, marked
+    ``(not computed)``: the reader will not find it above."""
+    keep = set(adj.norm.params)
+    for s in adj.adjoint:
+        keep |= names_in(s)
+    for g in adj.grads.values():
+        keep |= names_in(g)
+    before = {s.targets[0].id for s in adj.primal if isinstance(s, gast.Assign)}
+    adj.primal = dead_code(adj.primal, keep)
+    gone = before - {s.targets[0].id for s in adj.primal if isinstance(s, gast.Assign)}
+    for s in _walk(adj.adjoint):
+        if _is_comment(s) and s.value.value.split(" = ", 1)[0].rsplit(" ", 1)[-1] in gone:
+            s.value.value += "   (not computed)"
 
 
 def optimize_tangent(tan: Any) -> Any:

@@ -17,8 +17,7 @@ def df(x, w, dy=1.0):
     _t1 = x @ w
     _t2 = np.tanh(_t1)
     del _t1
-    y = np.sum(_t2 ** 2)
-    # grad of: y = np.sum(_t2 ** 2)
+    # grad of: y = np.sum(_t2 ** 2)   (not computed)
     d_t3 = unreduce(dy, _t2, None, False)
     # grad of: _t2 = np.tanh(_t1)
     d_t1 = d_t3 * 2 * _t2 * (1 - _t2 * _t2)

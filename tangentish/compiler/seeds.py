@@ -25,7 +25,6 @@ import numpy as np
 
 from tangentish.compiler import shapes
 from tangentish.compiler.nodes import walk
-from tangentish.compiler.optimize import _is_comment
 from tangentish.runtime.accumulate import add_into, subtract_into
 from tangentish.runtime.support import unreduce
 
@@ -65,19 +64,11 @@ def scalar_seeds(adj: Any, env: dict[str, Any], seed_shape: Any) -> bool:
             for s in allowed:
                 s.value, changed = _substituted(s.value, name, number, objects), True
             if allowed and _count(sweep, name) == 0:
-                _remove(adj.adjoint, stmt)
+                adj.adjoint.remove(stmt)  # its comment stays: the line folded into the next
         elif allowed and sum(_count(s.value, name) for s in allowed) == _count(sweep, name):
             stmt.value, changed = number, True
             shaped[name] = ()
     return changed
-
-
-def _remove(stmts: list[gast.stmt], stmt: gast.stmt) -> None:
-    """Take ``stmt`` out, and its ``# grad of:`` comment if nothing else stood under it."""
-    i = stmts.index(stmt)
-    del stmts[i]
-    if i > 0 and _is_comment(stmts[i - 1]) and (i == len(stmts) or _is_comment(stmts[i])):
-        del stmts[i - 1]
 
 
 def _allows_number(value: gast.expr, name: str, shaped: dict[str, Any],
