@@ -4,7 +4,11 @@
 function, ``with_math_on_tensors`` gives it a view of its globals in which ``math`` (and names
 imported from it) route Tensors to the NumPy function with the same derivative rule, and leave
 Python numbers to ``math`` itself; ``numpy`` (and names imported from it) is routed likewise,
-so that lists holding Tensors reach the tape (npshim). The caller's module is not touched.
+so that lists holding Tensors reach the tape (npshim). The float arrays it reads from its
+globals, closure and defaults (``C = np.array([...])`` at module level) are handed over as
+untracked Tensors around the same memory: ``C.dot(y)`` is an ndarray method, which NumPy does
+not dispatch, so on an ndarray it would ask a tracked ``y`` for its values (torch's ``numpy()``
+error, T9); on a Tensor it is recorded. The caller's module is not touched.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import types
 
 import numpy as np
 
-from .npshim import numpy_shim
+from .npshim import numpy_shim, tensor_of_floats
 from .tensor import Tensor
 
 __all__ = ["with_math_on_tensors"]
@@ -85,7 +89,12 @@ def with_math_on_tensors(f):
         return f if g is f.__func__ else types.MethodType(g, f.__self__)
     if isinstance(f, functools.partial):
         g = with_math_on_tensors(f.func)
-        return f if g is f.func else functools.partial(g, *f.args, **f.keywords)
+        args = tuple(_array(a) for a in f.args)
+        keywords = {k: _array(v) for k, v in f.keywords.items()}
+        if g is f.func and all(a is b for a, b in zip(args, f.args)) and all(
+                keywords[k] is v for k, v in f.keywords.items()):
+            return f
+        return functools.partial(g, *args, **keywords)
     if not isinstance(f, types.FunctionType):
         call = inspect.getattr_static(type(f), "__call__", None)
         if not isinstance(call, types.FunctionType):  # a builtin, a ufunc, a class
@@ -115,11 +124,18 @@ def _writes_globals(code) -> bool:
 
 
 def _rebuild(fn, env):
-    closure = tuple(types.CellType(_shim(_contents(c))) if _shim(_contents(c)) is not None
-                    else c for c in fn.__closure__ or ())
-    g = types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__, closure or None)
-    g.__kwdefaults__ = fn.__kwdefaults__
+    closure = tuple(c if (s := _shim(_contents(c))) is None else types.CellType(s)
+                    for c in fn.__closure__ or ())
+    defaults = fn.__defaults__ and tuple(_array(v) for v in fn.__defaults__)
+    g = types.FunctionType(fn.__code__, env, fn.__name__, defaults, closure or None)
+    g.__kwdefaults__ = fn.__kwdefaults__ and {k: _array(v) for k, v in
+                                              fn.__kwdefaults__.items()}
     return g
+
+
+def _array(value):
+    """A float ndarray as an untracked Tensor (its memory shared); anything else as it is."""
+    return tensor_of_floats(value) if type(value) is np.ndarray else value
 
 
 @functools.lru_cache(maxsize=4096)
@@ -154,8 +170,10 @@ def _contents(cell):
 
 
 def _shim(value):
-    """The routed stand-in for ``math``, ``numpy`` or one of their functions; None for anything
-    else."""
+    """The routed stand-in for ``math``, ``numpy`` or one of their functions, a float ndarray's
+    Tensor; None for anything else."""
+    if type(value) is np.ndarray:
+        return tensor_of_floats(value) if value.dtype.kind in "fc" else None
     if value is math:
         return MATH
     if getattr(value, "__module__", None) == "math" and getattr(value, "__name__", "") in _SHIMS:

@@ -388,7 +388,10 @@ class Tensor(ShapeAndReductionMethods):
 
     # ------------------------------------------------------------ conversions
 
-    def item(self):
+    def item(self, *index):
+        if index:  # NumPy's a.item(i) (the fallback's NumPy code)
+            self._warn_leaving_graph("item()")
+            return _host(self._data).item(*index)
         if self.numel() != 1:
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted "
                                "to Scalar")
