@@ -19,6 +19,7 @@ from .function import conj
 from .grad_mode import _state as _grad_state
 from .grad_mode import enable_grad
 from .mathshim import with_math_on_tensors
+from .npshim import tensor_of_floats
 from .tensor import Tensor
 
 __all__ = ["grad_via_tape", "value_and_grad_via_tape", "vjp_via_tape", "table_grad"]
@@ -77,11 +78,16 @@ def _unwrap_grads(x, grads: dict):
 
 
 def _value(out):
-    """The function's result with Tensors turned back into their arrays."""
+    """The function's result with Tensors turned back into their arrays (nests too: under the
+    numpy shim even the constant arrays NumPy code returns are Tensors)."""
     if isinstance(out, Tensor):
         data = out.detach()._data
         return data[()] if isinstance(data, np.ndarray) and data.ndim == 0 else data
-    if isinstance(out, (list, tuple)) and not hasattr(out, "_fields"):
+    if isinstance(out, dict):
+        return type(out)((k, _value(v)) for k, v in out.items())
+    if isinstance(out, tuple) and hasattr(out, "_fields"):
+        return type(out)(*(_value(v) for v in out))
+    if isinstance(out, (list, tuple)):
         return type(out)(_value(v) for v in out)
     return out
 
@@ -149,6 +155,7 @@ def _run(f, args, wrt, kwargs, ints=True):
                 extra[i] = _wrap(extra[i], leaves, ints)
                 bound.arguments[star] = tuple(extra)
                 wrapped.append(extra[i])
+        _held_as_tensors(bound)
         call = lambda: f(*bound.args, **bound.kwargs)  # noqa: E731
     previous, _grad_state.fallback = _grad_state.fallback, True
     try:
@@ -157,6 +164,28 @@ def _run(f, args, wrt, kwargs, ints=True):
     finally:
         _grad_state.fallback = previous
     return out, wrapped, leaves
+
+
+def _held_as_tensors(bound) -> None:
+    """The float ndarrays among the arguments not differentiated (a partial's, the ones held
+    fixed; those differentiated are leaf Tensors already) as untracked Tensors, as the numpy
+    shim hands over globals: ``c.dot(y)`` is then recorded rather than a request for ``y``'s
+    values (T9)."""
+    for name, value in bound.arguments.items():
+        if type(value) is np.ndarray:
+            bound.arguments[name] = tensor_of_floats(value)
+        elif type(value) is tuple:  # *args
+            bound.arguments[name] = tuple(tensor_of_floats(v) if type(v) is np.ndarray else v
+                                          for v in value)
+        elif type(value) is dict and name == _var_keyword(bound) and any(
+                type(v) is np.ndarray for v in value.values()):
+            bound.arguments[name] = {k: tensor_of_floats(v) if type(v) is np.ndarray else v
+                                     for k, v in value.items()}
+
+
+def _var_keyword(bound):
+    return next((p.name for p in bound.signature.parameters.values()
+                 if p.kind == p.VAR_KEYWORD), None)
 
 
 def table_grad(outputs, inputs, seeds=None, **kwargs):

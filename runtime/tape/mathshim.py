@@ -101,18 +101,25 @@ def with_math_on_tensors(f):
             return f
         g = with_math_on_tensors(call)
         return f if g is call else types.MethodType(g, f)
+    if f in _BUSY:  # a closure that calls itself: its inner calls keep the original
+        return f
     env = f.__globals__
     family = _module_functions(f, env)
     names = set().union(*(_names(fn.__code__) for fn in family))
     shims = {n: s for n in names if (s := _shim(env.get(n))) is not None}
-    if not shims and not any(_shim(_contents(cell)) is not None
-                             for fn in family for cell in fn.__closure__ or ()):
+    _BUSY.update(family)
+    try:
+        cells = {id(c): s for fn in family for c in fn.__closure__ or ()
+                 if (s := _cell_shim(_contents(c))) is not None}
+    finally:
+        _BUSY.difference_update(family)
+    if not shims and not cells:
         return f
     if any(_writes_globals(fn.__code__) for fn in family):
         return f
     new_env = dict(env)
     new_env.update(shims)
-    rebuilt = {fn: _rebuild(fn, new_env) for fn in family}
+    rebuilt = {fn: _rebuild(fn, new_env, cells) for fn in family}
     new_env.update({n: rebuilt[env[n]] for n in names
                     if isinstance(env.get(n), types.FunctionType) and env[n] in rebuilt})
     return rebuilt[f]
@@ -123,8 +130,23 @@ def _writes_globals(code) -> bool:
     return any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL") for i in dis.get_instructions(code))
 
 
-def _rebuild(fn, env):
-    closure = tuple(c if (s := _shim(_contents(c))) is None else types.CellType(s)
+#: Functions being rebuilt now (a closure reaching itself through its own cell).
+_BUSY: set = set()
+
+
+def _cell_shim(value):
+    """A closure cell's stand-in: ``_shim``'s, or a function it holds, rebuilt in turn (the
+    user's function inside ``tg.jvp``'s wrapper, a local helper); None when nothing changes."""
+    shim = _shim(value)
+    if shim is not None or not isinstance(value, (types.FunctionType, types.MethodType,
+                                                  functools.partial)):
+        return shim
+    g = with_math_on_tensors(value)
+    return None if g is value else g
+
+
+def _rebuild(fn, env, cells):
+    closure = tuple(types.CellType(cells[id(c)]) if id(c) in cells else c
                     for c in fn.__closure__ or ())
     defaults = fn.__defaults__ and tuple(_array(v) for v in fn.__defaults__)
     g = types.FunctionType(fn.__code__, env, fn.__name__, defaults, closure or None)
