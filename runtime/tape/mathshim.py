@@ -138,8 +138,7 @@ def _cell_shim(value):
     """A closure cell's stand-in: ``_shim``'s, or a function it holds, rebuilt in turn (the
     user's function inside ``tg.jvp``'s wrapper, a local helper); None when nothing changes."""
     shim = _shim(value)
-    if shim is not None or not isinstance(value, (types.FunctionType, types.MethodType,
-                                                  functools.partial)):
+    if shim is not None or not callable(value) or isinstance(value, type):
         return shim
     g = with_math_on_tensors(value)
     return None if g is value else g

@@ -442,13 +442,8 @@ class OpenBug:
 TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
 OPEN_BUGS: tuple[OpenBug, ...] = (
-    OpenBug("T2 (tape: a tracked value written into a plain ndarray is detached)", TAPE,
-            features=frozenset({"subscript_write"})),
     OpenBug("T4b (tape, as torch: in-place update of an array whose view was saved)", TAPE,
             features=frozenset({"array_inplace"}), message="modified by an inplace operation"),
-    OpenBug("T9 (tape, limitation: a method of a plain ndarray, a.dot(t), converts a tracked "
-            "argument: torch's requires-grad error)", TAPE, source=r"(?<!np)\.dot\(",
-            message="Can't call numpy"),
     OpenBug("F5 (jvp/hvp of a partial or callable instance run on the tape: its limits T2/T4b/"
             "T9)", frozenset({"jvp", "hvp"}),
             features=frozenset({"entry_partial", "entry_callable"}),

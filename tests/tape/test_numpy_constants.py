@@ -76,7 +76,22 @@ def _dot_sum(c, y):
 
 method_of_partial_arg = functools.partial(_dot_sum, C)
 
-CASES = [written, filled, method_of_global, method_of_closure, method_of_partial_arg]
+class Scaled:
+    """A callable instance (tg.jvp takes it to the tape through a closure: F5)."""
+
+    def __call__(self, y):
+        try:
+            t = np.ones(3)
+            t[2] = C.dot(y)
+            return np.sum(t * y)
+        finally:
+            pass
+
+
+method_of_instance = Scaled()
+
+CASES = [written, filled, method_of_global, method_of_closure, method_of_partial_arg,
+         method_of_instance]
 
 
 def _args(f):
@@ -89,7 +104,7 @@ def _numeric(f, args, i):
     return numerical_grad(f, list(args), i)[0][0]
 
 
-@pytest.mark.parametrize("f", CASES, ids=lambda f: getattr(f, "__name__", "partial"))
+@pytest.mark.parametrize("f", CASES, ids=lambda f: getattr(f, "__name__", type(f).__name__))
 def test_grad_with_the_fallback_matches_finite_differences(f):
     args = _args(f)
     wrt = tuple(range(len(args)))
@@ -114,7 +129,7 @@ def test_t2_the_written_value_gets_its_gradient():
     assert isinstance(gy, float)
 
 
-@pytest.mark.parametrize("f", CASES, ids=lambda f: getattr(f, "__name__", "partial"))
+@pytest.mark.parametrize("f", CASES, ids=lambda f: getattr(f, "__name__", type(f).__name__))
 def test_jvp_on_the_tape_matches_finite_differences(f):
     args = _args(f)
     tangents = tuple(np.full_like(np.asarray(a), 0.5) if np.ndim(a) else 0.5 for a in args)
