@@ -155,8 +155,14 @@ def _rebuild(fn, env, cells):
 
 
 def _array(value):
-    """A float ndarray as an untracked Tensor (its memory shared); anything else as it is."""
-    return tensor_of_floats(value) if type(value) is np.ndarray else value
+    """A float ndarray as an untracked Tensor (its memory shared), a tuple's too (``(W, b)``,
+    tg.jvp's arguments held fixed); anything else as it is."""
+    if type(value) is np.ndarray:
+        return tensor_of_floats(value)
+    if type(value) is tuple and any(type(v) is np.ndarray and v.dtype.kind in "fc"
+                                    for v in value):
+        return tuple(tensor_of_floats(v) if type(v) is np.ndarray else v for v in value)
+    return value
 
 
 @functools.lru_cache(maxsize=4096)
@@ -192,9 +198,10 @@ def _contents(cell):
 
 def _shim(value):
     """The routed stand-in for ``math``, ``numpy`` or one of their functions, a float ndarray's
-    Tensor; None for anything else."""
-    if type(value) is np.ndarray:
-        return tensor_of_floats(value) if value.dtype.kind in "fc" else None
+    Tensor (a tuple's too); None for anything else."""
+    if type(value) in (np.ndarray, tuple):
+        constant = _array(value)
+        return None if constant is value else constant
     if value is math:
         return MATH
     if getattr(value, "__module__", None) == "math" and getattr(value, "__name__", "") in _SHIMS:

@@ -145,6 +145,23 @@ def test_jvp_on_the_tape_matches_finite_differences(f):
     assert tangent == pytest.approx(expect, rel=1e-6, abs=1e-8)
 
 
+def _held_fixed(y, c, pair=(C, D)):
+    try:
+        return np.sum(c.dot(y) * y) + pair[1].dot(y)
+    finally:
+        pass
+
+
+def test_jvp_on_the_tape_with_an_array_held_fixed():
+    y, v = np.array([0.3, -0.7, 1.1]), np.array([0.2, -1.0, 0.7])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TapeWarning)
+        warnings.simplefilter("ignore", tg.TransformWarning)
+        value, tangent = tg.jvp(_held_fixed, wrt=0)((y, C), (v,))
+    assert value == pytest.approx(_held_fixed(y, C))
+    assert tangent == pytest.approx(np.sum(_numeric(_held_fixed, (y, C), 0) * v), rel=1e-6)
+
+
 @pytest.mark.parametrize("f", [filled, method_of_global, method_of_closure])
 def test_hvp_on_the_tape_matches_finite_differences(f):
     x, v = _args(f)[0], np.array([0.2, -1.0, 0.7])
