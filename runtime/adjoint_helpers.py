@@ -19,6 +19,8 @@ from .backend import is_array
 from .rules import table
 from .support import (
     _is_fancy,
+    _real_for,
+    fill_none,
     getitem_grad,
     index_set,
     scatter_add,
@@ -32,7 +34,7 @@ __all__ = [
     "index_set", "as_list", "getitem_grad", "subscript_grad", "read_back", "getitem_accumulate",
     "getitem_add", "item_grad", "add_grad", "complete_grad", "zero_grad", "zero_at",
     "value_grad", "as_list_grad", "drop_last", "sum_grads", "item", "reversed_list", "keys_of",
-    "check_scalar", "list_sum", "shape_only", "only_shape",
+    "check_scalar", "list_sum", "shape_only", "only_shape", "item_cotangent", "restacked",
 ]
 
 
@@ -143,6 +145,11 @@ def complete_grad(g: Any, x: Any) -> Any:
     if isinstance(x, (list, tuple)) and isinstance(g, (list, tuple)):
         items = [complete_grad(p, q) for p, q in zip(g, x)]
         return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+    if isinstance(x, (list, tuple)) and is_array(g) and g.ndim and not hasattr(x, "_fields"):
+        # a NumPy function took the (maybe nested) list as an array (np.stack([a, [b, c]])):
+        # its adjoint is that array, split along the list so that an inner list or a number
+        # reads its own part (not the whole array spread over each element)
+        return type(x)(complete_grad(g[i], v) for i, v in enumerate(x))
     if isinstance(x, (dict, list, tuple)) or (is_array(x) and not is_array(g)):
         # a plain number standing for a whole container or array (a zero tangent, a scalar
         # seed): spread it over x's structure and shape
@@ -186,7 +193,7 @@ def getitem_accumulate(acc: Any, dy: Any, x: Any, idx: Any) -> Any:
         return add_grad(acc, subscript_grad(dy, x, idx))
     if _is_fancy(idx):  # repeated indices must all count
         return scatter_add(acc, idx, dy)
-    acc[idx] += dy
+    acc[idx] += _real_for(dy, acc)
     return acc
 
 
@@ -209,6 +216,22 @@ def item_grad(dy: Any, y: Any, key: Any) -> Any:
     else:
         g = dy[key] if -len(dy) <= key < len(dy) else None
     return complete_grad(g, y[key])  # dense: it becomes an ordinary adjoint
+
+
+def item_cotangent(dz: Any, dy: Any, y: Any, key: Any) -> Any:
+    """The cotangent of ``dy`` from ``z = item_grad(dy, y, key)`` (reverse over reverse): shaped
+    like ``dy``, an array where a NumPy function took the list ``y`` as one."""
+    if is_array(dy) and dy.ndim and isinstance(y, (list, tuple)):
+        return getitem_grad(restacked(dz, dy[key], y[key]), dy, key)
+    return subscript_grad(dz, y, key)
+
+
+def restacked(dz: Any, g: Any, x: Any) -> Any:
+    """``dz``, a (maybe sparse) list adjoint of ``x``, as an array where ``g``, the adjoint it
+    stands beside, is one: the cotangent of ``complete_grad(g, x)``."""
+    if is_array(g) and isinstance(dz, (list, tuple)):
+        return np.stack(fill_none(dz, g)) if dz else np.zeros_like(g)
+    return dz
 
 
 def drop_last(dy: Any) -> Any:
@@ -303,7 +326,7 @@ def add_grad_jvp(da, z, a, b):
 
 
 def complete_grad_vjp(dz, z, g, x):
-    return dz
+    return restacked(dz, g, x)
 
 
 def complete_grad_jvp(dg, z, g, x):
@@ -335,7 +358,23 @@ def subscript_grad_jvp(ddy, z, dy, x, idx):
 
 
 def item_grad_vjp(dz, z, dy, y, key):
-    return subscript_grad(dz, y, key)
+    return item_cotangent(dz, dy, y, key)
+
+
+def item_cotangent_vjp(dw, w, dz, dy, y, key):
+    return item_grad(dw, y, key)
+
+
+def item_cotangent_jvp(ddz, w, dz, dy, y, key):
+    return item_cotangent(ddz, dy, y, key)
+
+
+def restacked_vjp(dw, w, dz, g, x):
+    return dw  # an array adjoint of the list dz: item_grad reads it as one
+
+
+def restacked_jvp(ddz, w, dz, g, x):
+    return restacked(ddz, g, x)
 
 
 def item_grad_jvp(ddy, z, dy, y, key):
@@ -369,6 +408,9 @@ _RULES = [
      (getitem_add_jvp_acc, getitem_add_jvp_dy)),
     (subscript_grad, (subscript_grad_vjp, shape_only(1), shape_only(2)), (subscript_grad_jvp,)),
     (item_grad, (item_grad_vjp, shape_only(1), shape_only(2)), (item_grad_jvp,)),
+    (item_cotangent, (item_cotangent_vjp, shape_only(2), shape_only(3), shape_only(4)),
+     (item_cotangent_jvp,)),
+    (restacked, (restacked_vjp, shape_only(2), shape_only(3)), (restacked_jvp,)),
     (drop_last, (drop_last_vjp,), (drop_last_jvp,)),
     (as_list_grad, (as_list_grad_vjp, shape_only(1)), (as_list_grad_jvp,)),
 ]

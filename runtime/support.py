@@ -239,7 +239,16 @@ def fill_none(ds: Any, like: Any) -> list[Any]:
     Sequence rules (concatenate, split) need a concrete array per slot; generated code passes
     ``None`` for outputs or inputs that carry no gradient.
     """
-    return [zeros_like_tree(x) if d is None else d for d, x in zip(ds, like)]
+    return [zeros_like_tree(x) if d is None else _dense(d, x) for d, x in zip(ds, like)]
+
+
+def _dense(d: Any, x: Any) -> Any:
+    # A slot NumPy took as an array from a nested list (np.stack([a, [b, c]])) may have a list
+    # adjoint, sparse in reverse over reverse: filled and stacked, so the rule gets an array
+    # (np.stack dispatches on the elements; a list of CuPy arrays would not convert).
+    if isinstance(d, (list, tuple)) and d:
+        return np.stack(fill_none(d, x))
+    return d
 
 
 def arange_like(n: int, like: Any) -> Any:
@@ -262,6 +271,7 @@ def _is_fancy(idx: Any) -> bool:
 
 def scatter_add(z: Any, idx: Any, g: Any) -> Any:
     """``z[idx] += g`` where repeated indices accumulate (``np.add.at``); returns ``z``."""
+    g = _real_for(g, z)
     if _is_fancy(idx):
         namespace(z).add.at(z, idx, g)  # the library's own add.at, not NEP-13 "at" dispatch
     else:  # basic and boolean indices never repeat: plain assignment is faster
@@ -299,6 +309,14 @@ def getitem_grad(dy: Any, x: Any, idx: Any) -> Any:
 
 
 _FULL = slice(None)
+
+
+def _real_for(dy: Any, x: Any) -> Any:
+    # A real x reached through complex values: its cotangent is the real part (JAX's), taken
+    # before the write into x's real zeros (NumPy's ComplexWarning, or an error for +=).
+    if type(dy) is np.ndarray and type(x) is np.ndarray:
+        return dy.real if dy.dtype.kind == "c" and x.dtype.kind != "c" else dy
+    return np.real(dy) if np.iscomplexobj(dy) and not np.iscomplexobj(x) else dy
 
 
 def _only_newaxes(idx: Any) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tangentish.callables import NO_SELF, Transform, shift, unwrap
 from tangentish.checking import gradcheck
 from tangentish.checkpointing import checkpoint
 from tangentish.compiler import shapes
@@ -34,7 +35,7 @@ __all__ = ["grad", "value_and_grad", "vjp", "source", "gradcheck", "jvp", "jacob
 _FALLBACKS = ("tape", "error")
 
 
-class _Transformed:
+class _Transformed(Transform):
     """A gradient function: compiles ``fn`` on first use, then calls the generated code."""
 
     def __init__(self, fn: Callable[..., Any], wrt: Any, form: str, fallback: str,
@@ -44,25 +45,18 @@ class _Transformed:
         if not callable(fn):
             raise TypeError(f"tg.{form} needs a function, got {type(fn).__name__}")
         #: a bound method's self, passed first to its generated gradient transformed again
-        self._self: Any = _NO_SELF
+        self._self: Any = NO_SELF
         #: a functools.partial's arguments, passed with every call: its function is compiled
-        self._bound: tuple = ()
-        self._keywords: dict[str, Any] = {}
-        while isinstance(fn, functools.partial):
-            self._bound = (*fn.args, *self._bound)
-            self._keywords = {**fn.keywords, **self._keywords}
-            wrt = _shift(wrt, len(fn.args))
-            fn = fn.func
-        fn = _call_method(fn)
+        fn, self._bound, self._keywords, wrt = unwrap(fn, wrt)
         if isinstance(fn, _Transformed):  # tg.grad(tg.grad(f)): differentiate generated code
             compiled = fn.compiled()
             if compiled is not None:
                 self._bound, self._keywords = fn._bound, fn._keywords  # the inner's partial
-                wrt = _shift(wrt, len(fn._bound))
+                wrt = shift(wrt, len(fn._bound))
                 fn = compiled.function
                 if compiled.has_self:  # its first parameter is self: positions move by one
                     self._self = compiled.bound_self
-                    wrt = _shift(wrt)
+                    wrt = shift(wrt)
         self.fn, self.wrt, self.form = fn, wrt, form
         self.fallback, self.options = fallback, options
         self._compiled: Compiled | None = None
@@ -159,7 +153,7 @@ class _Transformed:
             code, offset = general.function.__code__, 1 if general.has_self else 0
         else:
             fn = self.fn
-            if self._self is not _NO_SELF or not inspect.isfunction(fn) or kind_of(
+            if self._self is not NO_SELF or not inspect.isfunction(fn) or kind_of(
                     fn) != "user":
                 return None
             code, offset = fn.__code__, 0
@@ -217,7 +211,7 @@ class _Transformed:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._bound or self._keywords:
             args, kwargs = (*self._bound, *args), {**self._keywords, **kwargs}
-        if self._self is not _NO_SELF:
+        if self._self is not NO_SELF:
             args = (self._self, *args)
         compiled = self._variants.get(tuple(map(_is_number, args))) or self.variant(args)
         if type(compiled) is _ByShape:
@@ -397,23 +391,6 @@ def _cast_like(g: Any, x: Any) -> Any:
     return g
 
 
-_NO_SELF = object()
-
-
-def _shift(wrt: Any, by: int = 1) -> Any:
-    """Argument positions ``by`` further on (names stay)."""
-    if isinstance(wrt, (tuple, list)):
-        return type(wrt)(_shift(w, by) for w in wrt)
-    return wrt + by if isinstance(wrt, int) and wrt >= 0 else wrt
-
-
-def _call_method(fn: Any) -> Any:
-    """An instance whose class defines ``__call__`` in Python is differentiated through that
-    method, bound (its ``self.attr`` reads are constants), like any bound method."""
-    if inspect.isroutine(fn) or isinstance(fn, (type, _Transformed)):
-        return fn
-    call = inspect.getattr_static(type(fn), "__call__", None)
-    return fn.__call__ if inspect.isfunction(call) else fn
 
 
 def _writable(tree: Any) -> Any:
@@ -560,10 +537,9 @@ def vjp(f: Callable[..., Any], *args: Any, fallback: str = "tape") -> tuple[Any,
     options = Options(call_site_fallback=fallback == "tape")
     transformed = _Transformed(f, floats, "vjp", fallback, options)
     value, pullback = transformed(*args)
-    bound = len(transformed._bound)
-    if not bound:
-        return value, pullback
-    return value, lambda cotangent: pullback(cotangent)[bound:]  # a partial's own arguments
+    start = len(transformed._bound)  # a partial's bound arguments get none
+    stop = start + len(args)  # nor do parameters left at their defaults
+    return value, lambda cotangent: tuple(pullback(cotangent)[start:stop])
 
 
 def source(df: Any) -> str:

@@ -14,6 +14,10 @@ are ordinary Python that the compiler transforms again:
   with ``df_jvp``, the forward pass applied to the adjoint code;
 * ``hvp(f, x, v)``: one ``df_jvp`` call with tangent ``v``, never forming the Hessian.
 
+A functools.partial, a callable instance or a bound method (and partials of those) is compiled
+through the function underneath, its bound arguments passed with each call, as in ``tg.grad``
+(``callables.unwrap``).
+
 Jacobians and Hessians are of arrays and scalars: ``out.shape + x.shape`` for a Jacobian,
 ``x.shape + x.shape`` for a Hessian. ``jvp`` and ``hvp`` take any nest of arrays.
 
@@ -35,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from tangentish.batched import Batched
+from tangentish.callables import NO_SELF, Transform, shift, unwrap
 from tangentish.compiler.cache import cached_compile
 from tangentish.compiler.diagnostics import warn_fallback
 from tangentish.compiler.pipeline import Compiled, Options, WrtError
@@ -53,32 +58,33 @@ def _check_fallback(fallback: str) -> None:
         raise ValueError(f"fallback must be one of {_FALLBACKS}, not {fallback!r}")
 
 
-_NO_SELF = object()
-
-
-def _generated(f: Callable[..., Any]) -> tuple[Callable[..., Any], Any]:
-    """A ``tg.grad`` result stands for its generated function (so it is transformed again),
-    with the ``self`` a bound method's gradient is called with (``_NO_SELF`` for none)."""
-    compiled = getattr(f, "compiled", None)
-    if callable(compiled):
+def _generated(f: Callable[..., Any], wrt: Any = 0) -> tuple[Callable[..., Any], tuple, dict,
+                                                              Any]:
+    """``(function, leading arguments, keywords, wrt)`` to compile and call for ``f``: under a
+    functools.partial or a callable instance, the function they call (``callables.unwrap``);
+    for a ``tg.grad`` result, its generated function (so it is transformed again), led by the
+    ``self`` and partial arguments the gradient calls it with. ``wrt`` moves past the leading
+    arguments."""
+    fn, bound, keywords, wrt = unwrap(f, wrt)
+    compiled = getattr(fn, "compiled", None)
+    if isinstance(fn, Transform) and callable(compiled) and hasattr(fn, "_bound"):
         c = compiled()
         if c is not None:
-            if getattr(f, "_bound", ()) or getattr(f, "_keywords", {}):
-                # The gradient of a functools.partial: its generated function takes the
-                # partial's arguments too (without them hvp raised "missing 1 required
-                # positional argument"); forward mode runs such a partial on the tape.
-                return functools.partial(c.function, *f._bound, **f._keywords), _NO_SELF
-            return c.function, (c.bound_self if c.has_self else _NO_SELF)
-    return f, _NO_SELF
+            inner = (*((c.bound_self,) if c.has_self else ()),
+                     *((fn._self,) if fn._self is not NO_SELF else ()), *fn._bound)
+            return (c.function, (*inner, *bound), {**fn._keywords, **keywords},
+                    shift(wrt, len(inner)))
+    return fn, bound, keywords, wrt
 
 
 def _plain(f: Callable[..., Any]) -> Callable[..., Any]:
-    """``f``'s generated function where it can stand alone (no bound ``self``), else ``f``."""
-    fn, bound = _generated(f)
-    return fn if bound is _NO_SELF else f
+    """``f`` as one plain function or a partial of one: a ``tg.grad`` result as its generated
+    function (with the arguments it is called with bound), so it is transformed again."""
+    fn, leading, keywords, _ = _generated(f)
+    return functools.partial(fn, *leading, **keywords) if leading or keywords else fn
 
 
-class JVP:
+class JVP(Transform):
     """``f``'s forward-mode derivative: ``JVP(f, wrt)(primals, tangents)`` ->
     ``(value, tangent_out)``, one tangent per ``wrt`` position. ``tg.source`` shows the code."""
 
@@ -87,10 +93,9 @@ class JVP:
         if not callable(f):
             raise TypeError(f"tg.jvp needs a function, got {type(f).__name__}")
         _check_fallback(fallback)
-        self.fn, self.bound = _generated(f)
-        if self.bound is not _NO_SELF:  # the generated gradient of a method takes self first
-            wrt = tuple(p + 1 for p in wrt) if isinstance(wrt, tuple) else wrt + 1
-        self.wrt, self.fallback = wrt, fallback
+        #: a partial's arguments (and a generated gradient's self) go in before the primals
+        self.fn, self.leading, self.keywords, self.wrt = _generated(f, wrt)
+        self.fallback = fallback
         self._compiled: Compiled | None = None
         self._tape_reason: TransformError | None = None
 
@@ -133,11 +138,13 @@ class JVP:
         fn = compiled.function
         names = list(inspect.signature(fn).parameters)[-len(compiled.wrt):]
         kwargs = dict(zip(names, tangents))
+        if self.keywords:
+            kwargs = {**self.keywords, **kwargs}
+        if compiled.has_self:
+            primals = (compiled.bound_self, *self.leading, *primals)
+        elif self.leading:
+            primals = (*self.leading, *primals)
         try:
-            if compiled.has_self:
-                return fn(compiled.bound_self, *primals, **kwargs)
-            if self.bound is not _NO_SELF:
-                return fn(self.bound, *primals, **kwargs)
             return fn(*primals, **kwargs)
         except SharedWriteError as err:  # ``a += g`` into a shared array: the tape follows it
             if self.fallback == "error":
@@ -149,23 +156,31 @@ class JVP:
         """The whole function on the tape; arguments not differentiated are held fixed."""
         from tangentish.runtime.callsite import jvp_via_tape
 
-        args = primals if self.bound is _NO_SELF else (self.bound, *primals)
+        args, fn, keywords = (*self.leading, *primals), self.fn, self.keywords
         wrt = self.wrt if isinstance(self.wrt, tuple) else (self.wrt,)
-        wrt = tuple(_index(self.fn, w) % len(args) for w in wrt)
-        fn = self.fn
+        slots = tuple(_slot(fn, w, keywords, len(args)) for w in wrt)
 
         def along(*moving: Any) -> Any:
-            full = list(args)
-            for p, a in zip(wrt, moving):
-                full[p] = a
-            return fn(*full)
+            full, named = list(args), dict(keywords)
+            for slot, a in zip(slots, moving):
+                if isinstance(slot, str):
+                    named[slot] = a
+                else:
+                    full[slot] = a
+            return fn(*full, **named)
 
-        return jvp_via_tape(along, tuple(args[p] for p in wrt), tangents)
+        held = tuple(keywords[s] if isinstance(s, str) else args[s] for s in slots)
+        return jvp_via_tape(along, held, tangents)
 
 
-def _index(fn: Callable[..., Any], w: Any) -> int:
-    """A ``wrt`` entry as a position (names looked up in ``fn``'s signature)."""
-    return list(inspect.signature(fn).parameters).index(w) if isinstance(w, str) else w
+def _slot(fn: Callable[..., Any], w: Any, keywords: dict, count: int) -> int | str:
+    """Where a ``wrt`` entry's value is: a position among the ``count`` arguments, or the name
+    of a keyword bound by a partial."""
+    if isinstance(w, str):
+        if w in keywords:
+            return w
+        w = list(inspect.signature(fn).parameters).index(w)
+    return w % count
 
 
 def jvp(f: Callable[..., Any], primals: tuple | list | None = None,
@@ -211,13 +226,18 @@ def _assemble(parts: list[Any], inner: Any, outer: Any, axis: int) -> Any:
 def _positions(f: Callable[..., Any], wrt: Any) -> tuple[tuple[int, ...], bool]:
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
-    params = list(inspect.signature(f).parameters)
+    signature = inspect.signature(f).parameters
+    params = list(signature)
     pos = []
     for w in items:
         if isinstance(w, str):
             if w not in params:
                 raise WrtError(f"wrt={w!r}: {getattr(f, '__name__', f)} has no parameter "
                                f"named {w!r}")
+            if signature[w].kind is inspect.Parameter.KEYWORD_ONLY:
+                # a partial's bound keyword among them: no position to put a column's seed in
+                raise WrtError(f"wrt={w!r}: tg.jacobian differentiates positional arguments, "
+                               f"and {w!r} is keyword-only (bound by a partial?)")
             w = params.index(w)
         pos.append(w)
     return tuple(pos), single

@@ -25,6 +25,7 @@ from ..support import (
     clip_hits_max,
     clip_hits_min,
     clip_passes,
+    shape_of,
     unbroadcast,
     zeros_like_tree,
 )
@@ -64,8 +65,12 @@ def pos_jvp(dx, y, x):
     return dx
 
 
+# |z|, Re z and Im z are real: only the real part of a cotangent reaches them. A complex one
+# arrives where the real result meets complex values downstream (|z| * c): JAX projects where
+# the real value is promoted to complex, these rules where it was made; real rules in between
+# scale by real partials, so the two agree.
 def abs_vjp(dy, y, x):
-    return dy * csign(x)
+    return np.real(dy) * csign(x)
 
 
 def abs_jvp(dx, y, x):
@@ -76,9 +81,66 @@ def csign(x):
     """``sign(x)``, conjugated for complex x: the table follows JAX's convention for complex
     values (a product's cotangent is ``g * b``, not ``g * conj(b)``), in which the cotangent of
     ``|z|`` is ``g * conj(z) / |z|`` (``np.sign(z)`` alone gave real inputs reached through
-    complex values a wrong gradient)."""
-    s = np.sign(x)
-    return np.conj(s) if np.iscomplexobj(s) else s
+    complex values a wrong gradient).
+
+    For complex x it is written over differentiable primitives, so that the tape's
+    ``create_graph`` differentiates it; the compiler uses its rules (``csign_grad``). A real x
+    keeps ``np.sign``, piecewise constant."""
+    if np.iscomplexobj(x):
+        return np.conj(x) / np.where(x == 0, 1, np.abs(x))
+    return np.sign(x)
+
+
+def csign_grad(g, s, x):
+    """Both the VJP and the JVP of ``s = csign(x)`` (the map is its own transpose): zero for
+    real x; for complex x, with Wirtinger derivatives ``ds/dx = -conj(x)**2 / (2|x|**3)`` and
+    ``ds/dconj(x) = 1 / (2|x|)``, ``(conj(g) - g * s**2) / (2|x|)``, and 0 at x == 0."""
+    if not np.iscomplexobj(x):
+        return _zeros_broadcast(g, s, x)
+    return (np.conj(g) - g * s * s) / (2 * np.where(x == 0, np.inf, np.abs(x)))
+
+
+def _zeros_broadcast(like, *others):
+    """Zeros in ``like``'s library, of the shape ``like`` and ``others`` broadcast to."""
+    shape = np.broadcast_shapes(shape_of(like), *map(shape_of, others))
+    return zeros_like_tree(like) if shape_of(like) == shape else np.zeros_like(like, shape=shape)
+
+
+def _third_order(x, like):
+    """csign_grad through ``s`` or ``x`` is a third derivative of ``abs``: zero for real x, not
+    provided for complex x (loud rather than wrong)."""
+    if np.iscomplexobj(x):
+        raise NotImplementedError("tangentish: third derivatives of abs of complex values are "
+                                  "not provided")
+    return zeros_like_tree(like)
+
+
+def csign_vjp(g, s, x):
+    return csign_grad(g, s, x)
+
+
+def csign_jvp(dx, s, x):
+    return csign_grad(dx, s, x)
+
+
+def csign_grad_vjp(dw, w, g, s, x):
+    return unbroadcast(csign_grad(dw, s, x), g)
+
+
+def csign_grad_vjp_s(dw, w, g, s, x):
+    return _third_order(x, s)
+
+
+def csign_grad_vjp_x(dw, w, g, s, x):
+    return _third_order(x, x)
+
+
+def csign_grad_jvp(dg, w, g, s, x):
+    return csign_grad(dg, s, x)
+
+
+def csign_grad_jvp_sx(dsx, w, g, s, x):
+    return _third_order(x, w)
 
 
 def conj_vjp(dy, y, x):
@@ -91,7 +153,7 @@ def conj_jvp(dx, y, x):
 
 def real_vjp(dy, y, x):
     # Adding zeros of x's dtype makes the cotangent of a complex x complex, as JAX does.
-    return dy + np.zeros_like(x)
+    return np.real(dy) + np.zeros_like(x)
 
 
 def real_jvp(dx, y, x):
@@ -100,7 +162,7 @@ def real_jvp(dx, y, x):
 
 def imag_vjp(dy, y, x):
     # JAX's convention for complex x; a real x has a constant (zero) imaginary part.
-    return np.zeros_like(x) - 1j * dy if np.iscomplexobj(x) else np.zeros_like(x)
+    return np.zeros_like(x) - 1j * np.real(dy) if np.iscomplexobj(x) else np.zeros_like(x)
 
 
 def imag_jvp(dx, y, x):
@@ -111,6 +173,9 @@ _register((np.negative, operator.neg), (neg_vjp,), (neg_jvp,))
 _register((np.positive, operator.pos), (pos_vjp,), (pos_jvp,))
 _register((np.absolute, np.fabs, operator.abs, builtins.abs, math.fabs), (abs_vjp,), (abs_jvp,))
 _register((np.conjugate,), (conj_vjp,), (conj_jvp,))
+_register((csign,), (csign_vjp,), (csign_jvp,))
+_register((csign_grad,), (csign_grad_vjp, csign_grad_vjp_s, csign_grad_vjp_x),
+          (csign_grad_jvp, csign_grad_jvp_sx, csign_grad_jvp_sx))
 _register((np.real,), (real_vjp,), (real_jvp,))
 _register((np.imag,), (imag_vjp,), (imag_jvp,))
 
@@ -775,7 +840,7 @@ _register((np.ldexp, math.ldexp), (ldexp_vjp, None), (ldexp_jvp, None))
 
 NONDIFF = (
     # rounding and sign
-    np.sign, csign, np.heaviside, np.floor, np.ceil, np.trunc, np.rint, np.fix, np.round, np.around,
+    np.sign, np.heaviside, np.floor, np.ceil, np.trunc, np.rint, np.fix, np.round, np.around,
     np.floor_divide, np.nextafter, np.spacing, np.signbit,
     math.floor, math.ceil, math.trunc, builtins.round, operator.floordiv, operator.ifloordiv,
     # predicates

@@ -209,6 +209,56 @@ def ptp_jvp(da, y, a, axis=None, out=None, keepdims=False):
 for _extremum in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
     defvjp(_extremum, max_vjp)
     defjvp(_extremum, max_jvp)
+# ---------------------------------------------------------------- ufunc .reduce methods
+# ``np.add.reduce(a)`` is np.sum with axis=0 by default (np.sum's is None); bound methods of one
+# ufunc compare equal, so the table finds ``np.add.reduce`` however the source reaches it.
+
+
+def add_reduce_vjp(dy, y, array, axis=0, dtype=None, out=None, keepdims=False, initial=None,
+                   where=None):
+    return unreduce(dy, array, axis, keepdims) if where is None else np.where(
+        where, unreduce(dy, array, axis, keepdims), 0)
+
+
+def add_reduce_jvp(da, y, array, axis=0, dtype=None, out=None, keepdims=False, initial=None,
+                   where=None):
+    return np.sum(da if where is None else np.where(where, da, 0), axis=axis, keepdims=keepdims)
+
+
+def multiply_reduce_vjp(dy, y, array, axis=0, dtype=None, out=None, keepdims=False,
+                        initial=None, where=None):
+    return unreduce(dy if initial is None else dy * initial, array, axis, keepdims) * (
+        prod_others(array, axis) if where is None else
+        np.where(where, prod_others(np.where(where, array, 1), axis), 0))
+
+
+def multiply_reduce_jvp(da, y, array, axis=0, dtype=None, out=None, keepdims=False,
+                        initial=None, where=None):
+    return np.sum((da if initial is None else da * initial) * (
+        prod_others(array, axis) if where is None else
+        np.where(where, prod_others(np.where(where, array, 1), axis), 0)), axis=axis,
+        keepdims=keepdims)
+
+
+def extremum_reduce_vjp(dy, y, array, axis=0, dtype=None, out=None, keepdims=False,
+                        initial=None, where=None):
+    return unreduce(dy, array, axis, keepdims) * tie_weights(array, y, axis, keepdims)
+
+
+def extremum_reduce_jvp(da, y, array, axis=0, dtype=None, out=None, keepdims=False,
+                        initial=None, where=None):
+    return np.sum(da * tie_weights(array, y, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+defvjp(np.add.reduce, add_reduce_vjp)
+defjvp(np.add.reduce, add_reduce_jvp)
+defvjp(np.multiply.reduce, multiply_reduce_vjp)
+defjvp(np.multiply.reduce, multiply_reduce_jvp)
+for _extremum in (np.maximum.reduce, np.minimum.reduce, np.fmax.reduce, np.fmin.reduce):
+    defvjp(_extremum, extremum_reduce_vjp)
+    defjvp(_extremum, extremum_reduce_jvp)
+
+
 def median_vjp(dy, y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return unreduce(dy, a, axis, keepdims) * median_weights(a, axis)
 

@@ -14,6 +14,7 @@ Sequence conventions (shared with the compiler and the tape):
   "this output was not used".
 """
 
+import math
 import operator
 
 import numpy as np
@@ -26,6 +27,8 @@ from ..support import (
     getitem_grad,
     index_set,
     scatter_add,
+    shape_of,
+    shape_only,
     unbroadcast,
     value_grad,
     zero_at,
@@ -70,12 +73,13 @@ def split_like(dy, arrays, axis, ndmin=0):
     """
     if axis is None:
         dy, axis = np.ravel(dy), 0
-        sizes = [int(np.size(a)) for a in arrays]
+        sizes = [math.prod(shape_of(a)) for a in arrays]
     else:
-        sizes = [_promoted(tuple(np.shape(a)), ndmin)[axis] for a in arrays]
+        sizes = [_promoted(shape_of(a), ndmin)[axis] for a in arrays]
     bounds = np.cumsum(sizes)[:-1].tolist()
     pieces = np.split(dy, bounds, axis=axis)
-    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+    # shape_of: an element may be a list of CuPy scalars, which np.shape would convert
+    return [np.reshape(p, shape_of(a)) for p, a in zip(pieces, arrays)]
 
 
 def split_axis(x, axis=0):
@@ -922,7 +926,7 @@ def join_like(pieces, arrays, axis, ndmin, like):
     pieces = fill_none(pieces, arrays)
     if axis is None:
         return np.reshape(np.concatenate([np.ravel(p) for p in pieces]), np.shape(like))
-    promoted = [np.reshape(p, _promoted(tuple(np.shape(a)), ndmin))
+    promoted = [np.reshape(p, _promoted(shape_of(a), ndmin))
                 for p, a in zip(pieces, arrays)]
     return np.reshape(np.concatenate(promoted, axis=axis), np.shape(like))
 
@@ -982,6 +986,14 @@ def fill_none_vjp(g, y, ds, like):
 
 def fill_none_jvp(dds, y, ds, like):
     return fill_none(dds, like)
+
+
+def restack_vjp(g, y, dx, x):
+    return g  # an array adjoint of the list of tangents: item_grad reads it as one
+
+
+def restack_jvp(ddx, y, dx, x):
+    return restack(ddx, x)
 
 
 def split_like_vjp(g, y, dy, arrays, axis, ndmin=0):
@@ -1079,6 +1091,8 @@ _define(fill_none, fill_none_vjp, fill_none_jvp)
 _define(split_like, split_like_vjp, split_like_jvp)
 _define(split_axis, unstack_vjp, unstack_jvp)  # split_axis is np.unstack
 _define(join_like, join_like_vjp, join_like_jvp)
+defvjp(restack, restack_vjp, shape_only(1))
+defjvp(restack, restack_jvp)
 _define(unbroadcast, unbroadcast_vjp, unbroadcast_jvp)  # the binary elementwise rules' helper
 _define(untile, untile_vjp, untile_jvp)
 _define(unrepeat, unrepeat_vjp, unrepeat_jvp)

@@ -98,11 +98,14 @@ def analyze(norm: Normalized, wrt: list[str]) -> Activity:
 def _container_prims() -> set:
     from tangentish.runtime import adjoint_helpers as h
     from tangentish.runtime import support
+    from tangentish.runtime.rules import shape
 
+    # split_axis / split_like: the adjoint of np.stack's / np.concatenate's list is a list
     return {h.subscript_grad, h.add_grad, h.complete_grad, h.drop_last, h.item_grad,
             h.zero_grad, h.as_list, h.as_list_grad, h.getitem_add, h.reversed_list,
-            h.sum_grads, h.read_back, support.getitem_grad, support.zero_at,
-            support.value_grad, support.index_set}
+            h.sum_grads, h.read_back, h.item_cotangent, h.restacked, support.getitem_grad,
+            support.zero_at, support.value_grad, support.index_set, shape.split_axis,
+            shape.split_like}
 
 
 _CONTAINER_PRIMS = _container_prims()

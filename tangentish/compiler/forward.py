@@ -45,8 +45,9 @@ import copy
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
-from tangentish.compiler.activity import Activity
+from tangentish.compiler.activity import _SEQUENCE_PRIMS, Activity
 from tangentish.compiler.diagnostics import error_at
 from tangentish.compiler.inline import inline_rule
 from tangentish.compiler.nodes import assign, call, const, load, unparse
@@ -56,6 +57,7 @@ from tangentish.compiler.reverse import comment
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime import forward_helpers
 from tangentish.runtime.rules import table
+from tangentish.runtime.rules.shape import restack
 
 __all__ = ["Tangent", "Forwarder", "forward"]
 
@@ -101,6 +103,7 @@ class Forwarder(gast.NodeTransformer):
         self.defined: set[str] = set()
         self.loops: list[_Loop] = []
         self.depth = 0  # how many branches and loop bodies enclose the current statement
+        self.built: set[str] = set()  # lists and tuples made by a display ([a, b])
 
     def t(self, name: str) -> str:
         return self.namer.tangent(name)
@@ -202,6 +205,7 @@ class Forwarder(gast.NodeTransformer):
                 node.values = [self.dense(a) for a in op.args]
             else:
                 node.elts = [self.dense(a) for a in op.args]
+                self.built.add(s.targets[0].id)
             return node
         if kind == "append":
             xs, item = op.args
@@ -229,6 +233,10 @@ class Forwarder(gast.NodeTransformer):
             ta = self.operand(a)
             if ta is None:
                 continue
+            if a.id in self.built and _takes_lists_as_arrays(op.obj):
+                # np.multiply([a, b], c) takes the list as an array: so must its rule the
+                # list of tangents (``[da, db] * c`` would be Python's list repetition)
+                ta = call(self.helper(restack), [ta, load(a.id)])
             terms.append(self.rule_term(s, op, entry, i, [ta, y, *positional], keywords))
         for k, v in op.keywords:
             tv = self.operand(v)
@@ -349,6 +357,16 @@ def _exits(block: list[gast.stmt]) -> bool:
     if isinstance(last, gast.Break):
         return True
     return isinstance(last, gast.If) and _exits(last.body) and _exits(last.orelse)
+
+
+def _takes_lists_as_arrays(obj) -> bool:
+    """A NumPy function (or ufunc method) that converts a list argument to an array, unlike
+    the joins (np.stack) and user rules, which may take lists of arrays of any shapes."""
+    if obj in _SEQUENCE_PRIMS:
+        return False
+    module = getattr(obj, "__module__", None) or ""
+    return isinstance(obj, np.ufunc) or isinstance(getattr(obj, "__self__", None), np.ufunc) \
+        or module == "numpy" or module.startswith("numpy.")
 
 
 def _runtime_helper(obj) -> bool:

@@ -222,6 +222,9 @@ class _Function(CallsMixin, StatementsMixin):
                 return UNRESOLVED
             if inspect.ismodule(base) or inspect.isclass(base):
                 return getattr(base, node.attr, UNRESOLVED)
+            if isinstance(base, np.ufunc):  # np.add.reduce: a method with a rule, or nothing
+                method = getattr(base, node.attr, UNRESOLVED)
+                return method if kind_of(method) == "rule" else UNRESOLVED
         return UNRESOLVED
 
     def _self_param(self) -> str | None:

@@ -56,6 +56,16 @@ def test_lists_given_to_numpy_keep_their_gradient(f):
     np.testing.assert_allclose(tg.grad(f, fallback="error")(x), numeric, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("f", CASES)
+def test_forward_mode_over_lists_given_to_numpy(f):
+    """``np.multiply([a, b], c)`` in forward mode: the tangents of the list are stacked as NumPy
+    stacks the list (``[da, db] * c`` was Python's list repetition: a TypeError)."""
+    x = np.array([0.3, -0.6, 0.9])
+    v = np.array([0.5, 1.5, -2.0])
+    numeric = np.array([(f(x + e) - f(x - e)) / 2e-6 for e in np.eye(3) * 1e-6])
+    assert np.isclose(tg.jvp(f, (x,), (v,))[1], numeric @ v, rtol=1e-6)
+
+
 def assign_repeated_index(x):
     y = np.zeros_like(x, shape=(4,))
     y[[0, 0, 2]] = x

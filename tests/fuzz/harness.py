@@ -444,10 +444,6 @@ TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T4b (tape, as torch: in-place update of an array whose view was saved)", TAPE,
             features=frozenset({"array_inplace"}), message="modified by an inplace operation"),
-    OpenBug("F5 (jvp/hvp of a partial or callable instance run on the tape: its limits T2/T4b/"
-            "T9)", frozenset({"jvp", "hvp"}),
-            features=frozenset({"entry_partial", "entry_callable"}),
-            message="Can't call numpy|modified by an inplace operation"),
     OpenBug("T13 (tape, create_graph: a tracked array updated in place after a node saved it; "
             "jvp/hvp on the tape read the new value)", frozenset({"jvp", "hvp"}),
             features=frozenset({"falls_back", "entry_partial", "entry_callable"}),

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tangentish.runtime.rules.elementwise import csign, csign_grad
 from tests.runtime.rulecheck import Case
 
 # ---------------------------------------------------------------- domains: (rng, shape) -> values
@@ -113,6 +114,9 @@ SPECS = [
         np.deg2rad, np.radians, np.rad2deg, np.degrees, np.sinc, np.conjugate, np.real,
         np.imag)),
     _numpy(np.tan, U),
+    # abs's helpers: piecewise constant for real x (complex x: test_complex_abs.py)
+    _numpy(csign, nonzero),
+    _numpy(csign_grad, R, nonzero, nonzero),
     *(_numpy(f, P) for f in (np.log, np.log1p, np.log2, np.log10, np.sqrt)),
     _numpy(np.reciprocal, nonzero),
     _numpy(np.cbrt, nonzero),  # its slope is infinite at 0: finite differences need room
