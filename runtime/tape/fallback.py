@@ -168,24 +168,27 @@ def _run(f, args, wrt, kwargs, ints=True):
 
 def _held_as_tensors(bound) -> None:
     """The float ndarrays among the arguments not differentiated (a partial's, the ones held
-    fixed; those differentiated are leaf Tensors already) as untracked Tensors, as the numpy
-    shim hands over globals: ``c.dot(y)`` is then recorded rather than a request for ``y``'s
-    values (T9)."""
+    fixed, in nests too; those differentiated are leaf Tensors already) as untracked Tensors,
+    as the numpy shim hands over globals: ``c.dot(y)`` is then recorded rather than a request
+    for ``y``'s values (T9). A nest holding one is rebuilt, as the differentiated ones are
+    (the caller's containers are not the function's to update)."""
     for name, value in bound.arguments.items():
-        if type(value) is np.ndarray:
-            bound.arguments[name] = tensor_of_floats(value)
-        elif type(value) is tuple:  # *args
-            bound.arguments[name] = tuple(tensor_of_floats(v) if type(v) is np.ndarray else v
-                                          for v in value)
-        elif type(value) is dict and name == _var_keyword(bound) and any(
-                type(v) is np.ndarray for v in value.values()):
-            bound.arguments[name] = {k: tensor_of_floats(v) if type(v) is np.ndarray else v
-                                     for k, v in value.items()}
+        bound.arguments[name] = _held(value)
 
 
-def _var_keyword(bound):
-    return next((p.name for p in bound.signature.parameters.values()
-                 if p.kind == p.VAR_KEYWORD), None)
+def _held(x):
+    """Nest ``x`` with its float ndarrays as untracked Tensors; ``x`` itself when it has none."""
+    if type(x) is np.ndarray:
+        return tensor_of_floats(x)
+    if isinstance(x, dict):
+        new = {k: _held(v) for k, v in x.items()}
+        return x if all(new[k] is v for k, v in x.items()) else type(x)(new)
+    if isinstance(x, (list, tuple)):
+        new = [_held(v) for v in x]
+        if all(a is b for a, b in zip(new, x)):
+            return x
+        return type(x)(*new) if hasattr(x, "_fields") else type(x)(new)
+    return x
 
 
 def table_grad(outputs, inputs, seeds=None, **kwargs):

@@ -265,3 +265,15 @@ def test_the_torch_api_keeps_torchs_meanings():
     assert t.nonzero().shape == (3, 1)
     with pytest.raises(RuntimeError, match="Can't call numpy"):
         np.array([1.0, 2.0]).dot(tg.tensor([1.0, 2.0], requires_grad=True))
+
+
+def test_a_nest_held_fixed_is_handed_over_as_tensors_and_left_alone():
+    def f(x, p):
+        p["seen"] = True  # the function's own copy of the nest
+        return np.sum(p["b"][::-1].T.dot(x) * p["pair"][0]) + p["w"] * np.sum(x)
+
+    p = {"w": 0.5, "b": M.copy(), "pair": (np.array([1.0, -2.0, 3.0]), 1)}
+    g = grad_via_tape(f, (np.array([0.3, -0.7]), p))
+    expect = _numeric(lambda x: f(x, dict(p)), (np.array([0.3, -0.7]),), 0)
+    np.testing.assert_allclose(g, expect, rtol=1e-6, atol=1e-8)
+    assert "seen" not in p and type(p["b"]) is np.ndarray
