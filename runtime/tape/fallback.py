@@ -203,9 +203,8 @@ def table_grad(outputs, inputs, seeds=None, **kwargs):
 def _gradients(out, leaves, cotangent=None, retain=False):
     """{id(Tensor passed to f): (original value, gradient array)} for every leaf."""
     tensors = [t for _, t, _ in leaves]
-    outs = [o for o in (out if isinstance(out, (list, tuple)) else (out,))]
-    cots = cotangent if isinstance(out, (list, tuple)) else (cotangent,)
-    pairs = [(o, c) for o, c in zip(outs, cots) if isinstance(o, Tensor) and o.requires_grad]
+    pairs: list = []
+    _pair_outputs(out, cotangent, pairs)
     if pairs and tensors:
         seeds = None if cotangent is None else [_seed(o, c) for o, c in pairs]
         gs = table_grad([o for o, _ in pairs], tensors, seeds, retain_graph=retain,
@@ -216,6 +215,19 @@ def _gradients(out, leaves, cotangent=None, retain=False):
     for (original, t, alias), g in zip(leaves, gs):
         result[id(alias)] = (original, np.zeros_like(t._data) if g is None else g._data)
     return result
+
+
+def _pair_outputs(out, cotangent, pairs: list) -> None:
+    """(tracked output, its cotangent) for every Tensor of the output nest (dicts, lists,
+    tuples: a nested output got a zero gradient before)."""
+    if isinstance(out, dict):
+        for k in out:
+            _pair_outputs(out[k], None if cotangent is None else cotangent[k], pairs)
+    elif isinstance(out, (list, tuple)):
+        for i, o in enumerate(out):
+            _pair_outputs(o, None if cotangent is None else cotangent[i], pairs)
+    elif isinstance(out, Tensor) and out.requires_grad:
+        pairs.append((out, cotangent))
 
 
 def _seed(out, c):

@@ -328,3 +328,13 @@ def test_constant_values_written_over_a_tracked_array_cut_its_history():
         e[i] = 1e-6
         numeric[i] = (f(x + e, 0.25) - f(x - e, 0.25)) / 2e-6
     np.testing.assert_allclose(grad_via_tape(f, (x, 0.25), 0), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_vjp_of_a_nested_output_reaches_every_tracked_part():
+    def f(x):
+        return {"a": np.sin(x), "b": (x * 2.0, np.sum(x))}
+
+    x = np.array([0.3, 0.5])
+    _, pullback = vjp_via_tape(f, x)
+    (g,) = pullback({"a": np.ones(2), "b": (np.full(2, 0.5), 2.0)})
+    np.testing.assert_allclose(g, np.cos(x) + 1.0 + 2.0)
