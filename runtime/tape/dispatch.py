@@ -189,15 +189,20 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
         numbers = spec.numbers
         for pos, v in enumerate(args):
             if isinstance(v, Tensor):
-                versions.append((pos, v, v._vc.value))
                 if v._grad_fn is not None:
+                    versions.append((pos, v, v._vc.value))
                     nexts.append((v._grad_fn, v._output_nr))
                     live.append(pos)
                 elif v._requires_grad:
+                    versions.append((pos, v, v._vc.value))
                     nexts.append((v._acc or v._accumulator(), 0))
                     live.append(pos)
                 else:
                     nexts.append(_CONSTANT)
+                    if _grad_state.fallback and type(v._data) is np.ndarray:
+                        arrays.append(pos)  # NumPy code's constant array: kept by value
+                    else:
+                        versions.append((pos, v, v._vc.value))
             elif type(v) is np.ndarray or (numbers and type(v) in _NUMBERS) or is_array(v) or (
                     numbers and isinstance(v, (int, float, complex))
                     and not isinstance(v, bool)):
@@ -219,6 +224,11 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
             return result
         slots, nexts, versions = _data_slots(spec, args)
         arrays = [pos for pos, v in enumerate(args) if type(v) is np.ndarray]
+        if _grad_state.fallback:
+            by_value = [e for e in versions if _constant_array(spec, *e)]
+            if by_value:
+                arrays += [e[0] for e in by_value]
+                versions = [e for e in versions if e not in by_value]
     cls = node_class(name) if name else spec.cls or node_class(torch_name(prim, args, kwargs))
     if not multi:  # one output, of a float (or object) dtype: checked above
         node = cls(prim, args, kwargs, slots, tuple(nexts), versions, raw_args, raw_kwargs,
@@ -285,6 +295,15 @@ def _wrap_other(prim, spec, args, kwargs, out):
             or not _needs_grad(args) or not any(o.dtype.kind in "fcO" for o in outs)):
         return result, None, multi
     return result, results, multi
+
+
+def _constant_array(spec, pos, v, version) -> bool:
+    """Whether Tensor argument ``v`` is, under the compiler's fallback, a constant array of
+    NumPy code (``np.zeros(3)``, a global): kept by value like a plain ndarray (keep_copies)
+    rather than checked for later in-place writes, which NumPy code makes freely. Not the
+    elements of a sequence argument (``np.concatenate([c, x])``): checked as torch checks."""
+    return (not v._requires_grad and v._grad_fn is None and type(v._data) is np.ndarray
+            and not (spec.sequence and pos == 0))
 
 
 def _data_slots(spec, args):

@@ -19,6 +19,7 @@ from .function import conj
 from .grad_mode import _state as _grad_state
 from .grad_mode import enable_grad
 from .mathshim import with_math_on_tensors
+from .npshim import tensor_of_floats
 from .tensor import Tensor
 
 __all__ = ["grad_via_tape", "value_and_grad_via_tape", "vjp_via_tape", "table_grad"]
@@ -77,11 +78,16 @@ def _unwrap_grads(x, grads: dict):
 
 
 def _value(out):
-    """The function's result with Tensors turned back into their arrays."""
+    """The function's result with Tensors turned back into their arrays (nests too: under the
+    numpy shim even the constant arrays NumPy code returns are Tensors)."""
     if isinstance(out, Tensor):
         data = out.detach()._data
         return data[()] if isinstance(data, np.ndarray) and data.ndim == 0 else data
-    if isinstance(out, (list, tuple)) and not hasattr(out, "_fields"):
+    if isinstance(out, dict):
+        return type(out)((k, _value(v)) for k, v in out.items())
+    if isinstance(out, tuple) and hasattr(out, "_fields"):
+        return type(out)(*(_value(v) for v in out))
+    if isinstance(out, (list, tuple)):
         return type(out)(_value(v) for v in out)
     return out
 
@@ -149,6 +155,7 @@ def _run(f, args, wrt, kwargs, ints=True):
                 extra[i] = _wrap(extra[i], leaves, ints)
                 bound.arguments[star] = tuple(extra)
                 wrapped.append(extra[i])
+        _held_as_tensors(bound)
         call = lambda: f(*bound.args, **bound.kwargs)  # noqa: E731
     previous, _grad_state.fallback = _grad_state.fallback, True
     try:
@@ -157,6 +164,31 @@ def _run(f, args, wrt, kwargs, ints=True):
     finally:
         _grad_state.fallback = previous
     return out, wrapped, leaves
+
+
+def _held_as_tensors(bound) -> None:
+    """The float ndarrays among the arguments not differentiated (a partial's, the ones held
+    fixed, in nests too; those differentiated are leaf Tensors already) as untracked Tensors,
+    as the numpy shim hands over globals: ``c.dot(y)`` is then recorded rather than a request
+    for ``y``'s values (T9). A nest holding one is rebuilt, as the differentiated ones are
+    (the caller's containers are not the function's to update)."""
+    for name, value in bound.arguments.items():
+        bound.arguments[name] = _held(value)
+
+
+def _held(x):
+    """Nest ``x`` with its float ndarrays as untracked Tensors; ``x`` itself when it has none."""
+    if type(x) is np.ndarray:
+        return tensor_of_floats(x)
+    if isinstance(x, dict):
+        new = {k: _held(v) for k, v in x.items()}
+        return x if all(new[k] is v for k, v in x.items()) else type(x)(new)
+    if isinstance(x, (list, tuple)):
+        new = [_held(v) for v in x]
+        if all(a is b for a, b in zip(new, x)):
+            return x
+        return type(x)(*new) if hasattr(x, "_fields") else type(x)(new)
+    return x
 
 
 def table_grad(outputs, inputs, seeds=None, **kwargs):
@@ -171,9 +203,8 @@ def table_grad(outputs, inputs, seeds=None, **kwargs):
 def _gradients(out, leaves, cotangent=None, retain=False):
     """{id(Tensor passed to f): (original value, gradient array)} for every leaf."""
     tensors = [t for _, t, _ in leaves]
-    outs = [o for o in (out if isinstance(out, (list, tuple)) else (out,))]
-    cots = cotangent if isinstance(out, (list, tuple)) else (cotangent,)
-    pairs = [(o, c) for o, c in zip(outs, cots) if isinstance(o, Tensor) and o.requires_grad]
+    pairs: list = []
+    _pair_outputs(out, cotangent, pairs)
     if pairs and tensors:
         seeds = None if cotangent is None else [_seed(o, c) for o, c in pairs]
         gs = table_grad([o for o, _ in pairs], tensors, seeds, retain_graph=retain,
@@ -184,6 +215,19 @@ def _gradients(out, leaves, cotangent=None, retain=False):
     for (original, t, alias), g in zip(leaves, gs):
         result[id(alias)] = (original, np.zeros_like(t._data) if g is None else g._data)
     return result
+
+
+def _pair_outputs(out, cotangent, pairs: list) -> None:
+    """(tracked output, its cotangent) for every Tensor of the output nest (dicts, lists,
+    tuples: a nested output got a zero gradient before)."""
+    if isinstance(out, dict):
+        for k in out:
+            _pair_outputs(out[k], None if cotangent is None else cotangent[k], pairs)
+    elif isinstance(out, (list, tuple)):
+        for i, o in enumerate(out):
+            _pair_outputs(o, None if cotangent is None else cotangent[i], pairs)
+    elif isinstance(out, Tensor) and out.requires_grad:
+        pairs.append((out, cotangent))
 
 
 def _seed(out, c):

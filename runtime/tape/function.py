@@ -236,7 +236,8 @@ class OpNode(Node):
             self._out_data = _stand_in(self._out_data)
 
     def keep_copies(self, positions) -> None:
-        """Keep copies of the plain ndarray arguments at ``positions`` that the rules read:
+        """Keep copies of the plain ndarray arguments at ``positions`` that the rules read (and
+        of untracked Tensors of NumPy code under the fallback, dispatch._constant_array):
         NumPy code may update such an array in place after this op (``t += 1.0``), which the
         tape cannot see, and the gradient would read the new values (T10)."""
         used = self._saved_positions()
@@ -244,11 +245,8 @@ class OpNode(Node):
         if not hit:
             return
         args, raws = list(self.args), list(self._raw_args)
-        for p in hit:
-            kept = args[p].copy()
-            if raws[p] is args[p]:
-                raws[p] = kept
-            args[p] = kept
+        for p in hit:  # (an untracked Tensor of the fallback's NumPy code: its array)
+            raws[p] = args[p] = raws[p].copy()
         self.args, self._raw_args = args, raws
 
     def _tensor_args(self):

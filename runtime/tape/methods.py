@@ -60,10 +60,22 @@ def _floats_only(x, message) -> None:
         raise RuntimeError(message.format(x.dtype.legacy[:-6]))
 
 
+def _ddof(unbiased, correction, ddof) -> int:
+    """torch's Bessel correction by default; NumPy's none in the fallback's NumPy code."""
+    if correction is not None:
+        return correction
+    if ddof is not None:
+        return ddof
+    return 0 if _grad_state.fallback else int(unbiased)
+
+
 def _extreme(prim, argprim, x, dim, keepdim, axis, keepdims):
-    """torch's ``max()`` (a value), ``max(dim)`` (values and indices); NumPy's ``max(axis=)``."""
+    """torch's ``max()`` (a value), ``max(dim)`` (values and indices); NumPy's ``max(axis=)``,
+    and ``max(0)`` in the fallback's NumPy code."""
     kind = "Max" if prim is np.max else "Min"
     prim = registered(prim, np.amax if prim is np.max else np.amin)
+    if dim is not None and _grad_state.fallback:
+        dim, axis, keepdims = None, dim, keepdims or keepdim
     if dim is None:
         return _reduce(prim, x, axis, bool(keepdims), name=kind + "Backward1")
     # the values are gathered at the indices, so the gradient goes to that one element, as
@@ -182,7 +194,10 @@ class ShapeAndReductionMethods:
     def expand_as(self, other):
         return self.expand(other.shape)
 
-    def repeat(self, *sizes):
+    def repeat(self, *sizes, axis=None):
+        """torch's ``repeat`` tiles; NumPy's (the fallback's code) repeats each element."""
+        if _grad_state.fallback:
+            return apply(np.repeat, self, *sizes, axis=axis)
         return apply(np.tile, self, _dims(sizes), name="RepeatBackward0")
 
     def flip(self, *dims):
@@ -226,16 +241,14 @@ class ShapeAndReductionMethods:
 
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
             ddof=None, keepdims=None):
-        ddof = correction if correction is not None else ddof if ddof is not None else int(
-            unbiased)
+        ddof = _ddof(unbiased, correction, ddof)
         _floats_only(self, "std and var only support floating point and complex dtypes")
         return _reduce(np.var, self, _axis(dim, axis), keepdim or bool(keepdims), None,
                        "VarBackward0", ddof=ddof)
 
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
             ddof=None, keepdims=None):
-        ddof = correction if correction is not None else ddof if ddof is not None else int(
-            unbiased)
+        ddof = _ddof(unbiased, correction, ddof)
         _floats_only(self, "std and var only support floating point and complex dtypes")
         return _reduce(np.std, self, _axis(dim, axis), keepdim or bool(keepdims), None,
                        "StdBackward0", ddof=ddof)
@@ -288,6 +301,20 @@ class ShapeAndReductionMethods:
         keep = (slice(None),) * (dim % self.ndim) + (slice(0, k),)
         return _TopkResult(apply(operator.getitem, values, keep, name="TopkBackward0"),
                            indices[keep])
+
+    def nonzero(self, *, as_tuple=False):
+        """torch's ``(n, ndim)`` index matrix; NumPy's tuple of index arrays with ``as_tuple``
+        and in the fallback's NumPy code."""
+        from .ops import nonzero
+
+        if as_tuple or _grad_state.fallback:
+            return tuple(type(self)._wrap(i) for i in np.nonzero(self._data))
+        return nonzero(self)
+
+    def round(self, decimals=0):
+        from .ops import round as rounded
+
+        return rounded(self, decimals=decimals)
 
     def cumsum(self, dim=None, *, axis=None):
         return apply(np.cumsum, self, axis=_axis(dim, axis), name="CumsumBackward0")

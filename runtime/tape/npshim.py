@@ -7,7 +7,15 @@ which refuses a Tensor that requires grad, and ``np.array`` dispatches on nothin
 fallback therefore gives the function (see mathshim) a view of ``numpy`` in which each function
 with derivative rules, each ufunc and the array constructors first turn such a list into the
 stacked Tensor NumPy would have made of it (``lists.stack_list``, recorded), then call NumPy,
-which now dispatches. Anything else is NumPy's own object, untouched.
+which now dispatches.
+
+A float array NumPy makes there (``np.zeros(3)``, ``np.array([1., 2.])``, ``np.arange(3.)``,
+``np.exp([1., 2.])``) comes back as an untracked Tensor holding it: NumPy code writes tracked
+values into such arrays (``t = np.zeros(3); t[1] = y``), which a plain ndarray would turn into
+a Python number (the gradient lost, T2), while a Tensor records the write. Integer, boolean,
+string and object arrays stay NumPy's: they are indices, masks and labels, and a tracked value
+written into an integer array is truncated anyway (no gradient to keep). Anything else is
+NumPy's own object, untouched.
 """
 
 from __future__ import annotations
@@ -21,12 +29,32 @@ from ..rules.table import lookup
 from . import dispatch
 from .lists import lists_as_tensors, stack_list, tracked_in
 
-__all__ = ["numpy_shim"]
+__all__ = ["numpy_shim", "tensor_of_floats"]
 
 _SEQUENCES = (list, tuple)
 #: ``np.asarray(x)`` of an array is ``x`` itself; these copy (or may: dtype, ndmin).
 _CONSTRUCTORS = (np.array, np.asarray, np.asanyarray, np.ascontiguousarray)
 _SAME_OBJECT = (np.asarray, np.asanyarray)
+
+
+def tensor_of_floats(out):
+    """A float or complex ndarray (or a plain tuple/list of them, ``np.meshgrid``) made by NumPy
+    as an untracked Tensor; anything else as it is."""
+    if type(out) is np.ndarray:
+        return dispatch._wrap(out) if out.dtype.kind in "fc" else out
+    if type(out) in _SEQUENCES and out and any(type(o) is np.ndarray for o in out):
+        return type(out)(tensor_of_floats(o) for o in out)
+    return out
+
+
+def _floats_as_tensors(fn):
+    """``fn`` (any other NumPy function) with its float array results as Tensors."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        return tensor_of_floats(fn(*args, **kwargs))
+
+    return call
 
 
 def _tracked(v) -> bool:
@@ -44,7 +72,7 @@ def _with_lists(fn):
             if type(a) in _SEQUENCES and tracked_in(a):
                 args = lists_as_tensors(fn, dispatch._spec(fn), args) or args
                 break
-        return fn(*args, **kwargs)
+        return tensor_of_floats(fn(*args, **kwargs))
 
     return call
 
@@ -55,7 +83,10 @@ def _constructor(fn):
     @functools.wraps(fn)
     def call(obj, *args, **kwargs):
         if not _tracked(obj):
-            return fn(obj, *args, **kwargs)
+            if not args and not kwargs and fn in _SAME_OBJECT and isinstance(obj,
+                                                                              dispatch.Tensor):
+                return obj
+            return tensor_of_floats(fn(obj, *args, **kwargs))
         kwargs.pop("like", None)
         if type(obj) in _SEQUENCES:
             obj = stack_list(obj)
@@ -78,12 +109,12 @@ class _UfuncOnLists:
         self.__doc__ = ufunc.__doc__
 
     def __call__(self, *args, **kwargs):
-        return self._ufunc(*_stacked(args), **kwargs)
+        return tensor_of_floats(self._ufunc(*_stacked(args), **kwargs))
 
     def __getattr__(self, name):
         value = getattr(self._ufunc, name)
         if name in ("reduce", "accumulate", "reduceat", "outer", "at"):
-            return lambda *args, **kwargs: value(*_stacked(args), **kwargs)
+            return lambda *args, **kwargs: tensor_of_floats(value(*_stacked(args), **kwargs))
         return value
 
     def __repr__(self):
@@ -117,7 +148,7 @@ def _routed(value):
     entry = lookup(value) if callable(value) and not isinstance(value, type) else None
     if entry is not None and entry.vjp and not entry.nondiff:
         return _with_lists(value)
-    return None
+    return _floats_as_tensors(value)
 
 
 _MODULES = {np: None, np.linalg: None, np.fft: None}

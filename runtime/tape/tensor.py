@@ -388,7 +388,10 @@ class Tensor(ShapeAndReductionMethods):
 
     # ------------------------------------------------------------ conversions
 
-    def item(self):
+    def item(self, *index):
+        if index:  # NumPy's a.item(i) (the fallback's NumPy code)
+            self._warn_leaving_graph("item()")
+            return _host(self._data).item(*index)
         if self.numel() != 1:
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted "
                                "to Scalar")
@@ -577,8 +580,10 @@ class Tensor(ShapeAndReductionMethods):
         self._vc.bump()
 
     def _snapshot(self):
-        """The current value as its own tensor, so a recorded op keeps the pre-update value."""
-        t = Tensor._wrap(self._data.copy(), self._requires_grad)
+        """The current value as its own tensor, so a recorded op keeps the pre-update value
+        (without a copy where ``_assign_result`` gives the new value fresh memory)."""
+        fresh = _grad_state.fallback and self._view is None and not self._has_views
+        t = Tensor._wrap(self._data if fresh else self._data.copy(), self._requires_grad)
         t._grad_fn, t._output_nr = self._grad_fn, self._output_nr
         if self._grad_fn is None and self._requires_grad:
             t._acc = self._accumulator()

@@ -76,7 +76,7 @@ def test_the_compiler_refuses_in_place_calls(f):
         tg.grad(f, fallback="error")(np.array([0.3, -0.6, 0.9]))
 
 
-@pytest.mark.parametrize("f", [fill, sort, sin_into_itself, extend])
+@pytest.mark.parametrize("f", [fill, sort, sin_into_itself, extend, add_at, out_into_plain_array])
 def test_the_tape_follows_in_place_updates_of_tracked_values(f):
     x = np.array([0.3, -0.6, 0.9])
     with pytest.warns(TransformWarning, match="cannot transform"):
@@ -85,7 +85,9 @@ def test_the_tape_follows_in_place_updates_of_tracked_values(f):
     np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("f", [put, copyto, add_at, out_into_plain_array])
+# (np.add.at and out= into an array made by np.zeros/np.empty are followed: under the fallback
+# NumPy makes float arrays as Tensors, T2)
+@pytest.mark.parametrize("f", [put, copyto])
 def test_the_tape_refuses_writes_it_cannot_record(f):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TransformWarning)

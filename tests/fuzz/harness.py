@@ -449,13 +449,8 @@ class OpenBug:
 TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
 OPEN_BUGS: tuple[OpenBug, ...] = (
-    OpenBug("T2 (tape: a tracked value written into a plain ndarray is detached)", TAPE,
-            features=frozenset({"subscript_write"})),
     OpenBug("T4b (tape, as torch: in-place update of an array whose view was saved)", TAPE,
             features=frozenset({"array_inplace"}), message="modified by an inplace operation"),
-    OpenBug("T9 (tape, limitation: a method of a plain ndarray, a.dot(t), converts a tracked "
-            "argument: torch's requires-grad error)", TAPE, source=r"(?<!np)\.dot\(",
-            message="Can't call numpy"),
     OpenBug("T13 (tape, create_graph: a tracked array updated in place after a node saved it; "
             "jvp/hvp on the tape read the new value)", frozenset({"jvp", "hvp"}),
             # only where the program falls back: partials and callable instances compile (F5)

@@ -4,6 +4,7 @@ array library, zeros for unused arguments, arguments never mutated."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -213,14 +214,26 @@ def test_augmented_assignment_on_scalars_rebinds_as_numpy_does():
 
 
 def test_ndarray_updated_in_place_by_a_tracked_value():
-    def f(x, y):
-        t = np.cos(x)  # x is not differentiated: t is a plain ndarray
+    def f(n, y):
+        t = n * 1.0  # an integer array's operator: a plain float ndarray, not NumPy's call
         t *= y
         return np.sum(t)
 
     from tangentish.runtime.tape import TapeWarning
 
     with pytest.warns(TapeWarning, match="rebinds the name"):
+        g = grad_via_tape(f, (np.array([1, 2]), 0.5), 1)
+    assert g == pytest.approx(3.0)
+
+
+def test_array_made_by_numpy_updated_in_place_by_a_tracked_value():
+    def f(x, y):
+        t = np.cos(x)  # made by NumPy under the shim: a Tensor, the update is recorded
+        t *= y
+        return np.sum(t)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         g = grad_via_tape(f, (np.array([0.1, 0.2]), 0.5), 1)
     assert g == pytest.approx(np.cos(0.1) + np.cos(0.2))
 
@@ -315,3 +328,13 @@ def test_constant_values_written_over_a_tracked_array_cut_its_history():
         e[i] = 1e-6
         numeric[i] = (f(x + e, 0.25) - f(x - e, 0.25)) / 2e-6
     np.testing.assert_allclose(grad_via_tape(f, (x, 0.25), 0), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_vjp_of_a_nested_output_reaches_every_tracked_part():
+    def f(x):
+        return {"a": np.sin(x), "b": (x * 2.0, np.sum(x))}
+
+    x = np.array([0.3, 0.5])
+    _, pullback = vjp_via_tape(f, x)
+    (g,) = pullback({"a": np.ones(2), "b": (np.full(2, 0.5), 2.0)})
+    np.testing.assert_allclose(g, np.cos(x) + 1.0 + 2.0)
