@@ -320,6 +320,9 @@ class Reverser:
     def scalar_result(self, body: list[gast.stmt]) -> bool:
         if self.norm.result in self.scalars:
             return True
+        if self.shapes.get(self.norm.result) == ():  # a number for this shape pattern only
+            self.shape_keyed = True
+            return True
         for s in assignments(body):
             if s.targets[0].id == self.norm.result:
                 op = op_of(s)
