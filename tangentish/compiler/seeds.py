@@ -17,15 +17,12 @@ left to right, so the number meets the number first.
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import gast
-import numpy as np
 
 from tangentish.compiler import shapes
 from tangentish.compiler.nodes import walk
-from tangentish.runtime.accumulate import add_into, subtract_into
 from tangentish.runtime.support import unreduce
 
 __all__ = ["scalar_seeds"]
@@ -108,18 +105,17 @@ def _fixed(stmts: list[gast.stmt], name: str, before: gast.stmt) -> bool:
 
 
 def _stores(stmts: list[gast.stmt], name: str) -> int:
-    return sum(isinstance(n, gast.Name) and n.id == name and not isinstance(n.ctx, gast.Load)
-               for n in gast.walk(gast.Module(body=stmts, type_ignores=[])))
+    return _count(gast.Module(body=stmts, type_ignores=[]), name, gast.Store)
 
 
-def _count(node: gast.AST, name: str) -> int:
-    return sum(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+def _count(node: gast.AST, name: str, ctx: type = gast.Load) -> int:
+    """How many times ``node`` reads ``name`` (``ctx=gast.Store``: assigns it)."""
+    return sum(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, ctx)
                for n in gast.walk(node))
 
 
 def _reads(node: gast.AST, name: str) -> bool:
-    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
-               for n in gast.walk(node))
+    return _count(node, name) > 0
 
 
 def _substituted(node: gast.expr, name: str, number: gast.Name, objects: dict[str, Any]
@@ -139,26 +135,10 @@ def _substituted(node: gast.expr, name: str, number: gast.Name, objects: dict[st
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
         operand = _substituted(node.operand, name, number, objects)
         return None if operand is None else gast.UnaryOp(op=node.op, operand=operand)
-    if isinstance(node, gast.Call) and not node.keywords and _elementwise(node, objects):
+    if isinstance(node, gast.Call) and not node.keywords and shapes.elementwise(
+            shapes.resolve(node.func, objects), len(node.args)):
         args = [_substituted(a, name, number, objects) for a in node.args]
         if any(a is None for a in args):
             return None
         return gast.Call(func=node.func, args=args, keywords=[])
     return None
-
-
-def _elementwise(call: gast.Call, objects: dict[str, Any]) -> bool:
-    func = call.func
-    if isinstance(func, gast.Name):
-        obj = objects.get(func.id)
-    elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
-        module = objects.get(func.value.id)
-        obj = getattr(module, func.attr, None) if module is np else None
-    else:
-        return False
-    if obj is np.where:
-        return len(call.args) == 3
-    if obj in (operator.mul, operator.add, operator.sub, operator.truediv, operator.neg,
-               add_into, subtract_into):
-        return True
-    return isinstance(obj, np.ufunc) and obj.nin == len(call.args) and obj.nout == 1

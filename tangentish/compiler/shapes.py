@@ -35,7 +35,8 @@ from tangentish.runtime.accumulate import add_into, subtract_into
 from tangentish.runtime.backend import is_array
 from tangentish.runtime.support import unbroadcast, unreduce
 
-__all__ = ["Shape", "pattern", "broadcast", "matmul", "infer", "shape_of"]
+__all__ = ["Shape", "pattern", "broadcast", "matmul", "infer", "shape_of", "elementwise",
+           "resolve"]
 
 #: a tuple of "1" and symbols; None where unknown
 Shape = tuple[str, ...]
@@ -179,7 +180,8 @@ def _literal(node: gast.expr) -> Any:
 _NOT_LITERAL = object()
 
 
-def _resolve(func: gast.expr, objects: Mapping[str, Any]) -> Any:
+def resolve(func: gast.expr, objects: Mapping[str, Any]) -> Any:
+    """The object a call's ``func`` names: a name, or an attribute of ``np``/``np.linalg``."""
     if isinstance(func, gast.Name):
         return objects.get(func.id)
     if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
@@ -213,7 +215,7 @@ class _Shapes:
         if isinstance(node, gast.UnaryOp):
             return self.of(node.operand) if isinstance(node.op, (gast.USub, gast.UAdd)) else None
         if isinstance(node, gast.Call):
-            fn = _resolve(node.func, self.objects)
+            fn = resolve(node.func, self.objects)
             return self.apply(fn, node.args, node.keywords) if fn is not None else None
         if isinstance(node, gast.Attribute) and node.attr == "T":
             x = self.of(node.value)
@@ -237,10 +239,7 @@ class _Shapes:
             if fn is np.dot and () in shapes:
                 return broadcast(*shapes)  # np.dot of a number multiplies
             return matmul(*shapes)
-        if fn is np.where and len(args) != 3:  # one argument: a tuple of index arrays
-            return None
-        if (fn in _ELEMENTWISE or isinstance(fn, np.ufunc) and fn.nin == len(args)) and (
-                not keywords and args):
+        if elementwise(fn, len(args)) and not keywords:
             return broadcast(*shapes)
         if fn in _REDUCTIONS and args:
             return self.reduction(shapes[0], args, keywords)
@@ -316,6 +315,15 @@ def _sliced(dim: str, index: gast.Slice) -> str | None:
     return f"{base}-{cut}" if cut else base
 
 
+def elementwise(fn: Any, nargs: int) -> bool:
+    """Is ``fn(*args)`` with ``nargs`` positional arguments elementwise with broadcasting
+    (``np.where`` of one argument is a tuple of index arrays, not)?"""
+    if fn is np.where:
+        return nargs == 3
+    return nargs > 0 and (fn in _ELEMENTWISE or isinstance(fn, np.ufunc) and fn.nin == nargs
+                          and fn.nout == 1)
+
+
 def _is_number(value: Any) -> bool:
     return type(value) is float or type(value) is int
 
@@ -348,7 +356,7 @@ def infer(norm: Normalized, known: Mapping[str, Shape | None]) -> dict[str, Shap
             assigns.append((node.targets[0].id, node.value))
             simple.add(id(node.targets[0]))
         elif isinstance(node, gast.For) and isinstance(node.target, gast.Name) and isinstance(
-                node.iter, gast.Call) and _resolve(node.iter.func, objects) is range:
+                node.iter, gast.Call) and resolve(node.iter.func, objects) is range:
             loop_targets.add(node.target.id)
             simple.add(id(node.target))
     other = {node.id for node in gast.walk(gast.Module(body=body, type_ignores=[]))
