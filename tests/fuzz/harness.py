@@ -451,12 +451,6 @@ TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 OPEN_BUGS: tuple[OpenBug, ...] = (
     OpenBug("T4b (tape, as torch: in-place update of an array whose view was saved)", TAPE,
             features=frozenset({"array_inplace"}), message="modified by an inplace operation"),
-    OpenBug("T13 (tape, create_graph: a tracked array updated in place after a node saved it; "
-            "jvp/hvp on the tape read the new value)", frozenset({"jvp", "hvp"}),
-            # only where the program falls back: partials and callable instances compile (F5)
-            features=frozenset({"falls_back"}),
-            source=r"\w(\[[^]]*\])? [-+*]= |out=|\.fill\(|\.sort\(\)",
-            message="jvp vs|hvp vs"),
     OpenBug("R1 (support: getitem_grad allocates in x's library, not the cotangent's)",
             frozenset({"duck"}), source=r"np\.array\(", message="Implicit conversion"),
 )
