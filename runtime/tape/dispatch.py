@@ -330,6 +330,7 @@ _SEQUENCES = (list, tuple)
 _NUMBERS = (float, int, complex)  # exact types: bool (an int subclass) is never data
 
 
+from .keywords import by_position  # noqa: E402  (likewise)
 from .lists import lists_as_tensors  # noqa: E402  (likewise)
 from .views import VIEW_PRIMITIVES, mark_view  # noqa: E402  (views builds on apply)
 
@@ -503,4 +504,6 @@ def array_function(func, types, args, kwargs):
             kwargs.pop("like")
         out = func(*[raw(a) for a in args], **kwargs)
         return Tensor._wrap(np.asarray(out) if isinstance(out, np.generic) else out)
+    if kwargs:  # np.average(x, weights=w): recorded as np.average(x, None, w)
+        args, kwargs = by_position(func, args, kwargs)
     return apply(func, *args, **kwargs)

@@ -129,8 +129,27 @@ def keyword(x):  # a saved keyword argument (its gradient is zero: w does not de
     return y * np.sum(w)
 
 
+def scaled(x, *, scale):
+    """A user's primitive with a keyword-only data argument (its rule reads it)."""
+    return x * scale
+
+
+def scaled_vjp(dy, y, x, *, scale):
+    return dy * scale
+
+
+tg.defvjp(scaled, scaled_vjp)
+
+
+def keyword_only(x):  # a saved keyword argument that no position can take
+    s = x * 0.0 + 2.0
+    y = scaled(np.sin(x), scale=s)
+    s *= x
+    return np.sum(y * y) + np.sum(s * x)
+
+
 PROGRAMS = [augassign_add, augassign_mul, augassign_sub_div, out_unary, out_binary, fill, sort,
-            subscript, twice, matmul, multi_dot, in_a_list, where, keyword]
+            subscript, twice, matmul, multi_dot, in_a_list, where, keyword, keyword_only]
 #: The programs the compiler refuses (they reach the tape through the public API).
 REFUSED = [out_unary, out_binary, fill, sort]
 
