@@ -189,24 +189,41 @@ def test_higher_order_on_a_specialised_gradient():
                                atol=1e-7)
 
 
-def test_ode_reverse_loop_has_no_shape_bookkeeping():
-    """Also a golden file (``TANGENTISH_REGOLD=1`` rewrites it, as in test_golden.py)."""
-    from benchmarks import workloads
-
-    df = tg.grad(workloads.ode, wrt=(0, 1, 2), fallback="error")
-    rng = np.random.default_rng(5)
-    args = (rng.normal(size=4), 0.5 * rng.normal(size=(4, 4)), rng.normal(size=4))
+def shaped_source(fn, wrt, args, golden):
+    """The code ``tg.grad`` runs for ``args``, checked against central differences and kept
+    as the golden file ``golden`` (``TANGENTISH_REGOLD=1`` rewrites it, as in test_golden)."""
+    df = tg.grad(fn, wrt=wrt, fallback="error")
     got = df(*args)
     source = tg.source(df)
-    assert "unbroadcast(" not in source and "only_shape(" not in source
-    assert "matmul_grad" not in source  # 1-d products written out
-    path = pathlib.Path(__file__).parent / "golden" / "ode_shaped.txt"
+    path = pathlib.Path(__file__).parent / "golden" / golden
     if os.environ.get("TANGENTISH_REGOLD"):
         path.write_text(source)
     assert source == path.read_text()
-    for k, g in enumerate(got):
-        want = numerical_grad(workloads.ode, args, k)[0][0]
+    for k, g in zip(wrt, got):
+        want = numerical_grad(fn, args, k)[0][0]
         np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
+    return source
+
+
+def test_ode_reverse_loop_has_no_shape_bookkeeping():
+    from benchmarks import workloads
+
+    rng = np.random.default_rng(5)
+    args = (rng.normal(size=4), 0.5 * rng.normal(size=(4, 4)), rng.normal(size=4))
+    source = shaped_source(workloads.ode, (0, 1, 2), args, "ode_shaped.txt")
+    assert "unbroadcast(" not in source and "only_shape(" not in source
+    assert "matmul_grad" not in source  # 1-d products written out
+
+
+def test_the_mlp_benchmark_code_is_a_golden_file():
+    """The BLAS-bound workload's gradient, line by line: eight matrix products, the softmax's
+    row sums read at (batch, 1), no unbroadcast."""
+    from benchmarks import cases, workloads
+
+    args = cases._mlp(8, np.random.default_rng(6), batch=5)
+    source = shaped_source(workloads.mlp, (0, 1, 2, 3, 4, 5), args, "mlp_shaped.txt")
+    assert "unbroadcast(" not in source and "unreduce(" not in source
+    assert source.count("matmul_grad_") == 5
 
 
 def test_merged_negation_is_an_assignment_of_the_difference():
