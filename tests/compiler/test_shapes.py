@@ -90,6 +90,24 @@ def test_infer_follows_the_primal_and_gives_up_where_shapes_change_in_a_loop():
     assert got["b"] == ("s1",) and "c" not in got
 
 
+def _counts(x, b):
+    n = x.shape[0]
+    k = x.size + x.ndim
+    r = x[:, None, :] * b[None, :, None]
+    u = np.sum(x[[0, 1]])  # a fancy index: unknown, but its full sum is a number
+    v = np.sum(x[[0, 1]], axis=0)
+    return np.sum(r) / n + k + u + np.sum(v)
+
+
+def test_counts_new_axes_and_full_reductions():
+    norm = front_end(_counts)
+    known = dict(zip(norm.params, shapes.pattern((np.zeros((5, 3)), np.zeros(4)))))
+    got = shapes.infer(norm, known)
+    assert got["n"] == () and got["k"] == () and got["u"] == ()
+    assert got["r"] == ("s0", "s2", "s1")
+    assert "v" not in got
+
+
 # ---------------------------------------------------------------- variants
 
 
@@ -125,6 +143,20 @@ def test_broadcasting_cases_match_differences(shape_x, shape_b, backend):
     rng = np.random.default_rng(len(shape_x) * 7 + len(shape_b))
     args = (rng.normal(size=shape_x), rng.normal(size=shape_b))  # 0-d arrays for ()
     check(tg.grad(bias, wrt=(0, 1), fallback="error"), bias, args, backend, (0, 1))
+
+
+def centered(x, mu, w):
+    n = x.shape[0]
+    xc = x[None, :, :] - mu[:, None, :]
+    return np.sum(np.sum(xc ** 2, axis=2) * w[:, None]) / n + np.sum(mu) * x.ndim
+
+
+@pytest.mark.parametrize("k, n, d", [(3, 4, 2), (1, 4, 2), (3, 1, 2), (2, 3, 1)])
+def test_new_axes_and_counts_match_differences(k, n, d, backend):
+    rng = np.random.default_rng(k * 100 + n * 10 + d)
+    args = (rng.normal(size=(n, d)), rng.normal(size=(k, d)), rng.normal(size=k))
+    check(tg.grad(centered, wrt=(0, 1, 2), fallback="error"), centered, args, backend,
+          (0, 1, 2))
 
 
 def test_a_python_number_beside_arrays(backend):
