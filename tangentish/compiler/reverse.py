@@ -108,6 +108,8 @@ class Adjoint:
     shape_keyed: bool = False
     #: symbolic shapes of the primal's names in code for a shape pattern (``shapes.infer``)
     shapes: dict[str, Any] | None = None
+    #: variables holding Python floats in code specialised to them (their adjoints too)
+    scalars: set[str] = field(default_factory=set)
 
 
 class _Push(gast.Expr):
@@ -311,7 +313,8 @@ class Reverser:
         return Adjoint(norm, primal, adjoint, self.d(norm.result), grads,
                        self.stack_name if pushed else None,
                        sorted(pushed & self.undefined_in_loop), self.scalar_result(body),
-                       set(self.act.active), self.shape_keyed, self.shapes or None)
+                       set(self.act.active), self.shape_keyed, self.shapes or None,
+                       set(self.scalars))
 
     def may_be_container(self, param: str) -> bool:
         """Whether ``param`` may be a list, tuple or dict at call time. NumPy may take one
