@@ -13,16 +13,27 @@ from __future__ import annotations
 import functools
 import inspect
 
+import numpy as np
+
 from . import dispatch
 
 __all__ = ["by_position"]
 
 _SEQUENCES = (list, tuple)
+#: Keyword-only spellings NumPy accepts for positional parameters (``np.clip(x, min=0.0)``,
+#: NumPy 2.1): the rules know them by their positional names only.
+_ALIASES = {np.clip: {"min": "a_min", "max": "a_max"}}
 
 
 def by_position(func, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     """``(args, kwargs)`` with every keyword argument that holds a Tensor passed by position
-    instead (unchanged when ``func``'s signature cannot be read or none needs moving)."""
+    instead (unchanged when ``func``'s signature cannot be read or none needs moving), and
+    NumPy's keyword-only aliases renamed."""
+    aliases = _ALIASES.get(func)
+    if aliases is not None and any(k in aliases for k in kwargs):
+        # the other bound is None then, as NumPy makes it (np.clip(x, min=0.0): no maximum)
+        kwargs = {**dict.fromkeys(aliases.values()),
+                  **{aliases.get(k, k): v for k, v in kwargs.items()}}
     held = [k for k, v in kwargs.items() if _holds_tensor(v)]
     params = _positional(func) if held else None
     if params is None:

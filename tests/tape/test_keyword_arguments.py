@@ -38,7 +38,16 @@ def average_of_rows(x):  # a keyword before the moved one (axis) and one after i
     return np.sum(np.average(m, axis=1, weights=np.exp(x), keepdims=True) ** 2)
 
 
-@pytest.mark.parametrize("f", [average, dot, solve, tensordot, average_of_rows],
+def clip_below(x):  # the bound's gradient (where it clips) was lost
+    return np.sum(np.clip(x, a_min=None, a_max=x * x + 0.1) ** 2)
+
+
+def clip_keyword_only(x):  # NumPy 2.1's spelling: the rule was called with min=, a TypeError
+    return np.sum(np.clip(x, min=x * 0.5 + 0.1) ** 2) + np.sum(np.clip(x * 2.0, max=0.8) ** 2)
+
+
+@pytest.mark.parametrize("f", [average, dot, solve, tensordot, average_of_rows, clip_below,
+                               clip_keyword_only],
                          ids=lambda f: f.__name__)
 def test_gradient_of_a_keyword_argument(f, backend):
     got = grad_via_tape(f, (backend.to(X.copy()),), wrt=0)
