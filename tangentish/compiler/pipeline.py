@@ -229,6 +229,7 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
             comments.requote(adj, fuse.fuse(adj))
             if adj.shapes and form != "vjp":  # a gradient's seed is a number
                 shape_keyed |= reduced_seeds(adj, adj.shapes, adj.shapes.get(norm.result))
+            optimize.double_repeats(adj)
             if form == "grad" and adj.result_is_scalar:
                 optimize.drop_unread_result(adj)
             if form != "vjp":  # a pullback keeps what it reads

@@ -190,3 +190,25 @@ def test_a_sum_of_sums_needs_none_of_its_terms(backend, dtype):
     assert all(backend.back(g).dtype == dtype for g in grads)
     value, _ = tg.value_and_grad(two_sums, fallback="error")(backend.to(x))
     assert np.isclose(float(backend.back(value)), two_sums(x))
+
+
+def square_terms(x, w):
+    h = np.tanh(x * w)
+    return np.sum(h * h) + np.sum(np.sin(x) * np.sin(x) * w)
+
+
+def elementwise_square(x):
+    return x * x + np.cos(x)
+
+
+def test_a_product_of_a_value_with_itself_is_one_doubled_contribution(backend):
+    rng = np.random.default_rng(10)
+    x, w = rng.normal(size=(3, 4)), rng.normal(size=4)
+    source = check(square_terms, (x, w), backend, wrt=(0, 1))
+    assert "dh = 2 * " in source and "dh += " not in source and "add_into(dh" not in source
+    x1 = rng.normal(size=5)
+    value, pullback = tg.vjp(elementwise_square, backend.to(x1), fallback="error")
+    cotangent = rng.normal(size=5)
+    (got,) = pullback(backend.to(cotangent))
+    np.testing.assert_allclose(np.asarray(backend.back(got)),
+                               cotangent * (2 * x1 - np.sin(x1)), rtol=1e-12)
