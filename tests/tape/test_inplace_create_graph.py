@@ -129,6 +129,13 @@ def keyword(x):  # a saved keyword argument (its gradient is zero: w does not de
     return y * np.sum(w)
 
 
+def add_at(x):  # exp saves its output, t * x its argument: both as they were before the add
+    t = np.exp(-x * x)
+    y = t * x
+    np.add.at(t, [0, 0, 1], x[2])
+    return np.sum(t * t) + np.sum(y * t)
+
+
 def scaled(x, *, scale):
     """A user's primitive with a keyword-only data argument (its rule reads it)."""
     return x * scale
@@ -149,9 +156,10 @@ def keyword_only(x):  # a saved keyword argument that no position can take
 
 
 PROGRAMS = [augassign_add, augassign_mul, augassign_sub_div, out_unary, out_binary, fill, sort,
-            subscript, twice, matmul, multi_dot, in_a_list, where, keyword, keyword_only]
+            subscript, twice, matmul, multi_dot, in_a_list, where, add_at, keyword,
+            keyword_only]
 #: The programs the compiler refuses (they reach the tape through the public API).
-REFUSED = [out_unary, out_binary, fill, sort]
+REFUSED = [out_unary, out_binary, fill, sort, add_at]
 
 
 def _gradient(f, x):
