@@ -17,6 +17,7 @@ from ..backend import asarray_like
 from .dispatch import apply, raw
 from .grad_mode import _state as _grad_state
 from .hooks import VersionCounter
+from .lists import stack_list, tracked_in
 from .views import rebind
 
 __all__ = ["NdarrayMembers"]
@@ -29,9 +30,12 @@ def _host(a):
 
 
 def _tensor_like(t, value):
-    """``value`` as a Tensor (tracked ones unchanged) in ``t``'s array library."""
+    """``value`` as a Tensor (tracked ones unchanged) in ``t``'s array library; a list
+    holding tracked values is stacked, recorded (``[x[0], 2.0]``)."""
     if isinstance(value, type(t)):
         return value
+    if type(value) in (list, tuple) and tracked_in(value):
+        return stack_list(value)
     return type(t)._wrap(asarray_like(raw(value), t._data))
 
 
@@ -39,6 +43,12 @@ def _untracked(t, data, what: str):
     """A result made from the bits of ``t``, outside the graph (said so when it leaves it)."""
     t._warn_leaving_graph(what)
     return type(t)._wrap(asarray_like(data, t._data))
+
+
+def _no_out(member: str, out) -> None:
+    if out is not None:
+        raise TypeError(f"Tensor.{member}: out= is not supported on the tape (a write into "
+                        "another array the gradient cannot follow); assign the result instead")
 
 
 def _overwrite(t, data) -> None:
@@ -189,12 +199,14 @@ class NdarrayMembers:
         return apply(np.compress, raw(condition), self, axis=axis)
 
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+        _no_out("trace", out)
         result = apply(np.trace, self, offset, axis1, axis2)
         return result if dtype is None else result.astype(dtype)
 
     def choose(self, choices, out=None, mode="raise"):
         """NumPy's ``a.choose(choices)``: element by element, the choice ``a`` names, recorded
         as one ``np.where`` per choice (NumPy resolves the mode and reports bad entries)."""
+        _no_out("choose", out)
         choices = [_tensor_like(self, c) for c in choices]
         which = np.choose(_host(self), np.arange(len(choices)), mode=mode)
         which = asarray_like(which, self._data)

@@ -184,6 +184,8 @@ def test_numpys_errors(numpy_code):
     with pytest.raises(ValueError, match="cannot resize this array"):
         t.resize(9)
     del view
+    with pytest.raises(TypeError, match="Tensor.trace: out= is not supported"):
+        Tensor._wrap(M.copy()).trace(out=np.zeros(()))
     with pytest.raises(AttributeError, match="'Tensor' object has no attribute 'itemset'"):
         t.itemset(0, 1.0)  # gone from NumPy 2 too
 
@@ -229,6 +231,7 @@ def put_clip_2d(x):
 def put_into_a_constant(x):
     c = np.ones(5)
     c.put([1, 3], x[::2][:2] * 3.0)
+    c.put([0, 4], [x[1], 2.0])  # a list holding a tracked value
     return np.sum(c * x)
 
 
@@ -327,3 +330,19 @@ def test_through_tg_grads_fallback():
     expect = numerical_grad(members_called_by_numpy_code, [X0.copy()], 0)[0][0]
     np.testing.assert_allclose(got, expect, rtol=1e-6, atol=1e-8)
     assert type(got) is np.ndarray
+
+
+def test_jvp_and_hvp_on_the_tape():
+    v = np.array([0.2, -1.0, 0.7, 0.3, 0.5])
+    f = members_called_by_numpy_code
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TapeWarning)
+        warnings.simplefilter("ignore", tg.TransformWarning)
+        value, tangent = tg.jvp(f, (X0.copy(),), (v,))
+        hessian_v = tg.hvp(f, X0.copy(), v)
+        eps, g = 1e-5, tg.grad(f)
+        expect_hv = (g(X0 + eps * v) - g(X0 - eps * v)) / (2 * eps)
+    assert value == pytest.approx(f(X0.copy()))
+    assert tangent == pytest.approx(np.sum(numerical_grad(f, [X0.copy()], 0)[0][0] * v),
+                                    rel=1e-6)
+    np.testing.assert_allclose(hessian_v, expect_hv, rtol=1e-5, atol=1e-7)
