@@ -58,7 +58,7 @@ from tangentish.compiler.diagnostics import error_at
 from tangentish.compiler.normalize import Normalized, normalize
 from tangentish.compiler.parse import parse
 from tangentish.compiler.resolve import Scope, kind_of
-from tangentish.compiler.seeds import scalar_seeds
+from tangentish.compiler.seeds import reduced_seeds
 
 __all__ = ["WrtError", "PASSES", "Options", "Compiled", "front_end", "resolve_wrt",
            "compile_gradient"]
@@ -228,7 +228,7 @@ def compile_gradient(fn: Callable[..., Any], wrt: Any, form: str, options: Optio
             transposes.hoist_transposes(adj)
             comments.requote(adj, fuse.fuse(adj))
             if adj.shapes and form != "vjp":  # a gradient's seed is a number
-                shape_keyed |= scalar_seeds(adj, adj.shapes, adj.shapes.get(norm.result))
+                shape_keyed |= reduced_seeds(adj, adj.shapes, adj.shapes.get(norm.result))
             if form == "grad" and adj.result_is_scalar:
                 optimize.drop_unread_result(adj)
             if form != "vjp":  # a pullback keeps what it reads

@@ -1,4 +1,4 @@
-"""A full reduction's adjoint kept a number where elementwise code only scales it.
+"""A reduction's adjoint kept at its reduced shape where elementwise code broadcasts it anyway.
 
 The adjoint of ``y = np.sum(t)`` is ``dy`` broadcast to t's shape: ``d_t = unreduce(dy, t,
 None, False)``, a read-only view with stride 0. Every product that reads it is then a full pass
@@ -13,6 +13,14 @@ NumPy's broadcasting makes the two agree exactly when the expression is elementw
 read to its root and the root still has t's shape, which only code specialised to a shape
 pattern can tell (``shapes``); elsewhere the broadcast stays. Python evaluates ``dy * -2 * u``
 left to right, so the number meets the number first.
+
+A reduction that keeps its dimensions is the same story one rank up: softmax's
+``np.sum(e, axis=1, keepdims=True)`` has the adjoint ``unreduce(g, e, 1, True)``, a broadcast
+view a product then reads at full size; ``g`` (one number per row) broadcasts there just as
+well and costs no view:
+
+    d_t8 = unreduce(d_t10 / _t9, _t8, 1, True)    ->    d_t8 = d_t10 / _t9
+    dz_1 = dz_1 + d_t8 * _t8                      ->    (unchanged)
 """
 
 from __future__ import annotations
@@ -25,18 +33,18 @@ from tangentish.compiler import shapes
 from tangentish.compiler.nodes import walk
 from tangentish.runtime.support import unreduce
 
-__all__ = ["scalar_seeds"]
+__all__ = ["reduced_seeds"]
 
 _ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
 
-def scalar_seeds(adj: Any, env: dict[str, Any], seed_shape: Any) -> bool:
+def reduced_seeds(adj: Any, env: dict[str, Any], seed_shape: Any) -> bool:
     """Read ``N = unreduce(S, T, None, False)`` (S a number: ``seed_shape`` is the seed's
-    shape, ``()`` for a gradient) as S where that provably changes no value: a name S replaces
-    N in each such read (N's statement goes once nothing reads it); an expression S becomes
-    N's value when every read allows it (``d_t11 = -(dy / n)``, computed once). ``env`` holds
-    the symbolic shapes of the primal's names; an adjoint has its primal's shape. True if
-    anything changed."""
+    shape, ``()`` for a gradient), or ``N = unreduce(S, T, axis, True)``, as S where that
+    provably changes no value: a name S replaces N in each such read (N's statement goes once
+    nothing reads it); an expression S becomes N's value when every read allows it
+    (``d_t11 = -(dy / n)``, computed once). ``env`` holds the symbolic shapes of the primal's
+    names; an adjoint has its primal's shape. True if anything changed."""
     objects = adj.norm.namespace.objects
     shaped = dict(env)
     for primal, adjoint in adj.norm.namer.adjoint_names().items():
@@ -45,7 +53,8 @@ def scalar_seeds(adj: Any, env: dict[str, Any], seed_shape: Any) -> bool:
     if seed_shape is not None:
         shaped[adj.seed] = seed_shape
     changed = False
-    for stmt in [s for s in adj.adjoint if _is_broadcast_seed(s, shaped, objects)]:
+    seeds = [(s, _broadcast_seed(s, shaped, objects)) for s in adj.adjoint]
+    for stmt, kept in [(s, kept) for s, kept in seeds if kept is not None]:
         name, number = stmt.targets[0].id, stmt.value.args[0]
         if _stores(adj.adjoint, name) != 1 or not all(
                 _fixed(adj.adjoint, n.id, stmt) for n in gast.walk(number)
@@ -54,7 +63,7 @@ def scalar_seeds(adj: Any, env: dict[str, Any], seed_shape: Any) -> bool:
         sweep = gast.Module(body=adj.adjoint, type_ignores=[])
         readers = [s for s in walk(sweep) if isinstance(s, gast.Assign) and s is not stmt
                    and _reads(s.value, name)]
-        allowed = [s for s in readers if _allows_number(s.value, name, shaped, objects)]
+        allowed = [s for s in readers if _allows(s.value, name, kept, shaped, objects)]
         if any(_reads(g, name) for g in adj.grads.values()):
             allowed = []  # a parameter's gradient is N itself: it must have T's shape
         if isinstance(number, gast.Name):
@@ -64,34 +73,45 @@ def scalar_seeds(adj: Any, env: dict[str, Any], seed_shape: Any) -> bool:
                 adj.adjoint.remove(stmt)  # its comment stays: the line folded into the next
         elif allowed and sum(_count(s.value, name) for s in allowed) == _count(sweep, name):
             stmt.value, changed = number, True
-            shaped[name] = ()
+            shaped[name] = kept
     return changed
 
 
-def _allows_number(value: gast.expr, name: str, shaped: dict[str, Any],
-                   objects: dict[str, Any]) -> bool:
-    """Does ``value`` compute the same with ``name`` holding a number in place of its
-    broadcast: elementwise from every read of it to the root, whose shape stays?"""
+def _allows(value: gast.expr, name: str, kept: Any, shaped: dict[str, Any],
+            objects: dict[str, Any]) -> bool:
+    """Does ``value`` compute the same with ``name`` holding its seed (of shape ``kept``) in
+    place of its broadcast: elementwise from every read of it to the root, whose shape
+    stays?"""
     if _substituted(value, name, gast.Name(id=name, ctx=gast.Load(), annotation=None,
                                             type_comment=None), objects) is None:
         return False
     before = shapes.shape_of(value, shaped, objects)
-    return before is not None and shapes.shape_of(value, {**shaped, name: ()}, objects) == before
+    return before is not None and shapes.shape_of(value, {**shaped, name: kept}, objects) == before
 
 
-def _is_broadcast_seed(s: gast.stmt, shaped: dict[str, Any], objects: dict[str, Any]) -> bool:
-    """``N = unreduce(S, T, None, False)`` with S of shape ``()``."""
+def _broadcast_seed(s: gast.stmt, shaped: dict[str, Any], objects: dict[str, Any]) -> Any:
+    """The seed's shape where ``s`` is ``N = unreduce(S, T, None, False)`` with S of shape
+    ``()``, or ``N = unreduce(S, T, axis, True)`` with S of T's shape reduced over ``axis``
+    with its dimensions kept (``(n, 1)`` for a softmax's ``axis=1``): both broadcast against
+    T's shape to what ``unreduce`` makes. Else None."""
     if not (isinstance(s, gast.Assign) and len(s.targets) == 1
             and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)):
-        return False
+        return None
     call = s.value
     if not (isinstance(call.func, gast.Name) and objects.get(call.func.id) is unreduce
             and len(call.args) == 4 and not call.keywords):
-        return False
-    number, _, axis, keepdims = call.args
-    return (shapes.shape_of(number, shaped, objects) == ()
-            and isinstance(axis, gast.Constant) and axis.value is None
-            and isinstance(keepdims, gast.Constant) and keepdims.value is False)
+        return None
+    seed, target, axis, keepdims = call.args
+    if not (isinstance(keepdims, gast.Constant) and isinstance(keepdims.value, bool)
+            and isinstance(axis, gast.Constant | gast.Tuple)):
+        return None
+    kept = shapes.shape_of(seed, shaped, objects)
+    if kept is None:
+        return None
+    if keepdims.value is False:
+        return kept if kept == () and axis.value is None else None
+    reduced = shapes.reduced(shapes.shape_of(target, shaped, objects), axis, True)
+    return kept if reduced is not None and kept == reduced else None
 
 
 def _fixed(stmts: list[gast.stmt], name: str, before: gast.stmt) -> bool:

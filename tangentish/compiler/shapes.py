@@ -35,7 +35,7 @@ from tangentish.runtime.accumulate import add_into, subtract_into
 from tangentish.runtime.backend import is_array
 from tangentish.runtime.support import unbroadcast, unreduce
 
-__all__ = ["Shape", "pattern", "broadcast", "matmul", "infer", "shape_of", "elementwise",
+__all__ = ["Shape", "pattern", "broadcast", "matmul", "infer", "shape_of", "elementwise", "reduced",
            "resolve"]
 
 #: a tuple of "1" and symbols; None where unknown
@@ -163,6 +163,11 @@ def _reduce(x: Shape | None, axis: Any, keepdims: Any) -> Shape | None:
     if keepdims:
         return tuple(_ONE if i in axes else d for i, d in enumerate(x))
     return tuple(d for i, d in enumerate(x) if i not in axes)
+
+
+def reduced(x: Shape | None, axis: gast.expr, keepdims: bool) -> Shape | None:
+    """The shape of a reduction of an ``x``-shaped array over the literal ``axis``."""
+    return _reduce(x, _literal(axis), keepdims)
 
 
 def _literal(node: gast.expr) -> Any:

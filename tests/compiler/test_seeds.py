@@ -126,3 +126,42 @@ def test_a_gradient_does_not_compute_the_result_it_does_not_return(backend):
                                atol=1e-7)
     source = check(rosenbrock, (rng.normal(size=6),), backend)
     assert "np.sum(" not in source.split("# grad of:")[0]
+
+
+def log_softmax_rows(x, y):
+    z = x - np.max(x, axis=1, keepdims=True)
+    return np.sum(y * (z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))))
+
+
+def column_scales(x):
+    n = np.sqrt(np.sum(np.exp(x), axis=0, keepdims=True))
+    return np.sum(np.sin(x) / n) + np.sum(np.sum(x ** 3, axis=(0, 1), keepdims=True) * 2.0)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (1, 4), (3, 1), (4, 4)])
+def test_a_kept_dimension_seed_broadcasts_without_unreduce(backend, shape):
+    rng = np.random.default_rng(shape[0] * 10 + shape[1])
+    x, y = rng.normal(size=shape), rng.uniform(size=shape)
+    source = check(log_softmax_rows, (x, y), backend, wrt=(0, 1))
+    assert ", 1, True)" not in source  # the row sums' adjoint is read at (n, 1)
+    source = check(column_scales, (x,), backend)
+    assert ", 0, True)" not in source
+
+
+def kept_sum_returned_as_gradient(x, b):
+    return np.sum(np.sum(x, axis=1, keepdims=True) * b) + np.sum(b * b)
+
+
+def kept_sum_read_by_a_helper(x, w):
+    s = np.sum(x, axis=0, keepdims=True)
+    return np.sum((s * 2.0) @ w)
+
+
+def test_a_kept_dimension_seed_stays_broadcast_where_its_shape_shows(backend):
+    rng = np.random.default_rng(8)
+    x, b = rng.normal(size=(3, 4)), rng.normal(size=(3, 1))
+    source = check(kept_sum_returned_as_gradient, (x, b), backend, wrt=(0, 1))
+    assert "unreduce(" in source  # dx is the gradient: it must have x's shape
+    w = rng.normal(size=(4, 2))
+    source = check(kept_sum_read_by_a_helper, (x, w), backend, wrt=(0, 1))
+    assert "unreduce(" in source  # a matrix product's adjoint: not elementwise
