@@ -132,8 +132,14 @@ VALUES = {
     "take_wrap": (V, lambda a: a.take([6, -7], mode="wrap")),
     "repeat": (M, lambda a: a.repeat([1, 0, 2], axis=0)),
     "cumprod": (M, lambda a: a.cumprod(axis=1)),
+    "nonzero": (M > 0.5, lambda a: a.nonzero()),
+    "item": (M, lambda a: a.item(5)),
+    "tolist": (M, lambda a: a.tolist()),
+    "fill": (M, _in_place("fill", 2.5)),
+    "clip": (V, lambda a: a.clip(-0.5, 1.0)),
+    "transpose": (M.reshape(2, 3, 2), lambda a: a.transpose(1, 0, 2)),
+    "swapaxes": (M, lambda a: a.swapaxes(0, 1)),
 }
-ONLY_NUMPY = {"strides", "ctypes"}  # the memory of NumPy arrays: no such thing on the duck
 
 
 def _as_plain(v, backend):
@@ -288,7 +294,7 @@ X0 = np.array([0.3, -0.7, 1.1, 0.45, -1.3])
 
 
 @pytest.mark.parametrize("f", GRADIENT_CASES, ids=lambda f: f.__name__)
-def test_gradients_match_finite_differences(f, backend):
+def test_gradients_match_finite_differences(f, backend, saving):
     with warnings.catch_warnings():
         warnings.simplefilter("error", TapeWarning)
         got = grad_via_tape(f, (backend.to(X0.copy()),))
