@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..backend import asarray_like
+from ..rules.shape import source_positions
 from .dispatch import apply, raw
 from .grad_mode import _state as _grad_state
 from .hooks import VersionCounter
@@ -245,8 +246,11 @@ class NdarrayMembers:
 
     def partition(self, kth, axis=-1, kind="introselect", order=None):
         """In place, as NumPy's ``a.partition`` is, in the fallback's NumPy code; elsewhere the
-        partitioned values (the table's ``np.partition``)."""
-        values = apply(np.partition, self, kth, axis=axis, kind=kind, order=order)
+        partitioned values. Gathered, as ``sort`` gathers, so that the write into ``self``
+        (a view too) leaves nothing the backward reads changed."""
+        a = _host(self)  # NumPy's own arrangement (argpartition's may differ), read back
+        at = source_positions(np.partition(a, kth, axis=axis, kind=kind), a, axis)
+        values = apply(np.take_along_axis, self, asarray_like(at, self._data), axis)
         if not _grad_state.fallback:
             return values
         self._assign_result(values)

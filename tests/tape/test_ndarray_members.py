@@ -287,9 +287,28 @@ def same_dtype_field_and_view(x):
     return np.sum(a.getfield(np.float64) * a.view(np.ndarray) * x.view())
 
 
+def written_through_views(x):
+    m = np.outer(x[:3], x[1:4])
+    m[1].put([0, 2], [x[0] ** 2, 3.0])  # NumPy writes into m: so does the tape
+    m.T.put([1, 5], x[3:5])
+    m[2].flat[1] = np.sin(x[4])
+    c = np.zeros_like(m[:2])  # (in the program's library: a duck array's values go in)
+    c[1].put([2, 0], x[:2])
+    c.T.flat[1] = x[4]
+    return np.sum(m ** 3) + np.sum(c * c * x[1:4])
+
+
+def sorted_and_partitioned_views(x):
+    m = np.outer(x[:3], x[1:4])
+    m[0].partition(1)
+    m[:, 1].sort()  # (nothing the backward reads is changed by either write)
+    return np.sum(m * np.arange(9.0).reshape(3, 3))
+
+
 GRADIENT_CASES = [put_values, put_repeats, put_clip_2d, put_into_a_constant,
                   flat_reads_and_writes, flat_assigned, partition_in_place,
-                  compress_trace_choose, resized, fortran_order, same_dtype_field_and_view]
+                  compress_trace_choose, resized, fortran_order, same_dtype_field_and_view,
+                  written_through_views, sorted_and_partitioned_views]
 X0 = np.array([0.3, -0.7, 1.1, 0.45, -1.3])
 
 
