@@ -16,9 +16,9 @@ import numpy as np
 from ..backend import asarray_like
 from ..rules.table import lookup
 from . import dtypes as _dt
-from .dispatch import apply
+from .dispatch import apply, raw
 from .grad_mode import _state as _grad_state
-from .ndarray_members import reshape_in_order
+from .ndarray_members import host_of, reshape_in_order
 
 __all__ = ["ShapeAndReductionMethods"]
 
@@ -50,6 +50,27 @@ def _numpy_dtype(keepdim, dtype):
 _UNSET = object()
 
 
+def _masked(x, where, prim):
+    """NumPy's ``where=`` of a reduction: the elements left out replaced by its identity (the
+    far end of the dtype for ``max``/``min``, which NumPy completes with ``initial=``)."""
+    if where is None:
+        return x
+    fill = {np.sum: 0, np.prod: 1}.get(prim)
+    if fill is None:
+        dtype = x._data.dtype
+        big = np.inf if dtype.kind in "fc" else np.iinfo(dtype).max
+        fill = -big if prim is np.max else big
+    return apply(np.where, asarray_like(raw(where), x._data), x, fill)
+
+
+def _with_initial(out, prim, initial):
+    """NumPy's ``initial=``: one more operand of the reduction."""
+    if initial is None or not hasattr(out, "_data"):
+        return out
+    combine = {np.sum: np.add, np.prod: np.multiply, np.max: np.maximum, np.min: np.minimum}
+    return apply(combine[prim], out, initial)
+
+
 def _reinterpret(x, dtype):
     """``x.view(dtype)``: its own dtype is a view (differentiable); another one reads the bytes
     as that type, outside the graph (a new array where the library has no such view)."""
@@ -59,7 +80,7 @@ def _reinterpret(x, dtype):
     x._warn_leaving_graph("view(dtype)")
     data = x._data
     viewed = data.view(want) if hasattr(data, "view") else asarray_like(
-        data.__tangentish_host__().view(want), data)
+        host_of(data).view(want), data)
     return type(x)._wrap(viewed)
 
 
@@ -268,21 +289,34 @@ class ShapeAndReductionMethods:
 
     # ------------------------------------------------------------ reductions
 
-    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None,
+            initial=None, where=None):
         keepdim, dtype = _numpy_dtype(keepdim, dtype)
-        return _reduce(np.sum, self, _axis(dim, axis), keepdim or bool(keepdims), dtype)
+        out = _reduce(np.sum, _masked(self, where, np.sum), _axis(dim, axis),
+                      keepdim or bool(keepdims), dtype)
+        return _with_initial(out, np.sum, initial)
 
-    def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None,
+             where=None):
         keepdim, dtype = _numpy_dtype(keepdim, dtype)
+        if where is not None:  # NumPy's: the sum of the elements kept over their count
+            kept = np.broadcast_to(host_of(where), tuple(self.shape))
+            count = np.sum(kept, axis=_axis(dim, axis), keepdims=keepdim or bool(keepdims))
+            total = self.sum(axis=_axis(dim, axis), keepdims=keepdim or bool(keepdims),
+                             dtype=dtype, where=where)
+            return total / asarray_like(count, self._data)
         if dtype is None:
             _floats_only(self, "mean(): could not infer output dtype. Input dtype must be either "
                          "a floating point or complex dtype. Got: {}")
         return _reduce(np.mean, self, _axis(dim, axis), keepdim or bool(keepdims), dtype)
 
-    def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None,
+             initial=None, where=None):
         keepdim, dtype = _numpy_dtype(keepdim, dtype)
         name = "ProdBackward0" if _axis(dim, axis) is None else "ProdBackward1"
-        return _reduce(np.prod, self, _axis(dim, axis), keepdim or bool(keepdims), dtype, name)
+        out = _reduce(np.prod, _masked(self, where, np.prod), _axis(dim, axis),
+                      keepdim or bool(keepdims), dtype, name)
+        return _with_initial(out, np.prod, initial)
 
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
             ddof=None, keepdims=None):
@@ -298,11 +332,17 @@ class ShapeAndReductionMethods:
         return _reduce(np.std, self, _axis(dim, axis), keepdim or bool(keepdims), None,
                        "StdBackward0", ddof=ddof)
 
-    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return _extreme(np.max, np.argmax, self, dim, keepdim, axis, keepdims)
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None, initial=None,
+            where=None):
+        out = _extreme(np.max, np.argmax, _masked(self, where, np.max), dim, keepdim, axis,
+                       keepdims)
+        return _with_initial(out, np.max, initial)
 
-    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return _extreme(np.min, np.argmin, self, dim, keepdim, axis, keepdims)
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None, initial=None,
+            where=None):
+        out = _extreme(np.min, np.argmin, _masked(self, where, np.min), dim, keepdim, axis,
+                       keepdims)
+        return _with_initial(out, np.min, initial)
 
     def median(self, dim=None, keepdim=False):
         return _median(self, dim, keepdim)

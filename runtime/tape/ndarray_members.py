@@ -21,13 +21,14 @@ from .hooks import VersionCounter
 from .lists import stack_list, tracked_in
 from .views import rebind
 
-__all__ = ["NdarrayMembers"]
+__all__ = ["NdarrayMembers", "put_along_flat", "reshape_in_order", "host_of"]
 
 
-def _host(a):
-    from .tensor import _host as host
+def host_of(a):
+    """``a``'s values as a NumPy array (a Tensor's, a CuPy or duck array's: an explicit copy)."""
+    from .tensor import _host
 
-    return host(raw(a))
+    return _host(raw(a))
 
 
 def _tensor_like(t, value):
@@ -65,7 +66,7 @@ def put_along_flat(t, indices, values, mode="raise") -> None:
     NumPy itself resolves the indices (negative ones, ``wrap``/``clip``, its errors) and which
     write lands last, on a host array of positions; the values, repeated as NumPy repeats
     them, are then picked from ``values`` by an index, so their gradient flows."""
-    ind = np.asarray(_host(indices)).reshape(-1)
+    ind = np.asarray(host_of(indices)).reshape(-1)
     v = _tensor_like(t, values).reshape(-1)
     if ind.size == 0 or v.shape[0] == 0:
         return
@@ -152,22 +153,22 @@ class NdarrayMembers:
 
     def tobytes(self, order="C"):
         self._warn_leaving_graph("tobytes()")
-        return _host(self).tobytes(order)
+        return host_of(self).tobytes(order)
 
     def dumps(self):
         self._warn_leaving_graph("dumps()")
-        return _host(self).dumps()
+        return host_of(self).dumps()
 
     def dump(self, file):
         self._warn_leaving_graph("dump()")
-        _host(self).dump(file)
+        host_of(self).dump(file)
 
     def tofile(self, fid, sep="", format="%s"):  # noqa: A002  (NumPy's name)
         self._warn_leaving_graph("tofile()")
-        _host(self).tofile(fid, sep=sep, format=format)
+        host_of(self).tofile(fid, sep=sep, format=format)
 
     def byteswap(self, inplace=False):
-        swapped = _host(self).byteswap()
+        swapped = host_of(self).byteswap()
         if inplace:
             _overwrite(self, swapped)
             return self
@@ -176,14 +177,14 @@ class NdarrayMembers:
     def getfield(self, dtype, offset=0):
         if offset == 0 and np.dtype(dtype) == self._data.dtype:
             return self.reshape(self.shape)
-        return _untracked(self, _host(self).getfield(dtype, offset), "getfield()")
+        return _untracked(self, host_of(self).getfield(dtype, offset), "getfield()")
 
     def setfield(self, val, dtype, offset=0):
         if offset == 0 and np.dtype(dtype) == self._data.dtype:
             self[...] = val
             return
-        data = _host(self).copy()
-        data.setfield(_host(val), dtype, offset)
+        data = host_of(self).copy()
+        data.setfield(host_of(val), dtype, offset)
         _overwrite(self, data)
 
     # ------------------------------------------------------------ searching (not differentiable)
@@ -209,7 +210,7 @@ class NdarrayMembers:
         as one ``np.where`` per choice (NumPy resolves the mode and reports bad entries)."""
         _no_out("choose", out)
         choices = [_tensor_like(self, c) for c in choices]
-        which = np.choose(_host(self), np.arange(len(choices)), mode=mode)
+        which = np.choose(host_of(self), np.arange(len(choices)), mode=mode)
         which = asarray_like(which, self._data)
         result = apply(np.where, which == 0, choices[0], choices[-1])
         for k in range(1, len(choices) - 1):
@@ -230,7 +231,7 @@ class NdarrayMembers:
         if not accumulate:
             put_along_flat(self, index, source)
             return self
-        at = np.asarray(_host(index)).reshape(-1) % max(self.numel(), 1)
+        at = np.asarray(host_of(index)).reshape(-1) % max(self.numel(), 1)
         flat = self.reshape(-1).index_add(0, asarray_like(at, self._data),
                                           _tensor_like(self, source).reshape(-1))
         self[...] = flat.reshape(self.shape)
@@ -248,7 +249,7 @@ class NdarrayMembers:
         """In place, as NumPy's ``a.partition`` is, in the fallback's NumPy code; elsewhere the
         partitioned values. Gathered, as ``sort`` gathers, so that the write into ``self``
         (a view too) leaves nothing the backward reads changed."""
-        a = _host(self)  # NumPy's own arrangement (argpartition's may differ), read back
+        a = host_of(self)  # NumPy's own arrangement (argpartition's may differ), read back
         at = source_positions(np.partition(a, kth, axis=axis, kind=kind), a, axis)
         values = apply(np.take_along_axis, self, asarray_like(at, self._data), axis)
         if not _grad_state.fallback:

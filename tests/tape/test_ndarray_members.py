@@ -139,6 +139,13 @@ VALUES = {
     "clip": (V, lambda a: a.clip(-0.5, 1.0)),
     "transpose": (M.reshape(2, 3, 2), lambda a: a.transpose(1, 0, 2)),
     "swapaxes": (M, lambda a: a.swapaxes(0, 1)),
+    "sum_where_initial": (M, lambda a: a.sum(axis=0, where=M > 0.5, initial=1.5)),
+    "prod_where": (M, lambda a: a.prod(1, where=[True, False, True, True], keepdims=True)),
+    "mean_where": (M, lambda a: a.mean(axis=1, where=M > 0.0)),
+    "mean_where_all": (M, lambda a: a.mean(where=M < 1.0)),
+    "max_initial": (V, lambda a: a.max(initial=3.0)),
+    "max_where_initial": (M, lambda a: a.max(axis=1, where=M < 2.0, initial=-5.0)),
+    "min_initial_axis": (M, lambda a: a.min(0, initial=0.0)),
 }
 
 
@@ -281,6 +288,15 @@ def fortran_order(x):
         m.ravel("F") * x[:1]) + np.sum(m.flatten("F")[::2])
 
 
+def masked_reductions(x):
+    m = np.outer(x[:3], x[1:4])
+    keep = np.array([[True, False, True], [False, True, True], [True, True, False]])
+    return (np.sum(m.sum(axis=0, where=keep, initial=0.5) ** 2)
+            + np.sum(m.mean(axis=1, where=keep)) * x[4]
+            + m.max(where=keep, initial=-9.0) + np.sum(m.min(1, initial=0.1))
+            + m.prod(where=keep))
+
+
 def same_dtype_field_and_view(x):
     a = x * 2.0
     a.setfield(x[::-1] ** 2, np.float64)
@@ -308,7 +324,7 @@ def sorted_and_partitioned_views(x):
 GRADIENT_CASES = [put_values, put_repeats, put_clip_2d, put_into_a_constant,
                   flat_reads_and_writes, flat_assigned, partition_in_place,
                   compress_trace_choose, resized, fortran_order, same_dtype_field_and_view,
-                  written_through_views, sorted_and_partitioned_views]
+                  written_through_views, sorted_and_partitioned_views, masked_reductions]
 X0 = np.array([0.3, -0.7, 1.1, 0.45, -1.3])
 
 
