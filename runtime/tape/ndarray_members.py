@@ -202,8 +202,8 @@ class NdarrayMembers:
 
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
         _no_out("trace", out)
-        result = apply(np.trace, self, offset, axis1, axis2)
-        return result if dtype is None else result.astype(dtype)
+        x = self if dtype is None else self.to(dtype)  # summed in ``dtype``, as NumPy does
+        return apply(np.trace, x, offset, axis1, axis2)
 
     def choose(self, choices, out=None, mode="raise"):
         """NumPy's ``a.choose(choices)``: element by element, the choice ``a`` names, recorded
@@ -258,18 +258,19 @@ class NdarrayMembers:
         return None
 
     def resize(self, *new_shape, refcheck=True):
-        """NumPy's in-place ``a.resize``: the C-order values cut or padded with zeros. As in
-        NumPy an array whose memory others see (views) cannot be resized."""
+        """NumPy's in-place ``a.resize``: the C-order values cut or padded with zeros, in new
+        memory. A view cannot be resized, as in NumPy; views of this array are not counted
+        (the tape's own nodes may hold some), so NumPy's ``refcheck`` is not made."""
         shape = tuple(new_shape[0]) if len(new_shape) == 1 and isinstance(
             new_shape[0], (tuple, list)) else tuple(new_shape)
-        if self._view is not None or self._has_views:
-            raise ValueError("cannot resize this array: it does not own its data or is "
-                             "referenced by another array (Tensor views)")
+        if self._view is not None:
+            raise ValueError("cannot resize this array: it does not own its data")
         n, size = self.numel(), math.prod(shape)
         flat = self.reshape(-1)
         flat = flat[:size] if size <= n else apply(np.pad, flat, (0, size - n))
         result = flat.reshape(shape)
         self._check_inplace()
-        self._data, self._vc = result._data.copy(), VersionCounter()
+        # new memory: the views cut above (of the old memory) are no longer this one's
+        self._data, self._vc, self._has_views = result._data.copy(), VersionCounter(), False
         if result._grad_fn is not None:
             rebind(self, result)
