@@ -28,7 +28,7 @@ import gast
 
 from tangentish.compiler.activity import assignments
 from tangentish.compiler.nodes import assign, call, const, load, names_in, statements, unparse
-from tangentish.compiler.reverse import COMMENT, Adjoint
+from tangentish.compiler.reverse import COMMENT, Adjoint, is_comment
 from tangentish.runtime import adjoint_helpers as helpers
 
 __all__ = ["generate", "generate_jvp", "compile_function", "FORMS"]
@@ -126,6 +126,8 @@ def generate(adj: Adjoint, form: str, wrt: list[str], single: bool) -> gast.Func
     if form in ("grad", "value_and_grad") and not adj.result_is_scalar:
         body.append(gast.Expr(value=call(load(ns.helper(helpers.check_scalar)),
                                          [result, const(base)])))
+    if form == "grad" and all(is_comment(s) for s in body[1:]):
+        body = body[1:]  # a gradient that needs nothing of the primal (``np.sum(x * x)``)
     if form == "vjp":
         captured = _captured(adj)
         inner_args = gast.arguments(

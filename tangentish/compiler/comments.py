@@ -18,9 +18,9 @@ import re
 
 import gast
 
-from tangentish.compiler.optimize import _is_comment, _walk
+from tangentish.compiler.optimize import _walk
 from tangentish.compiler.printer import unparse
-from tangentish.compiler.reverse import COMMENT, Adjoint
+from tangentish.compiler.reverse import COMMENT, Adjoint, is_comment
 
 __all__ = ["requote"]
 
@@ -82,7 +82,7 @@ def _requote_block(stmts: list[gast.stmt], quote) -> list[gast.stmt]:
     for s in stmts:
         if isinstance(s, (gast.If, gast.For, gast.While)):
             s.body, s.orelse = _requote_block(s.body, quote), _requote_block(s.orelse, quote)
-        if _is_comment(s):
+        if is_comment(s):
             text = quote(s.value.value[len(COMMENT):])
             if text == last:
                 continue  # the statements below belong to the line just quoted

@@ -60,7 +60,9 @@ _CONSUMING = _FRESH - {helpers.zero_grad, helpers.subscript_grad}
 def update_in_place(adj: Any) -> list[gast.stmt]:
     """The adjoint sweep with accumulations into unshared adjoint buffers made in place."""
     ns = adj.norm.namespace
-    candidates = set(adj.norm.namer.adjoint_names().values()) - {adj.seed}
+    adjoints = adj.norm.namer.adjoint_names()
+    # a Python float's adjoint is a float: ``dx = dx + g`` is already all there is to it
+    candidates = set(adjoints.values()) - {adj.seed} - {adjoints.get(v) for v in adj.scalars}
     if not candidates:
         return adj.adjoint
     facts = _Facts(ns.objects, candidates)

@@ -47,7 +47,7 @@ from tangentish.compiler.nodes import (
     walk,
 )
 from tangentish.compiler.ops import op_of
-from tangentish.compiler.reverse import Adjoint
+from tangentish.compiler.reverse import Adjoint, is_comment
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.support import unbroadcast
 
@@ -91,7 +91,7 @@ def drop_unread_result(adj: Adjoint) -> None:
     adj.primal = dead_code(adj.primal, keep)
     gone = before - {s.targets[0].id for s in adj.primal if isinstance(s, gast.Assign)}
     for s in _walk(adj.adjoint):
-        if _is_comment(s) and s.value.value.split(" = ", 1)[0].rsplit(" ", 1)[-1] in gone:
+        if is_comment(s) and s.value.value.split(" = ", 1)[0].rsplit(" ", 1)[-1] in gone:
             s.value.value += "   (not computed)"
 
 
@@ -110,7 +110,7 @@ def _orphan_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
         if isinstance(s, (gast.If, gast.For, gast.While)):
             s.body, s.orelse = _orphan_comments(s.body), _orphan_comments(s.orelse)
         nxt = stmts[i + 1] if i + 1 < len(stmts) else None
-        if _is_comment(s) and not getattr(nxt, "tg_tangent", False):
+        if is_comment(s) and not getattr(nxt, "tg_tangent", False):
             continue
         out.append(s)
     return out
@@ -300,20 +300,15 @@ def _empty_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
     for i, s in enumerate(stmts):
         if isinstance(s, (gast.If, gast.For, gast.While)):
             s.body, s.orelse = _empty_comments(s.body), _empty_comments(s.orelse)
-        if _is_comment(s):
+        if is_comment(s):
             j = i + 1  # the statements under this comment: up to the next one
-            while j < len(stmts) and not _is_comment(stmts[j]) and getattr(
+            while j < len(stmts) and not is_comment(stmts[j]) and getattr(
                     stmts[j], "tg_pop", None):
                 j += 1
-            if j == len(stmts) or _is_comment(stmts[j]):
+            if j == len(stmts) or is_comment(stmts[j]):
                 continue
         out.append(s)
     return out
-
-
-def _is_comment(s: gast.stmt) -> bool:
-    return (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant)
-            and isinstance(s.value.value, str) and s.value.value.startswith("\x00tg-comment"))
 
 
 def dead_code(stmts: list[gast.stmt], keep: set[str]) -> list[gast.stmt]:

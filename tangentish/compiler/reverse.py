@@ -61,7 +61,7 @@ from tangentish.runtime.rules import table
 from tangentish.runtime.rules.linalg import matmul_grad_a, matmul_grad_b
 from tangentish.runtime.support import unbroadcast
 
-__all__ = ["Adjoint", "Reverser", "reverse", "COMMENT", "comment"]
+__all__ = ["Adjoint", "Reverser", "reverse", "COMMENT", "comment", "is_comment"]
 
 #: Prefix of the string constants that codegen turns into ``# ...`` comment lines.
 COMMENT = "\x00tg-comment\x00"
@@ -77,6 +77,12 @@ _SCALAR_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.vdot, np.lina
 
 def comment(text: str) -> gast.Expr:
     return expr_stmt(const(COMMENT + text))
+
+
+def is_comment(s: gast.stmt) -> bool:
+    """Is ``s`` a comment ``comment`` made (codegen renders it as ``# text``)?"""
+    return (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant)
+            and isinstance(s.value.value, str) and s.value.value.startswith(COMMENT))
 
 
 @dataclass
@@ -102,6 +108,8 @@ class Adjoint:
     shape_keyed: bool = False
     #: symbolic shapes of the primal's names in code for a shape pattern (``shapes.infer``)
     shapes: dict[str, Any] | None = None
+    #: variables holding Python floats in code specialised to them (their adjoints too)
+    scalars: set[str] = field(default_factory=set)
 
 
 class _Push(gast.Expr):
@@ -305,7 +313,8 @@ class Reverser:
         return Adjoint(norm, primal, adjoint, self.d(norm.result), grads,
                        self.stack_name if pushed else None,
                        sorted(pushed & self.undefined_in_loop), self.scalar_result(body),
-                       set(self.act.active), self.shape_keyed, self.shapes or None)
+                       set(self.act.active), self.shape_keyed, self.shapes or None,
+                       set(self.scalars))
 
     def may_be_container(self, param: str) -> bool:
         """Whether ``param`` may be a list, tuple or dict at call time. NumPy may take one
@@ -624,8 +633,11 @@ class Reverser:
         env = None
         if self.shapes:
             env = self.shapes
-            if target in env and target != self.norm.result:  # dy has its primal's shape
-                env = {**env, self.d(target): env[target]}  # (not the seed: the caller's)
+            # dy has its primal's shape; the seed is the caller's, except a gradient's: shape
+            # variants are compiled for tg.grad and value_and_grad only, whose seed is a number
+            # for a result known to be one (``unbroadcast(dy, _t2)`` of ``_t2 + _t4``: dy)
+            if target in env and (target != self.norm.result or env[target] == ()):
+                env = {**env, self.d(target): env[target]}
         if not (same or scalar or env):
             return g
         rewrite = _Simplify(self.ns, operand, scalar, same, env, self.in_loop)

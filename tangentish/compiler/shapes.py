@@ -150,6 +150,8 @@ def matmul(a: Shape | None, b: Shape | None) -> Shape | None:
 
 
 def _reduce(x: Shape | None, axis: Any, keepdims: Any) -> Shape | None:
+    if axis is None and keepdims is False:
+        return ()  # a full reduction is one number, whatever it reduced
     if x is None or not isinstance(keepdims, bool):
         return None
     if axis is None:
@@ -225,9 +227,19 @@ class _Shapes:
         if isinstance(node, gast.Attribute) and node.attr == "T":
             x = self.of(node.value)
             return x if x is None or x is _PENDING else x[::-1]
+        if isinstance(node, gast.Attribute) and node.attr in ("size", "ndim"):
+            return self.count(node.value)
         if isinstance(node, gast.Subscript):
+            if isinstance(node.value, gast.Attribute) and node.value.attr == "shape":
+                return self.count(node.value.value) if self.is_int(node.slice) else None
             return self.subscript(node)
         return None
+
+    def count(self, array: gast.expr) -> Any:
+        """``()`` for ``x.shape[0]``, ``x.size``, ``x.ndim`` of an array of known shape (an int;
+        of anything else, who knows)."""
+        x = self.of(array)
+        return x if x is None or x is _PENDING else ()
 
     def apply(self, fn: Any, args: list, keywords: list) -> Any:
         if any(isinstance(a, gast.Starred) for a in args):
@@ -274,17 +286,22 @@ class _Shapes:
             return self.leaf(self.containers[value.id], index, self.is_int(index))
         items = index.elts if isinstance(index, gast.Tuple) else [index]
         x = self.of(value)
-        if x is _PENDING or x is None or len(items) > len(x):
+        new_axes = sum(isinstance(i, gast.Constant) and i.value is None for i in items)
+        if x is _PENDING or x is None or len(items) - new_axes > len(x):
             return x if x is _PENDING else None
-        dims = []
-        for item, dim in zip(items, x):
+        dims, rest = [], list(x)
+        for item in items:
+            if isinstance(item, gast.Constant) and item.value is None:  # np.newaxis
+                dims.append(_ONE)
+                continue
+            dim = rest.pop(0)
             if self.is_int(item):
                 continue
             dim = _sliced(dim, item) if isinstance(item, gast.Slice) else None
             if dim is None:
                 return None
             dims.append(dim)
-        return tuple(dims) + x[len(items):]
+        return tuple(dims) + tuple(rest)
 
     def is_int(self, index: gast.expr) -> bool:
         if isinstance(index, gast.Constant):

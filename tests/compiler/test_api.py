@@ -266,6 +266,22 @@ def test_python_float_arguments_get_scalar_code():
     assert np.allclose(dg(np.array(0.3), 5), dg(0.3, 5))  # the general code agrees
 
 
+def test_float_adjoints_accumulate_without_helper_calls():
+    """A Python float's adjoint is a float: ``dx = dx + g``, no ``add_into`` call a step."""
+    from benchmarks import workloads
+    from tangentish.checking import numerical_grad
+
+    dg = tg.grad(workloads.scalar_loop, wrt=(0, 1), fallback="error")
+    got = dg(0.5, 0.3)
+    text = tg.source(dg)
+    assert "add_into" not in text and "dx = dx + " in text and "math.sin" in text
+    for k in (0, 1):
+        assert np.isclose(got[k], numerical_grad(workloads.scalar_loop, (0.5, 0.3), k)[0][0],
+                          rtol=1e-6)
+    arrays = tg.grad(workloads.scalar_loop, wrt=(0, 1))(np.array(0.5), np.array(0.3))
+    assert np.allclose(arrays, got)  # the general code agrees
+
+
 def test_star_args_function():
     def f(*xs):
         s = 0.0

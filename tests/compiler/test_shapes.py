@@ -90,6 +90,24 @@ def test_infer_follows_the_primal_and_gives_up_where_shapes_change_in_a_loop():
     assert got["b"] == ("s1",) and "c" not in got
 
 
+def _counts(x, b):
+    n = x.shape[0]
+    k = x.size + x.ndim
+    r = x[:, None, :] * b[None, :, None]
+    u = np.sum(x[[0, 1]])  # a fancy index: unknown, but its full sum is a number
+    v = np.sum(x[[0, 1]], axis=0)
+    return np.sum(r) / n + k + u + np.sum(v)
+
+
+def test_counts_new_axes_and_full_reductions():
+    norm = front_end(_counts)
+    known = dict(zip(norm.params, shapes.pattern((np.zeros((5, 3)), np.zeros(4)))))
+    got = shapes.infer(norm, known)
+    assert got["n"] == () and got["k"] == () and got["u"] == ()
+    assert got["r"] == ("s0", "s2", "s1")
+    assert "v" not in got
+
+
 # ---------------------------------------------------------------- variants
 
 
@@ -125,6 +143,20 @@ def test_broadcasting_cases_match_differences(shape_x, shape_b, backend):
     rng = np.random.default_rng(len(shape_x) * 7 + len(shape_b))
     args = (rng.normal(size=shape_x), rng.normal(size=shape_b))  # 0-d arrays for ()
     check(tg.grad(bias, wrt=(0, 1), fallback="error"), bias, args, backend, (0, 1))
+
+
+def centered(x, mu, w):
+    n = x.shape[0]
+    xc = x[None, :, :] - mu[:, None, :]
+    return np.sum(np.sum(xc ** 2, axis=2) * w[:, None]) / n + np.sum(mu) * x.ndim
+
+
+@pytest.mark.parametrize("k, n, d", [(3, 4, 2), (1, 4, 2), (3, 1, 2), (2, 3, 1)])
+def test_new_axes_and_counts_match_differences(k, n, d, backend):
+    rng = np.random.default_rng(k * 100 + n * 10 + d)
+    args = (rng.normal(size=(n, d)), rng.normal(size=(k, d)), rng.normal(size=k))
+    check(tg.grad(centered, wrt=(0, 1, 2), fallback="error"), centered, args, backend,
+          (0, 1, 2))
 
 
 def test_a_python_number_beside_arrays(backend):
@@ -189,24 +221,41 @@ def test_higher_order_on_a_specialised_gradient():
                                atol=1e-7)
 
 
-def test_ode_reverse_loop_has_no_shape_bookkeeping():
-    """Also a golden file (``TANGENTISH_REGOLD=1`` rewrites it, as in test_golden.py)."""
-    from benchmarks import workloads
-
-    df = tg.grad(workloads.ode, wrt=(0, 1, 2), fallback="error")
-    rng = np.random.default_rng(5)
-    args = (rng.normal(size=4), 0.5 * rng.normal(size=(4, 4)), rng.normal(size=4))
+def shaped_source(fn, wrt, args, golden):
+    """The code ``tg.grad`` runs for ``args``, checked against central differences and kept
+    as the golden file ``golden`` (``TANGENTISH_REGOLD=1`` rewrites it, as in test_golden)."""
+    df = tg.grad(fn, wrt=wrt, fallback="error")
     got = df(*args)
     source = tg.source(df)
-    assert "unbroadcast(" not in source and "only_shape(" not in source
-    assert "matmul_grad" not in source  # 1-d products written out
-    path = pathlib.Path(__file__).parent / "golden" / "ode_shaped.txt"
+    path = pathlib.Path(__file__).parent / "golden" / golden
     if os.environ.get("TANGENTISH_REGOLD"):
         path.write_text(source)
     assert source == path.read_text()
-    for k, g in enumerate(got):
-        want = numerical_grad(workloads.ode, args, k)[0][0]
+    for k, g in zip(wrt, got):
+        want = numerical_grad(fn, args, k)[0][0]
         np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
+    return source
+
+
+def test_ode_reverse_loop_has_no_shape_bookkeeping():
+    from benchmarks import workloads
+
+    rng = np.random.default_rng(5)
+    args = (rng.normal(size=4), 0.5 * rng.normal(size=(4, 4)), rng.normal(size=4))
+    source = shaped_source(workloads.ode, (0, 1, 2), args, "ode_shaped.txt")
+    assert "unbroadcast(" not in source and "only_shape(" not in source
+    assert "matmul_grad" not in source  # 1-d products written out
+
+
+def test_the_mlp_benchmark_code_is_a_golden_file():
+    """The BLAS-bound workload's gradient, line by line: eight matrix products, the softmax's
+    row sums read at (batch, 1), no unbroadcast."""
+    from benchmarks import cases, workloads
+
+    args = cases._mlp(8, np.random.default_rng(6), batch=5)
+    source = shaped_source(workloads.mlp, (0, 1, 2, 3, 4, 5), args, "mlp_shaped.txt")
+    assert "unbroadcast(" not in source and "unreduce(" not in source
+    assert source.count("matmul_grad_") == 5
 
 
 def test_merged_negation_is_an_assignment_of_the_difference():
