@@ -300,6 +300,15 @@ def masked_reductions(x):
             + m.prod(where=keep))
 
 
+def audited_members(x):
+    m = np.outer(x[:3], x[1:5])
+    m.sort(0, "stable")  # NumPy's positional kind, not torch's descending
+    return (np.sum(m.diagonal(1) ** 2) + np.sum(m.repeat([1, 0, 2], axis=0) * 0.5)
+            + np.sum(m.take([7, -13], mode="wrap") * x[:2]) + np.sum(m.cumprod(axis=1))
+            + np.sum(m.clip(-0.5, 0.5) * m) + np.sum(m.sum(0, np.float64) ** 2)
+            + m.mean(1, np.float64)[2] + np.sum(m.ravel("F")[::3] * 2.0))
+
+
 def same_dtype_field_and_view(x):
     a = x * 2.0
     a.setfield(x[::-1] ** 2, np.float64)
@@ -327,7 +336,8 @@ def sorted_and_partitioned_views(x):
 GRADIENT_CASES = [put_values, put_repeats, put_clip_2d, put_into_a_constant,
                   flat_reads_and_writes, flat_assigned, partition_in_place,
                   compress_trace_choose, resized, fortran_order, same_dtype_field_and_view,
-                  written_through_views, sorted_and_partitioned_views, masked_reductions]
+                  written_through_views, sorted_and_partitioned_views, masked_reductions,
+                  audited_members]
 X0 = np.array([0.3, -0.7, 1.1, 0.45, -1.3])
 
 
