@@ -73,11 +73,12 @@ def put_along_flat(t, indices, values, mode="raise") -> None:
     slot = np.full(t.numel(), -1, dtype=np.intp)
     np.put(slot, ind, np.arange(ind.size), mode=mode)
     targets = np.flatnonzero(slot >= 0)
-    picked = v[slot[targets] % v.shape[0]]
+    picked = v[asarray_like(slot[targets] % v.shape[0], v._data)]  # (CuPy: device indices)
     if t.ndim == 0:
         t[...] = picked.reshape(())
     else:
-        t[np.unravel_index(targets, tuple(t.shape))] = picked
+        at = np.unravel_index(targets, tuple(t.shape))
+        t[tuple(asarray_like(i, t._data) for i in at)] = picked
 
 
 def _order(t, order: str) -> str:
