@@ -457,8 +457,6 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
             features=frozenset({"falls_back"}),
             source=r"\w(\[[^]]*\])? [-+*]= |out=|\.fill\(|\.sort\(\)",
             message="jvp vs|hvp vs"),
-    OpenBug("R1 (support: getitem_grad allocates in x's library, not the cotangent's)",
-            frozenset({"duck"}), source=r"np\.array\(", message="Implicit conversion"),
 )
 
 
