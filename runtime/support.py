@@ -303,8 +303,13 @@ def getitem_grad(dy: Any, x: Any, idx: Any) -> Any:
             # x[:, None] and friends only insert unit axes: the adjoint is dy reshaped, one
             # copy (callers may accumulate into the result in place) instead of zeros + write.
             return np.copy(np.reshape(dy, shape))
-    if type(x) is np.ndarray and x.nbytes >= buffers.MIN_BYTES:  # reused: no fresh pages
-        return scatter_add(buffers.zeros(x.shape, x.dtype), idx, dy)
+    if type(x) is np.ndarray:
+        if type(dy) is not np.ndarray and is_array(dy):
+            # a NumPy constant read by a CuPy/duck program: the cotangent's library holds the
+            # zeros (dy cannot be written into host memory)
+            return scatter_add(asarray_like(np.zeros_like(x), dy), idx, dy)
+        if x.nbytes >= buffers.MIN_BYTES:  # reused: no fresh pages
+            return scatter_add(buffers.zeros(x.shape, x.dtype), idx, dy)
     return scatter_add(np.zeros_like(x), idx, dy)
 
 
@@ -341,6 +346,8 @@ def index_set(x: Any, idx: Any, v: Any) -> Any:
         out = dict(x)
     elif isinstance(x, (list, tuple)):
         out = list(x)
+    elif type(x) is np.ndarray and type(v) is not np.ndarray and is_array(v):
+        out = np.copy(asarray_like(x, v))  # a NumPy constant given CuPy/duck values (R1)
     else:
         out = np.copy(x)
     out[idx] = v

@@ -464,6 +464,7 @@ _SHAPE_ONLY_CALLS = {
     "reduced_size": 0, "empty_grad": 0, "zeros_like": 0, "ones_like": 0, "empty_like": 0,
     "zeros_like_tree": 0, "unbroadcast": 1, "unreduce": 1, "getitem_grad": 1,
     "broadcast_like": 1, "arange_like": 1, "fill_none": 1, "asarray_like": 1, "value_grad": 2,
+    "untake_along_axis": 1,
 }
 
 

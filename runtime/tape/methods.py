@@ -7,14 +7,18 @@ Each method is one ``apply`` of a NumPy primitive, named as torch names its node
 
 from __future__ import annotations
 
+import builtins
 import operator
 from collections import namedtuple
 
 import numpy as np
 
+from ..backend import asarray_like
 from ..rules.table import lookup
-from .dispatch import apply
+from . import dtypes as _dt
+from .dispatch import apply, raw
 from .grad_mode import _state as _grad_state
+from .ndarray_members import host_of, reshape_in_order
 
 __all__ = ["ShapeAndReductionMethods"]
 
@@ -35,6 +39,51 @@ def _axis(dim, axis):
     return tuple(d) if isinstance(d, list) else d
 
 
+def _numpy_dtype(keepdim, dtype):
+    """NumPy's ``a.sum(axis, dtype)`` where torch's second argument is ``keepdim``: in the
+    fallback's NumPy code a non-bool there is the dtype."""
+    if _grad_state.fallback and not isinstance(keepdim, (bool, np.bool_)):
+        return False, keepdim
+    return keepdim, dtype
+
+
+_UNSET = object()
+
+
+def _masked(x, where, prim):
+    """NumPy's ``where=`` of a reduction: the elements left out replaced by its identity (the
+    far end of the dtype for ``max``/``min``, which NumPy completes with ``initial=``)."""
+    if where is None:
+        return x
+    fill = {np.sum: 0, np.prod: 1}.get(prim)
+    if fill is None:
+        dtype = x._data.dtype
+        big = np.inf if dtype.kind in "fc" else np.iinfo(dtype).max
+        fill = -big if prim is np.max else big
+    return apply(np.where, asarray_like(raw(where), x._data), x, fill)
+
+
+def _with_initial(out, prim, initial):
+    """NumPy's ``initial=``: one more operand of the reduction."""
+    if initial is None or not hasattr(out, "_data"):
+        return out
+    combine = {np.sum: np.add, np.prod: np.multiply, np.max: np.maximum, np.min: np.minimum}
+    return apply(combine[prim], out, initial)
+
+
+def _reinterpret(x, dtype):
+    """``x.view(dtype)``: its own dtype is a view (differentiable); another one reads the bytes
+    as that type, outside the graph (a new array where the library has no such view)."""
+    want = _dt.to_dtype(dtype).dtype
+    if want == x._data.dtype:
+        return x.reshape(x.shape)
+    x._warn_leaving_graph("view(dtype)")
+    data = x._data
+    viewed = data.view(want) if hasattr(data, "view") else asarray_like(
+        host_of(data).view(want), data)
+    return type(x)._wrap(viewed)
+
+
 def registered(*candidates):
     """The first of several NumPy spellings (``np.max``/``np.amax``) the rule table knows."""
     for prim in candidates:
@@ -49,8 +98,9 @@ def _reduce(prim, x, axis, keepdim, dtype=None, name=None, **kwargs):
         kwargs["axis"] = axis
     if keepdim:
         kwargs["keepdims"] = True
-    out = apply(prim, x, name=name, **kwargs)
-    return out if dtype is None else out.to(dtype)
+    if dtype is not None:  # computed in ``dtype``, as NumPy and torch both do
+        x = x.to(dtype)
+    return apply(prim, x, name=name, **kwargs)
 
 
 def _floats_only(x, message) -> None:
@@ -116,12 +166,20 @@ class ShapeAndReductionMethods:
 
     # ------------------------------------------------------------ shape
 
-    def reshape(self, *shape):
-        return apply(np.reshape, self, _dims(shape), name="ViewBackward0")
+    def reshape(self, *shape, order="C"):
+        return reshape_in_order(self, _dims(shape), order)
 
-    def view(self, *shape):
+    def view(self, *shape, dtype=None, type=None):  # noqa: A002  (NumPy's names)
+        """torch's ``view(shape)``; NumPy's ``view()``, ``view(ndarray)`` (the same values) and
+        ``view(dtype)``, torch's too: the same bytes read as ``dtype`` (outside the graph)."""
         if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
-            return self.to(shape[0])
+            is_class = isinstance(shape[0], builtins.type) and issubclass(shape[0], np.ndarray)
+            dtype = dtype if is_class else shape[0]  # view(ndarray): the same values
+            shape = ()
+        if dtype is not None:
+            return _reinterpret(self, dtype)
+        if not shape:
+            return self.reshape(self.shape)
         shape = _dims(shape)
         known = int(np.prod([s for s in shape if s != -1]))
         n = self.numel()
@@ -134,7 +192,11 @@ class ShapeAndReductionMethods:
 
     reshape_as = view_as
 
-    def flatten(self, start_dim=0, end_dim=-1):
+    def flatten(self, start_dim=0, end_dim=-1, *, order="C"):
+        if isinstance(start_dim, str):  # NumPy's a.flatten(order)
+            order, start_dim = start_dim, 0
+        if order != "C":
+            return self.ravel(order)
         shape = list(self.shape)
         if not shape:
             return self.reshape(1)
@@ -142,8 +204,8 @@ class ShapeAndReductionMethods:
         start = start_dim % len(shape)
         return self.reshape(shape[:start] + [-1] + shape[end + 1:])
 
-    def ravel(self):
-        return self.reshape(-1)
+    def ravel(self, order="C"):
+        return self.reshape(-1, order=order)
 
     def t(self):
         if self.ndim < 2:
@@ -174,7 +236,8 @@ class ShapeAndReductionMethods:
     def unsqueeze(self, dim):
         return apply(np.expand_dims, self, dim, name="UnsqueezeBackward0")
 
-    def squeeze(self, dim=None):
+    def squeeze(self, dim=None, *, axis=None):
+        dim = _axis(dim, axis)
         if dim is None:
             return apply(np.squeeze, self, name="SqueezeBackward0")
         dims = tuple(d for d in (_dims((dim,)) if isinstance(dim, (tuple, list)) else (dim,))
@@ -226,18 +289,34 @@ class ShapeAndReductionMethods:
 
     # ------------------------------------------------------------ reductions
 
-    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
-        return _reduce(np.sum, self, _axis(dim, axis), keepdim or bool(keepdims), dtype)
+    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None,
+            initial=None, where=None):
+        keepdim, dtype = _numpy_dtype(keepdim, dtype)
+        out = _reduce(np.sum, _masked(self, where, np.sum), _axis(dim, axis),
+                      keepdim or bool(keepdims), dtype)
+        return _with_initial(out, np.sum, initial)
 
-    def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None,
+             where=None):
+        keepdim, dtype = _numpy_dtype(keepdim, dtype)
+        if where is not None:  # NumPy's: the sum of the elements kept over their count
+            kept = np.broadcast_to(host_of(where), tuple(self.shape))
+            count = np.sum(kept, axis=_axis(dim, axis), keepdims=keepdim or bool(keepdims))
+            total = self.sum(axis=_axis(dim, axis), keepdims=keepdim or bool(keepdims),
+                             dtype=dtype, where=where)
+            return total / asarray_like(count, self._data)
         if dtype is None:
             _floats_only(self, "mean(): could not infer output dtype. Input dtype must be either "
                          "a floating point or complex dtype. Got: {}")
         return _reduce(np.mean, self, _axis(dim, axis), keepdim or bool(keepdims), dtype)
 
-    def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None,
+             initial=None, where=None):
+        keepdim, dtype = _numpy_dtype(keepdim, dtype)
         name = "ProdBackward0" if _axis(dim, axis) is None else "ProdBackward1"
-        return _reduce(np.prod, self, _axis(dim, axis), keepdim or bool(keepdims), dtype, name)
+        out = _reduce(np.prod, _masked(self, where, np.prod), _axis(dim, axis),
+                      keepdim or bool(keepdims), dtype, name)
+        return _with_initial(out, np.prod, initial)
 
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
             ddof=None, keepdims=None):
@@ -253,11 +332,17 @@ class ShapeAndReductionMethods:
         return _reduce(np.std, self, _axis(dim, axis), keepdim or bool(keepdims), None,
                        "StdBackward0", ddof=ddof)
 
-    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return _extreme(np.max, np.argmax, self, dim, keepdim, axis, keepdims)
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None, initial=None,
+            where=None):
+        out = _extreme(np.max, np.argmax, _masked(self, where, np.max), dim, keepdim, axis,
+                       keepdims)
+        return _with_initial(out, np.max, initial)
 
-    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return _extreme(np.min, np.argmin, self, dim, keepdim, axis, keepdims)
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None, initial=None,
+            where=None):
+        out = _extreme(np.min, np.argmin, _masked(self, where, np.min), dim, keepdim, axis,
+                       keepdims)
+        return _with_initial(out, np.min, initial)
 
     def median(self, dim=None, keepdim=False):
         return _median(self, dim, keepdim)
@@ -268,17 +353,20 @@ class ShapeAndReductionMethods:
     def amin(self, dim=None, keepdim=False):
         return _reduce(registered(np.amin, np.min), self, dim, keepdim, None, "AminBackward0")
 
-    def argmax(self, dim=None, keepdim=False, *, axis=None):
-        return apply(np.argmax, self, axis=_axis(dim, axis), keepdims=keepdim)
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+        return apply(np.argmax, self, axis=_axis(dim, axis), keepdims=keepdim or keepdims)
 
-    def argmin(self, dim=None, keepdim=False, *, axis=None):
-        return apply(np.argmin, self, axis=_axis(dim, axis), keepdims=keepdim)
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+        return apply(np.argmin, self, axis=_axis(dim, axis), keepdims=keepdim or keepdims)
 
-    def sort(self, dim=-1, descending=False, stable=False):
+    def sort(self, dim=-1, descending=False, stable=False, *, axis=_UNSET, kind=None,
+             order=None):
         """``(values, indices)``: the values gathered with the table's ``take_along_axis``.
 
-        Under the compiler's tape fallback the code is NumPy's, where ``a.sort(axis)`` sorts
-        in place and returns None: so it does that there."""
+        Under the compiler's tape fallback the code is NumPy's, where ``a.sort(axis, kind)``
+        sorts in place and returns None: so it does that there (every sort is stable)."""
+        if _grad_state.fallback:
+            dim, descending = dim if axis is _UNSET else axis, False
         indices = self.argsort(dim, descending)
         values = apply(np.take_along_axis, self, indices._data, dim, name="SortBackward0")
         if _grad_state.fallback:
@@ -291,10 +379,16 @@ class ShapeAndReductionMethods:
         values get a zero gradient."""
         self._assign_result(apply(np.where, np.ones(self.shape, bool), value, self))
 
-    def argsort(self, dim=-1, descending=False, stable=False):
-        order = apply(np.argsort, self._data if not descending else -self._data, axis=dim,
-                      kind="stable")
-        return order
+    def argsort(self, dim=-1, descending=False, stable=False, *, axis=_UNSET, kind=None,
+                order=None):
+        """torch's ``argsort(dim, descending)``; NumPy's ``argsort(axis, kind)`` (``axis=None``
+        flattens) in the fallback's NumPy code."""
+        if axis is not _UNSET:
+            dim = axis
+        if _grad_state.fallback:
+            descending = False
+        return apply(np.argsort, self._data if not descending else -self._data, axis=dim,
+                     kind="stable")
 
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
         values, indices = self.sort(dim, descending=largest)
@@ -316,14 +410,15 @@ class ShapeAndReductionMethods:
 
         return rounded(self, decimals=decimals)
 
-    def cumsum(self, dim=None, *, axis=None):
-        return apply(np.cumsum, self, axis=_axis(dim, axis), name="CumsumBackward0")
+    def cumsum(self, dim=None, dtype=None, *, axis=None):
+        x = self if dtype is None else self.to(dtype)
+        return apply(np.cumsum, x, axis=_axis(dim, axis), name="CumsumBackward0")
 
-    def all(self, dim=None, keepdim=False):
-        return apply(np.all, self, axis=dim, keepdims=keepdim)
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+        return apply(np.all, self, axis=_axis(dim, axis), keepdims=keepdim or keepdims)
 
-    def any(self, dim=None, keepdim=False):
-        return apply(np.any, self, axis=dim, keepdims=keepdim)
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+        return apply(np.any, self, axis=_axis(dim, axis), keepdims=keepdim or keepdims)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         from .linalg import vector_norm

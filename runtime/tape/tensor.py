@@ -22,6 +22,7 @@ from .grad_mode import is_grad_enabled
 from .grad_mode import no_grad as _no_grad
 from .hooks import RemovableHandle, VersionCounter
 from .methods import ShapeAndReductionMethods, _dims
+from .ndarray_members import NdarrayMembers
 from .printing import tensor_repr
 from .views import VIEW_OF_LEAF, after_write, check_view_inplace, rebind
 
@@ -97,7 +98,7 @@ class _SizeInt(int):
         return self._shape if dim is None else self._shape[dim]
 
 
-class Tensor(ShapeAndReductionMethods):
+class Tensor(ShapeAndReductionMethods, NdarrayMembers):
     """A multi-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
@@ -492,8 +493,8 @@ class Tensor(ShapeAndReductionMethods):
     def bool(self):
         return self.to(_dt.bool)
 
-    def astype(self, dtype):
-        return self.to(dtype)
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        return self.to(dtype=dtype)  # (a string is a dtype here, never a device)
 
     def type_as(self, other):
         return self.to(other.dtype)
@@ -528,7 +529,7 @@ class Tensor(ShapeAndReductionMethods):
 
         return clone(self)
 
-    def copy(self):
+    def copy(self, order="C"):
         return self.clone()
 
     # ------------------------------------------------------------ in-place machinery

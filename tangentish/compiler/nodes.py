@@ -12,7 +12,7 @@ from tangentish.compiler import printer
 
 __all__ = ["load", "store", "const", "assign", "call", "attr", "unparse", "names_in", "is_atom",
            "stmt_copy", "expr_stmt", "clone", "gload", "generated", "index_value", "store_counts",
-           "walk", "scan", "statements", "Visitor", "Transformer"]
+           "walk", "scan", "statements", "in_order", "Visitor", "Transformer"]
 
 
 # The builders below make nodes as gast's constructor does (fields in the instance dict)
@@ -381,3 +381,13 @@ class Substitute(Transformer):
         if node.id == self.name and isinstance(node.ctx, gast.Load):
             return self.value
         return node
+
+
+def in_order(stmts: list[gast.stmt]):
+    """Every statement of ``stmts``, nested ones (in ifs and loops) included, in source
+    order (``statements`` is breadth first and faster)."""
+    for s in stmts:
+        yield s
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            yield from in_order(s.body)
+            yield from in_order(s.orelse)

@@ -38,9 +38,8 @@ from tangentish.compiler.nodes import (
     Substitute,
     Transformer,
     Visitor,
-    assign,
     call,
-    clone,
+    in_order,
     load,
     names_in,
     scan,
@@ -49,6 +48,7 @@ from tangentish.compiler.nodes import (
 )
 from tangentish.compiler.ops import op_of
 from tangentish.compiler.purity import pure_expr
+from tangentish.compiler.recompute import recompute_loop_values
 from tangentish.compiler.reverse import Adjoint, is_comment
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.accumulate import add_into
@@ -64,7 +64,7 @@ _PURE = {"copy", "const", "inert", "call", "getitem", "build", "append", "index_
 def optimize(adj: Adjoint) -> Adjoint:
     adj.adjoint = accumulate_in_place(adj)
     prune_stack(adj)
-    reread_items(adj)
+    recompute_loop_values(adj)
     save_shapes_only(adj)
     adj.adjoint = propagate_copies(adj.adjoint, adj)
     adj.adjoint = _empty_comments(merge_negations(adj.adjoint, _load_counts(adj.adjoint)))
@@ -509,59 +509,7 @@ def save_shapes_only(adj: Adjoint) -> None:
             s.value.args[0] = call(load(ref), [arg])
 
 
-def reread_items(adj: Adjoint) -> None:
-    """``x = items[i]`` at the top of a loop is read again in the reverse loop, not saved.
-
-    The loop variable ``i`` runs backwards in the reverse loop, and ``items`` does not change
-    inside the loop, so ``items[i]`` there is the value the primal had: its push and pop go.
-    """
-    primal_loops = {getattr(s, "tg_loop", None): s for s in _walk(adj.primal)
-                    if isinstance(s, gast.For)}
-    stores: dict[str, int] = {}
-    for s in _walk(adj.primal):
-        for n in scan(s if not isinstance(s, (gast.If, gast.For, gast.While)) else
-                           gast.Pass()):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                stores[n.id] = stores.get(n.id, 0) + 1
-    for loop in _walk(adj.adjoint):
-        forward = primal_loops.get(getattr(loop, "tg_loop", None)) if isinstance(
-            loop, gast.For) else None
-        if forward is None or loop.target.id != forward.target.id:
-            continue
-        assigned = names_in(forward, gast.Store)
-        body = forward.body
-        for k, s in enumerate(body[:-1]):
-            read = body[k + 1]
-            if not (getattr(s, "tg_push", None) and isinstance(read, gast.Assign)
-                    and read.targets[0].id == s.tg_push):
-                continue
-            value = read.value
-            if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
-                    and isinstance(value.slice, gast.Name)
-                    and value.slice.id == forward.target.id
-                    and value.value.id not in assigned
-                    and stores.get(s.tg_push) == 1):
-                continue
-            pops = [p for p in loop.body if getattr(p, "tg_pop", None) == s.tg_push]
-            if len(pops) != 1 or loop.body[-1] is not pops[0]:
-                continue
-            del body[k]
-            loop.body[-1:] = []
-            loop.body.insert(0, assign(s.tg_push, clone(value)))
-            break
-    pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
-    adj.preset = [p for p in adj.preset if p in pushed]
-    if not pushed:
-        adj.stack = None
-
-
-def _walk(stmts: list[gast.stmt]):
-    """Every statement, nested ones included (not expressions)."""
-    for s in stmts:
-        yield s
-        if isinstance(s, (gast.If, gast.For, gast.While)):
-            yield from _walk(s.body)
-            yield from _walk(s.orelse)
+_walk = in_order  # every statement, nested ones included (not expressions)
 
 
 def _loads(s: gast.stmt) -> set[str]:

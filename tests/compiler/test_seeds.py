@@ -11,16 +11,7 @@ import pytest
 
 import tangentish as tg
 from tangentish.checking import numerical_grad
-
-
-def check(f, args, backend, wrt=(0,)):
-    df = tg.grad(f, wrt=wrt, fallback="error")
-    got = df(*(backend.to(a) for a in args))
-    for k, g in zip(wrt, got):
-        want = numerical_grad(f, args, k)[0][0]
-        np.testing.assert_allclose(np.asarray(backend.back(g), dtype=float), want, rtol=1e-6,
-                                   atol=1e-7)
-    return tg.source(df)
+from tests.compiler.fd import grad_source as check
 
 
 def rosenbrock(x):

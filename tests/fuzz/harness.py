@@ -455,8 +455,6 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
             "gets no tangent; was hidden by T13's entry)", frozenset({"jvp", "hvp"}),
             features=frozenset({"falls_back"}), source=r"\bh\d+\(a\d+=",
             message="jvp vs|hvp vs"),
-    OpenBug("R1 (support: getitem_grad allocates in x's library, not the cotangent's)",
-            frozenset({"duck"}), source=r"np\.array\(", message="Implicit conversion"),
 )
 
 
