@@ -19,10 +19,11 @@ import weakref
 import numpy as np
 
 from ..support import index_set
-from .dispatch import apply
+from .dispatch import apply, raw
+from .hooks import VersionCounter
 
 __all__ = ["VIEW_PRIMITIVES", "mark_view", "rebase", "check_view_inplace", "after_write",
-           "rebind"]
+           "rebind", "write_fresh"]
 
 VIEW_PRIMITIVES = {operator.getitem, np.reshape, np.transpose, np.swapaxes, np.expand_dims,
                    np.squeeze}
@@ -114,14 +115,45 @@ def after_write(t) -> None:
     _recut_views(t, path)
 
 
-def _recut_views(base, skip) -> None:
+def _live_views(base) -> list:
+    """The views of ``base`` still alive (its list of them pruned of the dead)."""
     views = base._has_views
     if not views:
-        return
+        return []
     live = [v for v in (r() for r in views) if v is not None]
     views[:] = [weakref.ref(v) for v in live]
-    for v in live:
+    return live
+
+
+def _recut_views(base, skip) -> None:
+    for v in _live_views(base):
         if id(v) not in skip:
             _, prim, rest, kwargs = v._view
             rebind(v, apply(prim, base, *rest, name="AsStridedBackward0", **kwargs))
         _recut_views(v, skip)
+
+
+def write_fresh(t, value) -> None:
+    """``t[...] = value`` for NumPy code under the compiler's fallback when ``t`` shares its
+    memory with views: the whole group (the root base and every live view) moves to a copy
+    first, and the write goes there. Nodes that saved the old memory (``y = np.sin(t)`` before
+    ``t[:2] += x``) keep their values, as a tensor without views keeps them by getting fresh
+    memory (``Tensor._assign_result``); torch raises there instead (T4b), NumPy code may not.
+    The version stays: no node recorded the new memory, and those that recorded the old
+    memory read it unchanged."""
+    root = t
+    while root._view is not None:
+        root = root._view[0]
+    version, vc = root._vc.value, VersionCounter()
+    root._data, root._vc = np.copy(root._data, order="K"), vc
+    _repoint(root, vc)
+    t._write(value)
+    vc.value = version
+
+
+def _repoint(base, vc) -> None:
+    """Cut every live view of ``base`` again from its (new) memory, sharing counter ``vc``."""
+    for v in _live_views(base):
+        _, prim, rest, kwargs = v._view
+        v._data, v._vc = prim(base._data, *raw(rest), **raw(kwargs)), vc
+        _repoint(v, vc)
