@@ -168,6 +168,8 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
         result = _wrap(out)
         if spec.view and isinstance(args[0], Tensor):
             mark_view(result, prim, args, kwargs)
+        elif out.base is not None:
+            _mark_whole_view(result, args)
         entry = spec.entry
         kind = out.dtype.kind
         if (spec.constant or (entry is not None and entry.nondiff) or not _grad_state.enabled
@@ -270,6 +272,17 @@ def _plain_slots(n: int) -> tuple:
     return tuple((pos, None) for pos in range(n))
 
 
+def _mark_whole_view(result, args) -> None:
+    """``np.ravel(t)``, ``np.atleast_2d(t)``: NumPy's views of all of ``t``, reshapes of it for
+    autograd. Unmarked, they kept the old values when ``t`` was updated in place (fresh memory
+    under the fallback; a wrong history anyway); marked, the view machinery follows them."""
+    a, data = args[0] if args else None, result._data
+    if getattr(data, "base", True) is None:  # a fresh array (NumPy's, CuPy's): no view
+        return
+    if isinstance(a, Tensor) and getattr(data, "size", -1) == a._data.size:
+        mark_view(result, np.reshape, (a, tuple(data.shape)), _NO_KWARGS)
+
+
 def _wrap_other(prim, spec, args, kwargs, out):
     """``record`` for results other than one ndarray: NumPy scalars, tuples of arrays, CuPy
     or duck arrays. Returns (result, its Tensors or None when nothing is recorded, multi)."""
@@ -288,6 +301,8 @@ def _wrap_other(prim, spec, args, kwargs, out):
         result = results[0]
         if spec.view and isinstance(args[0], Tensor):
             mark_view(result, prim, args, kwargs)
+        else:
+            _mark_whole_view(result, args)
     else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
         result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
     entry = spec.entry

@@ -136,6 +136,65 @@ def add_at(x):  # exp saves its output, t * x its argument: both as they were be
     return np.sum(t * t) + np.sum(y * t)
 
 
+# Views: NumPy code writes into memory that views share. Under the fallback the whole group
+# (base and live views) moves to fresh memory before the write, so what ops saved stays; torch
+# raises there (T4b). Views made by np.ravel and the like are views of the whole array.
+
+def view_written(x):  # through a view, into a base sin saved
+    t = x * 0.5
+    v = t[:2]
+    y = np.sin(t)
+    v += x[:2]
+    return np.sum(t * y)
+
+
+def reversed_view(x):
+    t = x * 0.5
+    v = t[::-1]
+    y = v * v
+    v *= x
+    return np.sum(t * y)
+
+
+def sorted_view(x):
+    t = x * x + x
+    y = t * t
+    v = t[1:]
+    v.sort()
+    return np.sum(t * y)
+
+
+def row_of_a_matrix(x):
+    a = np.outer(x, x[::-1])
+    r = a[0]
+    y = np.sin(a)
+    r *= x
+    return np.sum(a * y)
+
+
+def reshaped(x):  # the view saved, its base written
+    t = x * 0.5
+    v = t.reshape(3, 1)
+    y = np.sin(v)
+    t += x
+    return np.sum(y * v)
+
+
+def ravelled(x):  # np.ravel's view sees the update (it kept the old values)
+    t = np.outer(x, x)
+    r = np.ravel(t)
+    y = r * r
+    t *= 2.0
+    return np.sum(r * y)
+
+
+def atleast_2d(x):
+    t = x * 1.0
+    r = np.atleast_2d(t)
+    t *= x
+    return np.sum(r * r)
+
+
 def scaled(x, *, scale):
     """A user's primitive with a keyword-only data argument (its rule reads it)."""
     return x * scale
@@ -157,7 +216,8 @@ def keyword_only(x):  # a saved keyword argument that no position can take
 
 PROGRAMS = [augassign_add, augassign_mul, augassign_sub_div, out_unary, out_binary, fill, sort,
             subscript, twice, matmul, multi_dot, in_a_list, where, add_at, keyword,
-            keyword_only]
+            keyword_only, view_written, reversed_view, sorted_view, row_of_a_matrix, reshaped,
+            ravelled, atleast_2d]
 #: The programs the compiler refuses (they reach the tape through the public API).
 REFUSED = [out_unary, out_binary, fill, sort, add_at]
 
