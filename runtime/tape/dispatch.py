@@ -163,13 +163,14 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
             a = args[0]
             if not (isinstance(a, Tensor) and a._data.dtype.type is np.float64):
                 out = _default_float(out, args)
-        if not out.flags.c_contiguous and not spec.keep_layout:
+        if not out.flags.c_contiguous and not spec.keep_layout and not (
+                out.base is not None and _strided_view(out, args)):
             out = np.ascontiguousarray(out)
         result = _wrap(out)
         if spec.view and isinstance(args[0], Tensor):
             mark_view(result, prim, args, kwargs)
         elif out.base is not None:
-            _mark_whole_view(result, args)
+            _mark_other_view(result, prim, args, kwargs)
         entry = spec.entry
         kind = out.dtype.kind
         if (spec.constant or (entry is not None and entry.nondiff) or not _grad_state.enabled
@@ -272,15 +273,29 @@ def _plain_slots(n: int) -> tuple:
     return tuple((pos, None) for pos in range(n))
 
 
-def _mark_whole_view(result, args) -> None:
-    """``np.ravel(t)``, ``np.atleast_2d(t)``: NumPy's views of all of ``t``, reshapes of it for
-    autograd. Unmarked, they kept the old values when ``t`` was updated in place (fresh memory
-    under the fallback; a wrong history anyway); marked, the view machinery follows them."""
+def _mark_other_view(result, prim, args, kwargs) -> None:
+    """A result sharing the memory of its Tensor argument, made by a function that is not a
+    view primitive: ``np.ravel(t)``, ``np.atleast_2d(t)`` (all of ``t``, in order: reshapes for
+    autograd) and, for NumPy code under the fallback, ``np.diagonal(t)``, ``np.flip(t)``
+    (followed when ``t`` is written; refused as the target of a write, views.py). Unmarked,
+    they kept the old values when ``t`` was updated in place (fresh memory under the
+    fallback; a wrong history anyway)."""
     a, data = args[0] if args else None, result._data
-    if getattr(data, "base", True) is None:  # a fresh array (NumPy's, CuPy's): no view
+    if getattr(data, "base", True) is None or not isinstance(a, Tensor):  # a fresh array
         return
-    if isinstance(a, Tensor) and getattr(data, "size", -1) == a._data.size:
+    flags = getattr(data, "flags", None)
+    if data.size == a._data.size and flags is not None and flags.c_contiguous:
         mark_view(result, np.reshape, (a, tuple(data.shape)), _NO_KWARGS)
+    elif _grad_state.fallback:
+        mark_view(result, prim, args, kwargs)
+
+
+def _strided_view(out, args) -> bool:
+    """Whether ``out`` is a view of its Tensor argument that NumPy code under the fallback
+    keeps as such (its layout too: a copy would not see later writes)."""
+    a = args[0] if args else None
+    return (_grad_state.fallback and isinstance(a, Tensor) and is_array(out)
+            and getattr(out, "base", True) is not None and _shares_memory(out, a._data))
 
 
 def _wrap_other(prim, spec, args, kwargs, out):
@@ -295,14 +310,15 @@ def _wrap_other(prim, spec, args, kwargs, out):
              for o in (out if multi else (out,))]
     if not all(is_array(o) for o in parts):
         return out, None, multi
-    outs = [_fresh_layout(_default_float(o, args), prim) for o in parts]
+    outs = [o if not multi and _strided_view(o, args) else
+            _fresh_layout(_default_float(o, args), prim) for o in parts]
     results = [Tensor._wrap(o) for o in outs]
     if not multi:
         result = results[0]
         if spec.view and isinstance(args[0], Tensor):
             mark_view(result, prim, args, kwargs)
         else:
-            _mark_whole_view(result, args)
+            _mark_other_view(result, prim, args, kwargs)
     else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
         result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
     entry = spec.entry
@@ -347,7 +363,7 @@ _NUMBERS = (float, int, complex)  # exact types: bool (an int subclass) is never
 
 from .keywords import by_position  # noqa: E402  (likewise)
 from .lists import lists_as_tensors  # noqa: E402  (likewise)
-from .views import VIEW_PRIMITIVES, mark_view  # noqa: E402  (views builds on apply)
+from .views import VIEW_PRIMITIVES, _shares_memory, mark_view  # noqa: E402  (likewise)
 
 
 def _fresh_layout(out, prim):

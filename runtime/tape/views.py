@@ -59,8 +59,15 @@ def mark_view(result, prim, args, kwargs) -> None:
 
 
 def check_view_inplace(t) -> None:
-    """torch refuses in-place writes through a view of a leaf that requires grad."""
+    """torch refuses in-place writes through a view of a leaf that requires grad; the tape
+    refuses those through a view it cannot put back (``np.diagonal(t)``, ``np.flip(t)``)."""
     while t._view is not None:
+        prim = t._view[1]
+        if prim not in VIEW_PRIMITIVES:
+            raise RuntimeError(
+                f"an in-place update of the result of {getattr(prim, '__name__', prim)}, a view "
+                "of its argument: the tape cannot write it back into the argument; update a "
+                "copy, or the argument itself")
         t = t._view[0]
     if t._grad_fn is None and t._requires_grad:
         raise RuntimeError(VIEW_OF_LEAF)

@@ -195,6 +195,22 @@ def atleast_2d(x):
     return np.sum(r * r)
 
 
+def diagonal(x):  # a strided view (np.diagonal's) sees the update
+    t = np.outer(x, x)
+    d = np.diagonal(t)
+    y = d * d
+    t *= 2.0
+    return np.sum(d * y) + np.sum(t)
+
+
+def flipped(x):
+    t = np.outer(x, x)
+    m = np.fliplr(t)
+    y = np.sin(m)
+    t[1] *= x
+    return np.sum(m * y)
+
+
 def scaled(x, *, scale):
     """A user's primitive with a keyword-only data argument (its rule reads it)."""
     return x * scale
@@ -217,7 +233,7 @@ def keyword_only(x):  # a saved keyword argument that no position can take
 PROGRAMS = [augassign_add, augassign_mul, augassign_sub_div, out_unary, out_binary, fill, sort,
             subscript, twice, matmul, multi_dot, in_a_list, where, add_at, keyword,
             keyword_only, view_written, reversed_view, sorted_view, row_of_a_matrix, reshaped,
-            ravelled, atleast_2d]
+            ravelled, atleast_2d, diagonal, flipped]
 #: The programs the compiler refuses (they reach the tape through the public API).
 REFUSED = [out_unary, out_binary, fill, sort, add_at]
 
@@ -275,6 +291,16 @@ def test_public_api_on_the_tape(f, backend):
     _close(backend.back(tg.hvp(f, backend.to(X.copy()), backend.to(V))), _hvp(f, X, V))
     hessian = np.stack([_hvp(f, X, e) for e in np.eye(3)], axis=1)
     _close(backend.back(tg.hessian(f)(backend.to(X.copy()))), hessian)
+
+
+def test_a_write_through_a_view_that_cannot_be_put_back_is_refused(backend):
+    def f(x):
+        t = x * 1.0
+        np.flip(t)[0] = x[1] ** 2  # NumPy writes t[2]; the tape could not follow it
+        return np.sum(t * t)
+
+    with pytest.raises(RuntimeError, match="the result of flip, a view of its argument"):
+        jvp_via_tape(f, (backend.to(X.copy()),), (backend.to(V),))
 
 
 # ---------------------------------------------------------------- autograd.Function
