@@ -363,6 +363,7 @@ _NUMBERS = (float, int, complex)  # exact types: bool (an int subclass) is never
 
 from .keywords import by_position  # noqa: E402  (likewise)
 from .lists import lists_as_tensors  # noqa: E402  (likewise)
+from .splits import SPLITS, split_views  # noqa: E402  (likewise)
 from .views import VIEW_PRIMITIVES, _shares_memory, mark_view  # noqa: E402  (likewise)
 
 
@@ -537,4 +538,6 @@ def array_function(func, types, args, kwargs):
         return Tensor._wrap(np.asarray(out) if isinstance(out, np.generic) else out)
     if kwargs:  # np.average(x, weights=w): recorded as np.average(x, None, w)
         args, kwargs = by_position(func, args, kwargs)
+    if func in SPLITS and _grad_state.fallback and args and isinstance(args[0], Tensor):
+        return split_views(func, *args, **kwargs)  # NumPy's parts are views
     return apply(func, *args, **kwargs)

@@ -211,6 +211,22 @@ def flipped(x):
     return np.sum(m * y)
 
 
+def split_parts(x):  # np.split's parts are views: each sees the update of the whole
+    t = np.outer(x, x)
+    p, q, r = np.split(t, 3)
+    y = q * q
+    t *= 2.0
+    return np.sum(p * y) + np.sum(r)
+
+
+def split_part_written(x):  # and the whole sees the update of a part
+    t = np.outer(x, x[::-1])
+    _, right = np.hsplit(t, [1])
+    y = np.sin(t)
+    right *= x[:, None]
+    return np.sum(t * y)
+
+
 def scaled(x, *, scale):
     """A user's primitive with a keyword-only data argument (its rule reads it)."""
     return x * scale
@@ -233,7 +249,7 @@ def keyword_only(x):  # a saved keyword argument that no position can take
 PROGRAMS = [augassign_add, augassign_mul, augassign_sub_div, out_unary, out_binary, fill, sort,
             subscript, twice, matmul, multi_dot, in_a_list, where, add_at, keyword,
             keyword_only, view_written, reversed_view, sorted_view, row_of_a_matrix, reshaped,
-            ravelled, atleast_2d, diagonal, flipped]
+            ravelled, atleast_2d, diagonal, flipped, split_parts, split_part_written]
 #: The programs the compiler refuses (they reach the tape through the public API).
 REFUSED = [out_unary, out_binary, fill, sort, add_at]
 
