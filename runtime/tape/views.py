@@ -148,6 +148,8 @@ def write_fresh(t, value) -> None:
     memory (``Tensor._assign_result``); torch raises there instead (T4b), NumPy code may not.
     The version stays: no node recorded the new memory, and those that recorded the old
     memory read it unchanged."""
+    if not getattr(getattr(t._data, "flags", None), "writeable", True):
+        t._write(value)  # read-only memory (np.broadcast_to's): NumPy refuses, and so does this
     root = t
     while root._view is not None:
         root = root._view[0]
