@@ -449,8 +449,6 @@ class OpenBug:
 TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
 OPEN_BUGS: tuple[OpenBug, ...] = (
-    OpenBug("T4b (tape, as torch: in-place update of an array whose view was saved)", TAPE,
-            features=frozenset({"array_inplace"}), message="modified by an inplace operation"),
     OpenBug("F9 (compiler, forward: a tape-site helper called with keyword arguments only "
             "gets no tangent; was hidden by T13's entry)", frozenset({"jvp", "hvp"}),
             features=frozenset({"falls_back"}), source=r"\bh\d+\(a\d+=",
