@@ -33,7 +33,7 @@ from tangentish.compiler.ops import op_of
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.accumulate import add_into, subtract_into
 from tangentish.runtime.backend import is_array
-from tangentish.runtime.support import unbroadcast, unreduce
+from tangentish.runtime.support import reduced_size, unbroadcast, unreduce
 
 __all__ = ["Shape", "pattern", "broadcast", "matmul", "infer", "shape_of", "elementwise", "reduced",
            "resolve"]
@@ -53,6 +53,8 @@ _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}
 #: helpers whose result has the shape of their argument ``k`` (``unbroadcast(g, x)``: x's,
 #: also for a number x)
 _SHAPED_LIKE = {unbroadcast: 1, unreduce: 1, helpers.zero_grad: 0}
+#: helpers that return a Python number (``np.mean``'s adjoint divides by ``reduced_size``)
+_NUMBERS = {reduced_size}
 _GAST_OPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
              gast.Div: operator.truediv, gast.Pow: operator.pow, gast.FloorDiv: operator.floordiv,
              gast.Mod: operator.mod, gast.MatMult: operator.matmul}
@@ -247,6 +249,8 @@ class _Shapes:
         if fn in _SHAPED_LIKE:
             k = _SHAPED_LIKE[fn]
             return self.of(args[k]) if len(args) > k else None
+        if fn in _NUMBERS:
+            return ()
         if fn is helpers.as_list and len(args) == 1:  # a loop over an array's rows: the list
             return self.of(args[0])  # is indexed like the array (``x = _t1[i]``); else unknown
         shapes = [self.of(a) for a in args]
