@@ -206,11 +206,12 @@ class SiteForwarder(Forwarder):
         kind = site_kind(op)
         if kind is None:
             return super().tangent_value(s, op)
-        if not any(self.operand(a) is not None for a in op.args):
-            return None
+        # keywords first: a call whose only active values are keywords has a tangent too
         if op.keywords and any(self.operand(v) is not None for _, v in op.keywords):
             raise error_at(getattr(s, "tg_loc", None), "tangentish cannot differentiate a "
                            f"keyword argument of {_name(_callee(op))} (pass it by position)")
+        if not any(self.operand(a) is not None for a in op.args):
+            return None
         args = gast.Tuple(elts=copy.deepcopy(list(op.args)), ctx=gast.Load())
         tangents = gast.Tuple(elts=[self.dense(a) for a in op.args], ctx=gast.Load())
         if kind == "tape":

@@ -49,8 +49,8 @@ import numpy as np
 
 from tangentish.compiler.activity import _SEQUENCE_PRIMS, Activity
 from tangentish.compiler.diagnostics import error_at
-from tangentish.compiler.inline import inline_rule
-from tangentish.compiler.nodes import assign, call, const, load, unparse
+from tangentish.compiler.inline import inline_rule, keyword_operand
+from tangentish.compiler.nodes import assign, call, load, unparse
 from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import Op, op_of, set_op, shape_only_arg
 from tangentish.compiler.reverse import comment
@@ -245,8 +245,7 @@ class Forwarder(gast.NodeTransformer):
             if k not in entry.argnames:
                 raise self.missing_rule(s, op, k)
             i = entry.argnames.index(k)
-            args = (positional + [const(None)] * (i - len(positional)))[:i] + [v]
-            rest = {kk: vv for kk, vv in keywords.items() if kk != k}
+            args, rest = keyword_operand(positional, keywords, entry.argnames, k)
             terms.append(self.rule_term(s, op, entry, i, [tv, y, *args], rest))
         terms = [t for t in terms if t is not None]
         if not terms:

@@ -54,6 +54,20 @@ def rule_expression(rule: Callable[..., Any]) -> gast.expr | None:
     return body[0].value
 
 
+def keyword_operand(positional: Sequence[gast.expr], keywords: dict[str, gast.expr],
+                    argnames: Sequence[str], k: str) -> tuple[list[gast.expr], dict]:
+    """The arguments for the rule of keyword operand ``k`` (``np.average(m, axis=1,
+    weights=w)``'s ``weights``) by position: the call's positional ones, then, up to ``k``'s
+    place in ``argnames``, the keyword given for each place (None where the call gives none),
+    then ``k``'s value; and the keywords left over."""
+    i = argnames.index(k)
+    rest = {name: v for name, v in keywords.items() if name != k}
+    args = list(positional[:i])
+    for name in argnames[len(args):i]:
+        args.append(rest.pop(name) if name in rest else const(None))
+    return args + [keywords[k]], rest
+
+
 def inline_rule(rule: Callable[..., Any], positional: Sequence[gast.expr],
                 keywords: dict[str, gast.expr], ns: Namespace) -> gast.expr:
     """``rule(*positional, **keywords)`` as an expression, inlined where possible.

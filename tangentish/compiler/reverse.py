@@ -41,7 +41,7 @@ from tangentish.compiler import shapes
 from tangentish.compiler.activity import Activity, assignments
 from tangentish.compiler.diagnostics import Location, error_at
 from tangentish.compiler.hoist import scalar_names
-from tangentish.compiler.inline import inline_rule
+from tangentish.compiler.inline import inline_rule, keyword_operand
 from tangentish.compiler.nodes import (
     Transformer,
     assign,
@@ -585,9 +585,7 @@ class Reverser:
                 rule = entry.vjp.get(i)
                 if rule is None:
                     raise self.missing_rule(s, op, i)
-                args = positional + [const(None)] * (i - len(positional))
-                rest = {kk: vv for kk, vv in keywords.items() if kk != k}
-                args = args[:i] + [v]
+                args, rest = keyword_operand(positional, keywords, entry.argnames, k)
                 g = inline_rule(rule, [dy, load(name), *args], rest, self.ns)
                 self.accumulate(out, init, v.id, g)
 

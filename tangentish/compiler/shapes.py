@@ -33,7 +33,7 @@ from tangentish.compiler.ops import op_of
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.accumulate import add_into, subtract_into
 from tangentish.runtime.backend import is_array
-from tangentish.runtime.support import unbroadcast, unreduce
+from tangentish.runtime.support import reduced_size, unbroadcast, unreduce
 
 __all__ = ["Shape", "pattern", "broadcast", "matmul", "infer", "shape_of", "elementwise", "reduced",
            "resolve"]
@@ -53,6 +53,11 @@ _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}
 #: helpers whose result has the shape of their argument ``k`` (``unbroadcast(g, x)``: x's,
 #: also for a number x)
 _SHAPED_LIKE = {unbroadcast: 1, unreduce: 1, helpers.zero_grad: 0}
+#: helpers that return a Python number (``np.mean``'s adjoint divides by ``reduced_size``)
+_NUMBERS = {reduced_size}
+#: array constructors: of a shape argument, and of another array's shape
+_CREATED = {np.zeros, np.ones, np.empty, np.full}
+_CREATED_LIKE = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 _GAST_OPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
              gast.Div: operator.truediv, gast.Pow: operator.pow, gast.FloorDiv: operator.floordiv,
              gast.Mod: operator.mod, gast.MatMult: operator.matmul}
@@ -204,6 +209,10 @@ class _Shapes:
     def __init__(self, env: Mapping[str, Any], objects: Mapping[str, Any], ints: set[str],
                  containers: Mapping[str, tuple] | None = None):
         self.env, self.objects, self.ints = env, objects, ints
+        #: names bound once to a size of an argument (``n = x.shape[0]``): its symbol
+        self.dims: dict[str, str] = {}
+        #: names bound once to an array's ``.shape``: that shape
+        self.shapes: dict[str, tuple] = {}
         #: dict and list arguments: their leaves' shapes (``pattern``)
         self.containers = containers or {}
 
@@ -235,6 +244,49 @@ class _Shapes:
             return self.subscript(node)
         return None
 
+    def created(self, shape: gast.expr) -> Any:
+        """The shape ``np.zeros(shape)`` makes: ``x.shape``, a size the arguments' pattern
+        names (``x.shape[0]``, a name holding one, 1), or a tuple of those."""
+        if isinstance(shape, gast.Attribute) and shape.attr == "shape":
+            return self.of(shape.value)
+        if isinstance(shape, gast.Name) and shape.id in self.shapes:
+            return self.shapes[shape.id]
+        sizes = shape.elts if isinstance(shape, gast.Tuple) else [shape]
+        dims = [self.dim(d) for d in sizes]
+        if _PENDING in dims:
+            return _PENDING
+        return None if None in dims else tuple(dims)
+
+    def dim(self, node: gast.expr) -> Any:
+        """The symbolic size ``node`` holds (``x.shape[-1]``, a name ``infer`` saw bound to
+        one, the literal 1), else None."""
+        if isinstance(node, gast.Name):
+            return self.dims.get(node.id)
+        if isinstance(node, gast.Constant):
+            return _ONE if type(node.value) is int and node.value == 1 else None
+        if not (isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Constant)
+                and type(node.slice.value) is int):
+            return None
+        value, i = node.value, node.slice.value
+        if isinstance(value, gast.Attribute) and value.attr == "shape":
+            x = self.of(value.value)
+        elif isinstance(value, gast.Name) and value.id in self.shapes:  # _t1 = x.shape
+            x = self.shapes[value.id]
+        else:
+            return None
+        if x is None or x is _PENDING:
+            return x
+        return x[i] if -len(x) <= i < len(x) else None
+
+    def shape_tuple(self, node: gast.expr) -> Any:
+        """The shape ``x.shape`` holds, for an ``x`` of known shape, or a tuple of sizes
+        (``(n, 1)``) would give an array (else None)."""
+        if isinstance(node, gast.Tuple):
+            return self.created(node)
+        if not (isinstance(node, gast.Attribute) and node.attr == "shape"):
+            return None
+        return self.of(node.value)
+
     def count(self, array: gast.expr) -> Any:
         """``()`` for ``x.shape[0]``, ``x.size``, ``x.ndim`` of an array of known shape (an int;
         of anything else, who knows)."""
@@ -247,8 +299,14 @@ class _Shapes:
         if fn in _SHAPED_LIKE:
             k = _SHAPED_LIKE[fn]
             return self.of(args[k]) if len(args) > k else None
+        if fn in _NUMBERS:
+            return ()
         if fn is helpers.as_list and len(args) == 1:  # a loop over an array's rows: the list
             return self.of(args[0])  # is indexed like the array (``x = _t1[i]``); else unknown
+        if fn in _CREATED_LIKE and args and not any(k.arg == "shape" for k in keywords):
+            return self.of(args[0])
+        if fn in _CREATED and args:
+            return self.created(args[0])
         shapes = [self.of(a) for a in args]
         if _PENDING in shapes:
             return _PENDING
@@ -397,10 +455,17 @@ def infer(norm: Normalized, known: Mapping[str, Shape | None]) -> dict[str, Shap
         if _is_container(env[p]):
             env[p] = None
     walker = _Shapes(env, objects, ints, containers)
+    once = {name for name, _ in assigns if sum(n == name for n, _ in assigns) == 1} - other
     changed = True
     while changed:
         changed = False
         for name, value in assigns:
+            dim = walker.dim(value) if name in once else None
+            if dim is not None and dim is not _PENDING and walker.dims.get(name) != dim:
+                walker.dims[name], changed = dim, True
+            held = walker.shape_tuple(value) if name in once else None
+            if held is not None and held is not _PENDING and walker.shapes.get(name) != held:
+                walker.shapes[name], changed = held, True
             if name in numbers or env[name] is None:
                 continue
             shape = walker.of(value)
