@@ -448,12 +448,7 @@ class OpenBug:
 
 TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
-OPEN_BUGS: tuple[OpenBug, ...] = (
-    OpenBug("F9 (compiler, forward: a tape-site helper called with keyword arguments only "
-            "gets no tangent; was hidden by T13's entry)", frozenset({"jvp", "hvp"}),
-            features=frozenset({"falls_back"}), source=r"\bh\d+\(a\d+=",
-            message="jvp vs|hvp vs"),
-)
+OPEN_BUGS: tuple[OpenBug, ...] = ()
 
 
 def known_bug(method: str, features: frozenset[str], source: str, failure: str) -> OpenBug | None:
