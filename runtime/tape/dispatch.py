@@ -281,7 +281,7 @@ def _mark_other_view(result, prim, args, kwargs) -> None:
     they kept the old values when ``t`` was updated in place (fresh memory under the
     fallback; a wrong history anyway)."""
     a, data = args[0] if args else None, result._data
-    if getattr(data, "base", True) is None or not isinstance(a, Tensor):  # a fresh array
+    if not (isinstance(a, Tensor) and _view_of(data, a._data)):
         return
     flags = getattr(data, "flags", None)
     if data.size == a._data.size and flags is not None and flags.c_contiguous:
@@ -294,8 +294,20 @@ def _strided_view(out, args) -> bool:
     """Whether ``out`` is a view of its Tensor argument that NumPy code under the fallback
     keeps as such (its layout too: a copy would not see later writes)."""
     a = args[0] if args else None
-    return (_grad_state.fallback and isinstance(a, Tensor) and is_array(out)
-            and getattr(out, "base", True) is not None and _shares_memory(out, a._data))
+    return _grad_state.fallback and isinstance(a, Tensor) and _view_of(out, a._data)
+
+
+def _view_of(out, data) -> bool:
+    """Whether array ``out`` shares memory with ``data`` (asked of its library: a CuPy array
+    with a base may be a view of a temporary of the call)."""
+    if getattr(out, "base", True) is None:  # a fresh array (NumPy's, CuPy's)
+        return False
+    if type(out) is np.ndarray:
+        return type(data) is np.ndarray and np.may_share_memory(out, data)
+    try:
+        return is_array(out) and bool(np.may_share_memory(out, data))
+    except (TypeError, NotImplementedError):
+        return False
 
 
 def _wrap_other(prim, spec, args, kwargs, out):
@@ -364,7 +376,7 @@ _NUMBERS = (float, int, complex)  # exact types: bool (an int subclass) is never
 from .keywords import by_position  # noqa: E402  (likewise)
 from .lists import lists_as_tensors  # noqa: E402  (likewise)
 from .splits import SPLITS, split_views  # noqa: E402  (likewise)
-from .views import VIEW_PRIMITIVES, _shares_memory, mark_view  # noqa: E402  (likewise)
+from .views import VIEW_PRIMITIVES, mark_view  # noqa: E402  (views builds on apply)
 
 
 def _fresh_layout(out, prim):
