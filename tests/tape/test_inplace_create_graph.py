@@ -227,6 +227,14 @@ def split_part_written(x):  # and the whole sees the update of a part
     return np.sum(t * y)
 
 
+def add_at_a_view(x):  # the base's history gets the sums too (its gradient missed them)
+    t = x * 1.0
+    v = t[:2]
+    y = np.sin(t)
+    np.add.at(v, [0, 0], x[2])
+    return np.sum(t * t) + np.sum(t * y)
+
+
 def scaled(x, *, scale):
     """A user's primitive with a keyword-only data argument (its rule reads it)."""
     return x * scale
@@ -249,7 +257,8 @@ def keyword_only(x):  # a saved keyword argument that no position can take
 PROGRAMS = [augassign_add, augassign_mul, augassign_sub_div, out_unary, out_binary, fill, sort,
             subscript, twice, matmul, multi_dot, in_a_list, where, add_at, keyword,
             keyword_only, view_written, reversed_view, sorted_view, row_of_a_matrix, reshaped,
-            ravelled, atleast_2d, diagonal, flipped, split_parts, split_part_written]
+            ravelled, atleast_2d, diagonal, flipped, split_parts, split_part_written,
+            add_at_a_view]
 #: The programs the compiler refuses (they reach the tape through the public API).
 REFUSED = [out_unary, out_binary, fill, sort, add_at]
 
@@ -401,5 +410,23 @@ def test_torch_raises_or_agrees(name, saving):
     if isinstance(expect, str):
         assert got == expect  # "one of the variables needed ... modified by an inplace op"
         return
+    for g, e in zip(got, expect):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
+
+
+def test_add_at_a_view_as_torch_index_put():
+    """torch's API on the tape (no fallback): ``np.add.at`` into a view, as torch's
+    ``index_put_(accumulate=True)``, reaches the base's gradient."""
+    def run(T, add):
+        x = T.tensor(X, requires_grad=True)
+        t = x * 1.0
+        add(t[:2], x[2])
+        (g,) = T.autograd.grad((t * t.sin()).sum(), x, create_graph=True)
+        (h,) = T.autograd.grad((g * T.tensor(V)).sum(), x)
+        return g.detach().numpy(), h.numpy()
+
+    got = run(tg, lambda v, a: np.add.at(v, [0, 0], a))
+    expect = run(torch, lambda v, a: v.index_put_((torch.tensor([0, 0]),), a.expand(2),
+                                                  accumulate=True))
     for g, e in zip(got, expect):
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
