@@ -241,6 +241,8 @@ class _Shapes:
         if isinstance(node, gast.Subscript):
             if isinstance(node.value, gast.Attribute) and node.value.attr == "shape":
                 return self.count(node.value.value) if self.is_int(node.slice) else None
+            if isinstance(node.value, gast.Name) and node.value.id in self.shapes:
+                return () if self.is_int(node.slice) else None  # _t1 = x.shape; _t1[-1]
             return self.subscript(node)
         return None
 
@@ -264,10 +266,9 @@ class _Shapes:
             return self.dims.get(node.id)
         if isinstance(node, gast.Constant):
             return _ONE if type(node.value) is int and node.value == 1 else None
-        if not (isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Constant)
-                and type(node.slice.value) is int):
+        if not (isinstance(node, gast.Subscript) and type(_literal(node.slice)) is int):
             return None
-        value, i = node.value, node.slice.value
+        value, i = node.value, _literal(node.slice)
         if isinstance(value, gast.Attribute) and value.attr == "shape":
             x = self.of(value.value)
         elif isinstance(value, gast.Name) and value.id in self.shapes:  # _t1 = x.shape
@@ -362,8 +363,8 @@ class _Shapes:
         return tuple(dims) + tuple(rest)
 
     def is_int(self, index: gast.expr) -> bool:
-        if isinstance(index, gast.Constant):
-            return isinstance(index.value, int) and not isinstance(index.value, bool)
+        if isinstance(index, (gast.Constant, gast.UnaryOp)):
+            return type(_literal(index)) is int  # x[0], x.shape[-1]
         return isinstance(index, gast.Name) and index.id in self.ints
 
     def leaf(self, container: tuple, index: gast.expr, is_int: bool) -> Shape | None:

@@ -143,6 +143,21 @@ def test_a_state_made_of_zeros_is_known(backend):
                                    atol=1e-8)
 
 
+def attention(q, k, v):
+    d = q.shape[-1]
+    s = q @ k.T / np.sqrt(d)
+    p = np.exp(s - np.max(s, axis=-1, keepdims=True))
+    return np.sum((p / np.sum(p, axis=-1, keepdims=True) @ v) ** 2)
+
+
+def test_a_size_read_with_a_negative_index(backend):
+    rng = np.random.default_rng(5)
+    args = (rng.normal(size=(6, 4)), rng.normal(size=(7, 4)), rng.normal(size=(7, 3)))
+    df = tg.grad(attention, wrt=(0, 1, 2), fallback="error")
+    check(df, attention, args, backend, (0, 1, 2))
+    assert "unbroadcast(" not in tg.source(df)
+
+
 def test_counts_new_axes_and_full_reductions():
     norm = front_end(_counts)
     known = dict(zip(norm.params, shapes.pattern((np.zeros((5, 3)), np.zeros(4)))))
