@@ -21,6 +21,7 @@ rules do not model is unknown (None), and the dynamic code stays.
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -456,7 +457,8 @@ def infer(norm: Normalized, known: Mapping[str, Shape | None]) -> dict[str, Shap
         if _is_container(env[p]):
             env[p] = None
     walker = _Shapes(env, objects, ints, containers)
-    once = {name for name, _ in assigns if sum(n == name for n, _ in assigns) == 1} - other
+    stores = Counter(name for name, _ in assigns)
+    once = {name for name, count in stores.items() if count == 1} - other
     changed = True
     while changed:
         changed = False
