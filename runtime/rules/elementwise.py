@@ -853,6 +853,8 @@ NONDIFF = (
     np.logical_and, np.logical_or, np.logical_xor, np.logical_not, operator.not_, operator.truth,
     np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift, np.right_shift,
     operator.and_, operator.or_, operator.xor, operator.invert,
+    # np.clip's masks (its rules read them; forward over a gradient of np.clip meets them)
+    clip_passes, clip_hits_min, clip_hits_max,
 )
 
 defnondiff(*NONDIFF)

@@ -54,6 +54,10 @@ def raw(a):
 
 def apply(prim, *args, name=None, **kwargs):
     """``prim(*args, **kwargs)`` on raw arrays, recorded on the tape when a Tensor needs grad."""
+    if prim in SEQUENCE_PRIMITIVES and args and type(args[0]) is list:
+        # the node keeps the items as they are now: NumPy code may append to the list later,
+        # and a create_graph backward (hvp) reads what the node kept
+        args = (list(args[0]),) + args[1:]
     try:
         raw_args = [a._data if isinstance(a, Tensor) else _raw_list(
             a, prim in SEQUENCE_PRIMITIVES) if type(a) in _SEQUENCES else a for a in args]

@@ -430,3 +430,19 @@ def test_add_at_a_view_as_torch_index_put():
                                                   accumulate=True))
     for g, e in zip(got, expect):
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
+
+
+def _concatenated_then_appended(x):
+    parts = [np.sin(x), x * x]
+    t = np.concatenate(parts)
+    parts.append(x)  # after the call: the node keeps the two parts it was given
+    return np.sum(t * t)
+
+
+def test_a_list_appended_to_after_concatenate():
+    """Found by fuzz4: a create_graph backward split np.concatenate's gradient by the list as
+    it was at backward time (three parts, not two): hvp on the tape raised."""
+    x, v = np.array([0.3, -0.4, 0.8]), np.array([1.0, 0.5, -0.3])
+    got = hvp_via_tape(_concatenated_then_appended, (x,), 0, v)
+    g, eps = tg.grad(_concatenated_then_appended), 1e-6
+    np.testing.assert_allclose(got, (g(x + eps * v) - g(x - eps * v)) / (2 * eps), rtol=1e-5)
