@@ -87,8 +87,8 @@ def writes_subscripts(source: str) -> bool:
 class _Probe(ast.NodeTransformer):
     """Rewrites ``a > b`` / ``a < b`` (chained too) into ``_compare(a, b, op)``, and the kinks
     ``abs(a)``, ``max(a, b)``, ``min(a, b)``, ``max([a, b, c])``, ``np.max([a, b], axis=0)``,
-    ``np.min``, ``t.sort()`` into ``_abs``/``_max``/``_min``/``_npmax``/``_npmin``/``_sort``, so
-    margins can be recorded."""
+    ``np.min``, ``np.clip``, ``t.sort()`` into ``_abs``/``_max``/``_min``/``_npmax``/``_npmin``/
+    ``_npclip``/``_sort``, so margins can be recorded."""
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
@@ -96,7 +96,7 @@ class _Probe(ast.NodeTransformer):
         if isinstance(func, ast.Name) and func.id in ("abs", "max", "min"):
             node.func = ast.Name("_" + func.id, ast.Load())
         elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-              and func.value.id == "np" and func.attr in ("max", "min", "amax", "amin")):
+              and func.value.id == "np" and func.attr in ("max", "min", "amax", "amin", "clip")):
             node.func = ast.Name("_np" + func.attr.lstrip("a"), ast.Load())
         elif isinstance(func, ast.Attribute) and func.attr == "sort" and not node.args:
             node.args, node.func = [func.value], ast.Name("_sort", ast.Load())
@@ -147,13 +147,19 @@ def condition_margin(source: str, args: tuple[Any, ...], name: str = "f") -> flo
         _gap(args[0] if len(args) == 1 else args)
         return min(*args)
 
-    def _npmax(values: Any, axis: Any = None) -> Any:
+    def _npmax(values: Any, axis: Any = None, keepdims: bool = False) -> Any:
         _gap(values, axis)
-        return np.max(values, axis=axis)
+        return np.max(values, axis=axis, keepdims=keepdims)
 
-    def _npmin(values: Any, axis: Any = None) -> Any:
+    def _npmin(values: Any, axis: Any = None, keepdims: bool = False) -> Any:
         _gap(values, axis)
-        return np.min(values, axis=axis)
+        return np.min(values, axis=axis, keepdims=keepdims)
+
+    def _npclip(x: Any, a_min: Any = None, a_max: Any = None) -> Any:
+        for bound in (a_min, a_max):  # the kinks: x at either bound
+            if bound is not None:
+                _kink(x, bound)
+        return np.clip(x, a_min, a_max)
 
     def _sort(array: Any) -> None:
         _gap(array, -1)
@@ -162,7 +168,7 @@ def condition_margin(source: str, args: tuple[Any, ...], name: str = "f") -> flo
     tree = ast.fix_missing_locations(_Probe().visit(ast.parse(source)))
     namespace: dict[str, Any] = {"_compare": _compare, "_abs": _abs, "_max": _max,
                                  "_min": _min, "_npmax": _npmax, "_npmin": _npmin,
-                                 "_sort": _sort}
+                                 "_npclip": _npclip, "_sort": _sort}
     exec(compile(tree, "<fuzz probe>", "exec"), namespace)
     namespace[name](*copy.deepcopy(args))
     return min(margins)
@@ -446,6 +452,10 @@ class OpenBug:
                 and (not self.message or re.search(self.message, failure) is not None))
 
 
+#: Program features autograd cannot differentiate: in-place calls, ``np.average`` (no VJP for
+#: its values) and ``np.clip`` with active bounds (tests/fuzz/reductions.py).
+NO_AUTOGRAD = frozenset({"inplace_call", "average", "clip"})
+
 TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
 OPEN_BUGS: tuple[OpenBug, ...] = (
@@ -457,6 +467,10 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
             features=frozenset({"falls_back"}),
             source=r"\w(\[[^]]*\])? [-+*]= |out=|\.fill\(|\.sort\(\)",
             message="jvp vs|hvp vs"),
+    OpenBug("T17 (tape: an active value passed by keyword, np.average(x, weights=w) or "
+            "np.clip(x, a_min=lo), gets a zero gradient)", TAPE,
+            features=frozenset({"average", "clip"}),
+            source=r"weights=|a_min=(?!None)|a_max=(?!None)"),
 )
 
 
@@ -476,7 +490,7 @@ def check(case: Case, methods: dict[str, Callable[..., tuple[Any, ...]]],
     source = Path(case.module.__file__).read_text()
     results: dict[str, Any] = {"events": []}
     for name, method in methods.items():
-        if name == "autograd" and (writes_subscripts(source) or "inplace_call" in features):
+        if name == "autograd" and (writes_subscripts(source) or features & NO_AUTOGRAD):
             continue
         try:
             got = _run_method(case, name, method, results["events"])
