@@ -22,13 +22,13 @@ from tests.fuzz.programs import M, S, Scope, V
 from tests.fuzz.reductions import ShapeWriter
 
 #: Statement kinds of this module.
-COUNTER_STATEMENTS = ("counter_loop", "nested_counters")
+COUNTER_STATEMENTS = ("counter_loop", "nested_counters", "counter_while")
 
 
 class CounterWriter(ShapeWriter):
     """``ShapeWriter`` plus the loops above."""
 
-    def _range(self, sc: Scope) -> tuple[str, int]:
+    def _bound(self, sc: Scope) -> tuple[str, int]:
         """A loop bound as text, and its value (at most 3: every counter indexes a vector)."""
         options = [("2", 2), ("3", 3), ("1", 1)]
         options += [("k", 2)] if "k" in sc.loop_ints else []  # k is 1 or 2
@@ -38,6 +38,15 @@ class CounterWriter(ShapeWriter):
             elif t == M:
                 options += [(f"{name}.shape[0]", 2), (f"{name}.shape[1]", 3), (f"len({name})", 2)]
         return self.pick(options)
+
+    def _range(self, sc: Scope) -> tuple[str, int]:
+        """``range(..)`` whose values all lie in ``range(n)`` (at least one), and ``n``: from 0
+        or 1, forwards, backwards or by twos."""
+        text, n = self._bound(sc)
+        forms = [f"range({text})", f"range({text})", f"range({text} - 1, -1, -1)",
+                 f"range(0, {text}, 2)"]
+        forms += [f"range(1, {text})"] if n >= 2 else []
+        return self.pick(forms), n
 
     def _derive(self, inner: Scope, i: str, n: int) -> None:
         """One counter computed from ``i`` (values in ``range(n)``), with its bound."""
@@ -91,7 +100,7 @@ class CounterWriter(ShapeWriter):
         be kept, not recomputed."""
         name = self.pick(arrays)
         self.features.add("read_array_changed")
-        if name in sc.fresh and self.coin():
+        if name in sc.fresh and name in inner.fresh and self.coin():
             index = self.index(inner, 3 if sc.vars[name] == V else 2)
             self.features.add("array_inplace")
             self.emit(f"{name}[{index}] {self.pick(['+=', '*=', '='])} 0.5 * np.tanh({acc})")
@@ -104,10 +113,17 @@ class CounterWriter(ShapeWriter):
             return self.st_assign(sc, depth)
         self.features.add("for")
         acc, i = self.new_name("s"), self.new_name("i")
-        bound_text, n = self._range(sc)
-        self.emit(f"{acc} = {self.expr(sc, S, 1)}")
-        self.emit(f"for {i} in range({bound_text}):")
         inner = sc.child(in_loop=True)
+        if self.coin(0.25):  # the counter of an enumerate, beside a float or a row
+            source = self.pick(arrays)
+            item = self._item(inner, S if sc.vars[source] == V else V)
+            header, n = f"{i}, {item} in enumerate({source})", {V: 3, M: 2}[sc.vars[source]]
+            inner.fresh.discard(source)  # not written while walked
+        else:
+            values, n = self._range(sc)
+            header = f"{i} in {values}"
+        self.emit(f"{acc} = {self.expr(sc, S, 1)}")
+        self.emit(f"for {header}:")
         inner.loop_ints[i] = n
         inner.vars[acc] = S
         self.indent += 1
@@ -123,15 +139,46 @@ class CounterWriter(ShapeWriter):
         self.emit(f"{acc} = {acc} + {' * '.join(terms)}")
         if change and self.coin():
             self._change(sc, inner, arrays, acc)
+        counters = dict(inner.loop_ints)  # bound in every iteration, before any break
         self.block(inner, depth + 1, self.draw_count() - 2)
         self.indent -= 1
-        self._after(sc, inner, acc, n)
+        self._after(sc, counters, acc)
+        if self.coin(0.2):  # changed after the loop: the reverse loop must see the old items
+            self._change(sc, sc, [a for a in arrays if a in sc.vars], acc)
 
-    def _after(self, sc: Scope, inner: Scope, acc: str, n: int) -> None:
-        """The accumulator and (when the loop surely ran) the counters live on after it."""
+    def st_counter_while(self, sc: Scope, depth: int) -> None:
+        """A counter kept by hand: ``c = 0; while c < n: ..; c += 1`` (not a ``for`` counter:
+        its arithmetic reads a value the loop changes)."""
+        arrays = self._readable(sc)
+        if not arrays or depth >= self.max_depth:
+            return self.st_assign(sc, depth)
+        self.features |= {"while", "counter_while"}
+        acc, c = self.new_name("s"), self.new_name("c")
+        text, n = self._bound(sc)
+        self.emit(f"{acc} = {self.expr(sc, S, 1)}")
+        self.emit(f"{c} = 0")
+        self.emit(f"while {c} < {text}:")
+        inner = sc.child(in_loop=True)
+        inner.loop_ints[c] = n
+        inner.vars[acc] = S
+        self.indent += 1
+        for _ in range(self.draw_count() - 2):
+            self._derive(inner, c, n)
+        terms = [self._read_item(inner, arrays, depth) for _ in range(self.draw_count() - 1)]
+        self.emit(f"{acc} = {acc} + {' * '.join(terms)}")
+        self.emit(self.pick([f"{c} += 1", f"{c} = {c} + 1"]))
+        del inner.loop_ints[c]  # now up to n: no longer an index (a continue below is safe)
+        counters = dict(inner.loop_ints)
+        self.block(inner, depth + 1, self.draw_count() - 2)
+        self.indent -= 1
+        self._after(sc, counters, acc)
+
+    def _after(self, sc: Scope, bound: dict[str, int], acc: str) -> None:
+        """The accumulator, and the counters ``bound`` at the top of every iteration (each loop
+        runs at least once), live on after the loop."""
         sc.vars[acc] = S
-        if n >= 1:
-            counters = {k: b for k, b in inner.loop_ints.items() if k not in sc.loop_ints}
+        counters = {k: b for k, b in bound.items() if k not in sc.loop_ints}
+        if counters:
             sc.loop_ints.update(counters)
             vectors = sorted(n for n, t in sc.vars.items() if t == V)
             small = sorted(k for k, b in counters.items() if b <= 3)
@@ -153,6 +200,8 @@ class CounterWriter(ShapeWriter):
         outer.loop_ints[i] = 2
         outer.vars[acc] = S
         self.indent += 1
+        if self.coin(0.2):  # the matrix changed between inner loops
+            self._change(sc, outer, [m], acc)
         if self.coin(0.4):  # a row's tail read at the outer counter
             self.emit(f"{acc} = {acc} + np.sum({m}[{i}, 1:] ** 2)")
             self.features.add("counter_slice")
@@ -164,8 +213,12 @@ class CounterWriter(ShapeWriter):
         inner.vars[v] = S
         if self.coin(0.4):
             self._derive(inner, j, 3)
+        if self.coin(0.3):  # from both counters
+            both = self.new_name("j")
+            self.emit(f"{both} = ({i} + {j}) % 3")
+            inner.loop_ints[both] = 3
         other = self._read_item(inner, self._readable(inner), depth)
         self.emit(f"{acc} = {acc} + {v} * {other}")
         self.block(inner, depth + 2, self.draw_count() - 2)
         self.indent -= 2
-        self._after(sc, outer, acc, 2)
+        self._after(sc, {i: 2}, acc)

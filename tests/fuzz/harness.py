@@ -468,7 +468,8 @@ OPEN_BUGS: tuple[OpenBug, ...] = (
             source=r"\w(\[[^]]*\])? [-+*]= |out=|\.fill\(|\.sort\(\)",
             message="jvp vs|hvp vs"),
     OpenBug("T17 (tape: an active value passed by keyword, np.average(x, weights=w) or "
-            "np.clip(x, a_min=lo), gets a zero gradient)", TAPE,
+            "np.clip(x, a_min=lo), gets a zero gradient; hvp of np.clip runs on the tape)",
+            TAPE | {"hvp"},
             features=frozenset({"average", "clip"}),
             source=r"weights=|a_min=(?!None)|a_max=(?!None)"),
 )
