@@ -100,10 +100,13 @@ class CounterWriter(ShapeWriter):
         be kept, not recomputed."""
         name = self.pick(arrays)
         self.features.add("read_array_changed")
-        if name in sc.fresh and name in inner.fresh and self.coin():
+        if name in sc.fresh and name in inner.fresh and self.coin(0.6):
             index = self.index(inner, 3 if sc.vars[name] == V else 2)
             self.features.add("array_inplace")
-            self.emit(f"{name}[{index}] {self.pick(['+=', '*=', '='])} 0.5 * np.tanh({acc})")
+            if self.coin():
+                self.emit(f"{name}[{index}] {self.pick(['+=', '*=', '='])} 0.5 * np.tanh({acc})")
+            else:  # all of it, in place
+                self.emit(f"{name} {self.pick(['+=', '*='])} 0.5 * np.tanh({acc})")
         else:
             self.emit(f"{name} = {self.pick(['np.sin', 'np.tanh'])}({name}) + 0.1 * {acc}")
 
@@ -113,6 +116,10 @@ class CounterWriter(ShapeWriter):
             return self.st_assign(sc, depth)
         self.features.add("for")
         acc, i = self.new_name("s"), self.new_name("i")
+        running = self.new_name("c") if self.coin(0.2) else None
+        if running:  # an int carried from one iteration to the next: not the counter's
+            self.emit(f"{running} = {self.pick([0, 1, 2])}")
+            sc.loop_ints[running] = 3
         inner = sc.child(in_loop=True)
         if self.coin(0.25):  # the counter of an enumerate, beside a float or a row
             source = self.pick(arrays)
@@ -137,6 +144,8 @@ class CounterWriter(ShapeWriter):
             self.features.add("counter_rebind")
         terms = [self._read_item(inner, arrays, depth) for _ in range(self.draw_count() - 1)]
         self.emit(f"{acc} = {acc} + {' * '.join(terms)}")
+        if running:
+            self.emit(f"{running} = ({running} + {self.pick([1, 2])}) % 3")
         if change and self.coin():
             self._change(sc, inner, arrays, acc)
         counters = dict(inner.loop_ints)  # bound in every iteration, before any break
