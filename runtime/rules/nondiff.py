@@ -24,7 +24,7 @@ from .table import defnondiff
 # ---------------------------------------------------------------- shape and type queries
 
 defnondiff(np.shape, np.ndim, np.size, builtins.len, builtins.isinstance, builtins.range,
-           np.result_type, np.isscalar, np.iscomplexobj, np.isrealobj)
+           builtins.slice, np.result_type, np.isscalar, np.iscomplexobj, np.isrealobj)
 
 # ---------------------------------------------------------------- constructors
 

@@ -149,9 +149,11 @@ def sum_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=N
 
 
 def mean_vjp(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, where=None):
-    return unreduce(dy, a, axis, keepdims) / reduced_size(a, axis) if where is None else (
-        np.where(where, unreduce(dy, a, axis, keepdims), 0)
-        / np.sum(np.broadcast_to(where, shape_of(a)), axis=axis, keepdims=True))
+    # dy / n first: a division of the reduced array, not of the broadcast (a pass saved);
+    # np.divide, not /: a float dy over an empty array's n = 0 is inf (and nothing is read)
+    return (unreduce(np.divide(dy, reduced_size(a, axis)), a, axis, keepdims) if where is None
+            else np.where(where, unreduce(dy, a, axis, keepdims), 0)
+            / np.sum(np.broadcast_to(where, shape_of(a)), axis=axis, keepdims=True))
 
 
 def mean_jvp(da, y, a, axis=None, dtype=None, out=None, keepdims=False, where=None):

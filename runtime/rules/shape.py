@@ -285,7 +285,7 @@ def ravel_jvp(da, y, a, order="C"):
 
 
 def transpose_vjp(dy, y, a, axes=None):
-    return np.transpose(dy, invert_axes(axes, np.ndim(a)))
+    return np.transpose(dy) if axes is None else np.transpose(dy, invert_axes(axes, np.ndim(a)))
 
 
 def transpose_jvp(da, y, a, axes=None):

@@ -28,18 +28,20 @@ class FunctionCtx:
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError("save_for_backward can only save variables, but argument "
                                 f"{i} is of type {type(t).__name__}")
-        # the node that made each tensor, as torch's message names it (an output's: this one)
-        self._saved = [(t, t._vc.value, t._grad_fn, t._output_nr) if t is not None
-                       else (t, None, None, 0) for t in tensors]
+        # the node that made each tensor, as torch's message names it (an output's: this one),
+        # and its array: NumPy code under the fallback may give the tensor fresh memory later
+        self._saved = [(t, t._vc.value, t._grad_fn, t._output_nr, t._data) if t is not None
+                       else (t, None, None, 0, None) for t in tensors]
 
     @property
     def saved_tensors(self):
         if self._saved is None:
             raise RuntimeError(FREED)
-        for t, version, node, nr in self._saved:
+        for t, version, node, nr, _ in self._saved:
             if t is not None and t._vc.value != version:
                 raise RuntimeError(_modified_message(t, version, node, nr))
-        return tuple(t[0] for t in self._saved)
+        return tuple(t if t is None or t._data is data else _as_saved(t, node, nr, data)
+                     for t, _, node, nr, data in self._saved)
 
     def mark_dirty(self, *tensors):
         self._dirty = tensors
@@ -49,6 +51,18 @@ class FunctionCtx:
 
     def set_materialize_grads(self, value: bool):
         self._materialize = value
+
+
+def _as_saved(t, node, nr, data):
+    """Saved tensor ``t`` as it was saved, when NumPy code under the compiler's fallback has
+    since updated it in place (fresh memory and a new history, ``Tensor._assign_result``):
+    the saved array, hung from the node that made it then (T13: backward read new values)."""
+    saved = Tensor._wrap(data)
+    if node is not None:
+        saved._grad_fn, saved._output_nr = node, nr
+    elif t._grad_fn is None and t._requires_grad:  # a leaf (its .data replaced since)
+        saved._requires_grad, saved._acc = True, t._accumulator()
+    return saved
 
 
 class BackwardNode(FunctionCtx, Node):
@@ -155,8 +169,8 @@ class Function:
             if record and id(o) not in ctx._non_diff and o._data.dtype.kind in "fc":
                 o._grad_fn, o._output_nr = ctx, nr
                 mark_complex(o._data)
-                ctx._saved = [(t, v, ctx, nr) if t is o else (t, v, n, k)
-                              for t, v, n, k in ctx._saved]
+                ctx._saved = [(t, v, ctx, nr, d) if t is o else (t, v, n, k, d)
+                              for t, v, n, k, d in ctx._saved]
             ctx._outputs.append((tuple(o.shape), o._data))
             wrapped.append(o)
         return tuple(wrapped) if isinstance(output, tuple) else wrapped[0]

@@ -163,11 +163,14 @@ def record(prim, args, kwargs, out, name, raw_args, raw_kwargs):
             a = args[0]
             if not (isinstance(a, Tensor) and a._data.dtype.type is np.float64):
                 out = _default_float(out, args)
-        if not out.flags.c_contiguous and not spec.keep_layout:
+        if not out.flags.c_contiguous and not spec.keep_layout and not (
+                out.base is not None and _strided_view(out, args)):
             out = np.ascontiguousarray(out)
         result = _wrap(out)
         if spec.view and isinstance(args[0], Tensor):
             mark_view(result, prim, args, kwargs)
+        elif out.base is not None:
+            _mark_other_view(result, prim, args, kwargs)
         entry = spec.entry
         kind = out.dtype.kind
         if (spec.constant or (entry is not None and entry.nondiff) or not _grad_state.enabled
@@ -270,6 +273,43 @@ def _plain_slots(n: int) -> tuple:
     return tuple((pos, None) for pos in range(n))
 
 
+def _mark_other_view(result, prim, args, kwargs) -> None:
+    """A result sharing the memory of its Tensor argument, made by a function that is not a
+    view primitive: ``np.ravel(t)``, ``np.atleast_2d(t)`` (all of ``t``, in order: reshapes for
+    autograd) and, for NumPy code under the fallback, ``np.diagonal(t)``, ``np.flip(t)``
+    (followed when ``t`` is written; refused as the target of a write, views.py). Unmarked,
+    they kept the old values when ``t`` was updated in place (fresh memory under the
+    fallback; a wrong history anyway)."""
+    a, data = args[0] if args else None, result._data
+    if not (isinstance(a, Tensor) and _view_of(data, a._data)):
+        return
+    flags = getattr(data, "flags", None)
+    if data.size == a._data.size and flags is not None and flags.c_contiguous:
+        mark_view(result, np.reshape, (a, tuple(data.shape)), _NO_KWARGS)
+    elif _grad_state.fallback:
+        mark_view(result, prim, args, kwargs)
+
+
+def _strided_view(out, args) -> bool:
+    """Whether ``out`` is a view of its Tensor argument that NumPy code under the fallback
+    keeps as such (its layout too: a copy would not see later writes)."""
+    a = args[0] if args else None
+    return _grad_state.fallback and isinstance(a, Tensor) and _view_of(out, a._data)
+
+
+def _view_of(out, data) -> bool:
+    """Whether array ``out`` shares memory with ``data`` (asked of its library: a CuPy array
+    with a base may be a view of a temporary of the call)."""
+    if getattr(out, "base", True) is None:  # a fresh array (NumPy's, CuPy's)
+        return False
+    if type(out) is np.ndarray:
+        return type(data) is np.ndarray and np.may_share_memory(out, data)
+    try:
+        return is_array(out) and bool(np.may_share_memory(out, data))
+    except (TypeError, NotImplementedError):
+        return False
+
+
 def _wrap_other(prim, spec, args, kwargs, out):
     """``record`` for results other than one ndarray: NumPy scalars, tuples of arrays, CuPy
     or duck arrays. Returns (result, its Tensors or None when nothing is recorded, multi)."""
@@ -282,12 +322,15 @@ def _wrap_other(prim, spec, args, kwargs, out):
              for o in (out if multi else (out,))]
     if not all(is_array(o) for o in parts):
         return out, None, multi
-    outs = [_fresh_layout(_default_float(o, args), prim) for o in parts]
+    outs = [o if not multi and _strided_view(o, args) else
+            _fresh_layout(_default_float(o, args), prim) for o in parts]
     results = [Tensor._wrap(o) for o in outs]
     if not multi:
         result = results[0]
         if spec.view and isinstance(args[0], Tensor):
             mark_view(result, prim, args, kwargs)
+        else:
+            _mark_other_view(result, prim, args, kwargs)
     else:  # a namedtuple (np.linalg.qr's QRResult) takes its fields as arguments
         result = type(out)(*results) if hasattr(out, "_fields") else type(out)(results)
     entry = spec.entry
@@ -330,7 +373,9 @@ _SEQUENCES = (list, tuple)
 _NUMBERS = (float, int, complex)  # exact types: bool (an int subclass) is never data
 
 
+from .keywords import by_position  # noqa: E402  (likewise)
 from .lists import lists_as_tensors  # noqa: E402  (likewise)
+from .splits import SPLITS, split_views  # noqa: E402  (likewise)
 from .views import VIEW_PRIMITIVES, mark_view  # noqa: E402  (views builds on apply)
 
 
@@ -503,4 +548,8 @@ def array_function(func, types, args, kwargs):
             kwargs.pop("like")
         out = func(*[raw(a) for a in args], **kwargs)
         return Tensor._wrap(np.asarray(out) if isinstance(out, np.generic) else out)
+    if kwargs:  # np.average(x, weights=w): recorded as np.average(x, None, w)
+        args, kwargs = by_position(func, args, kwargs)
+    if func in SPLITS and _grad_state.fallback and args and isinstance(args[0], Tensor):
+        return split_views(func, *args, **kwargs)  # NumPy's parts are views
     return apply(func, *args, **kwargs)

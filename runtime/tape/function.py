@@ -251,22 +251,38 @@ class OpNode(Node):
 
     def _tensor_args(self):
         """The arguments as Tensors for a differentiable backward (stand-ins wrapped). A
-        Tensor whose memory was replaced since (NumPy code's ``np.sin(t, out=t)`` under the
-        compiler's fallback gives it fresh memory) is read as recorded: its old array, hung
-        from the node it came from then (create_graph read the new values: wrong gradients)."""
+        Tensor whose memory was replaced since (NumPy code's ``t += x``, ``np.sin(t, out=t)``,
+        ``t.sort()`` under the compiler's fallback give it fresh memory) is read as recorded:
+        its old array, hung from the node it came from then (create_graph read the new values:
+        wrong jvp/hvp, T13). Elements of a sequence argument (``multi_dot([a, t])``) too."""
         out = []
         for pos, (a, r) in enumerate(zip(self.args, self._raw_args)):
             if a is None and r is not None:
                 a = Tensor._wrap(r)
-            elif isinstance(a, Tensor) and r is not None and a._data is not r:
-                a = self._as_recorded(pos, r)
+            elif _replaced(a, r):
+                a = self._as_recorded(pos, None, r)
+            elif type(a) in _SEQUENCES and type(r) in _SEQUENCES and any(
+                    _replaced(e, d) for e, d in zip(a, r)):
+                a = type(a)(self._as_recorded(pos, i, d) if _replaced(e, d) else e
+                            for i, (e, d) in enumerate(zip(a, r)))
             out.append(a)
         return out
 
-    def _as_recorded(self, pos, r):
+    def _tensor_kwargs(self):
+        """The keywords for a differentiable backward: a Tensor among them whose memory was
+        replaced since is read as recorded (a constant: keywords have no gradient slot)."""
+        kwargs, raws = self.kwargs, self._raw_kwargs
+        if any(_replaced(v, raws[k]) for k, v in kwargs.items()):
+            return {k: Tensor._wrap(raws[k]) if _replaced(v, raws[k]) else v
+                    for k, v in kwargs.items()}
+        return kwargs
+
+    def _as_recorded(self, pos, sub, r):
+        """Array ``r`` (argument ``pos``, element ``sub`` of a sequence) as a Tensor with the
+        history it had when this node recorded it."""
         t = Tensor._wrap(r)
-        for (p, sub), (node, nr) in zip(self.slots, self.next_functions):
-            if p == pos and sub is None and node is not None:
+        for (p, s), (node, nr) in zip(self.slots, self.next_functions):
+            if p == pos and s == sub and node is not None:
                 if type(node) is AccumulateGrad:
                     t._requires_grad, t._acc = True, node
                 else:
@@ -342,7 +358,8 @@ class OpNode(Node):
                 if not self._multi and self._out_vc.value != self._out_version:
                     self.check_saved()
         if create_graph:
-            args, kwargs, y = self._tensor_args(), self.kwargs, self.output
+            args, y = self._tensor_args(), self.output
+            kwargs = self._tensor_kwargs() if self.kwargs else self.kwargs
         else:
             args, kwargs = self._raw_args, self._raw_kwargs
             y = self._out_data
@@ -390,6 +407,15 @@ class OpNode(Node):
                 self.args, self._raw_args = args, raws
             if "y" in used and not self._multi:
                 self._out_data = None
+
+
+_SEQUENCES = (list, tuple)
+
+
+def _replaced(a, recorded) -> bool:
+    """Whether ``a`` is a Tensor whose memory is no longer the array an op recorded (NumPy
+    code under the fallback updated it in place: ``_assign_result`` gave it fresh memory)."""
+    return isinstance(a, Tensor) and recorded is not None and a._data is not recorded
 
 
 def _stand_in(x):

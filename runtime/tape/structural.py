@@ -13,7 +13,10 @@ from ..support import unbroadcast
 from .dispatch import raw
 from .engine import edge
 from .function import Node
+from .grad_mode import _state as _grad_state
 from .grad_mode import is_grad_enabled
+from .hooks import VersionCounter
+from .views import after_write, write_fresh
 
 __all__ = ["cast", "clone", "index_add"]
 
@@ -106,5 +109,18 @@ def index_add(x, index, value):
         return
     x._check_inplace()
     node = IndexPutBackward0(x, index, value)
-    x._add_at(index, raw(value))
+    shared = x._view is not None or x._has_views
+    if _grad_state.fallback:
+        # NumPy code adding into an array an op saved (t = np.exp(x); np.add.at(t, i, v)):
+        # the sums in fresh memory keep the saved values, as Tensor._assign_result does
+        data = x._data.copy()
+        np.add.at(data, index, raw(value))
+        if shared:
+            write_fresh(x, data)
+        else:
+            x._data, x._vc = data, VersionCounter()
+    else:
+        x._add_at(index, raw(value))
     x._grad_fn, x._output_nr = node, 0
+    if shared:  # a view's base (and the other views) get the new history, as for x[i] += v
+        after_write(x)

@@ -24,7 +24,7 @@ from .hooks import RemovableHandle, VersionCounter
 from .methods import ShapeAndReductionMethods, _dims
 from .ndarray_members import NdarrayMembers
 from .printing import tensor_repr
-from .views import VIEW_OF_LEAF, after_write, check_view_inplace, rebind
+from .views import VIEW_OF_LEAF, after_write, check_view_inplace, rebind, write_fresh
 
 __all__ = ["Tensor", "TapeWarning"]
 
@@ -550,6 +550,8 @@ class Tensor(ShapeAndReductionMethods, NdarrayMembers):
                 # NumPy code updating an array its backward still needs (t = np.exp(x);
                 # t *= 2): fresh memory for the new values keeps the saved ones intact
                 self._data, self._vc = result._data, VersionCounter()
+            elif _grad_state.fallback:  # and its memory shared with views: all move (T4b)
+                write_fresh(self, result._data)
             else:
                 self._write(result._data)
             rebind(self, result)

@@ -19,10 +19,11 @@ import weakref
 import numpy as np
 
 from ..support import index_set
-from .dispatch import apply
+from .dispatch import apply, raw
+from .hooks import VersionCounter
 
 __all__ = ["VIEW_PRIMITIVES", "mark_view", "rebase", "check_view_inplace", "after_write",
-           "rebind"]
+           "rebind", "write_fresh"]
 
 VIEW_PRIMITIVES = {operator.getitem, np.reshape, np.transpose, np.swapaxes, np.expand_dims,
                    np.squeeze}
@@ -58,8 +59,15 @@ def mark_view(result, prim, args, kwargs) -> None:
 
 
 def check_view_inplace(t) -> None:
-    """torch refuses in-place writes through a view of a leaf that requires grad."""
+    """torch refuses in-place writes through a view of a leaf that requires grad; the tape
+    refuses those through a view it cannot put back (``np.diagonal(t)``, ``np.flip(t)``)."""
     while t._view is not None:
+        prim = t._view[1]
+        if prim not in VIEW_PRIMITIVES:
+            raise RuntimeError(
+                f"an in-place update of the result of {getattr(prim, '__name__', prim)}, a view "
+                "of its argument: the tape cannot write it back into the argument; update a "
+                "copy, or the argument itself")
         t = t._view[0]
     if t._grad_fn is None and t._requires_grad:
         raise RuntimeError(VIEW_OF_LEAF)
@@ -114,14 +122,47 @@ def after_write(t) -> None:
     _recut_views(t, path)
 
 
-def _recut_views(base, skip) -> None:
+def _live_views(base) -> list:
+    """The views of ``base`` still alive (its list of them pruned of the dead)."""
     views = base._has_views
     if not views:
-        return
+        return []
     live = [v for v in (r() for r in views) if v is not None]
     views[:] = [weakref.ref(v) for v in live]
-    for v in live:
+    return live
+
+
+def _recut_views(base, skip) -> None:
+    for v in _live_views(base):
         if id(v) not in skip:
             _, prim, rest, kwargs = v._view
             rebind(v, apply(prim, base, *rest, name="AsStridedBackward0", **kwargs))
         _recut_views(v, skip)
+
+
+def write_fresh(t, value) -> None:
+    """``t[...] = value`` for NumPy code under the compiler's fallback when ``t`` shares its
+    memory with views: the whole group (the root base and every live view) moves to a copy
+    first, and the write goes there. Nodes that saved the old memory (``y = np.sin(t)`` before
+    ``t[:2] += x``) keep their values, as a tensor without views keeps them by getting fresh
+    memory (``Tensor._assign_result``); torch raises there instead (T4b), NumPy code may not.
+    The version stays: no node recorded the new memory, and those that recorded the old
+    memory read it unchanged."""
+    if not getattr(getattr(t._data, "flags", None), "writeable", True):
+        t._write(value)  # read-only memory (np.broadcast_to's): NumPy refuses, and so does this
+    root = t
+    while root._view is not None:
+        root = root._view[0]
+    version, vc = root._vc.value, VersionCounter()
+    root._data, root._vc = np.copy(root._data, order="K"), vc
+    _repoint(root, vc)
+    t._write(value)
+    vc.value = version
+
+
+def _repoint(base, vc) -> None:
+    """Cut every live view of ``base`` again from its (new) memory, sharing counter ``vc``."""
+    for v in _live_views(base):
+        _, prim, rest, kwargs = v._view
+        v._data, v._vc = prim(base._data, *raw(rest), **raw(kwargs)), vc
+        _repoint(v, vc)

@@ -11,11 +11,15 @@ A loop body that starts with bookkeeping of its counter pushes every value for t
 The reverse loop runs the same counter backwards, so ``j = i + 1`` and ``x[j]`` there give the
 values the primal had: they are computed at the top of the reverse body, and nothing is pushed.
 
-Only the statements that open the loop body qualify (their pops close the reverse body), and
-only integer arithmetic of the counter of a ``range`` loop, of numbers and of values computed
-again before (``j = i + 1``, ``k = 2 * i % 3``), and subscripts of such integers into names that
-hold one value for the whole function and are never changed in place (``x[j]``, ``xs[i]``):
-recomputing arithmetic of arrays would cost a pass where a push costs a reference.
+Only statements of the body's top level qualify (one in a branch may be skipped by a
+``break``), assigning a name once in the whole function, whose pop nothing in the reverse body
+reads after (the value it restores serves only the next iteration, which computes it again);
+and only integer arithmetic of the counter of a ``range`` loop (an outer loop's too), of
+numbers and of values computed again before (``j = i + 1``, ``k = 2 * i % 3``), and subscripts
+of such integers into names that hold one value for the whole function and that nothing changes
+in place (``x[j]``, ``xs[i]``, ``X[i, 1:]``): recomputing arithmetic of arrays would cost a pass
+where a push costs a reference. (A write ``X[i] = v`` is ``X = index_set(...)`` by then: X is
+assigned again, so its items are pushed.)
 """
 
 from __future__ import annotations

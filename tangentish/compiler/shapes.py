@@ -21,6 +21,7 @@ rules do not model is unknown (None), and the dynamic code stays.
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,7 +34,7 @@ from tangentish.compiler.ops import op_of
 from tangentish.runtime import adjoint_helpers as helpers
 from tangentish.runtime.accumulate import add_into, subtract_into
 from tangentish.runtime.backend import is_array
-from tangentish.runtime.support import unbroadcast, unreduce
+from tangentish.runtime.support import reduced_size, unbroadcast, unreduce
 
 __all__ = ["Shape", "pattern", "broadcast", "matmul", "infer", "shape_of", "elementwise", "reduced",
            "resolve"]
@@ -53,6 +54,11 @@ _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}
 #: helpers whose result has the shape of their argument ``k`` (``unbroadcast(g, x)``: x's,
 #: also for a number x)
 _SHAPED_LIKE = {unbroadcast: 1, unreduce: 1, helpers.zero_grad: 0}
+#: helpers that return a Python number (``np.mean``'s adjoint divides by ``reduced_size``)
+_NUMBERS = {reduced_size}
+#: array constructors: of a shape argument, and of another array's shape
+_CREATED = {np.zeros, np.ones, np.empty, np.full}
+_CREATED_LIKE = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 _GAST_OPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
              gast.Div: operator.truediv, gast.Pow: operator.pow, gast.FloorDiv: operator.floordiv,
              gast.Mod: operator.mod, gast.MatMult: operator.matmul}
@@ -204,6 +210,10 @@ class _Shapes:
     def __init__(self, env: Mapping[str, Any], objects: Mapping[str, Any], ints: set[str],
                  containers: Mapping[str, tuple] | None = None):
         self.env, self.objects, self.ints = env, objects, ints
+        #: names bound once to a size of an argument (``n = x.shape[0]``): its symbol
+        self.dims: dict[str, str] = {}
+        #: names bound once to an array's ``.shape``: that shape
+        self.shapes: dict[str, tuple] = {}
         #: dict and list arguments: their leaves' shapes (``pattern``)
         self.containers = containers or {}
 
@@ -232,8 +242,52 @@ class _Shapes:
         if isinstance(node, gast.Subscript):
             if isinstance(node.value, gast.Attribute) and node.value.attr == "shape":
                 return self.count(node.value.value) if self.is_int(node.slice) else None
+            if isinstance(node.value, gast.Name) and node.value.id in self.shapes:
+                return () if self.is_int(node.slice) else None  # _t1 = x.shape; _t1[-1]
             return self.subscript(node)
         return None
+
+    def created(self, shape: gast.expr) -> Any:
+        """The shape ``np.zeros(shape)`` makes: ``x.shape``, a size the arguments' pattern
+        names (``x.shape[0]``, a name holding one, 1), or a tuple of those."""
+        if isinstance(shape, gast.Attribute) and shape.attr == "shape":
+            return self.of(shape.value)
+        if isinstance(shape, gast.Name) and shape.id in self.shapes:
+            return self.shapes[shape.id]
+        sizes = shape.elts if isinstance(shape, gast.Tuple) else [shape]
+        dims = [self.dim(d) for d in sizes]
+        if _PENDING in dims:
+            return _PENDING
+        return None if None in dims else tuple(dims)
+
+    def dim(self, node: gast.expr) -> Any:
+        """The symbolic size ``node`` holds (``x.shape[-1]``, a name ``infer`` saw bound to
+        one, the literal 1), else None."""
+        if isinstance(node, gast.Name):
+            return self.dims.get(node.id)
+        if isinstance(node, gast.Constant):
+            return _ONE if type(node.value) is int and node.value == 1 else None
+        if not (isinstance(node, gast.Subscript) and type(_literal(node.slice)) is int):
+            return None
+        value, i = node.value, _literal(node.slice)
+        if isinstance(value, gast.Attribute) and value.attr == "shape":
+            x = self.of(value.value)
+        elif isinstance(value, gast.Name) and value.id in self.shapes:  # _t1 = x.shape
+            x = self.shapes[value.id]
+        else:
+            return None
+        if x is None or x is _PENDING:
+            return x
+        return x[i] if -len(x) <= i < len(x) else None
+
+    def shape_tuple(self, node: gast.expr) -> Any:
+        """The shape ``x.shape`` holds, for an ``x`` of known shape, or a tuple of sizes
+        (``(n, 1)``) would give an array (else None)."""
+        if isinstance(node, gast.Tuple):
+            return self.created(node)
+        if not (isinstance(node, gast.Attribute) and node.attr == "shape"):
+            return None
+        return self.of(node.value)
 
     def count(self, array: gast.expr) -> Any:
         """``()`` for ``x.shape[0]``, ``x.size``, ``x.ndim`` of an array of known shape (an int;
@@ -247,8 +301,14 @@ class _Shapes:
         if fn in _SHAPED_LIKE:
             k = _SHAPED_LIKE[fn]
             return self.of(args[k]) if len(args) > k else None
+        if fn in _NUMBERS:
+            return ()
         if fn is helpers.as_list and len(args) == 1:  # a loop over an array's rows: the list
             return self.of(args[0])  # is indexed like the array (``x = _t1[i]``); else unknown
+        if fn in _CREATED_LIKE and args and not any(k.arg == "shape" for k in keywords):
+            return self.of(args[0])
+        if fn in _CREATED and args:
+            return self.created(args[0])
         shapes = [self.of(a) for a in args]
         if _PENDING in shapes:
             return _PENDING
@@ -304,8 +364,8 @@ class _Shapes:
         return tuple(dims) + tuple(rest)
 
     def is_int(self, index: gast.expr) -> bool:
-        if isinstance(index, gast.Constant):
-            return isinstance(index.value, int) and not isinstance(index.value, bool)
+        if isinstance(index, (gast.Constant, gast.UnaryOp)):
+            return type(_literal(index)) is int  # x[0], x.shape[-1]
         return isinstance(index, gast.Name) and index.id in self.ints
 
     def leaf(self, container: tuple, index: gast.expr, is_int: bool) -> Shape | None:
@@ -397,10 +457,18 @@ def infer(norm: Normalized, known: Mapping[str, Shape | None]) -> dict[str, Shap
         if _is_container(env[p]):
             env[p] = None
     walker = _Shapes(env, objects, ints, containers)
+    stores = Counter(name for name, _ in assigns)
+    once = {name for name, count in stores.items() if count == 1} - other
     changed = True
     while changed:
         changed = False
         for name, value in assigns:
+            dim = walker.dim(value) if name in once else None
+            if dim is not None and dim is not _PENDING and walker.dims.get(name) != dim:
+                walker.dims[name], changed = dim, True
+            held = walker.shape_tuple(value) if name in once else None
+            if held is not None and held is not _PENDING and walker.shapes.get(name) != held:
+                walker.shapes[name], changed = held, True
             if name in numbers or env[name] is None:
                 continue
             shape = walker.of(value)

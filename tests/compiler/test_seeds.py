@@ -203,3 +203,18 @@ def test_a_product_of_a_value_with_itself_is_one_doubled_contribution(backend):
     (got,) = pullback(backend.to(cotangent))
     np.testing.assert_allclose(np.asarray(backend.back(got)),
                                cotangent * (2 * x1 - np.sin(x1)), rtol=1e-12)
+
+
+def mean_squared_error(w, x, y):
+    err = x @ w - y
+    return np.mean(err * err)
+
+
+def test_a_mean_seeds_with_a_number(backend):
+    rng = np.random.default_rng(11)
+    w, x, y = rng.normal(size=3), rng.normal(size=(5, 3)), rng.normal(size=5)
+    source = check(mean_squared_error, (w, x, y), backend)
+    assert "np.divide(dy_1, reduced_size(err, None))" in source and "unreduce(" not in source
+    empty = tg.grad(lambda a: np.mean(a * 2.0), fallback="error")
+    with np.errstate(divide="ignore"):  # n = 0: the seed is inf, and nothing reads it
+        assert backend.back(empty(backend.to(np.zeros(0)))).shape == (0,)

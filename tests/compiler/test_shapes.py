@@ -99,6 +99,65 @@ def _counts(x, b):
     return np.sum(r) / n + k + u + np.sum(v)
 
 
+def _made(x, w):
+    n = x.shape[0]
+    h = np.zeros(w.shape[1])
+    c = np.ones((n, 1))
+    z = np.zeros_like(x)
+    e = np.full(x.shape, 2.0)
+    k = np.zeros(3)  # a literal size: the pattern has no symbol for it
+    for i in range(n):
+        h = np.tanh(x[i] @ w + h)
+    return np.sum(h) + np.sum(c * x + z + e) + np.sum(k)
+
+
+def test_arrays_made_from_sizes_of_the_arguments():
+    norm = front_end(_made)
+    known = dict(zip(norm.params, shapes.pattern((np.zeros((5, 3)), np.zeros((3, 4))))))
+    got = shapes.infer(norm, known)
+    assert got["h"] == ("s2",) and got["c"] == ("s0", "1")
+    assert got["z"] == ("s0", "s1") and got["e"] == ("s0", "s1") and "k" not in got
+
+
+def recurrent(params, xs):
+    h = np.zeros(params["Wh"].shape[0])
+    for x in xs:
+        h = np.tanh(params["Wh"] @ h + params["Wx"] @ x + params["b"])
+    return np.sum(h * h)
+
+
+def test_a_state_made_of_zeros_is_known(backend):
+    rng = np.random.default_rng(4)
+    params = {"Wh": 0.5 * rng.normal(size=(4, 4)), "Wx": rng.normal(size=(4, 3)),
+              "b": rng.normal(size=4)}
+    xs = rng.normal(size=(5, 3))
+    df = tg.grad(recurrent, fallback="error")
+    got = df({k: backend.to(v) for k, v in params.items()}, backend.to(xs))
+    source = tg.source(df)
+    assert "unbroadcast(" not in source and "only_shape(" not in source
+    for name in params:
+        def f(leaf, name=name):
+            return recurrent({**params, name: leaf}, xs)
+        np.testing.assert_allclose(np.asarray(backend.back(got[name])),
+                                   numerical_grad(f, (params[name],), 0)[0][0], rtol=1e-6,
+                                   atol=1e-8)
+
+
+def attention(q, k, v):
+    d = q.shape[-1]
+    s = q @ k.T / np.sqrt(d)
+    p = np.exp(s - np.max(s, axis=-1, keepdims=True))
+    return np.sum((p / np.sum(p, axis=-1, keepdims=True) @ v) ** 2)
+
+
+def test_a_size_read_with_a_negative_index(backend):
+    rng = np.random.default_rng(5)
+    args = (rng.normal(size=(6, 4)), rng.normal(size=(7, 4)), rng.normal(size=(7, 3)))
+    df = tg.grad(attention, wrt=(0, 1, 2), fallback="error")
+    check(df, attention, args, backend, (0, 1, 2))
+    assert "unbroadcast(" not in tg.source(df)
+
+
 def test_counts_new_axes_and_full_reductions():
     norm = front_end(_counts)
     known = dict(zip(norm.params, shapes.pattern((np.zeros((5, 3)), np.zeros(4)))))

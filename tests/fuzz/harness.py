@@ -459,26 +459,10 @@ NO_AUTOGRAD = frozenset({"inplace_call", "average", "clip"})
 TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
 OPEN_BUGS: tuple[OpenBug, ...] = (
-    OpenBug("T4b (tape, as torch: in-place update of an array whose view was saved)", TAPE,
-            features=frozenset({"array_inplace"}), message="modified by an inplace operation"),
-    OpenBug("T13 (tape, create_graph: a tracked array updated in place after a node saved it; "
-            "jvp/hvp on the tape read the new value)", frozenset({"jvp", "hvp"}),
-            # only where the program falls back: partials and callable instances compile (F5)
-            features=frozenset({"falls_back"}),
-            source=r"\w(\[[^]]*\])? [-+*]= |out=|\.fill\(|\.sort\(\)",
-            message="jvp vs|hvp vs"),
-    OpenBug("fuzz4-slice (tg.hvp refuses slice(c, c + 2) of a popped while counter, then the "
-            "tape meets T4b)", frozenset({"hvp"}), features=frozenset({"array_inplace"}),
-            source=r"\[(\w+):\1 \+ 2\]", message="modified by an inplace operation"),
     OpenBug("fuzz4-counter (a reverse loop leaves its counter at 0: read after the loop in an "
             "enclosing loop, the next reverse iteration indexes with it)", COMPILER | {"hvp"},
             source=r"(?m)^(?P<ind> {8,})for (?P<c>\w+)\b[^\n]*:\n(?:(?P=ind) [^\n]*\n)+"
                    r"(?P=ind)\S[^\n]*\b(?P=c)\b"),
-    OpenBug("T17 (tape: an active value passed by keyword, np.average(x, weights=w) or "
-            "np.clip(x, a_min=lo), gets a zero gradient; hvp of np.clip runs on the tape)",
-            TAPE | {"hvp"},
-            features=frozenset({"average", "clip"}),
-            source=r"weights=|a_min=(?!None)|a_max=(?!None)"),
 )
 
 

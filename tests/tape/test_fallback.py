@@ -277,12 +277,11 @@ def test_numpy_code_may_update_in_place_an_array_its_backward_needs():
 
     def g(x):
         t = np.exp(x)
-        v = t[0:1]     # a view must see the update: then the tape keeps torch's error
+        v = t[0:1]     # a view sees the update: the memory of both moves (torch raises, T4b)
         t *= 2.0
         return np.sum(v) + np.sum(t)
 
-    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
-        grad_via_tape(g, (x,))
+    np.testing.assert_allclose(grad_via_tape(g, (x,)), 2 * np.exp(x) * [2, 1], rtol=1e-12)
 
 
 def test_math_in_helpers_reached_from_f():
