@@ -459,10 +459,14 @@ NO_AUTOGRAD = frozenset({"inplace_call", "average", "clip"})
 TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
 OPEN_BUGS: tuple[OpenBug, ...] = (
-    OpenBug("fuzz4-counter (a reverse loop leaves its counter at 0: read after the loop in an "
-            "enclosing loop, the next reverse iteration indexes with it)", COMPILER | {"hvp"},
-            source=r"(?m)^(?P<ind> {8,})for (?P<c>\w+)\b[^\n]*:\n(?:(?P=ind) [^\n]*\n)+"
-                   r"(?P=ind)\S[^\n]*\b(?P=c)\b"),
+    OpenBug("fuzz4-counter (a reverse loop leaves its counter, or a value it computes again, "
+            "as its last iteration had it: read after the loop in an enclosing loop, the next "
+            "reverse iteration sees that)", COMPILER | {"hvp"},
+            # an inner ``for`` whose counter, or a name its body binds, the next line of the
+            # enclosing body reads
+            source=r"(?m)^(?P<ind> {8,})for (?P<c>\w+)\b[^\n]*:\n(?:(?P=ind) [^\n]*\n)*?"
+                   r"(?:(?P=ind) +(?P<a>\w+) = [^\n]*\n)?(?:(?P=ind) [^\n]*\n)*"
+                   r"(?P=ind)\S[^\n]*\b(?:(?P=c)|(?P=a))\b"),
 )
 
 
