@@ -155,11 +155,11 @@ def condition_margin(source: str, args: tuple[Any, ...], name: str = "f") -> flo
         _gap(values, axis)
         return np.min(values, axis=axis, keepdims=keepdims)
 
-    def _npclip(x: Any, a_min: Any = None, a_max: Any = None) -> Any:
-        for bound in (a_min, a_max):  # the kinks: x at either bound
+    def _npclip(a: Any, a_min: Any = None, a_max: Any = None) -> Any:
+        for bound in (a_min, a_max):  # the kinks: a at either bound
             if bound is not None:
-                _kink(x, bound)
-        return np.clip(x, a_min, a_max)
+                _kink(a, bound)
+        return np.clip(a, a_min, a_max)
 
     def _sort(array: Any) -> None:
         _gap(array, -1)

@@ -118,6 +118,7 @@ class ShapeWriter(IdiomWriter):
             rows = f"np.exp({self._e(sc, M, depth)}[:, {self.index(sc, 3)}])"
             return self.pick([f"np.average({m}, axis=0, weights={rows})",
                               f"np.average({m}, weights={rows}, axis=0)",
+                              f"np.average(a={m}, weights={rows}, axis=0)",
                               f"(np.average({m}, axis=1, weights={w}) @ {m})",
                               f"np.average({m}, 0, {rows})"])  # by position, beside
         return None
@@ -132,6 +133,7 @@ class ShapeWriter(IdiomWriter):
             f"np.clip({x}, {lo}, {lo} + {width})",
             f"np.clip({x}, a_min=None, a_max={lo})",
             f"np.clip({x}, a_min={lo}, a_max=None)",
+            f"np.clip(a={x}, a_max={lo} + {width}, a_min={lo})",
         ])
 
     def form_square(self, sc: Scope, t: str, depth: int) -> str | None:
