@@ -229,5 +229,9 @@ class CounterWriter(ShapeWriter):
         other = self._read_item(inner, self._readable(inner), depth)
         self.emit(f"{acc} = {acc} + {v} * {other}")
         self.block(inner, depth + 2, self.draw_count() - 2)
-        self.indent -= 2
+        self.indent -= 1
+        if self.coin(0.35):  # the inner counter read after its loop, still in the outer one
+            self.emit(f"{acc} = {acc} + {m}[{i}, {j}] * {acc}")
+            self.features.add("counter_after_loop")
+        self.indent -= 1
         self._after(sc, {i: 2}, acc)
