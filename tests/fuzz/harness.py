@@ -459,6 +459,10 @@ NO_AUTOGRAD = frozenset({"inplace_call", "average", "clip"})
 TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
 OPEN_BUGS: tuple[OpenBug, ...] = (
+    OpenBug("fuzz4-concatenate (tape, create_graph: np.concatenate's backward splits by its "
+            "list as it is later, after an append)", frozenset({"hvp"}),
+            source=r"np\.concatenate\((\w+)\)[\s\S]*\b\1\.append\(",
+            message="hvp raised ValueError: cannot reshape"),
     OpenBug("fuzz4-counter (a reverse loop leaves its counter, or a value it computes again, "
             "as its last iteration had it: read after the loop in an enclosing loop, the next "
             "reverse iteration sees that)", COMPILER | {"hvp"},
