@@ -45,7 +45,7 @@ class CounterWriter(ShapeWriter):
         text, n = self._bound(sc)
         forms = [f"range({text})", f"range({text})", f"range({text} - 1, -1, -1)",
                  f"range(0, {text}, 2)"]
-        forms += [f"range(1, {text})"] if n >= 2 else []
+        forms += [f"range(1, {text})"] if n >= 2 and text != "k" else []  # k may be 1
         return self.pick(forms), n
 
     def _derive(self, inner: Scope, i: str, n: int) -> None:
