@@ -372,8 +372,12 @@ def _argument(name: str, pos: int | None, args: tuple, kwargs: dict) -> Any:
 
 
 def _cast_like(g: Any, x: Any) -> Any:
-    if type(x) is float:  # a Python float's gradient is what the code computed, but real
-        return real_like(g, x)
+    if type(x) is float:  # a Python float's gradient is a float too (DESIGN.md: the
+        g = real_like(g, x)  # argument's structure), however the code computed it
+        return float(g) if isinstance(g, np.floating) or (
+            type(g) is np.ndarray and g.shape == ()) else g
+    if type(x) is np.ndarray and isinstance(g, np.generic):  # a 0-d array's: a 0-d array
+        g = np.asarray(g)
     if type(g) is np.ndarray and type(x) is np.ndarray:  # the common case, read directly
         if g.dtype == x.dtype or x.dtype.kind not in "fc":
             return g

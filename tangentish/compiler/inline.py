@@ -54,6 +54,23 @@ def rule_expression(rule: Callable[..., Any]) -> gast.expr | None:
     return body[0].value
 
 
+def operand_names(entry: Any) -> tuple[str, ...]:
+    """The names of a primitive's positional parameters, in order: the rule table's own
+    (``argnames``), else its signature's (``np.mean(a, axis, ...)``: ``a=M`` is operand 0)."""
+    if entry.argnames:
+        return entry.argnames
+    try:
+        params = inspect.signature(entry.primitive).parameters.values()
+    except (TypeError, ValueError):  # ufuncs and builtins: no signature
+        return ()
+    names = []
+    for p in params:
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            break
+        names.append(p.name)
+    return tuple(names)
+
+
 def keyword_operand(positional: Sequence[gast.expr], keywords: dict[str, gast.expr],
                     argnames: Sequence[str], k: str) -> tuple[list[gast.expr], dict]:
     """The arguments for the rule of keyword operand ``k`` (``np.average(m, axis=1,

@@ -57,7 +57,8 @@ def recompute_loop_values(adj: Any) -> None:
             continue
         fixed = _fixed_names(adj, forward, stores, unchanged)
         counters = _outer_counters(outer_primal[id(forward)], outer_adjoint[id(loop)], objects)
-        _recompute(forward, loop, fixed, stores, _counts_up(forward, objects), counters)
+        _recompute(forward, loop, fixed, stores, _counts_up(forward, objects), counters,
+                   _read_outside(adj.adjoint, loop))
     pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
     adj.preset = [p for p in adj.preset if p in pushed]
     if not pushed:
@@ -101,11 +102,29 @@ def _outer_counters(primal: tuple, adjoint: tuple, objects: dict[str, Any]) -> s
     return counters
 
 
+def _read_outside(stmts: list[gast.stmt], loop: gast.For) -> set[str]:
+    """Names the adjoint sweep reads anywhere but in ``loop``: a value the reverse loop
+    computes again is left at its first step's, where the pops would have restored the one
+    from before the loop (``x[j]`` after an inner loop, in an outer loop's next step)."""
+    names: set[str] = set()
+    for s in stmts:
+        if s is loop:
+            continue
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            header = s.iter if isinstance(s, gast.For) else s.test
+            names |= names_in(header)
+            names |= _read_outside(s.body, loop) | _read_outside(s.orelse, loop)
+        else:
+            names |= names_in(s)
+    return names
+
+
 def _recompute(forward: gast.For, loop: gast.For, fixed: set[str], stores: dict[str, int],
-               counter: bool, outer: set[str]) -> None:
+               counter: bool, outer: set[str], outside: set[str]) -> None:
     """Compute the qualifying values of ``forward``'s body at the top of ``loop`` instead of
     popping them. A statement nothing pushed (``_t4 = 2 * i``, read by ``k = _t4 % 3``) is
-    computed there too when a moved one reads it."""
+    computed there too when a moved one reads it. Not a name the adjoint reads outside
+    ``loop`` (``outside``)."""
     body, target = forward.body, forward.target.id
     if target in names_in(gast.Module(body=body, type_ignores=[]), gast.Store):
         return  # the counter is rebound inside: its values are not the range's
@@ -120,7 +139,7 @@ def _recompute(forward: gast.For, loop: gast.For, fixed: set[str], stores: dict[
                 and (push is None or push.tg_push == s.targets[0].id)):
             continue
         name = s.targets[0].id
-        if push is not None and _last_pop(loop.body, name) is None:
+        if name in outside or push is not None and _last_pop(loop.body, name) is None:
             continue
         if _int_expr(s.value, ints):
             ints.add(name)

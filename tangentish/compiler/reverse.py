@@ -41,7 +41,7 @@ from tangentish.compiler import shapes
 from tangentish.compiler.activity import Activity, assignments
 from tangentish.compiler.diagnostics import Location, error_at
 from tangentish.compiler.hoist import scalar_names
-from tangentish.compiler.inline import inline_rule, keyword_operand
+from tangentish.compiler.inline import inline_rule, keyword_operand, operand_names
 from tangentish.compiler.nodes import (
     Transformer,
     assign,
@@ -425,6 +425,13 @@ class Reverser:
             node = gast.For(target=s.target, iter=s.iter, body=body, orelse=[],
                             type_comment=None)
             node.tg_loop = id(s)  # pairs the primal loop with its reverse (see optimize)
+            # the loop rebinds its counter, and so does its reverse loop: the value it had
+            # before is pushed, for what runs after the reverse loop (an outer loop's next
+            # reverse step reads x[j] of the value the inner loop left; prune_stack drops
+            # the pair where nothing reads it)
+            for name in _counter_names(s):
+                self.undefined_in_loop.add(name)
+                pre.append(self.push(name, ("counter", name, id(s))))
             return pre + [gast.copy_location(node, s)]
         if isinstance(s, gast.While):
             trips = self.loop_name(s, "trips")
@@ -579,13 +586,14 @@ class Reverser:
             self.accumulate(out, init, a.id, g)
         for k, v in op.keywords:
             if isinstance(v, gast.Name) and v.id in self.act.active:
-                if k not in entry.argnames:
+                names = operand_names(entry)
+                if k not in names:
                     raise self.missing_rule(s, op, k)
-                i = entry.argnames.index(k)
+                i = names.index(k)
                 rule = entry.vjp.get(i)
                 if rule is None:
                     raise self.missing_rule(s, op, i)
-                args, rest = keyword_operand(positional, keywords, entry.argnames, k)
+                args, rest = keyword_operand(positional, keywords, names, k)
                 g = inline_rule(rule, [dy, load(name), *args], rest, self.ns)
                 self.accumulate(out, init, v.id, g)
 
@@ -695,6 +703,9 @@ class Reverser:
         counted = isinstance(s, gast.While) or _breaks(s.body)
         post = [self.pop(self.loop_name(s, "trips"), ("trips", id(s)))] if counted and in_loop \
             else []
+        if isinstance(s, gast.For):  # the counter's value before the loop (see primal)
+            post = [self.pop(name, ("counter", name, id(s)))
+                    for name in reversed(_counter_names(s))] + post
         if not body:
             return pre + post
         if isinstance(s, gast.For):
@@ -715,6 +726,11 @@ class Reverser:
                                                      [load(trips)]),
                             body=body, orelse=[], type_comment=None)
         return pre + [gast.copy_location(loop, s)] + post
+
+
+def _counter_names(s: gast.For) -> list[str]:
+    """The names a ``for`` statement binds (``j``; ``j, w`` of ``enumerate``)."""
+    return [n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)]
 
 
 def _column(g: gast.expr) -> gast.expr:

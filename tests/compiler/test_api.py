@@ -336,3 +336,22 @@ def test_a_callable_instance_is_differentiated_through_its_call_method():
         warnings.simplefilter("error")  # compiled, not the tape
         g = tg.grad(Affine())(x)
     np.testing.assert_allclose(g, np.array([1.0, -2.0]) * (1 - np.tanh([0.3, -0.8]) ** 2))
+
+
+def _sums(x, y):
+    return np.sum(x) + np.sum(y * y)
+
+
+def _scaled_sum(x, y):
+    return x * 2.0 + np.sum(y * y)
+
+
+@pytest.mark.parametrize("f", [_sums, _scaled_sum])
+def test_a_scalar_argument_gets_a_gradient_of_its_own_kind(f):
+    """DESIGN.md: the gradient has the argument's structure. A Python float's is a float, a
+    0-d array's a 0-d array, whichever operations computed it (found by fuzz4)."""
+    dx, dy = tg.grad(f, wrt=(0, 1), fallback="error")(0.3, 0.2)
+    assert type(dx) is float and type(dy) is float
+    dx, dy = tg.grad(f, wrt=(0, 1), fallback="error")(np.array(0.3), np.array(0.2))
+    assert type(dx) is np.ndarray and dx.shape == () and type(dy) is np.ndarray
+    assert np.isclose(dy, 0.4)

@@ -105,3 +105,48 @@ def test_values_that_change_are_still_saved(backend, f, shape):
     if f is nested:  # the outer counter runs the same values in the reverse loops
         lines = [line.strip() for line in source.splitlines()]
         assert "stack = []" not in lines and lines.count("v = x[i, j]") == 2
+
+
+def counter_read_after_its_loop(x):
+    s = 0.5
+    for _rep in range(2):
+        for j in range(3):  # noqa: B007 - read after the loop: the point of the test
+            s = s * 1.1
+        s = s + x[j] * s
+    return s
+
+
+def recomputed_name_read_after_its_loop(x):
+    s = 0.5
+    for _rep in range(2):
+        for i in range(3):
+            j = (i + 1) % 3
+            s = s + x[j] * s
+        s = s + x[j] * s * s
+    return s
+
+
+def counter_rebinds_a_name(x):
+    j = 1
+    y = x[j] * 2.0
+    for j in range(3):  # noqa: B007 - rebinds j, read after the loop
+        y = y * 1.5
+    return np.sum(y * x[j])
+
+
+def enumerate_counter_read_after(x):
+    s = 0.0
+    for _rep in range(2):
+        for j, w in enumerate(x):  # noqa: B007 - read after the loop
+            s = s + w * 0.5
+        s = s + x[j] * s
+    return s
+
+
+@pytest.mark.parametrize("f", [counter_read_after_its_loop, recomputed_name_read_after_its_loop,
+                               counter_rebinds_a_name, enumerate_counter_read_after])
+def test_a_value_the_reverse_loop_rebinds_is_restored_after_it(backend, f):
+    """Found by the fuzzer (a silent wrong gradient): the reverse inner loop left its counter
+    (or a value it computed again) at its first step's, and the outer loop's next reverse step
+    read x[0] for x[j]."""
+    check(f, (np.array([0.3, -0.7, 1.1]),), backend)
