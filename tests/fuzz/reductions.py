@@ -8,7 +8,9 @@
 * ``shape_attr``: ``x.shape[0]``, ``x.size``, ``x.ndim``, ``len(x)`` in arithmetic;
 * ``new_axis``: ``a[:, None] - b[None, :]`` (outer differences, kernels);
 * ``average`` and ``clip``: an active value passed by keyword (``weights=``, ``a_min=``,
-  ``a_max=`` in any order): ``inline.keyword_operand``;
+  ``a_max=`` in any order): ``inline.keyword_operand``; ``by_name``: a function's main
+  operand by its parameter name (``np.mean(a=M)``, ``np.linalg.norm(x=M)``, ``np.dot(v, b=w)``,
+  ``np.stack(arrays=..)``, ``np.tensordot(a=.., b=..)``);
 * ``square``: a value times itself (``x * x``, ``np.sin(x) * np.sin(x)``, ``np.dot(v, v)``):
   ``optimize.double_repeats`` turns ``dx = g; dx += g`` into ``dx = 2 * g``.
 
@@ -22,7 +24,8 @@ from tests.fuzz.idioms import IdiomWriter
 from tests.fuzz.programs import UNARY, M, S, Scope, V
 
 #: The expression forms of this module, for a family's ``forms``.
-SHAPE_FORMS = ("keepdims", "sum_of_sums", "shape_attr", "new_axis", "average", "clip", "square")
+SHAPE_FORMS = ("keepdims", "sum_of_sums", "shape_attr", "new_axis", "average", "clip", "square",
+               "by_name")
 
 
 class ShapeWriter(IdiomWriter):
@@ -122,6 +125,20 @@ class ShapeWriter(IdiomWriter):
                               f"(np.average({m}, axis=1, weights={w}) @ {m})",
                               f"np.average({m}, 0, {rows})"])  # by position, beside
         return None
+
+    def form_by_name(self, sc: Scope, t: str, depth: int) -> str | None:
+        """A NumPy function's main operand given by its parameter name (``np.mean(a=M)``)."""
+        if t == S:
+            v, m = self._e(sc, V, depth), self._e(sc, M, depth)
+            return self.pick([f"np.sum(a={v})", f"np.mean(a={m})", f"np.dot({v}, b={v})",
+                              f"np.sum(np.linalg.norm(x={m}, axis=1))"])
+        if t == V:
+            m = self._e(sc, M, depth)
+            column = f"{self._e(sc, M, depth)}[:, {self.index(sc, 3)}]"
+            return self.pick([f"np.mean(a={m}, axis=0)", f"np.sum(a={m}, axis=0)",
+                              f"np.tensordot(a={column}, b={m}, axes=1)",
+                              f"np.tensordot({column}, b={m}, axes=1)"])
+        return f"np.stack(arrays=[{self._e(sc, V, depth)}, {self._e(sc, V, depth)}], axis=0)"
 
     def form_clip(self, sc: Scope, t: str, depth: int) -> str | None:
         x = self._e(sc, t, depth)
