@@ -539,6 +539,8 @@ def _run_method(case: Case, name: str, method: Callable[..., tuple[Any, ...]],
     if len(grads) != len(case.wrt):
         raise Mismatch(f"{name} returned {len(grads)} gradients for wrt={case.wrt}")
     _assert_unmutated(name, snapshot, case.args)
+    if name in KIND_KEEPING:
+        _assert_kinds(name, grads, case)
     got_all = [leaves(g) for g in grads]
     for k, (pos, got) in enumerate(zip(case.wrt, got_all)):
         label = f"{name} vs finite differences, argument {pos}"
@@ -592,6 +594,25 @@ def _on_the_tape(case: Case, name: str, method: Callable[..., tuple[Any, ...]], 
     if any("Python number" in str(w.message) for w in caught):
         return None, None  # float(x) on the tape: not followed, and it says so (see _tape)
     return value, grads
+
+
+#: Methods whose gradients have their arguments' kinds (DESIGN.md: a Python float's gradient
+#: is a float, an array's an array of its shape, found by fuzz4: A1).
+KIND_KEEPING = ("compiled", "vjp")
+
+
+def _assert_kinds(name: str, grads: Any, case: Case) -> None:
+    for pos, grad in zip(case.wrt, grads):
+        arg = case.args[pos]
+        if isinstance(arg, np.ndarray):
+            ok = isinstance(grad, np.ndarray) and grad.shape == arg.shape
+        elif isinstance(arg, float):
+            ok = isinstance(grad, float)  # np.float64 is one
+        else:
+            continue  # containers: their leaves are compared
+        if not ok:
+            raise Mismatch(f"{name}: the gradient of argument {pos} ({type(arg).__name__}) is "
+                           f"a {type(grad).__name__} {np.shape(grad)}")
 
 
 def _same(used: Any, original: Any) -> bool:

@@ -190,3 +190,15 @@ def test_an_owned_array_never_shares_memory_with_a_variable(data):
         result = eval(text, {**vars(module), **values})
         shared = [a for a in arrays if np.shares_memory(result, a)]
         assert not shared, f"{text} is a view of a variable"
+
+
+def test_a_gradient_of_another_kind_than_its_argument_is_a_mismatch():
+    case = prepare(SMOOTH, (np.array([0.3, -0.7, 1.1]), 0.4), (0, 1))
+
+    def as_array(module, args, wrt):
+        value, grads = _compiled(module, args, wrt)
+        return value, (grads[0], np.asarray(grads[1]))  # a float's gradient as a 0-d array
+
+    check(case, {"compiled": _compiled})
+    with pytest.raises(Mismatch, match=r"argument 1 \(float\) is a ndarray \(\)"):
+        check(case, {"compiled": as_array})
