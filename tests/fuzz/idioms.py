@@ -37,13 +37,14 @@ class IdiomWriter(_Writer):
     """``_Writer`` plus the constructs above; all randomness still comes from ``draw``."""
 
     module: list[str]  # module-level lines after the globals (lambda tables)
+    entries: tuple[str, ...] = ()  # how f may be defined (default: ENTRIES)
     tail: list[str]  # lines after f's body (f = functools.partial(...))
 
     # ------------------------------------------------------------------ how f is defined
 
     def begin(self, names: list[str], sc: Scope) -> None:
         self.module, self.tail = [f"MASK = {MASK}\n"], []
-        entry = self.pick(ENTRIES if self.idioms == 1 else ("def",))
+        entry = self.pick((self.entries or ENTRIES) if self.idioms == 1 else ("def",))
         self.features.add("entry_" + entry)
         params = ", ".join(names)
         if entry == "partial":

@@ -647,15 +647,19 @@ def _value(draw: Any, kind: Any) -> Any:
 @st.composite
 def programs(draw: Any, statements: tuple[str, ...] = STATEMENTS, max_statements: int = 6,
              max_depth: int = 2, helpers: bool = True, containers: bool = True,
-             extras: bool = False, idioms: int = 0) -> Program:
+             extras: bool = False, idioms: int = 0, forms: tuple[str, ...] = (),
+             entries: tuple[str, ...] = ()) -> Program:
     """A random program using the given statement kinds (see module docstring); ``extras``
     adds methods, conditional expressions, ``math``, ``np.stack``, negative indices and
     ``sum`` of lists to the expressions; ``idioms`` (1, or 2 with constructs that fall back to
-    the tape) the constructs of tests/fuzz/idioms.py."""
+    the tape) the constructs of tests/fuzz/idioms.py and tests/fuzz/counters.py, with the
+    expression ``forms`` of tests/fuzz/reductions.py and ``f`` defined as one of ``entries``
+    (default: all of idioms.ENTRIES)."""
     if idioms:
-        from tests.fuzz.idioms import IdiomWriter  # a subclass of _Writer: imported late
+        from tests.fuzz.counters import CounterWriter  # a subclass of _Writer: imported late
 
-        w = IdiomWriter(draw, max_depth, statements, extras, idioms)
+        w = CounterWriter(draw, max_depth, statements, extras, idioms)
+        w.forms, w.entries = forms, entries
     else:
         w = _Writer(draw, max_depth, statements, extras)
     for index in range(draw(st.integers(0, 2)) if helpers else 0):

@@ -19,12 +19,17 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import tangentish as tg
+from tests.fuzz.counters import COUNTER_STATEMENTS
 from tests.fuzz.forward import check_forward
 from tests.fuzz.harness import Mismatch, available_methods, check, load_module, prepare
 from tests.fuzz.idioms import FALLBACK_STATEMENTS, FALLS_BACK, IDIOM_STATEMENTS
 from tests.fuzz.programs import EXTRA_STATEMENTS, STATEMENTS, Program, args_source, programs
+from tests.fuzz.reductions import SHAPE_FORMS
 
 REGRESSIONS = Path(__file__).parent / "regressions"
+
+#: The long profile nests one level deeper and writes longer bodies.
+LONG = settings.get_current_profile_name() == "long"
 
 FAMILIES = {
     "straight_line": dict(statements=("assign", "overwrite"), helpers=False, containers=False),
@@ -40,11 +45,22 @@ FAMILIES = {
     "extended": dict(statements=("assign", "overwrite", "list", "append") + EXTRA_STATEMENTS,
                      extras=True),
     "everything": dict(statements=STATEMENTS + EXTRA_STATEMENTS + IDIOM_STATEMENTS
-                       + ("nested_for",), extras=True, idioms=1),
+                       + ("nested_for",) + COUNTER_STATEMENTS, extras=True, idioms=1,
+                       forms=SHAPE_FORMS),
     # What the hand-written probes of 2026-11-30 found (C14-C18): tests/fuzz/idioms.py.
     "idioms": dict(statements=("assign", "overwrite", "augassign", "subscript", "list",
                                "append", "for") + IDIOM_STATEMENTS * 2 + ("nested_for",) * 2,
                    extras=True, idioms=1),
+    # The compiler changes of 2026-11-30 (recompute, keepdims seeds, shapes, double_repeats,
+    # keyword operands): tests/fuzz/counters.py and tests/fuzz/reductions.py.
+    "counters": dict(statements=("assign", "overwrite", "augassign", "subscript", "if", "break",
+                                 "continue") + COUNTER_STATEMENTS * 3,
+                     extras=True, idioms=1, entries=("def", "def", "partial", "callable"),
+                     max_depth=3 if LONG else 2),
+    "shapes": dict(statements=("assign", "assign", "overwrite", "augassign", "for",
+                               "counter_loop"),
+                   extras=LONG, idioms=1, forms=SHAPE_FORMS,
+                   entries=("def", "def", "partial", "callable", "lambda_pair")),
     "falls_back": dict(statements=("assign", "augassign", "list", "append", "copy",
                                    "fancy_write") + FALLBACK_STATEMENTS, idioms=2),
 }

@@ -15,9 +15,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tangentish as tg
-from tests.fuzz.harness import Mismatch, check, condition_margin, load_module, prepare
-from tests.fuzz.idioms import IDIOM_STATEMENTS, MASK, IdiomWriter
+from tests.fuzz.counters import CounterWriter
+from tests.fuzz.harness import (
+    Mismatch,
+    _autograd,
+    check,
+    condition_margin,
+    load_module,
+    prepare,
+)
+from tests.fuzz.idioms import IDIOM_STATEMENTS, MASK
 from tests.fuzz.programs import GLOBALS, M, Scope, V
+from tests.fuzz.reductions import SHAPE_FORMS
 
 # The one failure of the 3,600-program run (2026-11-30): cos of large arguments, where central
 # differences at 1e-6 are off by 2.3 in 2,189 (the compiler and HIPS autograd agree to 1e-14).
@@ -91,6 +100,29 @@ def test_the_probe_sees_chained_comparisons_lists_and_sorts():
     assert condition_margin(source, (0.3,)) == pytest.approx(0.004)
 
 
+def test_the_probe_sees_clip_bounds_and_kept_dimensions():
+    source = ("import numpy as np\ndef f(x):\n"
+              "    return np.sum(np.clip(x, a_min=0.25, a_max=None)) + np.clip(x, 0.0, 0.32)\n")
+    assert condition_margin(source, (0.3,)) == pytest.approx(0.02)
+    source = ("import numpy as np\ndef f(x):\n"
+              "    return np.sum(x - np.max(np.stack([x, x * 0.5]), axis=0, keepdims=True))\n")
+    assert condition_margin(source, (np.array([0.3, -0.1]),)) == pytest.approx(0.05)
+
+
+AVERAGE = '''import numpy as np
+
+
+def f(x):
+    return np.average(x, weights=1.0 + x ** 2)
+'''
+
+
+def test_autograd_is_not_asked_about_what_it_cannot_differentiate():
+    case = prepare(AVERAGE, (np.array([0.3, -0.7, 1.1]),), (0,))
+    outcome = check(case, {"autograd": _autograd, "compiled": _compiled}, frozenset({"average"}))
+    assert "autograd" not in outcome and "compiled" in outcome
+
+
 IN_PLACE = '''import numpy as np
 
 
@@ -143,7 +175,8 @@ def test_a_write_into_a_view_of_an_argument_is_a_generator_bug():
 def test_an_owned_array_never_shares_memory_with_a_variable(data):
     """What the generator calls fresh (it may be written in place) is a new array: not a view
     of a parameter, a dict parameter's entry, a list parameter's item or a global."""
-    writer = IdiomWriter(data.draw, 2, IDIOM_STATEMENTS, extras=True, idioms=1)
+    writer = CounterWriter(data.draw, 2, IDIOM_STATEMENTS, extras=True, idioms=1)
+    writer.forms = SHAPE_FORMS  # and the forms of tests/fuzz/reductions.py
     sc = Scope(vars={"x": V, "y": M}, dicts={"p": {"w": M, "b": V}}, lists={"ps": V})
     values = {"x": np.array([0.3, -0.7, 1.1]), "y": np.arange(6.0).reshape(2, 3) / 7,
               "p": {"w": np.ones((2, 3)) / 3, "b": np.array([0.2, 0.4, -0.6])},
@@ -157,3 +190,15 @@ def test_an_owned_array_never_shares_memory_with_a_variable(data):
         result = eval(text, {**vars(module), **values})
         shared = [a for a in arrays if np.shares_memory(result, a)]
         assert not shared, f"{text} is a view of a variable"
+
+
+def test_a_gradient_of_another_kind_than_its_argument_is_a_mismatch():
+    case = prepare(SMOOTH, (np.array([0.3, -0.7, 1.1]), 0.4), (0, 1))
+
+    def as_array(module, args, wrt):
+        value, grads = _compiled(module, args, wrt)
+        return value, (grads[0], np.asarray(grads[1]))  # a float's gradient as a 0-d array
+
+    check(case, {"compiled": _compiled})
+    with pytest.raises(Mismatch, match=r"argument 1 \(float\) is a ndarray \(\)"):
+        check(case, {"compiled": as_array})
