@@ -459,12 +459,7 @@ NO_AUTOGRAD = frozenset({"inplace_call", "average", "clip", "by_name"})
 
 TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
-OPEN_BUGS: tuple[OpenBug, ...] = (
-    OpenBug("fuzz4-concatenate (tape, create_graph: np.concatenate's backward splits by its "
-            "list as it is later, after an append)", frozenset({"hvp"}),
-            source=r"np\.concatenate\((\w+)\)[\s\S]*\b\1\.append\(",
-            message="hvp raised ValueError: cannot reshape"),
-)
+OPEN_BUGS: tuple[OpenBug, ...] = ()
 
 
 def known_bug(method: str, features: frozenset[str], source: str, failure: str) -> OpenBug | None:
