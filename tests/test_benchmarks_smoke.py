@@ -45,3 +45,18 @@ def test_a_cell_process_is_bound_to_one_core_while_its_pools_are_made():
             "print(os.sched_getaffinity(0) == before)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["1", "True", "True"]
+
+
+def test_a_first_call_is_the_fastest_of_fresh_processes():
+    from benchmarks.runner import merge_first_calls
+
+    def run(first):
+        return {"workload": "compile", "tools": {
+            "tangentish": {"status": "ok", "first_call_s": first},
+            "jax_jit": {"status": "failed: x"}}}
+
+    cell = merge_first_calls([run(0.068), run(0.041), run(0.044)])
+    assert cell["tools"]["tangentish"]["first_call_s"] == 0.041
+    assert cell["tools"]["tangentish"]["first_calls_s"] == [0.068, 0.041, 0.044]
+    assert "first_call_s" not in cell["tools"]["jax_jit"]
+    assert merge_first_calls([{"workload": "compile", "error": "timed out"}])["error"]

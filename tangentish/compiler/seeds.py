@@ -25,12 +25,13 @@ well and costs no view:
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import gast
 
 from tangentish.compiler import shapes
-from tangentish.compiler.nodes import walk
+from tangentish.compiler.nodes import names_in, scan, walk
 from tangentish.runtime.support import unreduce
 
 __all__ = ["reduced_seeds"]
@@ -53,12 +54,16 @@ def reduced_seeds(adj: Any, env: dict[str, Any], seed_shape: Any) -> bool:
     if seed_shape is not None:
         shaped[adj.seed] = seed_shape
     changed = False
-    seeds = [(s, _broadcast_seed(s, shaped, objects)) for s in adj.adjoint]
-    for stmt, kept in [(s, kept) for s, kept in seeds if kept is not None]:
+    seeds = [(s, kept) for s in adj.adjoint
+             if (kept := _broadcast_seed(s, shaped, objects)) is not None]
+    if not seeds:
+        return False
+    stores = Counter(n.id for n in scan(adj.adjoint) if type(n) is gast.Name
+                     and isinstance(n.ctx, gast.Store))  # (removing a seed's line: its own)
+    for stmt, kept in seeds:
         name, number = stmt.targets[0].id, stmt.value.args[0]
-        if _stores(adj.adjoint, name) != 1 or not all(
-                _fixed(adj.adjoint, n.id, stmt) for n in gast.walk(number)
-                if isinstance(n, gast.Name)):
+        if stores[name] != 1 or not all(_fixed(adj.adjoint, n, stmt, stores[n])
+                                        for n in names_in(number)):
             continue  # another value of a name may reach a read (``dh = dh + g``)
         sweep = gast.Module(body=adj.adjoint, type_ignores=[])
         readers = [s for s in walk(sweep) if isinstance(s, gast.Assign) and s is not stmt
@@ -69,9 +74,9 @@ def reduced_seeds(adj: Any, env: dict[str, Any], seed_shape: Any) -> bool:
         if isinstance(number, gast.Name):
             for s in allowed:
                 s.value, changed = _substituted(s.value, name, number, objects), True
-            if allowed and _count(sweep, name) == 0:
+            if allowed and _count(adj.adjoint, name) == 0:
                 adj.adjoint.remove(stmt)  # its comment stays: the line folded into the next
-        elif allowed and sum(_count(s.value, name) for s in allowed) == _count(sweep, name):
+        elif allowed and sum(_count(s.value, name) for s in allowed) == _count(adj.adjoint, name):
             stmt.value, changed = number, True
             shaped[name] = kept
     return changed
@@ -114,24 +119,21 @@ def _broadcast_seed(s: gast.stmt, shaped: dict[str, Any], objects: dict[str, Any
     return kept if reduced is not None and kept == reduced else None
 
 
-def _fixed(stmts: list[gast.stmt], name: str, before: gast.stmt) -> bool:
-    """Does ``name`` hold one value wherever it is read after ``before``: never assigned in
-    the sweep (the seed), or assigned once, by a statement of the sweep's top level before?"""
-    stores = _stores(stmts, name)
+def _fixed(stmts: list[gast.stmt], name: str, before: gast.stmt, stores: int) -> bool:
+    """Does ``name`` (assigned ``stores`` times in the sweep) hold one value wherever it is
+    read after ``before``: never assigned in the sweep (the seed), or assigned once, by a
+    statement of the sweep's top level before?"""
     if stores == 0:
         return True
     head = stmts[:stmts.index(before)]
-    return stores == 1 and any(isinstance(s, gast.Assign) and _stores([s], name) for s in head)
+    return stores == 1 and any(isinstance(s, gast.Assign) and name in names_in(
+        s.targets, gast.Store) for s in head)
 
 
-def _stores(stmts: list[gast.stmt], name: str) -> int:
-    return _count(gast.Module(body=stmts, type_ignores=[]), name, gast.Store)
-
-
-def _count(node: gast.AST, name: str, ctx: type = gast.Load) -> int:
-    """How many times ``node`` reads ``name`` (``ctx=gast.Store``: assigns it)."""
-    return sum(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, ctx)
-               for n in gast.walk(node))
+def _count(node: gast.AST, name: str) -> int:
+    """How many times ``node`` reads ``name``."""
+    return sum(type(n) is gast.Name and n.id == name and isinstance(n.ctx, gast.Load)
+               for n in scan(node))
 
 
 def _reads(node: gast.AST, name: str) -> bool:
