@@ -459,7 +459,12 @@ NO_AUTOGRAD = frozenset({"inplace_call", "average", "clip", "by_name"})
 
 TAPE, COMPILER = frozenset({"tape"}), frozenset({"compiled", "vjp", "duck"})
 
-OPEN_BUGS: tuple[OpenBug, ...] = ()
+OPEN_BUGS: tuple[OpenBug, ...] = (
+    OpenBug("R2 (duck only: a duck value written into a NumPy constant makes index_set's result "
+            "a duck array, which NumPy's list functions then refuse; the primal kept NumPy's)",
+            frozenset({"duck"}), features=frozenset({"fancy_write", "subscript_write"}),
+            source=r"np\.(mean|stack|sum|concatenate)\(\[", message="Implicit conversion"),
+)
 
 
 def known_bug(method: str, features: frozenset[str], source: str, failure: str) -> OpenBug | None:
