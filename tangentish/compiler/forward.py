@@ -49,7 +49,7 @@ import numpy as np
 
 from tangentish.compiler.activity import _SEQUENCE_PRIMS, Activity
 from tangentish.compiler.diagnostics import error_at
-from tangentish.compiler.inline import inline_rule, keyword_operand, operand_names
+from tangentish.compiler.inline import inline_rule, keyword_operand
 from tangentish.compiler.nodes import assign, call, load, unparse
 from tangentish.compiler.normalize import Normalized
 from tangentish.compiler.ops import Op, op_of, set_op, shape_only_arg
@@ -242,11 +242,10 @@ class Forwarder(gast.NodeTransformer):
             tv = self.operand(v)
             if tv is None:
                 continue
-            names = operand_names(entry)
-            if k not in names:
+            bound = keyword_operand(entry, positional, keywords, k)
+            if bound is None:
                 raise self.missing_rule(s, op, k)
-            i = names.index(k)
-            args, rest = keyword_operand(positional, keywords, names, k)
+            i, args, rest = bound
             terms.append(self.rule_term(s, op, entry, i, [tv, y, *args], rest))
         terms = [t for t in terms if t is not None]
         if not terms:

@@ -71,18 +71,23 @@ def operand_names(entry: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def keyword_operand(positional: Sequence[gast.expr], keywords: dict[str, gast.expr],
-                    argnames: Sequence[str], k: str) -> tuple[list[gast.expr], dict]:
-    """The arguments for the rule of keyword operand ``k`` (``np.average(m, axis=1,
-    weights=w)``'s ``weights``) by position: the call's positional ones, then, up to ``k``'s
-    place in ``argnames``, the keyword given for each place (None where the call gives none),
-    then ``k``'s value; and the keywords left over."""
-    i = argnames.index(k)
+def keyword_operand(entry: Any, positional: Sequence[gast.expr],
+                    keywords: dict[str, gast.expr], k: str
+                    ) -> tuple[int, list[gast.expr], dict] | None:
+    """Keyword operand ``k`` (``np.average(m, axis=1, weights=w)``'s ``weights``) as the rule
+    contract has it, by position: its place ``i`` among the primitive's parameters
+    (``operand_names``), the call's positional arguments, then up to ``i`` the keyword given
+    for each place (None where the call gives none), then ``k``'s value; and the keywords left
+    over. None where ``k`` names no positional parameter."""
+    names = operand_names(entry)
+    if k not in names:
+        return None
+    i = names.index(k)
     rest = {name: v for name, v in keywords.items() if name != k}
     args = list(positional[:i])
-    for name in argnames[len(args):i]:
+    for name in names[len(args):i]:
         args.append(rest.pop(name) if name in rest else const(None))
-    return args + [keywords[k]], rest
+    return i, args + [keywords[k]], rest
 
 
 def inline_rule(rule: Callable[..., Any], positional: Sequence[gast.expr],

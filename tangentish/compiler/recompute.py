@@ -48,7 +48,10 @@ def recompute_loop_values(adj: Any) -> None:
         for n in scan(s if not isinstance(s, (gast.If, gast.For, gast.While)) else gast.Pass()):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 stores[n.id] = stores.get(n.id, 0) + 1
-    unchanged = _never_changed_in_place(adj, objects)
+    counters = {t.id for s in _walk(adj.primal) if isinstance(s, gast.For)
+                for t in gast.walk(s.target) if isinstance(t, gast.Name)}
+    # not loop counters: an outer loop's counter is the loop's own business
+    unchanged = _never_changed_in_place(adj, objects) - counters
     outer_primal, outer_adjoint = _enclosing(adj.primal), _enclosing(adj.adjoint)
     for loop in list(_walk(adj.adjoint)):
         forward = primal_loops.get(getattr(loop, "tg_loop", None)) if isinstance(
@@ -56,8 +59,8 @@ def recompute_loop_values(adj: Any) -> None:
         if forward is None or not _same_counter(forward, loop):
             continue
         fixed = _fixed_names(adj, forward, stores, unchanged)
-        counters = _outer_counters(outer_primal[id(forward)], outer_adjoint[id(loop)], objects)
-        _recompute(forward, loop, fixed, stores, _counts_up(forward, objects), counters,
+        outer = _outer_counters(outer_primal[id(forward)], outer_adjoint[id(loop)], objects)
+        _recompute(forward, loop, fixed, stores, _counts_up(forward, objects), outer,
                    _read_outside(adj.adjoint, loop))
     pushed = {s.tg_push for s in _walk(adj.primal) if getattr(s, "tg_push", None)}
     adj.preset = [p for p in adj.preset if p in pushed]
@@ -210,17 +213,15 @@ def _counts_up(forward: gast.For, objects: dict[str, Any]) -> bool:
 def _fixed_names(adj: Any, forward: gast.For, stores: dict[str, int],
                  unchanged: set[str]) -> set[str]:
     """Names that hold one value wherever ``forward`` and its reverse loop run, and whose
-    arrays nothing changes in place: never assigned (parameters, globals), or assigned once
-    by a statement of the function's top level before the loop. Not loop counters: an outer
-    loop's counter is the loop's own business."""
+    arrays nothing changes in place (``unchanged``, loop counters left out): never assigned
+    (parameters, globals), or assigned once by a statement of the function's top level before
+    the loop."""
     top = next(k for k, s in enumerate(adj.primal) if s is forward or any(
         t is forward for t in _walk([s])))
     before = {t.targets[0].id for t in adj.primal[:top] if isinstance(t, gast.Assign)
               and len(t.targets) == 1 and isinstance(t.targets[0], gast.Name)}
-    counters = {t.id for s in _walk(adj.primal) if isinstance(s, gast.For)
-                for t in gast.walk(s.target) if isinstance(t, gast.Name)}
-    return {n for n in unchanged - counters
-            if stores.get(n, 0) == 0 or (stores.get(n) == 1 and n in before)}
+    return {n for n in unchanged if stores.get(n, 0) == 0 or (stores.get(n) == 1
+                                                              and n in before)}
 
 
 def _never_changed_in_place(adj: Any, objects: dict[str, Any]) -> set[str]:

@@ -41,7 +41,7 @@ from tangentish.compiler import shapes
 from tangentish.compiler.activity import Activity, assignments
 from tangentish.compiler.diagnostics import Location, error_at
 from tangentish.compiler.hoist import scalar_names
-from tangentish.compiler.inline import inline_rule, keyword_operand, operand_names
+from tangentish.compiler.inline import inline_rule, keyword_operand
 from tangentish.compiler.nodes import (
     Transformer,
     assign,
@@ -586,14 +586,13 @@ class Reverser:
             self.accumulate(out, init, a.id, g)
         for k, v in op.keywords:
             if isinstance(v, gast.Name) and v.id in self.act.active:
-                names = operand_names(entry)
-                if k not in names:
+                bound = keyword_operand(entry, positional, keywords, k)
+                if bound is None:
                     raise self.missing_rule(s, op, k)
-                i = names.index(k)
+                i, args, rest = bound
                 rule = entry.vjp.get(i)
                 if rule is None:
                     raise self.missing_rule(s, op, i)
-                args, rest = keyword_operand(positional, keywords, names, k)
                 g = inline_rule(rule, [dy, load(name), *args], rest, self.ns)
                 self.accumulate(out, init, v.id, g)
 

@@ -283,11 +283,10 @@ class _Shapes:
     def shape_tuple(self, node: gast.expr) -> Any:
         """The shape ``x.shape`` holds, for an ``x`` of known shape, or a tuple of sizes
         (``(n, 1)``) would give an array (else None)."""
-        if isinstance(node, gast.Tuple):
+        if isinstance(node, gast.Tuple) or isinstance(node, gast.Attribute) and (
+                node.attr == "shape"):
             return self.created(node)
-        if not (isinstance(node, gast.Attribute) and node.attr == "shape"):
-            return None
-        return self.of(node.value)
+        return None
 
     def count(self, array: gast.expr) -> Any:
         """``()`` for ``x.shape[0]``, ``x.size``, ``x.ndim`` of an array of known shape (an int;
